@@ -1,0 +1,44 @@
+"""Login everywhere, a second factor for the roles that need it, the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+# Paths served without a login: the login itself, assets, and the API (which
+# authenticates each request with its bearer token).
+PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/favicon.ico", "/about/")
+OTP_PREFIXES = ("/accounts/otp/", "/accounts/logout/")
+
+
+class UserLanguageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+class RequireLoginMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES):
+            return self.get_response(request)
+        user = request.user
+        if not user.is_authenticated:
+            return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
+        if user.requires_totp and not user.is_verified() and not path.startswith(OTP_PREFIXES):
+            return redirect(f"{reverse('accounts:otp')}?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -1,0 +1,95 @@
+"""Reads of the gazetteer used by pages, the API and commands."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ulinzi.places.models import Base, Community, GazetteerState, Place
+from ulinzi.places.records import PlaceRecord
+from ulinzi.places.scope import Scope
+
+_lock = threading.Lock()
+_matcher: dict[str, Any] = {"version": None, "matcher": None, "pcodes": {}}
+
+
+def gazetteer_version() -> int:
+    return GazetteerState.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+
+
+def place_records() -> tuple[list[PlaceRecord], dict[int, str]]:
+    """Every place as a PlaceRecord, and the P-code of each place that has one."""
+    rows = list(
+        Place.objects.values_list(
+            "id", "name", "kind", "lat", "lon", "alt_names", "population", "pcode", "country",
+            "province_id", "territory_id", "health_zone_id", "health_area_id",
+        )
+    )
+    names = {r[0]: r[1] for r in rows}
+    records = []
+    for pk, name, kind, lat, lon, alt, population, pcode, country, *chain in rows:
+        ancestors = tuple(i for i in chain if i)
+        records.append(
+            PlaceRecord(
+                id=pk, name=name, kind=kind, lat=lat, lon=lon, alt_names=tuple(alt or ()),
+                admin_names=tuple(names[i] for i in ancestors if i in names),
+                admin_ids=ancestors, population=population, pcode=pcode, country=country,
+            )
+        )
+    return records, {r[0]: r[7] for r in rows if r[7]}
+
+
+def matcher() -> Any:
+    """The place matcher over the current gazetteer, rebuilt after each import."""
+    from ulinzi.places.matching import Matcher
+
+    version = gazetteer_version()
+    with _lock:
+        if _matcher["version"] != version or _matcher["matcher"] is None:
+            records, pcodes = place_records()
+            _matcher.update(version=version, matcher=Matcher(records), pcodes=pcodes)
+        return _matcher["matcher"]
+
+
+def admin_pcode(record: PlaceRecord) -> str | None:
+    """The record's own P-code, else that of the smallest area around it that has one."""
+    if record.pcode:
+        return record.pcode
+    pcodes: dict[int, str] = _matcher["pcodes"]
+    for area_id in reversed(record.admin_ids):
+        if area_id in pcodes:
+            return pcodes[area_id]
+    return None
+
+
+def search_places(
+    query: str, *, hint: str | None = None, limit: int = 5, country: str | None = None
+) -> dict[str, Any]:
+    """Ranked candidates for a place description, as JSON-ready data."""
+    from ulinzi.places.matching import result_json
+
+    found = matcher().match(query, hint=hint, limit=limit, country=country)
+    data: dict[str, Any] = result_json(found)
+    for candidate, item in zip(found.candidates, data["candidates"], strict=True):
+        item["admin_pcode"] = admin_pcode(candidate.record)
+    return data
+
+
+def communities_in(scope: Scope) -> QuerySet[Community]:
+    return Community.objects.filter(scope.place_q("place__")).select_related("place")
+
+
+def bases_in(scope: Scope) -> QuerySet[Base]:
+    if scope.whole_mission:
+        return Base.objects.all()
+    return Base.objects.filter(areas__in=scope.area_ids).distinct()
+
+
+def get_place(pk: int) -> Place | None:
+    return Place.objects.filter(pk=pk).first()
+
+
+def names_of(ids: list[int]) -> dict[int, str]:
+    return dict(Place.objects.filter(pk__in=ids).values_list("pk", "name"))

@@ -1,0 +1,91 @@
+"""Helpers for tests: a small slice of the real gazetteer, and make_* builders.
+
+Tests build their data through the same domain functions the app uses, so every
+fixture is also audited exactly as in production.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from ulinzi.accounts import domain as accounts
+from ulinzi.accounts.models import User
+from ulinzi.places import domain as places
+from ulinzi.places.gazetteer import BUNDLED_DIR
+from ulinzi.places.models import Base, Community, Place
+from ulinzi.places.sources import fold
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+PASSWORD = "a long test password 42"
+
+# The real same-name cases tests care about, plus every village of Oicha health zone.
+SMALL_SLICE_NAMES = {"goma", "beni", "majengo", "kiwanja", "kiwandja", "mbau", "mbau centre", "bukavu", "uvira"}
+
+
+def write_small_grid3(directory: Path) -> Path:
+    """A GRID3 file holding a real slice of the three provinces (about 170 settlements)."""
+    features = []
+    for name in ("grid3_ituri", "grid3_nord-kivu", "grid3_sud-kivu"):
+        with gzip.open(BUNDLED_DIR / f"{name}.geojson.gz", "rt", encoding="utf-8") as handle:
+            for feature in json.load(handle)["features"]:
+                props = feature["properties"]
+                if props.get("zonesante") == "Oicha" or fold(props["localite"]) in SMALL_SLICE_NAMES:
+                    features.append(feature)
+    path = directory / "grid3_slice.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def load_small_gazetteer(grid3_slice: Path) -> None:
+    """Provinces, territories, GeoNames towns and a slice of GRID3, through the importer."""
+    for path, fmt in (
+        (BUNDLED_DIR / "cod_adm1_provinces.geojson.gz", "geojson"),
+        (BUNDLED_DIR / "cod_adm2_territoires.geojson.gz", "geojson"),
+        (BUNDLED_DIR / "geonames_cd_towns.tsv.gz", "geonames"),
+        (grid3_slice, "grid3"),
+    ):
+        places.import_gazetteer(path, fmt, actor="test setup", country="CD")
+
+
+def area(pcode: str) -> Place:
+    return Place.objects.get(pcode=pcode)
+
+
+def make_base(code: str, name: str, area_pcodes: Iterable[str], lat: float = 0.5, lon: float = 29.5) -> Base:
+    return places.save_base(
+        actor="test setup",
+        code=code,
+        name=name,
+        kind=Base.Kind.FIELD_OFFICE,
+        lat=lat,
+        lon=lon,
+        areas=[area(p) for p in area_pcodes],
+    )
+
+
+def make_community(name: str, place: Place, languages: list[str] | None = None) -> Community:
+    return places.save_community(actor="test setup", name=name, place=place, languages=languages or ["sw"])
+
+
+def make_user(
+    username: str,
+    role: str = "viewer",
+    *,
+    bases: Iterable[Base] = (),
+    areas: Iterable[Place] = (),
+    whole_mission: bool = False,
+    language: str = "en",
+) -> User:
+    return accounts.save_user(
+        actor="test setup",
+        username=username,
+        role=role,
+        password=PASSWORD,
+        bases=list(bases),
+        areas=list(areas),
+        whole_mission=whole_mission,
+        language=language,
+    )

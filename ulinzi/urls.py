@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from ulinzi import views
+from ulinzi.api.api import api
+from ulinzi.audit.views import audit_log
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
+    path("accounts/", include("ulinzi.accounts.urls")),
+    path("audit/", audit_log, name="audit_log"),
+    path("", include("ulinzi.places.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
