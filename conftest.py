@@ -52,7 +52,8 @@ def gazetteer(db: Any, grid3_slice: Path) -> None:
 
 @pytest.fixture
 def personas(gazetteer: None) -> dict[str, Any]:
-    """Alice is duty officer at Beni, Bob at Goma; Carol the administrator sees it all."""
+    """Alice is duty officer at Beni, Bob at Goma; Carol, an analyst, sees the whole
+    mission, and Adam is its administrator."""
     from ulinzi.places.models import Place
     from ulinzi.test import make_base, make_community, make_user
 
@@ -67,7 +68,8 @@ def personas(gazetteer: None) -> dict[str, Any]:
         "goma_ville": make_community("Goma ville", goma_place),
         "alice": make_user("alice", "duty_officer", bases=[beni]),
         "bob": make_user("bob", "duty_officer", bases=[goma]),
-        "carol": make_user("carol", "admin", whole_mission=True),
+        "carol": make_user("carol", "analyst", whole_mission=True),
+        "adam": make_user("adam", "admin", whole_mission=True),
     }
 
 
