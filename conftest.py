@@ -138,7 +138,15 @@ def page(browser: Any, live_db: None, live_server: Any) -> Iterator[Any]:
 
     context.route("**/*", guard)
     tab = context.new_page()
-    tab.outside_requests = outside
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(f"script error: {exc}"))
+    tab.on(
+        "console",
+        lambda msg: errors.append(f"console: {msg.text}")
+        if msg.type == "error" and "status of 403" not in msg.text
+        else None,
+    )
     yield tab
     context.close()
     assert outside == [], f"the page requested outside resources: {outside}"
+    assert errors == [], f"the page logged errors: {errors}"

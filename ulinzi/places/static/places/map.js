@@ -5,7 +5,7 @@
   var el = document.getElementById("map");
   if (!el || !window.L) { return; }
   var data = el.dataset;
-  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5 }).setView([-1.0, 28.9], 6);
+  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5, minZoom: 4, maxZoom: 18 }).setView([-1.0, 28.9], 6);
   var selectedLayer = L.layerGroup().addTo(map);
   var selectedText = document.getElementById("selected");
 
@@ -49,9 +49,10 @@
   L.control.layers(null, overlays, { collapsed: true }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 
-  load(data.provinces).then(function (g) { provinces.addData(g); });
+  load(data.provinces).then(function (g) { provinces.addData(g); el.dataset.provincesLoaded = String(g.features.length); });
   load(data.territories).then(function (g) {
     territories.addData(g);
+    el.dataset.territoriesLoaded = String(g.features.length);
     if (g.features.length) { map.fitBounds(territories.getBounds(), { maxZoom: 8 }); }
   });
   load(data.settlements).then(function (g) {

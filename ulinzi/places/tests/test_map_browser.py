@@ -1,0 +1,74 @@
+"""In a real browser: log in, open the map, find a misspelled village, see it selected.
+
+The ``page`` fixture fails the test if the page requests anything that is not on
+this machine (a field base has no internet).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from ulinzi.test import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+
+
+def log_in(page: Any, live_server: Any, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_search_a_misspelled_village_and_see_it_on_the_map(
+    page: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
+    log_in(page, live_server, "alice")
+    assert "Duty officer" in page.inner_text("header")
+    page.click("text=Map")
+    page.wait_for_selector("#map[data-settlements-loaded]")
+    assert int(page.get_attribute("#map", "data-settlements-loaded")) > 150
+    # Provinces and territories are drawn from the app's own GeoJSON: no tile server.
+    page.wait_for_selector("#map[data-territories-loaded]")
+    assert page.get_attribute("#map", "data-provinces-loaded") == "26"
+    assert page.get_attribute("#map", "data-territories-loaded") == "71"
+    assert page.locator(".leaflet-tile").count() == 0
+
+    page.fill("#map-q", "mbau centr")  # misspelled, lower case
+    page.press("#map-q", "Enter")
+    first = page.locator("#candidates button.candidate").first
+    first.wait_for()
+    assert first.get_attribute("data-name") == "Mbau Centre"
+    assert "Oïcha" in first.inner_text()
+
+    # Keyboard only: the down arrow reaches the first candidate, Enter selects it.
+    page.focus("#map-q")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".selected-place")
+    assert page.get_attribute("#map", "data-selected-id") == first.get_attribute("data-id")
+    assert "Mbau Centre" in page.inner_text("#selected")
+    assert "Mbau Centre" in page.inner_text(".leaflet-popup-content")
+    page.wait_for_timeout(600)  # let the zoom animation finish before the picture
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "map-search.png"))
+
+
+def test_finding_a_place_works_from_the_keyboard(page: Any, live_server: Any, personas: dict[str, Any]) -> None:
+    log_in(page, live_server, "alice")
+    response = page.goto(f"{live_server.url}/audit/")
+    assert response.status == 403  # alice is not an administrator
+    page.goto(f"{live_server.url}/places/search/")
+    # The search box has the focus: type and press Enter, no mouse.
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("mbaw centre")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.candidates button.candidate")
+    assert page.locator("ol.candidates button.candidate").first.get_attribute("data-name") == "Mbau Centre"
