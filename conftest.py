@@ -23,7 +23,9 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
         except ValueError:
             loopback = False
         if not loopback:
-            raise RuntimeError(f"a test tried to reach {host}: the app must never call the internet")
+            raise RuntimeError(
+                f"a test tried to reach {host}: the app must never call the internet"
+            )
     return _real_connect(self, address)
 
 
@@ -88,7 +90,11 @@ CHROMIUM_FLAGS = [
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("ULINZI_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return (
+        os.environ.get("ULINZI_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -142,9 +148,11 @@ def page(browser: Any, live_db: None, live_server: Any) -> Iterator[Any]:
     tab.on("pageerror", lambda exc: errors.append(f"script error: {exc}"))
     tab.on(
         "console",
-        lambda msg: errors.append(f"console: {msg.text}")
-        if msg.type == "error" and "status of 403" not in msg.text
-        else None,
+        lambda msg: (
+            errors.append(f"console: {msg.text}")
+            if msg.type == "error" and "status of 403" not in msg.text
+            else None
+        ),
     )
     yield tab
     context.close()

@@ -42,7 +42,10 @@ def run(label: str, env: dict[str, str], args: list[str]) -> int:
     print(f"\n=== Test suite on {label} ===", flush=True)
     started = time.monotonic()
     code = subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
-    print(f"=== {label}: {'passed' if code == 0 else 'FAILED'} in {time.monotonic() - started:.0f} s", flush=True)
+    print(
+        f"=== {label}: {'passed' if code == 0 else 'FAILED'} in {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
     return code
 
 

@@ -22,7 +22,17 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PASSWORD = "a long test password 42"
 
 # The real same-name cases tests care about, plus every village of Oicha health zone.
-SMALL_SLICE_NAMES = {"goma", "beni", "majengo", "kiwanja", "kiwandja", "mbau", "mbau centre", "bukavu", "uvira"}
+SMALL_SLICE_NAMES = {
+    "goma",
+    "beni",
+    "majengo",
+    "kiwanja",
+    "kiwandja",
+    "mbau",
+    "mbau centre",
+    "bukavu",
+    "uvira",
+}
 
 
 def write_small_grid3(directory: Path) -> Path:
@@ -32,7 +42,10 @@ def write_small_grid3(directory: Path) -> Path:
         with gzip.open(BUNDLED_DIR / f"{name}.geojson.gz", "rt", encoding="utf-8") as handle:
             for feature in json.load(handle)["features"]:
                 props = feature["properties"]
-                if props.get("zonesante") == "Oicha" or fold(props["localite"]) in SMALL_SLICE_NAMES:
+                if (
+                    props.get("zonesante") == "Oicha"
+                    or fold(props["localite"]) in SMALL_SLICE_NAMES
+                ):
                     features.append(feature)
     path = directory / "grid3_slice.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
@@ -54,7 +67,9 @@ def area(pcode: str) -> Place:
     return Place.objects.get(pcode=pcode)
 
 
-def make_base(code: str, name: str, area_pcodes: Iterable[str], lat: float = 0.5, lon: float = 29.5) -> Base:
+def make_base(
+    code: str, name: str, area_pcodes: Iterable[str], lat: float = 0.5, lon: float = 29.5
+) -> Base:
     return places.save_base(
         actor="test setup",
         code=code,
@@ -67,7 +82,9 @@ def make_base(code: str, name: str, area_pcodes: Iterable[str], lat: float = 0.5
 
 
 def make_community(name: str, place: Place, languages: list[str] | None = None) -> Community:
-    return places.save_community(actor="test setup", name=name, place=place, languages=languages or ["sw"])
+    return places.save_community(
+        actor="test setup", name=name, place=place, languages=languages or ["sw"]
+    )
 
 
 def make_user(

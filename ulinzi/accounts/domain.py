@@ -15,7 +15,7 @@ from ulinzi.accounts.models import ApiToken, User, token_digest
 from ulinzi.audit import domain as audit
 from ulinzi.places.models import Base, Place
 
-TOKEN_PREFIX = "ulz_"
+TOKEN_PREFIX = "ulz_"  # noqa: S105 (a prefix that marks tokens in logs, not a secret)
 USER_FIELDS = ["username", "role", "language", "whole_mission", "is_active", "is_staff"]
 
 
@@ -74,7 +74,11 @@ def set_language(*, user: User, language: str) -> None:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
         audit.record(
-            user, "accounts.set_language", user, before={"language": before}, after={"language": language}
+            user,
+            "accounts.set_language",
+            user,
+            before={"language": before},
+            after={"language": language},
         )
 
 
@@ -83,7 +87,12 @@ def issue_api_token(*, actor: Any, user: User) -> str:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, prefix=raw[:10], digest=token_digest(raw))
-        audit.record(actor, "accounts.issue_api_token", token, after={"user": user.username, "prefix": token.prefix})
+        audit.record(
+            actor,
+            "accounts.issue_api_token",
+            token,
+            after={"user": user.username, "prefix": token.prefix},
+        )
     return raw
 
 

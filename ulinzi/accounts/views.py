@@ -53,7 +53,9 @@ def otp(request: HttpRequest) -> HttpResponse:
     if pending is None:
         pending = domain.start_totp_enrolment(user=user)
     if request.method == "POST" and form.is_valid():
-        if domain.confirm_totp_enrolment(user=user, device=pending, token=form.cleaned_data["token"]):
+        if domain.confirm_totp_enrolment(
+            user=user, device=pending, token=form.cleaned_data["token"]
+        ):
             otp_login(request, pending)
             messages.success(request, _("Your authenticator is set up."))
             return redirect(_next(request))

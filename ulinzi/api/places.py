@@ -110,7 +110,10 @@ def get_place(request: HttpRequest, place_id: int) -> dict[str, object]:
     if place is None:
         raise HttpError(404, "No place with this id.")
     return {
-        **{f: getattr(place, f) for f in ("id", "name", "kind", "country", "pcode", "lat", "lon", "population")},
+        **{
+            f: getattr(place, f)
+            for f in ("id", "name", "kind", "country", "pcode", "lat", "lon", "population")
+        },
         "alt_names": list(place.alt_names or []),
         "admin_pcode": place.admin_pcode(),
         "admin_path": place.admin_path(),
@@ -122,8 +125,12 @@ def get_place(request: HttpRequest, place_id: int) -> dict[str, object]:
 def list_communities(request: HttpRequest) -> list[dict[str, object]]:
     return [
         {
-            "id": c.pk, "name": c.name, "place_id": c.place_id, "place_name": c.place.name,
-            "population": c.population, "languages": list(c.languages or []),
+            "id": c.pk,
+            "name": c.name,
+            "place_id": c.place_id,
+            "place_name": c.place.name,
+            "population": c.population,
+            "languages": list(c.languages or []),
         }
         for c in queries.communities_in(request.user.scope())  # type: ignore[union-attr]
     ]

@@ -29,7 +29,9 @@ def register_sqlite_function(sender: Any, connection: Any, **kwargs: Any) -> Non
 def set_purge_allowed(allowed: bool, connection: Any = default_connection) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('ulinzi.audit_purge', %s, false)", ["on" if allowed else "off"])
+            cursor.execute(
+                "SELECT set_config('ulinzi.audit_purge', %s, false)", ["on" if allowed else "off"]
+            )
     setattr(connection, FLAG, allowed)
 
 

@@ -48,6 +48,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(at__date__lte=until)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in filters.items() if v})
-    return render(
-        request, "audit/log.html", {"page": page, "filters": filters, "query": query}
-    )
+    return render(request, "audit/log.html", {"page": page, "filters": filters, "query": query})

@@ -153,9 +153,7 @@ def import_gazetteer(
                     created.pk = Place.objects.get(key=created.key).pk
                 ids[created.key] = created.pk
             if changed:
-                Place.objects.bulk_update(
-                    changed, [f for f in COMPARED_FIELDS], batch_size=500
-                )
+                Place.objects.bulk_update(changed, list(COMPARED_FIELDS), batch_size=500)
             result.created += len(new)
             result.updated += len(changed)
         if result.created or result.updated:

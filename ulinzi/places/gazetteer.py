@@ -98,7 +98,9 @@ class AreaIndex:
         from shapely.geometry import Point
 
         if kind not in self._trees:
-            keyed = [(k, a.geometry) for k, a in self.areas.items() if a.kind == kind and a.geometry]
+            keyed = [
+                (k, a.geometry) for k, a in self.areas.items() if a.kind == kind and a.geometry
+            ]
             self._trees[kind] = (STRtree([g for _, g in keyed]), [k for k, _ in keyed])
         tree, keys = self._trees[kind]
         if not keys:
@@ -119,9 +121,7 @@ class AreaIndex:
                 province = self._containing("province", row.lat, row.lon)  # type: ignore[arg-type]
             chain[0] = province
         if level > 1:
-            territory = (
-                self._named("territory", row.territory, chain[0]) if row.territory else None
-            )
+            territory = self._named("territory", row.territory, chain[0]) if row.territory else None
             if territory is None and has_point:
                 territory = self._containing("territory", row.lat, row.lon)  # type: ignore[arg-type]
             chain[1] = territory

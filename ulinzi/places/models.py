@@ -109,6 +109,9 @@ class GazetteerState(models.Model):
 
     version = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"gazetteer version {self.version}"
+
 
 class Base(models.Model):
     """A mission location with responders and an area of responsibility."""

@@ -23,8 +23,19 @@ def place_records() -> tuple[list[PlaceRecord], dict[int, str]]:
     """Every place as a PlaceRecord, and the P-code of each place that has one."""
     rows = list(
         Place.objects.values_list(
-            "id", "name", "kind", "lat", "lon", "alt_names", "population", "pcode", "country",
-            "province_id", "territory_id", "health_zone_id", "health_area_id",
+            "id",
+            "name",
+            "kind",
+            "lat",
+            "lon",
+            "alt_names",
+            "population",
+            "pcode",
+            "country",
+            "province_id",
+            "territory_id",
+            "health_zone_id",
+            "health_area_id",
         )
     )
     names = {r[0]: r[1] for r in rows}
@@ -33,9 +44,17 @@ def place_records() -> tuple[list[PlaceRecord], dict[int, str]]:
         ancestors = tuple(i for i in chain if i)
         records.append(
             PlaceRecord(
-                id=pk, name=name, kind=kind, lat=lat, lon=lon, alt_names=tuple(alt or ()),
+                id=pk,
+                name=name,
+                kind=kind,
+                lat=lat,
+                lon=lon,
+                alt_names=tuple(alt or ()),
                 admin_names=tuple(names[i] for i in ancestors if i in names),
-                admin_ids=ancestors, population=population, pcode=pcode, country=country,
+                admin_ids=ancestors,
+                population=population,
+                pcode=pcode,
+                country=country,
             )
         )
     return records, {r[0]: r[7] for r in rows if r[7]}

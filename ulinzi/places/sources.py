@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ulinzi.places.records import KINDS
+
 FORMATS = ("geonames", "grid3", "geojson", "pcode-csv", "hxl")
 
 # Rough bounding boxes (lat_min, lat_max, lon_min, lon_max) of the countries the
@@ -278,7 +280,8 @@ def parse_grid3(text: str, country: str | None = "CD") -> Parsed:
         if not isinstance(feature, dict):
             out.errors.append(RowError(where, "not a GeoJSON Feature"))
             continue
-        props = feature.get("properties") or {}
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
         try:
             gid = _text(props, "grid3id")
             name = _text(props, "localite")
@@ -394,7 +397,8 @@ def parse_geojson(text: str, country: str | None = "CD") -> Parsed:
         if not isinstance(feature, dict):
             out.errors.append(RowError(where, "not a GeoJSON Feature"))
             continue
-        props = feature.get("properties") or {}
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
         try:
             name = _text(props, "name", "nom", "NAME", "ADM2_FR", "ADM1_FR", "localite")
             if not name:
@@ -415,17 +419,19 @@ def parse_geojson(text: str, country: str | None = "CD") -> Parsed:
             elif geometry.get("type") in ("Polygon", "MultiPolygon"):
                 try:
                     geom = shape(geometry)
-                except (ValueError, TypeError, AttributeError, IndexError) as exc:
+                    if geom.is_empty:
+                        raise ValueError("it is empty")
+                    inside = geom.representative_point()
+                except Exception as exc:  # noqa: BLE001  (shapely fails in many ways on bad input)
                     raise ValueError(f"the {geometry.get('type')} is malformed ({exc})")
-                if geom.is_empty:
-                    raise ValueError("the polygon is empty")
-                inside = geom.representative_point()
                 lat, lon = round(inside.y, 6), round(inside.x, 6)
                 check_point(lat, lon, country)
                 kept_geometry = geometry
             else:
                 raise ValueError(f"geometry type {geometry.get('type')!r} is not supported")
-            kind = _text(props, "kind") or (_kind_from_pcode(pcode) if pcode else "other")
+            kind = _text(props, "kind").lower() or (_kind_from_pcode(pcode) if pcode else "other")
+            if kind not in KINDS:
+                raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
         except ValueError as exc:
             out.errors.append(RowError(where, str(exc)))
             continue
@@ -456,7 +462,7 @@ def _int_or_none(value: str) -> int | None:
         return None
     try:
         return int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -484,14 +490,18 @@ def _table_row(
     lon: str,
     population: str = "",
     alt_names: str = "",
-    **admin: str,
+    province: str = "",
+    territory: str = "",
 ) -> SourceRow:
     pcode = pcode.strip().upper()
     name = name.strip()
+    kind = kind.strip().lower() or _kind_from_pcode(pcode)
     if not pcode:
         raise ValueError("the P-code is empty")
     if not name:
         raise ValueError("the name is empty")
+    if kind not in KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     la = lo = None
     if lat.strip() or lon.strip():
         la = parse_coordinate(lat, "latitude")
@@ -501,7 +511,7 @@ def _table_row(
     if population.strip():
         try:
             pop = int(float(population))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValueError(f"population {population!r} is not a number")
         if pop < 0:
             raise ValueError(f"population {pop} is negative")
@@ -509,7 +519,7 @@ def _table_row(
         where=where,
         key=f"pcode:{pcode}",
         name=name,
-        kind=kind.strip() or _kind_from_pcode(pcode),
+        kind=kind,
         lat=la,
         lon=lo,
         country=country,
@@ -517,7 +527,8 @@ def _table_row(
         population=pop,
         alt_names=_latin_names(alt_names.split(";"), name) if alt_names else (),
         parent_pcode=parent.strip().upper() or None,
-        **admin,
+        province=province,
+        territory=territory,
     )
 
 
@@ -536,13 +547,20 @@ def parse_pcode_csv(text: str, country: str | None = "CD") -> Parsed:
             f"{', '.join(header) or 'nothing'}. Expected pcode, name and optionally "
             f"{', '.join(PCODE_CSV_OPTIONAL)}"
         )
-    index = {name: header.index(name) for name in (*PCODE_CSV_REQUIRED, *PCODE_CSV_OPTIONAL) if name in header}
-    return _parse_table(table[1:], 2, country, lambda cells: {k: cells[i] if i < len(cells) else "" for k, i in index.items()})
+    index = {
+        name: header.index(name)
+        for name in (*PCODE_CSV_REQUIRED, *PCODE_CSV_OPTIONAL)
+        if name in header
+    }
+    return _parse_table(
+        table[1:],
+        2,
+        country,
+        lambda cells: {k: cells[i] if i < len(cells) else "" for k, i in index.items()},
+    )
 
 
-def _parse_table(
-    rows: list[list[str]], first_line: int, country: str, pick: Any
-) -> Parsed:
+def _parse_table(rows: list[list[str]], first_line: int, country: str, pick: Any) -> Parsed:
     out = Parsed([], [])
     seen: dict[str, int] = {}
     for offset, cells in enumerate(rows):
@@ -596,8 +614,7 @@ def parse_hxl(text: str, country: str | None = "CD") -> Parsed:
         (
             i
             for i, cells in enumerate(table[:25])
-            if any(c.strip() for c in cells)
-            and all(_hashtag(c) for c in cells if c.strip())
+            if any(c.strip() for c in cells) and all(_hashtag(c) for c in cells if c.strip())
         ),
         None,
     )
@@ -619,7 +636,9 @@ def parse_hxl(text: str, country: str | None = "CD") -> Parsed:
     ]
     present = [(lvl, n, c) for lvl, n, c in levels if n is not None and c is not None]
     if not present:
-        raise SourceError("the hashtag row needs a name and a code column for at least one level (e.g. #adm2+name and #adm2+code)")
+        raise SourceError(
+            "the hashtag row needs a name and a code column for at least one level (e.g. #adm2+name and #adm2+code)"
+        )
     deepest = present[-1]
     parent = present[-2] if len(present) > 1 else None
     lat_col, lon_col = column("#geo", "lat"), column("#geo", "lon")
@@ -638,7 +657,9 @@ def parse_hxl(text: str, country: str | None = "CD") -> Parsed:
         return {
             "pcode": cell(cells, deepest[2]),
             "name": cell(cells, deepest[1]),
-            "kind": GRID3_KINDS.get(kind, kind if kind in ("town", "village", "camp") else level_kind[deepest[0]]),
+            "kind": GRID3_KINDS.get(
+                kind, kind if kind in ("town", "village", "camp") else level_kind[deepest[0]]
+            ),
             "parent_pcode": cell(cells, parent[2]) if parent else "",
             "lat": cell(cells, lat_col),
             "lon": cell(cells, lon_col),

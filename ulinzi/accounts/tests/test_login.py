@@ -28,7 +28,9 @@ def test_passwords_are_stored_with_argon2(db: Any) -> None:
 def test_a_duty_officer_logs_in_with_a_password_and_lands_home(db: Any) -> None:
     make_user("alice", "duty_officer")
     client = Client()
-    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}, follow=True)
+    response = client.post(
+        "/accounts/login/", {"username": "alice", "password": PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/"
     assert "Welcome, alice" in response.content.decode()
 
@@ -43,7 +45,9 @@ def test_the_account_locks_after_five_failed_logins(db: Any) -> None:
     client = Client()
     for _ in range(4):
         page = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
-        assert page.status_code == 200 and "Please enter a correct username" in page.content.decode()
+        assert (
+            page.status_code == 200 and "Please enter a correct username" in page.content.decode()
+        )
     locked = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.content.decode()
@@ -56,7 +60,9 @@ def test_the_account_locks_after_five_failed_logins(db: Any) -> None:
 def test_restricted_roles_enrol_an_authenticator_before_anything_else(db: Any, role: str) -> None:
     make_user("hana", role, whole_mission=True)
     client = Client()
-    response = client.post("/accounts/login/", {"username": "hana", "password": PASSWORD}, follow=True)
+    response = client.post(
+        "/accounts/login/", {"username": "hana", "password": PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/accounts/otp/?next=/"
     assert "Set up your authenticator" in response.content.decode()
     assert client.get("/map/").url == "/accounts/otp/?next=/map/"
@@ -85,6 +91,14 @@ def test_an_enrolled_admin_must_give_a_code_at_each_login(db: Any) -> None:
 
 
 def test_roles_without_restricted_data_do_not_need_totp(db: Any) -> None:
-    for role in ("duty_officer", "liaison", "analyst", "patrol_planner", "me_officer", "public_information", "viewer"):
+    for role in (
+        "duty_officer",
+        "liaison",
+        "analyst",
+        "patrol_planner",
+        "me_officer",
+        "public_information",
+        "viewer",
+    ):
         assert not User(role=role).requires_totp
     assert User(role="admin").requires_totp and User(role="human_rights").requires_totp

@@ -28,13 +28,19 @@ def test_alice_at_beni_sees_beni_communities_only(personas: dict[str, Any]) -> N
 
 
 def test_bases_on_the_map_follow_the_scope(personas: dict[str, Any]) -> None:
-    names = {f["properties"]["name"] for f in logged_in(personas["alice"]).get("/places/geo/bases.geojson").json()["features"]}
+    names = {
+        f["properties"]["name"]
+        for f in logged_in(personas["alice"]).get("/places/geo/bases.geojson").json()["features"]
+    }
     assert names == {"Beni"}
 
 
 def test_a_place_page_lists_only_communities_in_scope(personas: dict[str, Any]) -> None:
     mbau_place = personas["mbau"].place
-    assert "<li>Mbau</li>" in logged_in(personas["alice"]).get(f"/places/{mbau_place.pk}/").content.decode()
+    assert (
+        "<li>Mbau</li>"
+        in logged_in(personas["alice"]).get(f"/places/{mbau_place.pk}/").content.decode()
+    )
     page = logged_in(personas["bob"]).get(f"/places/{mbau_place.pk}/").content.decode()
     assert "<li>Mbau</li>" not in page
     assert "None in your area." in page

@@ -42,7 +42,17 @@ def test_searching_a_misspelled_village_returns_ranked_candidates(alice_api: Cli
     top = data["candidates"][0]
     assert (top["name"], top["kind"], top["admin_pcode"]) == ("Mbau", "health_area", "CD6107")
     assert top["admin_path"] == "Nord-Kivu › Oïcha › Oicha"
-    assert set(top) == {"place_id", "name", "kind", "admin_path", "pcode", "admin_pcode", "lat", "lon", "score"}
+    assert set(top) == {
+        "place_id",
+        "name",
+        "kind",
+        "admin_path",
+        "pcode",
+        "admin_pcode",
+        "lat",
+        "lon",
+        "score",
+    }
     scores = [c["score"] for c in data["candidates"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -50,17 +60,30 @@ def test_searching_a_misspelled_village_returns_ranked_candidates(alice_api: Cli
 def test_one_place_by_id(alice_api: Client) -> None:
     oicha = Place.objects.get(pcode="CD6107")
     data = alice_api.get(f"/api/v1/places/{oicha.pk}").json()
-    assert (data["name"], data["kind"], data["admin_path"], data["pcode"]) == ("Oïcha", "territory", "Nord-Kivu", "CD6107")
+    assert (data["name"], data["kind"], data["admin_path"], data["pcode"]) == (
+        "Oïcha",
+        "territory",
+        "Nord-Kivu",
+        "CD6107",
+    )
     missing = alice_api.get("/api/v1/places/999999999")
     assert (missing.status_code, missing.json()) == (404, {"detail": "No place with this id."})
 
 
 def test_without_a_valid_token_the_api_refuses(personas: dict[str, Any]) -> None:
     assert Client().get("/api/v1/places", {"q": "Beni"}).status_code == 401
-    assert Client(HTTP_AUTHORIZATION="Bearer ulz_not-a-token").get("/api/v1/places", {"q": "Beni"}).status_code == 401
+    assert (
+        Client(HTTP_AUTHORIZATION="Bearer ulz_not-a-token")
+        .get("/api/v1/places", {"q": "Beni"})
+        .status_code
+        == 401
+    )
     raw = token_for("bob")
     revoke_api_token(actor="test", token=ApiToken.objects.get(user__username="bob"))
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/places", {"q": "Beni"}).status_code == 401
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/places", {"q": "Beni"}).status_code
+        == 401
+    )
 
 
 def test_the_api_applies_the_callers_scope(personas: dict[str, Any], alice_api: Client) -> None:
@@ -83,14 +106,21 @@ def test_bad_input_gets_a_clear_error(alice_api: Client) -> None:
 
 def test_the_openapi_document_describes_the_endpoints(personas: dict[str, Any]) -> None:
     doc = Client().get("/api/v1/openapi.json").json()
-    assert {"/api/v1/places", "/api/v1/places/{place_id}", "/api/v1/communities", "/api/v1/bases"} <= set(doc["paths"])
+    assert {
+        "/api/v1/places",
+        "/api/v1/places/{place_id}",
+        "/api/v1/communities",
+        "/api/v1/bases",
+    } <= set(doc["paths"])
     assert doc["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
 
 
 def test_any_query_text_gets_an_answer_or_a_clear_refusal(personas: dict[str, Any]) -> None:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for('alice')}")
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(q=st.text(max_size=250), hint=st.one_of(st.none(), st.text(max_size=50)))
     def check(q: str, hint: str | None) -> None:
         params = {"q": q} | ({"hint": hint} if hint is not None else {})

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def entry(db: Any) -> AuditEntry:
     with transaction.atomic():
-        return audit.record("tester", "test.thing", subject_type="test", subject_id="1", after={"x": 1})
+        return audit.record(
+            "tester", "test.thing", subject_type="test", subject_id="1", after={"x": 1}
+        )
 
 
 def test_the_orm_refuses_to_change_or_delete_an_entry(entry: AuditEntry) -> None:
@@ -39,17 +41,23 @@ def test_the_orm_refuses_to_change_or_delete_an_entry(entry: AuditEntry) -> None
     ["UPDATE audit_auditentry SET action = 'forged'", "DELETE FROM audit_auditentry"],
 )
 def test_the_database_refuses_sql_that_goes_around_the_orm(entry: AuditEntry, sql: str) -> None:
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.thing"
 
 
 def test_only_an_explicit_purge_permit_deletes_and_never_updates(entry: AuditEntry) -> None:
     with purge_allowed():
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("UPDATE audit_auditentry SET action = 'forged'")
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("UPDATE audit_auditentry SET action = 'forged'")
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [entry.pk])
     assert not AuditEntry.objects.filter(pk=entry.pk).exists()

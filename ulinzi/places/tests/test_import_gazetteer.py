@@ -44,15 +44,18 @@ def test_reimporting_the_same_file_changes_nothing(gazetteer: None, grid3_slice:
     before = dict(Place.objects.values_list("key", "updated_at"))
     result = import_gazetteer(grid3_slice, "grid3", actor="test")
     assert (result.created, result.updated) == (0, 0)
-    assert result.unchanged == len(grid3_features(grid3_slice)) + Place.objects.filter(
-        key__startswith="grid3-"
-    ).count()
+    assert (
+        result.unchanged
+        == len(grid3_features(grid3_slice)) + Place.objects.filter(key__startswith="grid3-").count()
+    )
     assert dict(Place.objects.values_list("key", "updated_at")) == before
     entry = AuditEntry.objects.filter(action="places.import_gazetteer").first()
     assert entry.after["unchanged"] == result.unchanged and entry.after["created"] == 0
 
 
-def test_a_changed_file_updates_places_in_place(gazetteer: None, grid3_slice: Path, tmp_path: Path) -> None:
+def test_a_changed_file_updates_places_in_place(
+    gazetteer: None, grid3_slice: Path, tmp_path: Path
+) -> None:
     features = grid3_features(grid3_slice)
     target = next(f for f in features if f["properties"]["localite"] == "Mbau Centre")
     place = Place.objects.get(key=f"grid3:{target['properties']['grid3id']}")
@@ -69,14 +72,30 @@ def test_bad_rows_refuse_the_whole_file_with_line_numbers(gazetteer: None, tmp_p
     count = Place.objects.count()
     entries = AuditEntry.objects.count()
     features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [29.4, 0.6]},
-         "properties": {"grid3id": "t-1", "localite": "Nouveau village", "province": "Nord-Kivu"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0.6, 29.4]},
-         "properties": {"grid3id": "t-2", "localite": "Swapped"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [29.4, 0.7]},
-         "properties": {"grid3id": "t-1", "localite": "Twice"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": ["x", 0.7]},
-         "properties": {"grid3id": "t-4", "localite": "Not a number"}},
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [29.4, 0.6]},
+            "properties": {
+                "grid3id": "t-1",
+                "localite": "Nouveau village",
+                "province": "Nord-Kivu",
+            },
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [0.6, 29.4]},
+            "properties": {"grid3id": "t-2", "localite": "Swapped"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [29.4, 0.7]},
+            "properties": {"grid3id": "t-1", "localite": "Twice"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": ["x", 0.7]},
+            "properties": {"grid3id": "t-4", "localite": "Not a number"},
+        },
     ]
     path = write_features(tmp_path / "bad.geojson", features)
     with pytest.raises(ImportRefused) as refused:
@@ -92,7 +111,29 @@ def test_bad_rows_refuse_the_whole_file_with_line_numbers(gazetteer: None, tmp_p
 
 def test_skip_bad_imports_the_good_rows_and_says_how_many(gazetteer: None, tmp_path: Path) -> None:
     path = tmp_path / "towns.tsv"
-    good = "\t".join(["999001", "Lubero", "Lubero", "", "-0.15872", "29.24091", "P", "PPL", "CD", "", "11", "", "", "", "12000", "", "", "Africa/Lubumbashi", ""])
+    good = "\t".join(
+        [
+            "999001",
+            "Lubero",
+            "Lubero",
+            "",
+            "-0.15872",
+            "29.24091",
+            "P",
+            "PPL",
+            "CD",
+            "",
+            "11",
+            "",
+            "",
+            "",
+            "12000",
+            "",
+            "",
+            "Africa/Lubumbashi",
+            "",
+        ]
+    )
     bad = good.replace("999001", "999002").replace("-0.15872", "north")
     path.write_text(good + "\n" + bad + "\n")
     result = import_gazetteer(path, "geonames", skip_bad=True)
@@ -102,9 +143,13 @@ def test_skip_bad_imports_the_good_rows_and_says_how_many(gazetteer: None, tmp_p
     assert (town.kind, town.population, town.territory.pcode) == ("town", 12000, "CD6105")
 
 
-def test_the_command_reports_bad_rows_and_writes_nothing(gazetteer: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_reports_bad_rows_and_writes_nothing(
+    gazetteer: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "areas.csv"
-    path.write_text("pcode,name,kind,parent_pcode,lat,lon\nCD6107XX,Mbau-Kamango,other,CD6107,0.65,29.5\n,Sans code,other,,,\n")
+    path.write_text(
+        "pcode,name,kind,parent_pcode,lat,lon\nCD6107XX,Mbau-Kamango,other,CD6107,0.65,29.5\n,Sans code,other,,,\n"
+    )
     with pytest.raises(CommandError, match=r"1 bad row\(s\) in areas.csv; nothing was imported"):
         call_command("import_gazetteer", str(path), fmt="pcode-csv")
     assert "areas.csv: line 3: the P-code is empty" in capsys.readouterr().err

@@ -61,7 +61,9 @@ def test_search_a_misspelled_village_and_see_it_on_the_map(
     page.screenshot(path=str(SCREENSHOTS / "map-search.png"))
 
 
-def test_finding_a_place_works_from_the_keyboard(page: Any, live_server: Any, personas: dict[str, Any]) -> None:
+def test_finding_a_place_works_from_the_keyboard(
+    page: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
     log_in(page, live_server, "alice")
     response = page.goto(f"{live_server.url}/audit/")
     assert response.status == 403  # alice is not an administrator
@@ -71,4 +73,7 @@ def test_finding_a_place_works_from_the_keyboard(page: Any, live_server: Any, pe
     page.keyboard.type("mbaw centre")
     page.keyboard.press("Enter")
     page.wait_for_selector("ol.candidates button.candidate")
-    assert page.locator("ol.candidates button.candidate").first.get_attribute("data-name") == "Mbau Centre"
+    assert (
+        page.locator("ol.candidates button.candidate").first.get_attribute("data-name")
+        == "Mbau Centre"
+    )

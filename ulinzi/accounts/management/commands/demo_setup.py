@@ -26,8 +26,14 @@ BASES = [
     ("goma", "Goma", "headquarters", -1.67409, 29.22845, ["CD6101", "CD6102", "CD6103", "CD6104"]),
     ("beni", "Beni", "field_office", 0.49113, 29.47306, ["CD6109", "CD6107", "CD6110", "CD6105"]),
     ("bunia", "Bunia", "field_office", 1.55941, 30.25224, ["CD54"]),
-    ("bukavu", "Bukavu", "field_office", -2.49077, 28.84281,
-     ["CD6201", "CD6202", "CD6203", "CD6205", "CD6206", "CD6207", "CD6212"]),
+    (
+        "bukavu",
+        "Bukavu",
+        "field_office",
+        -2.49077,
+        28.84281,
+        ["CD6201", "CD6202", "CD6203", "CD6205", "CD6206", "CD6207", "CD6212"],
+    ),
     ("uvira", "Uvira", "field_office", -3.39534, 29.13779, ["CD6208", "CD6210"]),
     ("cob-kiwanja", "Kiwanja COB", "company_base", -1.196, 29.449, ["CD6111"]),
     ("cob-sake", "Sake COB", "company_base", -1.57386, 29.04339, ["CD6103"]),
@@ -97,15 +103,25 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for filename, fmt, country in BUNDLED_FILES:
             call_command(
-                "import_gazetteer", str(BUNDLED_DIR / filename), fmt=fmt, country=country,
-                stdout=self.stdout, stderr=self.stderr,
+                "import_gazetteer",
+                str(BUNDLED_DIR / filename),
+                fmt=fmt,
+                country=country,
+                stdout=self.stdout,
+                stderr=self.stderr,
             )
         for code, name, kind, lat, lon, pcodes in BASES:
             areas = list(Place.objects.filter(pcode__in=pcodes))
             place = find_place(name.replace(" COB", ""), pcodes[0])
             places.save_base(
-                actor=ACTOR, code=code, name=name, kind=kind, lat=lat, lon=lon,
-                place=place, areas=areas,
+                actor=ACTOR,
+                code=code,
+                name=name,
+                kind=kind,
+                lat=lat,
+                lon=lon,
+                place=place,
+                areas=areas,
             )
         made = 0
         for name, place_name, territory, languages in COMMUNITIES:

@@ -23,13 +23,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
-        parser.add_argument("--country", help="ISO code, e.g. CD (GeoNames: keep only this country)")
-        parser.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
-        parser.add_argument("--json", action="store_true", help="print the summary as one JSON line")
+        parser.add_argument(
+            "--country", help="ISO code, e.g. CD (GeoNames: keep only this country)"
+        )
+        parser.add_argument(
+            "--skip-bad", action="store_true", help="import the good rows, report the bad ones"
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="print the summary as one JSON line"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        bar = tqdm(desc=f"importing {path.name}", unit=" places", disable=None, file=self.stderr._out)
+        bar = tqdm(
+            desc=f"importing {path.name}", unit=" places", disable=None, file=self.stderr._out
+        )
         try:
             result = import_gazetteer(
                 path,
@@ -62,5 +70,9 @@ class Command(BaseCommand):
                 f"{path.name}: {result.created} created, {result.updated} updated, "
                 f"{result.unchanged} unchanged"
                 + (f", {result.skipped_bad} bad rows skipped" if result.skipped_bad else "")
-                + (f", {result.other_country} rows of other countries left out" if result.other_country else "")
+                + (
+                    f", {result.other_country} rows of other countries left out"
+                    if result.other_country
+                    else ""
+                )
             )
