@@ -18,7 +18,6 @@ from ulinzi.places.gazetteer import BUNDLED_DIR
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.places.sources import fold
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PASSWORD = "a long test password 42"
 
 # The real same-name cases tests care about, plus every village of Oicha health zone.

@@ -19,6 +19,24 @@ def _no_nul(text: str) -> str:
     return text
 
 
+class Message(Schema):
+    detail: str
+
+
+class Problem(Schema):
+    where: str
+    problem: str
+
+
+class Invalid(Schema):
+    detail: str
+    errors: list[Problem]
+
+
+# Every endpoint can answer these; documenting them keeps clients (and the fuzzer) honest.
+ERRORS: dict[int, type[Schema]] = {401: Message, 422: Invalid}
+
+
 class Candidate(Schema):
     place_id: int
     name: str
@@ -95,7 +113,11 @@ class BaseOut(Schema):
     lon: float
 
 
-@router.get("/places", response=MatchOut, summary="Match a place name against the gazetteer")
+@router.get(
+    "/places",
+    response={200: MatchOut, **ERRORS},
+    summary="Match a place name against the gazetteer",
+)
 def search_places(request: HttpRequest, filters: Query[PlaceSearch]) -> dict[str, object]:
     """Ranked candidates for a place name or description (misspellings, compound
     descriptions such as "between Baraka and Fizi" or "35 km west of Mangina")."""
@@ -104,7 +126,11 @@ def search_places(request: HttpRequest, filters: Query[PlaceSearch]) -> dict[str
     )
 
 
-@router.get("/places/{place_id}", response=PlaceOut, summary="One gazetteer place")
+@router.get(
+    "/places/{place_id}",
+    response={200: PlaceOut, 404: Message, **ERRORS},
+    summary="One gazetteer place",
+)
 def get_place(request: HttpRequest, place_id: int) -> dict[str, object]:
     place = queries.get_place(place_id)
     if place is None:
@@ -121,7 +147,9 @@ def get_place(request: HttpRequest, place_id: int) -> dict[str, object]:
     }
 
 
-@router.get("/communities", response=list[CommunityOut], summary="Communities in your area")
+@router.get(
+    "/communities", response={200: list[CommunityOut], **ERRORS}, summary="Communities in your area"
+)
 def list_communities(request: HttpRequest) -> list[dict[str, object]]:
     return [
         {
@@ -136,6 +164,6 @@ def list_communities(request: HttpRequest) -> list[dict[str, object]]:
     ]
 
 
-@router.get("/bases", response=list[BaseOut], summary="Bases in your area")
+@router.get("/bases", response={200: list[BaseOut], **ERRORS}, summary="Bases in your area")
 def list_bases(request: HttpRequest) -> list[object]:
     return list(queries.bases_in(request.user.scope()))  # type: ignore[union-attr]
