@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -695,21 +695,26 @@ class Matcher:
         score_a × score_b × exp(-distance / 100 km) is taken.
         """
         a_name, b_name = desc.parts[0], desc.parts[1]
-        a = self._lookup(a_name, strong, provinces, country, max(limit, 5))
-        b = self._lookup(b_name, strong, provinces, country, 5)
+        # Common names ("Baraka") have dozens of namesakes: look well beyond the
+        # first few, the other place decides which one is meant.
+        a = self._lookup(a_name, strong, provinces, country, max(limit, PAIR_POOL))
+        b = self._lookup(b_name, strong, provinces, country, PAIR_POOL)
         hint_note = f"; hints: {', '.join([hint] if hint else [] + list(desc.hints))}"
         hint_note = hint_note if (hint or desc.hints) else ""
         best: tuple[float, int, int] | None = None
-        for i, ca in enumerate(a.candidates[:5]):
+        # Each candidate of the first place is worth its best pairing with the second.
+        pair_score: dict[int, float] = {}
+        for i, ca in enumerate(a.candidates[:PAIR_POOL]):
             pa = _point(ca.record)
             if pa is None:
                 continue
-            for j, cb in enumerate(b.candidates[:5]):
+            for j, cb in enumerate(b.candidates[:PAIR_POOL]):
                 pb = _point(cb.record)
                 if pb is None:
                     continue
                 d = haversine_km(pa[0], pa[1], pb[0], pb[1])
                 value = ca.score * cb.score * math.exp(-d / 100.0)
+                pair_score[i] = max(pair_score.get(i, 0.0), value)
                 if best is None or value > best[0]:
                     best = (value, i, j)
         if best is None:
@@ -735,7 +740,13 @@ class Matcher:
         assert pa is not None and pb is not None
         lat, lon = midpoint(pa[0], pa[1], pb[0], pb[1])
         d = haversine_km(pa[0], pa[1], pb[0], pb[1])
-        candidates = [ca, *[c for k, c in enumerate(a.candidates) if k != i]][:limit]
+        # Rank by pairing and report the pair's confidence (the geometric mean of the
+        # two scores, discounted by distance), so the list reads in the order it was chosen.
+        ranked = sorted(pair_score, key=lambda k: -pair_score[k])[:limit]
+        candidates = [
+            replace(a.candidates[k], score=round(min(1.0, math.sqrt(pair_score[k])), 3))
+            for k in ranked
+        ]
         note = (
             f"between {ca.record.name} and {cb.record.name} ({d:.1f} km apart): midpoint{hint_note}"
         )
@@ -745,6 +756,9 @@ class Matcher:
             candidates,
             Interpretation("between", note, lat, lon, (ca.record.name, cb.record.name)),
         )
+
+
+PAIR_POOL = 20
 
 
 def _ambiguous(scored: _Scored) -> bool:

@@ -179,6 +179,17 @@ def test_a_road_is_the_midpoint_of_its_two_places(
     assert from_goma < 15
 
 
+def test_the_second_place_picks_which_namesake_of_the_first_is_meant(matcher: Matcher) -> None:
+    # There are seven places called Baraka; only one is near Fizi, and the
+    # stronger-scoring namesakes in Goma must not win.
+    result = matcher.match("between Baraka and Fizi")
+    first = top(result).record
+    assert (first.name, first.admin_names[:2]) == ("Baraka", ("Sud-Kivu", "Fizi"))
+    assert "28.8 km apart" in result.interpretation.note
+    scores = [c.score for c in result.candidates]
+    assert scores == sorted(scores, reverse=True)
+
+
 @pytest.mark.parametrize(
     "query", ["road Goma-Sake", "axe Goma-Sake", "between Goma and Sake", "entre Goma et Sake"]
 )

@@ -37,7 +37,10 @@
   });
   var bases = L.geoJSON(null, {
     pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 9, color: "#0b4f8a", fillColor: "#1f78c8", fillOpacity: 1, weight: 3 }); },
-    onEachFeature: function (f, layer) { layer.bindPopup(popup(f.properties)); }
+    onEachFeature: function (f, layer) {
+      layer.bindPopup(popup(f.properties));
+      layer.bindTooltip(escapeHtml(f.properties.name), { permanent: true, direction: "right", className: "base-label" });
+    }
   });
   territories.addTo(map); provinces.addTo(map); settlements.addTo(map); communities.addTo(map); bases.addTo(map);
   var overlays = {};
@@ -50,10 +53,9 @@
   L.control.scale({ imperial: false }).addTo(map);
 
   load(data.provinces).then(function (g) { provinces.addData(g); el.dataset.provincesLoaded = String(g.features.length); });
-  load(data.territories).then(function (g) {
+  var territoriesLoaded = load(data.territories).then(function (g) {
     territories.addData(g);
     el.dataset.territoriesLoaded = String(g.features.length);
-    if (g.features.length) { map.fitBounds(territories.getBounds(), { maxZoom: 8 }); }
   });
   load(data.settlements).then(function (g) {
     var markers = g.features.map(function (f) {
@@ -65,7 +67,16 @@
     el.dataset.settlementsLoaded = String(markers.length);
   });
   load(data.communities).then(function (g) { communities.addData(g); });
-  load(data.bases).then(function (g) { bases.addData(g); });
+  var basesLoaded = load(data.bases).then(function (g) { bases.addData(g); });
+  // Open on the user's own bases; without any, on the whole gazetteer.
+  Promise.all([territoriesLoaded, basesLoaded]).then(function () {
+    if (el.dataset.selectedId) { return; }
+    if (bases.getLayers().length) {
+      map.fitBounds(bases.getBounds().pad(0.6), { maxZoom: 9 });
+    } else if (territories.getLayers().length) {
+      map.fitBounds(territories.getBounds(), { maxZoom: 8 });
+    }
+  });
 
   function select(name, lat, lon, id) {
     selectedLayer.clearLayers();
