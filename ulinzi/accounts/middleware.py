@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django_otp import user_has_device
 
 # Paths served without a login: the login itself, assets, and the API (which
 # authenticates each request with its bearer token).
 PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/favicon.ico", "/about/")
 OTP_PREFIXES = ("/accounts/otp/", "/accounts/logout/")
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Required for restricted roles; for anyone else, once they have set it up."""
+    return bool(user.requires_totp or user_has_device(user, confirmed=True))
 
 
 class UserLanguageMiddleware:
@@ -39,6 +46,10 @@ class RequireLoginMiddleware:
         user = request.user
         if not user.is_authenticated:
             return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
-        if user.requires_totp and not user.is_verified() and not path.startswith(OTP_PREFIXES):
+        if (
+            not user.is_verified()
+            and not path.startswith(OTP_PREFIXES)
+            and needs_second_factor(user)
+        ):
             return redirect(f"{reverse('accounts:otp')}?next={request.get_full_path()}")
         return self.get_response(request)

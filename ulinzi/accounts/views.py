@@ -75,7 +75,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         domain.set_language(user=user, language=form.cleaned_data["language"])
         return redirect("accounts:preferences")
-    return render(request, "accounts/preferences.html", {"form": form})
+    has_totp = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return render(request, "accounts/preferences.html", {"form": form, "has_totp": has_totp})
 
 
 @require_POST

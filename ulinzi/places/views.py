@@ -6,6 +6,8 @@ from typing import Any
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
@@ -14,6 +16,44 @@ from ulinzi.places.models import Place
 
 SETTLEMENT_KINDS = ["town", "village", "camp", "quarter", "other"]
 MAX_QUERY = 200
+
+
+COMPASS = {
+    0.0: gettext_lazy("north"),
+    45.0: gettext_lazy("north-east"),
+    90.0: gettext_lazy("east"),
+    135.0: gettext_lazy("south-east"),
+    180.0: gettext_lazy("south"),
+    225.0: gettext_lazy("south-west"),
+    270.0: gettext_lazy("west"),
+    315.0: gettext_lazy("north-west"),
+}
+
+
+def explain(result: dict[str, Any]) -> str:
+    """How the matcher read the query, in the user's language (the API keeps its note)."""
+    how = result["interpretation"]
+    parts = how.get("parts") or []
+    top = result["candidates"][0]["name"] if result["candidates"] else (parts[0] if parts else "")
+    if how["kind"] == "between" and len(parts) >= 2 and how.get("lat") is not None:
+        return _("Between %(a)s and %(b)s: the point midway between them.") % {
+            "a": parts[0],
+            "b": parts[1],
+        }
+    if how["kind"] == "offset" and how.get("distance_km") is not None:
+        values = {
+            "distance": f"{how['distance_km']:g}",
+            "direction": COMPASS.get(how.get("bearing_deg"), f"{how.get('bearing_deg')}°"),
+            "place": top,
+        }
+        if how.get("lat") is None:
+            return _("%(distance)s km %(direction)s of “%(place)s”, which was not found.") % values
+        return _("%(distance)s km %(direction)s of %(place)s: the point at that distance.") % values
+    if how["kind"] == "near" and top:
+        return _("Near %(place)s: the place itself.") % {"place": top}
+    if result.get("hint"):
+        return _("Places in or near %(hint)s first.") % {"hint": result["hint"]}
+    return ""
 
 
 def _clean(text: str | None) -> str:
@@ -32,7 +72,13 @@ def search(request: HttpRequest) -> HttpResponse:
     hint = _clean(request.GET.get("hint")) or None
     result = queries.search_places(query, hint=hint, limit=8) if query else None
     template = "places/_candidates.html" if request.htmx else "places/search.html"
-    return render(request, template, {"query": query, "hint": hint or "", "result": result})
+    context = {
+        "query": query,
+        "hint": hint or "",
+        "result": result,
+        "explanation": explain(result) if result else "",
+    }
+    return render(request, template, context)
 
 
 @require_GET

@@ -102,3 +102,19 @@ def test_roles_without_restricted_data_do_not_need_totp(db: Any) -> None:
     ):
         assert not User(role=role).requires_totp
     assert User(role="admin").requires_totp and User(role="human_rights").requires_totp
+
+
+def test_any_user_may_set_up_totp_and_is_then_asked_for_it(db: Any) -> None:
+    make_user("lina", "liaison")
+    client = Client()
+    client.post("/accounts/login/", {"username": "lina", "password": PASSWORD})
+    assert client.get("/map/").status_code == 200  # not required for a liaison assistant
+    assert "Set up an authenticator app" in client.get("/accounts/preferences/").content.decode()
+    client.get("/accounts/otp/")
+    device = TOTPDevice.objects.get(user__username="lina", confirmed=False)
+    client.post("/accounts/otp/", {"token": current_code(device)})
+    assert "An authenticator app is set up" in client.get("/accounts/preferences/").content.decode()
+
+    again = Client()
+    again.post("/accounts/login/", {"username": "lina", "password": PASSWORD})
+    assert again.get("/map/").url == "/accounts/otp/?next=/map/"

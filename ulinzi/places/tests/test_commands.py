@@ -124,3 +124,15 @@ def test_demo_setup_loads_everything_and_a_second_run_loses_nothing() -> None:
     assert dict(Place.objects.values_list("key", "updated_at")) == places_before
     second_imports = AuditEntry.objects.filter(action="places.import_gazetteer").order_by("-id")[:6]
     assert all(e.after["created"] == 0 and e.after["updated"] == 0 for e in second_imports)
+
+
+def test_the_search_page_explains_a_compound_description_in_french(gazetteer: None) -> None:
+    from django.test import Client
+
+    from ulinzi.test import make_user
+
+    client = Client()
+    client.force_login(make_user("amani", "liaison", whole_mission=True, language="fr"))
+    page = client.get("/places/search/", {"q": "10 km north of Mbau"}).content.decode()
+    assert "10 km nord de Mbau : le point à cette distance." in page
+    assert 'class="candidate point"' in page
