@@ -10,6 +10,7 @@ import gzip
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ulinzi.accounts import domain as accounts
 from ulinzi.accounts.models import User
@@ -105,3 +106,22 @@ def make_user(
         whole_mission=whole_mission,
         language=language,
     )
+
+
+def totp_code(device: Any) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def verified_client(user: User) -> Any:
+    """A test client logged in as ``user`` with a confirmed authenticator and a code given."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    response = client.post("/accounts/otp/", {"token": totp_code(device)})
+    assert response.status_code == 302, "the second factor was refused"
+    return client

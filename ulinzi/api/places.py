@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -17,6 +17,10 @@ def _no_nul(text: str) -> str:
     if "\x00" in text:
         raise ValueError("must not contain a NUL character")
     return text
+
+
+# Documented in the schema too, so that clients and the fuzzer know NUL is refused.
+NO_NUL: dict[str, Any] = {"pattern": "^[^\\u0000]*$"}
 
 
 class Message(Schema):
@@ -68,10 +72,17 @@ class MatchOut(Schema):
 
 class PlaceSearch(Schema):
     q: Annotated[str, AfterValidator(_no_nul)] = Field(
-        ..., min_length=1, max_length=200, description="A place name or description"
+        ...,
+        min_length=1,
+        max_length=200,
+        description="A place name or description",
+        json_schema_extra=NO_NUL,
     )
     hint: Annotated[str, AfterValidator(_no_nul)] | None = Field(
-        None, max_length=200, description="An admin area: territory, province or health zone"
+        None,
+        max_length=200,
+        description="An admin area: territory, province or health zone",
+        json_schema_extra=NO_NUL,
     )
     limit: int = Field(5, ge=1, le=20)
     country: str | None = Field(None, pattern="^[A-Z]{2}$")

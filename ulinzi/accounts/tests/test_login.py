@@ -7,17 +7,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ulinzi.accounts.models import User
-from ulinzi.test import PASSWORD, make_user
+from ulinzi.test import PASSWORD, make_user, totp_code
 
 pytestmark = pytest.mark.django_db
-
-
-def current_code(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
 def test_passwords_are_stored_with_argon2(db: Any) -> None:
@@ -70,7 +65,7 @@ def test_restricted_roles_enrol_an_authenticator_before_anything_else(db: Any, r
     wrong = client.post("/accounts/otp/", {"token": "000000"})
     assert "That code is not valid." in wrong.content.decode()
     time.sleep(1.1)  # a failed code makes the device wait a second before the next try
-    done = client.post("/accounts/otp/", {"token": current_code(device), "next": "/map/"})
+    done = client.post("/accounts/otp/", {"token": totp_code(device), "next": "/map/"})
     assert done.url == "/map/"
     device.refresh_from_db()
     assert device.confirmed
@@ -86,7 +81,7 @@ def test_an_enrolled_admin_must_give_a_code_at_each_login(db: Any) -> None:
     assert "Enter your authenticator code" in page.content.decode()
     wrong = client.post("/accounts/otp/", {"token": "12ab56"})
     assert "The code is made of digits only." in wrong.content.decode()
-    assert client.post("/accounts/otp/", {"token": current_code(device)}).url == "/"
+    assert client.post("/accounts/otp/", {"token": totp_code(device)}).url == "/"
     assert client.get("/audit/").status_code == 200
 
 
@@ -112,7 +107,7 @@ def test_any_user_may_set_up_totp_and_is_then_asked_for_it(db: Any) -> None:
     assert "Set up an authenticator app" in client.get("/accounts/preferences/").content.decode()
     client.get("/accounts/otp/")
     device = TOTPDevice.objects.get(user__username="lina", confirmed=False)
-    client.post("/accounts/otp/", {"token": current_code(device)})
+    client.post("/accounts/otp/", {"token": totp_code(device)})
     assert "An authenticator app is set up" in client.get("/accounts/preferences/").content.decode()
 
     again = Client()

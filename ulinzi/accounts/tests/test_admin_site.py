@@ -1,0 +1,37 @@
+"""The admin site shows records but cannot change them: changes go through domain
+functions, which write the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ulinzi.places.models import Place
+from ulinzi.test import verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_administrators_browse_but_do_not_edit(personas: dict[str, Any]) -> None:
+    adam = verified_client(personas["adam"])
+    listing = adam.get("/admin/places/place/", {"q": "Mbau"})
+    assert listing.status_code == 200
+    assert "Mbau Centre" in listing.content.decode()
+    place = Place.objects.get(name="Mbau Centre")
+    assert adam.get("/admin/places/place/add/").status_code == 403
+    refused = adam.post(f"/admin/places/place/{place.pk}/change/", {"name": "Renamed"})
+    assert refused.status_code == 403
+    assert adam.post(f"/admin/places/place/{place.pk}/delete/", {"post": "yes"}).status_code == 403
+    place.refresh_from_db()
+    assert place.name == "Mbau Centre"
+    users = adam.get("/admin/accounts/user/").content.decode()
+    assert "alice" in users and "argon2" not in users
+
+
+def test_other_roles_have_no_admin_site(personas: dict[str, Any]) -> None:
+    from django.test import Client
+
+    carol = Client()
+    carol.force_login(personas["carol"])
+    assert carol.get("/admin/places/place/").status_code == 302  # to the admin login
