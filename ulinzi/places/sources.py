@@ -25,7 +25,7 @@ import json
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,19 @@ def _features(text: str) -> list[dict[str, Any]]:
     return features
 
 
+def _numbered_features(
+    text: str, out: Parsed
+) -> Iterator[tuple[int, str, dict[str, Any], dict[str, Any]]]:
+    """Each feature with its number and properties; what is not a Feature is an error."""
+    for number, feature in enumerate(_features(text), start=1):
+        where = f"feature {number}"
+        if not isinstance(feature, dict):
+            out.errors.append(RowError(where, "not a GeoJSON Feature"))
+            continue
+        props = feature.get("properties")
+        yield number, where, feature, props if isinstance(props, dict) else {}
+
+
 def _point(feature: dict[str, Any], country: str | None) -> tuple[float, float]:
     geometry = feature.get("geometry")
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
@@ -275,13 +288,7 @@ def parse_grid3(text: str, country: str | None = "CD") -> Parsed:
     country = country or "CD"
     out = Parsed([], [])
     seen: dict[str, int] = {}
-    for number, feature in enumerate(_features(text), start=1):
-        where = f"feature {number}"
-        if not isinstance(feature, dict):
-            out.errors.append(RowError(where, "not a GeoJSON Feature"))
-            continue
-        props = feature.get("properties")
-        props = props if isinstance(props, dict) else {}
+    for number, where, feature, props in _numbered_features(text, out):
         try:
             gid = _text(props, "grid3id")
             name = _text(props, "localite")
@@ -392,13 +399,7 @@ def parse_geojson(text: str, country: str | None = "CD") -> Parsed:
     country = country or "CD"
     out = Parsed([], [])
     seen: dict[str, int] = {}
-    for number, feature in enumerate(_features(text), start=1):
-        where = f"feature {number}"
-        if not isinstance(feature, dict):
-            out.errors.append(RowError(where, "not a GeoJSON Feature"))
-            continue
-        props = feature.get("properties")
-        props = props if isinstance(props, dict) else {}
+    for number, where, feature, props in _numbered_features(text, out):
         try:
             name = _text(props, "name", "nom", "NAME", "ADM2_FR", "ADM1_FR", "localite")
             if not name:
