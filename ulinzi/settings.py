@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "ulinzi.audit",
     "ulinzi.places",
     "ulinzi.accounts",
+    "ulinzi.messaging",
+    "ulinzi.alerts",
     "ulinzi.api",
 ]
 
