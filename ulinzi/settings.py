@@ -162,10 +162,11 @@ SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_SECURE = os.environ.get("ULINZI_HTTPS", "") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# Lock an account (per username and address) after 5 failed logins, for 30 minutes.
+# Lock an account after 5 failed logins, for 30 minutes, from wherever they came
+# (an administrator lifts it sooner with `ulinzi axes_reset_username USERNAME`).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

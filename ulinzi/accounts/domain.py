@@ -111,6 +111,14 @@ def start_totp_enrolment(*, user: User) -> TOTPDevice:
     return device
 
 
+def verify_totp(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Check a code at login; the result, good or bad, is audited."""
+    with transaction.atomic():
+        good = bool(device.verify_token(token))
+        audit.record(user, "accounts.totp_verified" if good else "accounts.totp_failed", user)
+    return good
+
+
 def confirm_totp_enrolment(*, user: User, device: TOTPDevice, token: str) -> bool:
     """Confirm the device if ``token`` is a current code from it."""
     with transaction.atomic():

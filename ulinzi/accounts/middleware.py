@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -12,9 +13,15 @@ from django.urls import reverse
 from django.utils import translation
 from django_otp import user_has_device
 
-# Paths served without a login: the login itself, assets, and the API (which
-# authenticates each request with its bearer token).
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/favicon.ico", "/about/")
+# Paths served without a login session: each authenticates in its own way or is public.
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/static/",
+    "/api/",  # bearer tokens, checked per endpoint
+    "/channels/ext/",  # gateways, each with its channel's own secret
+    "/favicon.ico",
+    "/about/",
+)
 OTP_PREFIXES = ("/accounts/otp/", "/accounts/logout/")
 
 
@@ -45,11 +52,15 @@ class RequireLoginMiddleware:
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:
-            return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
+            return redirect(
+                f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+            )
         if (
             not user.is_verified()
             and not path.startswith(OTP_PREFIXES)
             and needs_second_factor(user)
         ):
-            return redirect(f"{reverse('accounts:otp')}?next={request.get_full_path()}")
+            return redirect(
+                f"{reverse('accounts:otp')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return self.get_response(request)

@@ -44,7 +44,7 @@ def otp(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if confirmed is not None:
         if request.method == "POST" and form.is_valid():
-            if confirmed.verify_token(form.cleaned_data["token"]):
+            if domain.verify_totp(user=user, device=confirmed, token=form.cleaned_data["token"]):
                 otp_login(request, confirmed)
                 return redirect(_next(request))
             form.add_error("token", _("That code is not valid. Check the time on your phone."))

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
+from ulinzi.accounts.middleware import needs_second_factor
 from ulinzi.accounts.models import ApiToken, token_digest
 
 
@@ -35,7 +36,7 @@ class VerifiedSession(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
-        if user and user.requires_totp and not user.is_verified():
+        if user and not user.is_verified() and needs_second_factor(user):
             return None
         return user
 

@@ -27,11 +27,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     entries = AuditEntry.objects.select_related("actor")
     filters = {
-        "actor": request.GET.get("actor", "").strip(),
-        "action": request.GET.get("action", "").strip(),
-        "subject": request.GET.get("subject", "").strip(),
-        "since": request.GET.get("since", "").strip(),
-        "until": request.GET.get("until", "").strip(),
+        name: request.GET.get(name, "").replace("\x00", "").strip()[:100]
+        for name in ("actor", "action", "subject", "since", "until")
     }
     if filters["actor"]:
         entries = entries.filter(actor_label__icontains=filters["actor"])

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from ulinzi.audit import domain as audit
 from ulinzi.places.gazetteer import LEVELS, AreaIndex, Chain, link_rows
@@ -78,7 +79,36 @@ def area_index_from_database() -> AreaIndex:
     return index
 
 
-def _values(row: SourceRow, chain: Chain, ids: dict[str, int]) -> dict[str, Any]:
+# A file may leave these out (a P-code list without coordinates, a CSV without
+# boundaries): then the place keeps what it had instead of losing it.
+KEPT_WHEN_ABSENT = ("lat", "lon", "population", "geometry", "alt_names", "details")
+
+
+def _refused_change(place: Place, values: dict[str, Any]) -> str:
+    """Changes a re-import must not make silently."""
+    if place.kind != values["kind"] and (place.kind in LEVELS or values["kind"] in LEVELS):
+        return (
+            f"{place.name} is a {place.kind} in the gazetteer; this file would make it a "
+            f"{values['kind']} (fix the kind, or give the place another code)"
+        )
+    return ""
+
+
+def _values(
+    row: SourceRow, chain: Chain, ids: dict[str, int], existing: Place | None
+) -> dict[str, Any]:
+    values = _row_values(row, chain, ids)
+    if existing is not None:
+        for name in KEPT_WHEN_ABSENT:
+            if values[name] in (None, [], {}):
+                values[name] = getattr(existing, name)
+        for name in ("province_id", "territory_id", "health_zone_id", "health_area_id"):
+            if values[name] is None:
+                values[name] = getattr(existing, name)
+    return values
+
+
+def _row_values(row: SourceRow, chain: Chain, ids: dict[str, int]) -> dict[str, Any]:
     return {
         "name": row.name[:200],
         "kind": row.kind if row.kind in Place.Kind.values else Place.Kind.OTHER,
@@ -132,17 +162,24 @@ def import_gazetteer(
         for row, chain in linked:
             level = LEVELS.index(row.kind) if row.kind in LEVELS else len(LEVELS)
             by_level.setdefault(level, []).append((row, chain))
+        now = timezone.now()
+        refused: list[RowError] = []
         for level in sorted(by_level):
             new: list[Place] = []
             changed: list[Place] = []
             for row, chain in by_level[level]:
-                values = _values(row, chain, ids)
                 place = existing.get(row.key)
+                values = _values(row, chain, ids, place)
                 if place is None:
                     new.append(Place(key=row.key, **values))
                 elif any(getattr(place, k) != v for k, v in values.items()):
+                    problem = _refused_change(place, values)
+                    if problem:
+                        refused.append(RowError(row.where, problem))
+                        continue
                     for k, v in values.items():
                         setattr(place, k, v)
+                    place.updated_at = now  # bulk_update does not apply auto_now
                     changed.append(place)
                 else:
                     result.unchanged += 1
@@ -153,9 +190,15 @@ def import_gazetteer(
                     created.pk = Place.objects.get(key=created.key).pk
                 ids[created.key] = created.pk
             if changed:
-                Place.objects.bulk_update(changed, list(COMPARED_FIELDS), batch_size=500)
+                Place.objects.bulk_update(changed, [*COMPARED_FIELDS, "updated_at"], batch_size=500)
             result.created += len(new)
             result.updated += len(changed)
+        if refused:
+            if not skip_bad:
+                transaction.set_rollback(True)
+                raise ImportRefused(refused)
+            result.errors.extend(refused)
+            result.skipped_bad += len(refused)
         if result.created or result.updated:
             bump_gazetteer_version()
         audit.record(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ulinzi.places.models import Base, Community, GazetteerState, Place
 from ulinzi.places.records import PlaceRecord
 from ulinzi.places.scope import Scope
 
+ANCESTOR_ID_FIELDS = [f"{f}_id" for f in Place.ANCESTOR_FIELDS]
 _lock = threading.Lock()
 _matcher: dict[str, Any] = {"version": None, "matcher": None, "pcodes": {}}
 
@@ -103,7 +104,11 @@ def communities_in(scope: Scope) -> QuerySet[Community]:
 def bases_in(scope: Scope) -> QuerySet[Base]:
     if scope.whole_mission:
         return Base.objects.all()
-    return Base.objects.filter(areas__in=scope.area_ids).distinct()
+    # A base is in scope when its area lies inside the user's areas, or contains them.
+    around = set()
+    for row in Place.objects.filter(pk__in=scope.area_ids).values_list(*ANCESTOR_ID_FIELDS):
+        around.update(i for i in row if i)
+    return Base.objects.filter(scope.place_q("areas__") | Q(areas__in=around)).distinct()
 
 
 def get_place(pk: int) -> Place | None:

@@ -153,6 +153,37 @@ def check_point(lat: float, lon: float, country: str | None) -> None:
         )
 
 
+MAX_POPULATION = 2_000_000_000
+MAX_NAME = 200
+PCODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def parse_population(value: str) -> int | None:
+    """An optional head count: a whole number from 0 to two billion."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"population {value!r} is not a number")
+    if not math.isfinite(number) or not 0 <= number <= MAX_POPULATION:
+        raise ValueError(f"population {value!r} is not between 0 and {MAX_POPULATION:,}")
+    return int(number)
+
+
+def check_pcode(pcode: str) -> str:
+    if len(pcode) > 20 or not set(pcode) <= PCODE_CHARS:
+        raise ValueError(f"P-code {pcode[:30]!r} is not a P-code (letters, digits, up to 20)")
+    return pcode
+
+
+def check_name(name: str) -> str:
+    if len(name) > MAX_NAME:
+        raise ValueError(f"the name is longer than {MAX_NAME} characters")
+    return name
+
+
 def _latin_names(names: Iterable[str], own: str) -> tuple[str, ...]:
     """Alternate names people in the field could type: Latin script, distinct."""
     seen = {fold(own)}
@@ -205,7 +236,8 @@ def parse_geonames(text: str, country: str | None = None) -> Parsed:
             la = parse_coordinate(lat, "latitude")
             lo = parse_coordinate(lon, "longitude")
             check_point(la, lo, cc)
-            pop = int(population) if population.strip() else None
+            pop = parse_population(population)
+            check_name(name.strip())
         except ValueError as exc:
             out.errors.append(RowError(f"line {number}", str(exc)))
             continue
@@ -404,7 +436,11 @@ def parse_geojson(text: str, country: str | None = "CD") -> Parsed:
             name = _text(props, "name", "nom", "NAME", "ADM2_FR", "ADM1_FR", "localite")
             if not name:
                 raise ValueError("no name property (name or nom)")
+            check_name(name)
             pcode = _text(props, "pcode", "PCODE", "ADM2_PCODE", "ADM1_PCODE").upper() or None
+            if pcode:
+                check_pcode(pcode)
+            population = parse_population(_text(props, "population"))
             ident = _text(props, "id") or str(feature.get("id") or "")
             if not pcode and not ident:
                 raise ValueError("neither a pcode nor an id property to recognise it by")
@@ -438,6 +474,9 @@ def parse_geojson(text: str, country: str | None = "CD") -> Parsed:
             continue
         seen[key] = number
         parent = _text(props, "parent_pcode").upper() or None
+        if parent and parent == pcode:
+            out.errors.append(RowError(where, f"parent_pcode {parent} is the place's own P-code"))
+            continue
         out.rows.append(
             SourceRow(
                 where=where,
@@ -452,19 +491,10 @@ def parse_geojson(text: str, country: str | None = "CD") -> Parsed:
                 territory=_text(props, "territoire", "territory"),
                 parent_pcode=parent or (pcode[:-2] if pcode and len(pcode) > 4 else None),
                 geometry=kept_geometry,
-                population=_int_or_none(_text(props, "population")),
+                population=population,
             )
         )
     return out
-
-
-def _int_or_none(value: str) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(float(value))
-    except (ValueError, OverflowError):
-        return None
 
 
 # --- CSV with P-codes, and HXL-tagged sheets -----------------------------------
@@ -508,14 +538,11 @@ def _table_row(
         la = parse_coordinate(lat, "latitude")
         lo = parse_coordinate(lon, "longitude")
         check_point(la, lo, country)
-    pop = None
-    if population.strip():
-        try:
-            pop = int(float(population))
-        except (ValueError, OverflowError):
-            raise ValueError(f"population {population!r} is not a number")
-        if pop < 0:
-            raise ValueError(f"population {pop} is negative")
+    check_pcode(pcode)
+    check_name(name)
+    pop = parse_population(population)
+    if parent.strip().upper() == pcode:
+        raise ValueError(f"parent_pcode {pcode} is the place's own P-code")
     return SourceRow(
         where=where,
         key=f"pcode:{pcode}",

@@ -6,8 +6,8 @@ from typing import Any
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
@@ -15,6 +15,7 @@ from ulinzi.places import queries
 from ulinzi.places.models import Place
 
 SETTLEMENT_KINDS = ["town", "village", "camp", "quarter", "other"]
+KIND_LABELS = dict(Place.Kind.choices)
 MAX_QUERY = 200
 
 
@@ -71,6 +72,8 @@ def search(request: HttpRequest) -> HttpResponse:
     query = _clean(request.GET.get("q"))
     hint = _clean(request.GET.get("hint")) or None
     result = queries.search_places(query, hint=hint, limit=8) if query else None
+    for candidate in result["candidates"] if result else []:
+        candidate["kind_label"] = KIND_LABELS.get(candidate["kind"], candidate["kind"])
     template = "places/_candidates.html" if request.htmx else "places/search.html"
     context = {
         "query": query,
@@ -151,9 +154,13 @@ def settlements_geojson(request: HttpRequest) -> HttpResponse:
         rows = Place.objects.filter(kind__in=SETTLEMENT_KINDS, lat__isnull=False).values_list(
             "id", "name", "kind", "lon", "lat"
         )
-        return [_feature(lon, lat, {"id": i, "name": n, "kind": k}) for i, n, k, lon, lat in rows]
+        return [
+            _feature(lon, lat, {"id": i, "name": n, "kind": str(KIND_LABELS.get(k, k))})
+            for i, n, k, lon, lat in rows
+        ]
 
-    return _cached_layer("settlements", build)
+    # Kind labels are in the user's language, so the cache is per language.
+    return _cached_layer(f"settlements:{get_language()}", build)
 
 
 @require_GET

@@ -34,4 +34,24 @@ def test_other_roles_have_no_admin_site(personas: dict[str, Any]) -> None:
 
     carol = Client()
     carol.force_login(personas["carol"])
-    assert carol.get("/admin/places/place/").status_code == 302  # to the admin login
+    response = carol.get("/admin/places/place/")
+    assert (response.status_code, response.url) == (302, "/admin/login/?next=/admin/places/place/")
+
+
+def test_nothing_in_the_admin_site_can_be_changed(personas: dict[str, Any]) -> None:
+    """Second factors, lockouts and groups are not there at all; everything else is
+    read-only, because changes must go through audited domain functions."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    registered = {model._meta.label for model in admin.site._registry}
+    assert "otp_totp.TOTPDevice" not in registered
+    assert not {"axes.AccessAttempt", "axes.AccessLog", "auth.Group"} & registered
+    assert not admin.site.is_registered(TOTPDevice)
+    request = RequestFactory().get("/admin/")
+    request.user = personas["adam"]
+    for model, model_admin in admin.site._registry.items():
+        assert not model_admin.has_add_permission(request), model
+        assert not model_admin.has_change_permission(request), model
+        assert not model_admin.has_delete_permission(request), model

@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ulinzi.accounts.models import User
 from ulinzi.test import PASSWORD, make_user, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +31,7 @@ def test_a_duty_officer_logs_in_with_a_password_and_lands_home(db: Any) -> None:
 
 def test_pages_need_a_login(db: Any) -> None:
     response = Client().get("/map/")
-    assert (response.status_code, response.url) == (302, "/accounts/login/?next=/map/")
+    assert (response.status_code, response.url) == (302, "/accounts/login/?next=%2Fmap%2F")
 
 
 def test_the_account_locks_after_five_failed_logins(db: Any) -> None:
@@ -58,9 +57,9 @@ def test_restricted_roles_enrol_an_authenticator_before_anything_else(db: Any, r
     response = client.post(
         "/accounts/login/", {"username": "hana", "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == "/accounts/otp/?next=/"
+    assert response.redirect_chain[-1][0] == "/accounts/otp/?next=%2F"
     assert "Set up your authenticator" in response.content.decode()
-    assert client.get("/map/").url == "/accounts/otp/?next=/map/"
+    assert client.get("/map/").url == "/accounts/otp/?next=%2Fmap%2F"
     device = TOTPDevice.objects.get(user__username="hana", confirmed=False)
     wrong = client.post("/accounts/otp/", {"token": "000000"})
     assert "That code is not valid." in wrong.content.decode()
@@ -85,20 +84,6 @@ def test_an_enrolled_admin_must_give_a_code_at_each_login(db: Any) -> None:
     assert client.get("/audit/").status_code == 200
 
 
-def test_roles_without_restricted_data_do_not_need_totp(db: Any) -> None:
-    for role in (
-        "duty_officer",
-        "liaison",
-        "analyst",
-        "patrol_planner",
-        "me_officer",
-        "public_information",
-        "viewer",
-    ):
-        assert not User(role=role).requires_totp
-    assert User(role="admin").requires_totp and User(role="human_rights").requires_totp
-
-
 def test_any_user_may_set_up_totp_and_is_then_asked_for_it(db: Any) -> None:
     make_user("lina", "liaison")
     client = Client()
@@ -112,4 +97,39 @@ def test_any_user_may_set_up_totp_and_is_then_asked_for_it(db: Any) -> None:
 
     again = Client()
     again.post("/accounts/login/", {"username": "lina", "password": PASSWORD})
-    assert again.get("/map/").url == "/accounts/otp/?next=/map/"
+    assert again.get("/map/").url == "/accounts/otp/?next=%2Fmap%2F"
+
+
+def test_the_api_session_needs_the_second_factor_the_pages_need(db: Any) -> None:
+    user = make_user("lina", "liaison", whole_mission=True)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    client.post("/accounts/login/", {"username": "lina", "password": PASSWORD})
+    assert client.get("/api/v1/communities").status_code == 401
+    assert client.get("/map/").url == "/accounts/otp/?next=%2Fmap%2F"
+
+
+def test_the_login_redirect_keeps_the_whole_address(db: Any) -> None:
+    response = Client().get("/places/search/?q=Mbau&hint=Beni")
+    assert response.url == "/accounts/login/?next=%2Fplaces%2Fsearch%2F%3Fq%3DMbau%26hint%3DBeni"
+
+
+def test_logins_and_failures_are_audited(db: Any) -> None:
+    from ulinzi.audit.models import AuditEntry
+
+    make_user("alice", "duty_officer")
+    client = Client()
+    client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    client.post("/accounts/logout/")
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="accounts.log")
+        .order_by("id")
+        .values_list("action", "subject_label")
+    )
+    assert actions == [
+        ("accounts.login_failed", "alice"),
+        ("accounts.login", "alice"),
+        ("accounts.logout", "alice"),
+    ]
+    assert not AuditEntry.objects.filter(after__icontains="wrong").exists()

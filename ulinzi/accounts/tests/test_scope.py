@@ -60,3 +60,21 @@ def test_the_home_page_says_what_ulinzi_is_for_the_role(personas: dict[str, Any]
     assert "Duty officer" in page
     assert "triage them, dispatch responders" in page
     assert "You see the area of: Beni" in page
+
+
+def test_a_province_scope_sees_the_bases_of_its_territories(personas: dict[str, Any]) -> None:
+    from ulinzi.places.queries import bases_in
+    from ulinzi.test import area, make_user
+
+    nk = make_user("nadia", "analyst", areas=[area("CD61")])  # the whole of Nord-Kivu
+    assert {b.code for b in bases_in(nk.scope())} == {"beni", "goma"}
+    oicha = make_user("omar", "analyst", areas=[area("CD6107")])  # inside Beni base's area
+    assert {b.code for b in bases_in(oicha.scope())} == {"beni"}
+
+
+def test_the_api_lists_only_the_bases_in_scope(personas: dict[str, Any]) -> None:
+    from ulinzi.accounts.domain import issue_api_token
+
+    token = issue_api_token(actor="test", user=personas["alice"])
+    bases = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/bases").json()
+    assert [b["code"] for b in bases] == ["beni"]

@@ -37,3 +37,13 @@ def test_unknown_bases_and_areas_are_refused(personas: dict[str, Any]) -> None:
     with pytest.raises(CommandError, match="no admin area with P-code CD9999"):
         call_command("user_save", "x", role="viewer", area=["CD9999"])
     assert not User.objects.filter(username="x").exists()
+
+
+def test_changing_only_the_role_keeps_the_scope_and_language(personas: dict[str, Any]) -> None:
+    call_command(
+        "user_save", "fatou", role="liaison", base=["beni"], language="fr", stdout=StringIO()
+    )
+    call_command("user_save", "fatou", role="patrol_planner", stdout=StringIO())
+    fatou = User.objects.get(username="fatou")
+    assert (fatou.role, fatou.language) == ("patrol_planner", "fr")
+    assert list(fatou.bases.values_list("code", flat=True)) == ["beni"]

@@ -94,3 +94,14 @@ def test_administrators_browse_and_filter_the_log(personas: dict[str, Any]) -> N
     carol = Client()
     carol.force_login(personas["carol"])  # whole mission, but not an administrator
     assert carol.get("/audit/").status_code == 403
+
+
+def test_filters_with_odd_characters_do_not_break_the_page(personas: dict[str, Any]) -> None:
+    adam = verified_client(personas["adam"])
+    for params in (
+        {"actor": "\x00"},
+        {"since": "2026-02-30"},
+        {"until": "not a date"},
+        {"subject": "x" * 5000},
+    ):
+        assert adam.get("/audit/", params).status_code == 200

@@ -136,3 +136,10 @@ def test_the_search_page_explains_a_compound_description_in_french(gazetteer: No
     page = client.get("/places/search/", {"q": "10 km north of Mbau"}).content.decode()
     assert "10 km nord de Mbau : le point à cette distance." in page
     assert 'class="candidate point"' in page
+
+
+def test_geocode_of_a_missing_file_says_so(db: None) -> None:
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="cannot read /nonexistent/names.txt: No such file"):
+        call_command("geocode", "/nonexistent/names.txt")

@@ -64,8 +64,10 @@ def test_a_changed_file_updates_places_in_place(
     result = import_gazetteer(write_features(tmp_path / "changed.geojson", features), "grid3")
     assert result.created == 0
     assert result.updated >= 1
+    before = place.updated_at
     place.refresh_from_db()
     assert (place.name, place.lat, place.lon) == ("Mbau Centre-ville", 0.65, 29.5)
+    assert place.updated_at > before
 
 
 def test_bad_rows_refuse_the_whole_file_with_line_numbers(gazetteer: None, tmp_path: Path) -> None:
@@ -199,3 +201,50 @@ def test_geonames_keeps_only_the_country_asked_for(db: None, tmp_path: Path) -> 
     path.write_text("\n".join([*cd_rows, other]) + "\n")
     result = import_gazetteer(path, "geonames", country="CD")
     assert (result.created, result.other_country) == (3, 1)
+
+
+def test_a_file_that_lacks_fields_does_not_wipe_them(gazetteer: None, tmp_path: Path) -> None:
+    nord_kivu = Place.objects.get(pcode="CD61")
+    path = tmp_path / "names.csv"
+    path.write_text("pcode,name\nCD61,Nord Kivu\n")  # a renaming list: no coordinates, no boundary
+    result = import_gazetteer(path, "pcode-csv")
+    assert result.updated == 1
+    renamed = Place.objects.get(pcode="CD61")
+    assert renamed.name == "Nord Kivu"
+    assert (renamed.kind, renamed.lat, renamed.lon) == ("province", nord_kivu.lat, nord_kivu.lon)
+    assert renamed.geometry == nord_kivu.geometry
+    assert renamed.updated_at > nord_kivu.updated_at
+
+
+def test_an_area_cannot_silently_become_something_else(gazetteer: None, tmp_path: Path) -> None:
+    path = tmp_path / "wrong-kind.csv"
+    path.write_text("pcode,name,kind\nCD61,Nord-Kivu,village\n")
+    with pytest.raises(ImportRefused) as refused:
+        import_gazetteer(path, "pcode-csv")
+    assert [str(e) for e in refused.value.errors] == [
+        "line 2: Nord-Kivu is a province in the gazetteer; this file would make it a village "
+        "(fix the kind, or give the place another code)"
+    ]
+    assert Place.objects.get(pcode="CD61").kind == "province"
+
+
+def test_impossible_values_are_row_errors_not_crashes(db: None, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "pcode,name,kind,parent_pcode,population\n"
+        "CD6101,Goma,territory,CD6101,\n"
+        "CD6102,Nyiragongo,territory,CD61,-5\n"
+        "CD6103,Masisi,territory,CD61,1e30\n"
+        f"CD6104,{'W' * 201},territory,CD61,\n"
+        "CD 61/05,Lubero,territory,CD61,\n"
+    )
+    with pytest.raises(ImportRefused) as refused:
+        import_gazetteer(path, "pcode-csv")
+    assert [str(e) for e in refused.value.errors] == [
+        "line 2: parent_pcode CD6101 is the place's own P-code",
+        "line 3: population '-5' is not between 0 and 2,000,000,000",
+        "line 4: population '1e30' is not between 0 and 2,000,000,000",
+        "line 5: the name is longer than 200 characters",
+        "line 6: P-code 'CD 61/05' is not a P-code (letters, digits, up to 20)",
+    ]
+    assert not Place.objects.exists()

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ulinzi.accounts import domain
+from ulinzi.accounts.models import User
 from ulinzi.accounts.roles import Role
 from ulinzi.places.gazetteer import LEVELS
 from ulinzi.places.models import Base, Place
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             "--area", action="append", default=[], help="admin area P-code; repeat for several"
         )
         parser.add_argument("--whole-mission", action="store_true")
-        parser.add_argument("--language", default="en", choices=["en", "fr"])
+        parser.add_argument(
+            "--language", choices=["en", "fr"], help="default: unchanged (en for a new user)"
+        )
         parser.add_argument("--set-password", action="store_true", help="ask for a new password")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -40,10 +43,20 @@ class Command(BaseCommand):
         unknown = sorted(set(options["area"]) - {a.pcode for a in areas if a.pcode})
         if unknown:
             raise CommandError(f"no admin area with P-code {', '.join(unknown)}")
-        if not (options["whole_mission"] or bases or areas):
+        existing = User.objects.filter(username=options["username"]).first()
+        scope_given = options["whole_mission"] or bases or areas
+        if existing is not None and not scope_given:
+            # Changing only the role (or password) keeps the user's scope.
+            whole_mission = existing.whole_mission
+            bases = list(existing.bases.all())
+            areas = list(existing.areas.all())
+        else:
+            whole_mission = options["whole_mission"]
+        if not (whole_mission or bases or areas):
             self.stderr.write(
                 "warning: no base, area or --whole-mission: this user will see no community"
             )
+        language = options["language"] or (existing.language if existing else "en")
         password = None
         if options["set_password"]:
             password = getpass.getpass("New password: ")
@@ -55,10 +68,10 @@ class Command(BaseCommand):
                 username=options["username"],
                 role=options["role"],
                 password=password,
-                whole_mission=options["whole_mission"],
+                whole_mission=whole_mission,
                 bases=bases,
                 areas=areas,
-                language=options["language"],
+                language=language,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages))

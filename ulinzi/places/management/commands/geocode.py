@@ -4,7 +4,7 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ulinzi.places import queries
 
@@ -23,7 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         limit = max(1, min(50, options["limit"]))
         queries.matcher()  # build the index once, before timing-sensitive batch work
-        source = open(options["file"], encoding="utf-8") if options["file"] else sys.stdin  # noqa: SIM115
+        try:
+            source = open(options["file"], encoding="utf-8") if options["file"] else sys.stdin  # noqa: SIM115
+        except OSError as exc:
+            raise CommandError(f"cannot read {options['file']}: {exc.strerror}")
         try:
             for line in source:
                 line = line.rstrip("\r\n").replace("\x00", "")
