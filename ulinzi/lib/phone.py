@@ -1,0 +1,36 @@
+"""Phone numbers as gateways send them, to E.164 (no Django import)."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+class InvalidPhoneNumber(ValueError):
+    pass
+
+
+def normalise(raw: str, default_region: str = "CD") -> str:
+    """``+243971234567`` from '+243 97 123 4567', '0971234567', 'tel:243971234567'…
+
+    Raises ``InvalidPhoneNumber`` with a reason a person understands.
+    """
+    text = (raw or "").strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    if not text:
+        raise InvalidPhoneNumber("the phone number is empty")
+    if len(text) > 32 or "\x00" in text:
+        raise InvalidPhoneNumber("this is not a phone number")
+    digits = "".join(c for c in text if c.isdigit())
+    if text[0] != "+" and digits.startswith("00"):
+        text, digits = "+" + digits[2:], digits[2:]
+    try:
+        parsed = phonenumbers.parse(text, default_region)
+        if not phonenumbers.is_possible_number(parsed) and text[0] != "+":
+            # Some gateways drop the '+' of an international number.
+            parsed = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(f"{raw!r} is not a phone number") from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidPhoneNumber(f"{raw!r} does not have the length of a phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
