@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("ulinzi.accounts.urls")),
     path("audit/", audit_log, name="audit_log"),
     path("", include("ulinzi.places.urls")),
+    path("", include("ulinzi.messaging.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -122,6 +122,11 @@ def test_demo_setup_loads_everything_and_a_second_run_loses_nothing() -> None:
     duty.refresh_from_db()
     assert duty.check_password("changed by the duty officer") and duty.language == "fr"
     assert dict(Place.objects.values_list("key", "updated_at")) == places_before
+    from ulinzi.messaging.models import Channel
+
+    assert list(Channel.objects.values_list("name", "send_url")) == [
+        ("Demo SMS (console)", "console:")
+    ]
     second_imports = AuditEntry.objects.filter(action="places.import_gazetteer").order_by("-id")[:6]
     assert all(e.after["created"] == 0 and e.after["updated"] == 0 for e in second_imports)
 

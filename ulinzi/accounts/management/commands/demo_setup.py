@@ -15,11 +15,15 @@ from django.db.models import Case, IntegerField, Value, When
 from ulinzi.accounts import domain as accounts
 from ulinzi.accounts.models import User
 from ulinzi.accounts.roles import Role, requires_totp
+from ulinzi.messaging import domain as messaging
+from ulinzi.messaging.management.commands.channels import describe
+from ulinzi.messaging.models import Channel
 from ulinzi.places import domain as places
 from ulinzi.places.gazetteer import BUNDLED_DIR, BUNDLED_FILES
 from ulinzi.places.models import Base, Place
 
 ACTOR = "demo setup"
+DEMO_CHANNEL = "Demo SMS (console)"
 
 # code, name, kind, lat, lon, the P-codes of its area of responsibility
 BASES = [
@@ -129,6 +133,9 @@ class Command(BaseCommand):
             if place is not None:
                 places.save_community(actor=ACTOR, name=name, place=place, languages=languages)
                 made += 1
+        channel = Channel.objects.filter(name=DEMO_CHANNEL).first() or messaging.create_channel(
+            actor=ACTOR, name=DEMO_CHANNEL, send_url="console:", address="+243800000000"
+        )
         password = demo_password()
         for role, base_codes in USER_SCOPE.items():
             existing = User.objects.filter(username=role.value).first()
@@ -153,4 +160,9 @@ class Command(BaseCommand):
             where = "whole mission" if base_codes is None else ", ".join(base_codes)
             extra = "  (sets up an authenticator app at first login)" if requires_totp(role) else ""
             self.stdout.write(f"  {role.value:<20} {where}{extra}")
-        self.stdout.write(f"Password for every demo user: {password}\n")
+        self.stdout.write(f"Password for every demo user: {password}")
+        receive = describe(channel, "http://127.0.0.1:8000")["inbound_urls"]["receive"]
+        self.stdout.write(
+            f"\nDemo SMS channel (outbound messages print on the worker's console):\n"
+            f"  curl -d from=+243971234567 -d 'text=ALERTE Kiwanja, hommes armés' '{receive}'\n"
+        )

@@ -1,0 +1,409 @@
+"""Every change to reporters, channels and messages.
+
+Only this module (and the worker it drives) talks to gateways, and never inside a
+request or a transaction: a message to send is an outbox row; ``ulinzi worker`` sends it.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.dispatch import Signal
+from django.utils import timezone
+
+from ulinzi.audit import domain as audit
+from ulinzi.lib.crypto import blind_index, pseudonym
+from ulinzi.lib.phone import InvalidPhoneNumber, normalise
+from ulinzi.lib.sms import sms_count
+from ulinzi.messaging.models import PHONE_FIELD, Channel, Message, Reporter, cipher
+
+# Sent inside the transaction that stores an inbound message, so that what the message
+# causes (a report, an acknowledgement) is written with it or not at all.
+# Arguments: message (Message), created (bool).
+message_received = Signal()
+
+MAX_TEXT = 2000  # characters; longer texts are refused, not cut
+DUPLICATE_WINDOW = timedelta(minutes=10)
+FUTURE_TOLERANCE = timedelta(minutes=10)
+BACKOFF_BASE_SECONDS = 15
+BACKOFF_MAX_SECONDS = 3600
+STALE_CLAIM = timedelta(minutes=5)
+
+
+class MessageRefused(ValueError):
+    """Bad input at the edge: the message is not stored; the reason says why."""
+
+
+class RevealRefused(PermissionError):
+    pass
+
+
+def find_reporter(number: str) -> Reporter | None:
+    return Reporter.objects.filter(
+        phone_index=blind_index(settings.BLIND_INDEX_KEY, normalise(number))
+    ).first()
+
+
+def reporter_for_number(raw: str) -> Reporter:
+    """The reporter with this number, created (encrypted, pseudonymised) if new.
+
+    Must run in a transaction; the row is locked so that one sender's messages are
+    handled one at a time even on PostgreSQL.
+    """
+    number = normalise(raw)
+    index = blind_index(settings.BLIND_INDEX_KEY, number)
+    reporter = Reporter.objects.select_for_update().filter(phone_index=index).first()
+    if reporter is not None:
+        return reporter
+    try:
+        with transaction.atomic():
+            return Reporter.objects.create(
+                phone_cipher=cipher().encrypt(number, PHONE_FIELD),
+                phone_index=index,
+                pseudonym=pseudonym(settings.BLIND_INDEX_KEY, number),
+            )
+    except IntegrityError:  # created by a concurrent request a moment ago
+        return Reporter.objects.select_for_update().get(phone_index=index)
+
+
+def _clean_text(text: Any, what: str = "text") -> str:
+    if not isinstance(text, str):
+        raise MessageRefused(f"{what} is missing")
+    if "\x00" in text:
+        raise MessageRefused(f"{what} contains a NUL character")
+    text = text.strip()
+    if not text:
+        raise MessageRefused(f"{what} is empty")
+    if len(text) > MAX_TEXT:
+        raise MessageRefused(f"{what} is longer than {MAX_TEXT} characters")
+    return text
+
+
+def _parse_gateway_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        parsed = parse_datetime(value.strip().replace(" ", "T", 1))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise MessageRefused(f"date {value!r} is not an ISO 8601 date and time")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt_timezone.utc)
+    if parsed > timezone.now() + FUTURE_TOLERANCE:
+        raise MessageRefused(f"date {value!r} is in the future")
+    return parsed
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    created: bool
+
+
+def receive_message(
+    channel: Channel,
+    *,
+    sender: Any,
+    text: Any,
+    gateway_id: Any = None,
+    date: Any = None,
+) -> Received:
+    """Store an inbound message once, however many times the gateway sends it.
+
+    A retry is recognised by the gateway's id, or by the same sender and text within
+    ten minutes. Side effects: the reporter is created if new; ``message_received`` is
+    sent in the transaction (the alert network turns it into a report and queues the
+    acknowledgement); one audit entry for a new message.
+    """
+    if not isinstance(sender, str):
+        raise MessageRefused("from (the sender's number) is missing")
+    try:
+        number = normalise(sender)
+    except InvalidPhoneNumber as exc:
+        raise MessageRefused(f"from: {exc}") from exc
+    body = _clean_text(text)
+    gid = None
+    if gateway_id not in (None, ""):
+        gid = str(gateway_id).strip()[:100]
+        if "\x00" in gid:
+            raise MessageRefused("id contains a NUL character")
+    sent_at = _parse_gateway_date(date if isinstance(date, str) else None)
+    with transaction.atomic():
+        reporter = reporter_for_number(number)
+        duplicate = _previous_copy(channel, reporter, body, gid)
+        if duplicate is not None:
+            return Received(duplicate, created=False)
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    channel=channel,
+                    direction=Message.Direction.IN,
+                    reporter=reporter,
+                    text=body,
+                    status=Message.Status.RECEIVED,
+                    gateway_id=gid,
+                    gateway_date=sent_at,
+                )
+        except IntegrityError:  # the same gateway id, stored by a concurrent request
+            return Received(
+                Message.objects.get(channel=channel, direction="in", gateway_id=gid),
+                created=False,
+            )
+        Reporter.objects.filter(pk=reporter.pk).update(last_seen_at=timezone.now())
+        audit.record(
+            channel.name,
+            "messaging.receive_message",
+            message,
+            subject_label=f"SMS from {reporter.pseudonym}",
+            after={"reporter": reporter.pseudonym, "channel": channel.name, "chars": len(body)},
+        )
+        message_received.send(sender=Message, message=message, created=True)
+    return Received(message, created=True)
+
+
+def _previous_copy(
+    channel: Channel, reporter: Reporter, text: str, gateway_id: str | None
+) -> Message | None:
+    inbound = Message.objects.filter(channel=channel, direction=Message.Direction.IN)
+    if gateway_id is not None:
+        found = inbound.filter(gateway_id=gateway_id).first()
+        if found is not None:
+            return found
+    return (
+        inbound.filter(
+            reporter=reporter, text=text, created_at__gte=timezone.now() - DUPLICATE_WINDOW
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def default_channel() -> Channel | None:
+    return Channel.objects.filter(active=True).order_by("id").first()
+
+
+def queue_message(
+    reporter: Reporter,
+    text: str,
+    *,
+    purpose: str,
+    channel: Channel | None = None,
+    actor: Any = None,
+) -> Message | None:
+    """Put a message to ``reporter`` in the outbox, in the caller's transaction.
+
+    A reporter who opted out gets nothing: the row is kept as ``suppressed`` so the
+    record shows what was not sent. Returns None when no channel exists at all.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("queue_message() must run inside the transaction of the change")
+    channel = channel or default_channel()
+    if channel is None:
+        return None
+    text = _clean_text(text)
+    suppressed = reporter.opted_out_at is not None
+    message = Message.objects.create(
+        channel=channel,
+        direction=Message.Direction.OUT,
+        reporter=reporter,
+        text=text,
+        purpose=purpose,
+        parts=sms_count(text),
+        status=Message.Status.SUPPRESSED if suppressed else Message.Status.QUEUED,
+        next_attempt_at=None if suppressed else timezone.now(),
+    )
+    audit.record(
+        actor or "system",
+        "messaging.queue_message",
+        message,
+        subject_label=f"SMS to {reporter.pseudonym}",
+        after={"purpose": purpose, "status": message.status, "parts": message.parts},
+    )
+    return message
+
+
+def set_opt_out(reporter: Reporter, *, opted_out: bool, source: str) -> None:
+    """Honour STOP (or START) from the reporter or the gateway, everywhere."""
+    with transaction.atomic():
+        before = reporter.opted_out_at
+        reporter.opted_out_at = timezone.now() if opted_out else None
+        Reporter.objects.filter(pk=reporter.pk).update(opted_out_at=reporter.opted_out_at)
+        if opted_out:
+            Message.objects.filter(
+                reporter=reporter, direction="out", status=Message.Status.QUEUED
+            ).update(status=Message.Status.SUPPRESSED)
+        audit.record(
+            source,
+            "messaging.opt_out" if opted_out else "messaging.opt_in",
+            reporter,
+            before={"opted_out": before is not None},
+            after={"opted_out": opted_out},
+        )
+
+
+def update_status(channel: Channel, message_id: Any, status: str) -> Message:
+    """A gateway's status callback (sent, delivered, failed) for one of our messages."""
+    try:
+        pk = int(str(message_id).strip())
+    except ValueError:
+        raise MessageRefused("id must be the number of a message Ulinzi sent")
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(pk=pk, channel=channel, direction=Message.Direction.OUT)
+            .first()
+        )
+        if message is None:
+            raise MessageRefused(f"no outbound message {pk} on this channel")
+        now = timezone.now()
+        before = message.status
+        if status == "delivered":
+            message.status, message.delivered_at = Message.Status.DELIVERED, now
+        elif status == "sent" and message.status in (
+            Message.Status.QUEUED,
+            Message.Status.SENDING,
+        ):
+            message.status, message.sent_at = Message.Status.SENT, message.sent_at or now
+        elif status == "failed" and message.status != Message.Status.DELIVERED:
+            message.status = Message.Status.FAILED
+        message.save(update_fields=["status", "sent_at", "delivered_at"])
+        if message.status != before:
+            audit.record(
+                channel.name,
+                "messaging.update_status",
+                message,
+                before={"status": before},
+                after={"status": message.status},
+            )
+    return message
+
+
+def reveal_phone(*, actor: Any, reporter: Reporter, reason: str) -> str:
+    """The reporter's number in clear, for a call-back. Only roles that call back may;
+    every reveal is in the audit log, with its reason."""
+    if not actor.can("reporter.reveal_phone"):
+        raise RevealRefused("your role may not see reporters' numbers")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RevealRefused("say why you need the number (for example: call-back)")
+    with transaction.atomic():
+        audit.record(actor, "messaging.reveal_phone", reporter, after={"reason": reason[:200]})
+    return reporter.phone()
+
+
+def create_channel(
+    *,
+    actor: Any,
+    name: str,
+    send_url: str,
+    address: str = "",
+    auth: str = Channel.Auth.URL_TOKEN,
+    fields: dict[str, str] | None = None,
+    send_method: str = "POST",
+    send_body: str | None = None,
+    send_content_type: str | None = None,
+    rate_per_minute: int = 60,
+) -> Channel:
+    """A new channel with its own random secret."""
+    if not (send_url.startswith(("http://", "https://")) or send_url == "console:"):
+        raise ValueError("send URL must start with http:// or https://, or be console:")
+    with transaction.atomic():
+        channel = Channel(
+            name=name,
+            address=address,
+            auth=auth,
+            secret=secrets.token_urlsafe(24),
+            send_url=send_url,
+            send_method=send_method.upper(),
+            rate_per_minute=rate_per_minute,
+        )
+        for key, value in (fields or {}).items():
+            setattr(channel, f"field_{key}", value)
+        if send_body is not None:
+            channel.send_body = send_body
+        if send_content_type is not None:
+            channel.send_content_type = send_content_type
+        channel.full_clean()
+        channel.save()
+        audit.record(actor, "messaging.create_channel", channel, after={"name": name, "auth": auth})
+    return channel
+
+
+# --- The worker's side of the outbox ---------------------------------------------
+
+
+def claim_next(channel_rates: dict[int, int] | None = None) -> Message | None:
+    """Claim one due message: a conditional UPDATE that must change exactly one row,
+    so two workers never send the same message."""
+    now = timezone.now()
+    # A worker that died mid-send left its claim behind; give the message back.
+    Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        status=Message.Status.QUEUED, next_attempt_at=now
+    )
+    due = Message.objects.filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
+        direction=Message.Direction.OUT,
+        status=Message.Status.QUEUED,
+        channel__active=True,
+    ).order_by("next_attempt_at", "id")
+    for candidate in due.values_list("pk", "channel_id")[:20]:
+        pk, channel_id = candidate
+        if channel_rates is not None and not _within_rate(channel_id, channel_rates):
+            continue
+        claimed = Message.objects.filter(pk=pk, status=Message.Status.QUEUED).update(
+            status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if claimed == 1:
+            return Message.objects.select_related("channel", "reporter").get(pk=pk)
+    return None
+
+
+def _within_rate(channel_id: int, rates: dict[int, int]) -> bool:
+    since = timezone.now() - timedelta(minutes=1)
+    sent = Message.objects.filter(
+        channel_id=channel_id, direction="out", claimed_at__gte=since
+    ).count()
+    return sent < rates.get(channel_id, 60)
+
+
+def record_sent(message: Message) -> None:
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            status=Message.Status.SENT, sent_at=timezone.now(), last_error=""
+        )
+        if updated:
+            audit.record("worker", "messaging.sent", message, after={"attempts": message.attempts})
+
+
+def record_failure(message: Message, error: str) -> str:
+    """Retry later with exponential backoff and jitter, or give up (``dead``)."""
+    attempts = message.attempts
+    if attempts >= message.channel.max_attempts:
+        status, next_at = Message.Status.DEAD, None
+    else:
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+        delay = delay * (0.5 + random.random())  # noqa: S311 (jitter, not security)
+        status, next_at = Message.Status.QUEUED, timezone.now() + timedelta(seconds=delay)
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            status=status, next_attempt_at=next_at, last_error=error[:300]
+        )
+        if status == Message.Status.DEAD:
+            audit.record(
+                "worker",
+                "messaging.dead",
+                message,
+                after={"attempts": attempts, "error": error[:200]},
+            )
+    return status

@@ -1,0 +1,59 @@
+"""``ulinzi worker``: send the outbox, with retries, backoff and a dead-letter state."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+
+from ulinzi.messaging import domain, transports
+from ulinzi.messaging.models import Channel, Message
+
+
+class Command(BaseCommand):
+    help = "Send queued messages through their channels. Runs until stopped (or --once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="send what is due, then stop")
+        parser.add_argument(
+            "--idle-sleep", type=float, default=0.5, help="seconds to wait when nothing is due"
+        )
+        parser.add_argument(
+            "--max-messages", type=int, default=0, help="stop after this many (0: no limit)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.running = True
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        handled = 0
+        while self.running:
+            if not connection.in_atomic_block:  # (tests run the worker inside a transaction)
+                close_old_connections()  # a long-running process must not keep a dead connection
+            rates = dict(Channel.objects.values_list("pk", "rate_per_minute"))
+            message = domain.claim_next(rates)
+            if message is None:
+                if options["once"]:
+                    break
+                time.sleep(options["idle_sleep"])
+                continue
+            self.deliver(message)
+            handled += 1
+            if options["max_messages"] and handled >= options["max_messages"]:
+                break
+        self.stdout.write(f"worker: {handled} message(s) handled")
+
+    def deliver(self, message: Message) -> None:
+        try:
+            transports.send(message, message.reporter.phone() if message.reporter else "")
+        except transports.SendFailed as exc:
+            status = domain.record_failure(message, str(exc))
+            self.stderr.write(f"message {message.pk}: {exc} ({status})")
+            return
+        domain.record_sent(message)
+
+    def stop(self, *args: Any) -> None:
+        self.running = False

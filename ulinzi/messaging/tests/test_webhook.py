@@ -1,0 +1,240 @@
+"""Gateways post inbound SMS to the channel's receive URL; a retried SMS is stored once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ulinzi.audit.models import AuditEntry
+from ulinzi.messaging import domain
+from ulinzi.messaging.management.commands.channel_add import PRESETS
+from ulinzi.messaging.models import Channel, Message, Reporter
+
+pytestmark = pytest.mark.django_db
+PAYLOADS = Path(__file__).parent / "payloads"
+FORM = "application/x-www-form-urlencoded"
+
+
+def make_channel(preset: str = "ext", auth: str = "url_token", name: str | None = None) -> Channel:
+    return domain.create_channel(
+        actor="test",
+        name=name or f"{preset}-{auth}",
+        send_url="console:",
+        auth=auth,
+        fields=PRESETS[preset].get("fields"),
+    )
+
+
+def receive_url(channel: Channel, kind: str = "receive") -> str:
+    return f"/channels/ext/{channel.uuid}/{kind}?token={channel.secret}"
+
+
+def post(channel: Channel, data: dict[str, Any], kind: str = "receive") -> Any:
+    return Client().post(receive_url(channel, kind), data)
+
+
+@pytest.mark.parametrize(
+    ("preset", "payload", "content_type", "number", "text"),
+    [
+        (
+            "ext",
+            "ext.form",
+            FORM,
+            "+243971234567",
+            "ALERTE Kiwanja, hommes armés vus près du marché",
+        ),
+        (
+            "twilio",
+            "twilio.form",
+            FORM,
+            "+243991112233",
+            "Watu wenye silaha wameingia Mbau sasa hivi",
+        ),
+        (
+            "africastalking",
+            "africastalking.form",
+            FORM,
+            "+243815556677",
+            "Tahadhari Oicha risasi nyingi usiku",
+        ),
+        (
+            "relay",
+            "relay.json",
+            "application/json",
+            "+243977654321",
+            "Bato ya bibundeli bakoti na Komanda, basali mobulu",
+        ),
+    ],
+)
+def test_each_gateway_format_is_received(
+    preset: str, payload: str, content_type: str, number: str, text: str
+) -> None:
+    channel = make_channel(preset)
+    body = (PAYLOADS / payload).read_bytes()
+    response = Client().post(receive_url(channel), body, content_type=content_type)
+    assert response.status_code == 200, response.content
+    assert response.json()["duplicate"] is False
+    message = Message.objects.get(pk=response.json()["message_id"])
+    assert (message.direction, message.status, message.text) == ("in", "received", text)
+    assert message.reporter.phone() == number
+    assert message.gateway_id
+
+
+def test_the_same_sms_posted_200_times_is_one_message() -> None:
+    channel = make_channel()
+    body = (PAYLOADS / "ext.form").read_bytes()
+    answers = [
+        Client().post(receive_url(channel), body, content_type=FORM).json() for _ in range(200)
+    ]
+    assert Message.objects.filter(direction="in").count() == 1
+    assert {a["message_id"] for a in answers} == {answers[0]["message_id"]}
+    assert [a["duplicate"] for a in answers].count(False) == 1
+    assert AuditEntry.objects.filter(action="messaging.receive_message").count() == 1
+
+
+def test_a_resend_without_gateway_id_within_ten_minutes_is_the_same_message() -> None:
+    channel = make_channel()
+    first = post(channel, {"from": "0971234567", "text": "Risasi Mbau"}).json()
+    again = post(channel, {"from": "+243 97 123 4567", "text": "Risasi Mbau"}).json()
+    assert again == {**first, "duplicate": True}
+    other = post(channel, {"from": "0971234567", "text": "Risasi Mbau tena"}).json()
+    assert other["duplicate"] is False
+    assert Reporter.objects.count() == 1
+
+
+def test_a_wrong_secret_or_unknown_channel_is_refused_and_nothing_is_stored() -> None:
+    channel = make_channel()
+    data = {"from": "0971234567", "text": "Risasi Mbau"}
+    wrong = Client().post(f"/channels/ext/{channel.uuid}/receive?token=nope", data)
+    assert (wrong.status_code, wrong.json()["detail"]) == (403, "unknown channel or wrong secret")
+    unknown = Client().post(
+        f"/channels/ext/9b1d3c4e-0000-4000-8000-000000000000/receive?token={channel.secret}", data
+    )
+    assert unknown.status_code == 403
+    assert Client().post("/channels/ext/not-a-uuid/receive", data).status_code == 403
+    assert Client().get(receive_url(channel)).status_code == 405
+    assert not Message.objects.exists() and not Reporter.objects.exists()
+
+
+def test_an_hmac_channel_checks_the_signature_of_the_body() -> None:
+    channel = make_channel(auth="hmac")
+    body = json.dumps({"from": "0971234567", "text": "Risasi Mbau", "id": "x1"}).encode()
+    signature = hmac.new(channel.secret.encode(), body, hashlib.sha256).hexdigest()
+    url = f"/channels/ext/{channel.uuid}/receive"
+    bad = Client().post(
+        url, body, content_type="application/json", HTTP_X_ULINZI_SIGNATURE="sha256=00"
+    )
+    assert bad.status_code == 403
+    good = Client().post(
+        url, body, content_type="application/json", HTTP_X_ULINZI_SIGNATURE=f"sha256={signature}"
+    )
+    assert good.status_code == 200
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        ({"text": "Risasi Mbau"}, "from (the sender's number) is missing"),
+        ({"from": "hello", "text": "Risasi Mbau"}, "from: 'hello' is not a phone number"),
+        ({"from": "0971234567", "text": "   "}, "text is empty"),
+        ({"from": "0971234567"}, "text is missing"),
+        ({"from": "0971234567", "text": "x" * 10_000}, "text is longer than 2000 characters"),
+        ({"from": "0971234567", "text": "Risasi\x00Mbau"}, "text contains a NUL character"),
+        (
+            {"from": "0971234567", "text": "Risasi", "date": "2099-01-01T00:00:00Z"},
+            "date '2099-01-01T00:00:00Z' is in the future",
+        ),
+        (
+            {"from": "0971234567", "text": "Risasi", "date": "yesterday"},
+            "date 'yesterday' is not an ISO 8601 date and time",
+        ),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason_and_nothing_is_stored(
+    data: dict[str, str], detail: str
+) -> None:
+    channel = make_channel()
+    response = post(channel, data)
+    assert (response.status_code, response.json()) == (400, {"status": "error", "detail": detail})
+    assert not Message.objects.exists() and not Reporter.objects.exists()
+
+
+def test_invalid_utf8_and_oversized_bodies_are_refused() -> None:
+    channel = make_channel()
+    bad = Client().post(receive_url(channel), b"from=0971234567&text=\xff\xfe", content_type=FORM)
+    assert bad.status_code == 400
+    big = Client().post(receive_url(channel), b"text=" + b"a" * 70_000, content_type=FORM)
+    assert big.status_code == 413
+    assert not Message.objects.exists()
+
+
+def test_reporters_numbers_are_only_stored_encrypted() -> None:
+    channel = make_channel()
+    post(channel, {"from": "+243971234567", "text": "Risasi Mbau"})
+    reporter = Reporter.objects.get()
+    assert reporter.pseudonym.startswith("R-")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM messaging_reporter")
+        row = cursor.fetchone()
+    assert "971234567" not in repr(row)
+    assert not AuditEntry.objects.filter(after__icontains="971234567").exists()
+
+
+def test_status_callbacks_and_opt_out() -> None:
+    channel = make_channel()
+    post(channel, {"from": "0971234567", "text": "Risasi Mbau"})
+    reporter = Reporter.objects.get()
+    from django.db import transaction
+
+    with transaction.atomic():
+        first = domain.queue_message(reporter, "Ujumbe umepokelewa", purpose="ack")
+        second = domain.queue_message(reporter, "Jibu la pili", purpose="feedback")
+    assert post(channel, {"id": str(first.pk)}, "sent").json()["state"] == "sent"
+    assert post(channel, {"id": str(first.pk)}, "delivered").json()["state"] == "delivered"
+    assert post(channel, {"id": "999999"}, "failed").status_code == 400
+    assert post(channel, {"from": "+243971234567"}, "stopped").json() == {"status": "ok"}
+    reporter.refresh_from_db()
+    second.refresh_from_db()
+    assert reporter.opted_out_at is not None
+    assert second.status == "suppressed"
+    with transaction.atomic():
+        later = domain.queue_message(reporter, "Habari", purpose="broadcast")
+    assert later.status == "suppressed" and later.next_attempt_at is None
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sender=st.one_of(
+        st.none(), st.text(max_size=20), st.from_regex(r"\+2439[0-9]{8}", fullmatch=True)
+    ),
+    text=st.one_of(st.none(), st.text(max_size=300)),
+    gateway_id=st.one_of(st.none(), st.text(max_size=30)),
+    date=st.one_of(st.none(), st.text(max_size=30)),
+)
+def test_no_input_makes_the_webhook_fail_or_half_write(
+    sender: Any, text: Any, gateway_id: Any, date: Any
+) -> None:
+    channel = Channel.objects.first() or make_channel()
+    data = {
+        k: v
+        for k, v in {"from": sender, "text": text, "id": gateway_id, "date": date}.items()
+        if v is not None
+    }
+    before = Message.objects.count()
+    response = Client().post(receive_url(channel), data)
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 400:
+        assert Message.objects.count() == before
+        assert response.json()["detail"]

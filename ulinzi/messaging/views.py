@@ -1,0 +1,119 @@
+"""The generic external channel contract (RapidPro/courier "ext"):
+
+``POST /channels/ext/<uuid>/receive`` (from, text, optional date and id),
+``/sent``, ``/delivered``, ``/failed`` (id), ``/stopped`` (from). Field names are set
+per channel. Each channel authenticates with its own secret: ``?token=<secret>`` in
+the URL, or an ``X-Ulinzi-Signature: sha256=<hex HMAC of the body>`` header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import urllib.parse
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ulinzi.lib.phone import InvalidPhoneNumber
+from ulinzi.messaging import domain
+from ulinzi.messaging.models import Channel
+
+MAX_BODY = 64 * 1024
+
+
+def _refuse(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"status": "error", "detail": detail}, status=status)
+
+
+def _channel(request: HttpRequest, channel_uuid: str) -> Channel | None:
+    try:
+        key = uuid.UUID(channel_uuid)
+    except ValueError:
+        return None
+    channel = Channel.objects.filter(uuid=key, active=True).first()
+    if channel is None:
+        return None
+    if channel.auth == Channel.Auth.HMAC:
+        given = request.headers.get("X-Ulinzi-Signature", "").removeprefix("sha256=")
+        expected = hmac.new(channel.secret.encode(), request.body, hashlib.sha256).hexdigest()
+        return channel if hmac.compare_digest(given, expected) else None
+    token = request.GET.get("token", "")
+    return channel if hmac.compare_digest(token.encode(), channel.secret.encode()) else None
+
+
+def _fields(request: HttpRequest) -> dict[str, Any] | None:
+    if len(request.body) > MAX_BODY:
+        return None
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        return data if isinstance(data, dict) else None
+    if request.content_type == "multipart/form-data":
+        data = dict(request.POST.items())
+        # Django replaces invalid UTF-8 with U+FFFD; refuse rather than store a corrupted SMS.
+        return None if any("\ufffd" in v for v in data.values()) else data
+    # Parsed here rather than through request.POST for the same reason.
+    try:
+        pairs = urllib.parse.parse_qsl(
+            request.body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict"
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return dict(pairs)
+
+
+def _endpoint(kind: str) -> Any:
+    @csrf_exempt
+    @require_POST
+    def view(request: HttpRequest, channel_uuid: str) -> JsonResponse:
+        if len(request.body) > MAX_BODY:
+            return _refuse(413, f"the request is larger than {MAX_BODY // 1024} kB")
+        channel = _channel(request, channel_uuid)
+        if channel is None:
+            return _refuse(403, "unknown channel or wrong secret")
+        data = _fields(request)
+        if data is None:
+            return _refuse(400, "the body is not valid UTF-8 form data or a JSON object")
+        try:
+            if kind == "receive":
+                received = domain.receive_message(
+                    channel,
+                    sender=data.get(channel.field_from),
+                    text=data.get(channel.field_text),
+                    gateway_id=data.get(channel.field_id),
+                    date=data.get(channel.field_date),
+                )
+                return JsonResponse(
+                    {
+                        "status": "ok",
+                        "message_id": received.message.pk,
+                        "duplicate": not received.created,
+                    }
+                )
+            if kind == "stopped":
+                sender = data.get(channel.field_from)
+                reporter = domain.find_reporter(sender) if isinstance(sender, str) else None
+                if reporter is None:
+                    return _refuse(400, "from: no reporter with this number")
+                domain.set_opt_out(reporter, opted_out=True, source=channel.name)
+                return JsonResponse({"status": "ok"})
+            message = domain.update_status(channel, data.get(channel.field_id, ""), kind)
+            return JsonResponse({"status": "ok", "message_id": message.pk, "state": message.status})
+        except (domain.MessageRefused, InvalidPhoneNumber) as exc:
+            return _refuse(400, str(exc))
+
+    return view
+
+
+receive = _endpoint("receive")
+sent = _endpoint("sent")
+delivered = _endpoint("delivered")
+failed = _endpoint("failed")
+stopped = _endpoint("stopped")
