@@ -9,8 +9,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -99,7 +98,7 @@ def _parse_gateway_date(value: str | None) -> datetime | None:
     if parsed is None:
         raise MessageRefused(f"date {value!r} is not an ISO 8601 date and time")
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt_timezone.utc)
+        parsed = timezone.make_aware(parsed, UTC)
     if parsed > timezone.now() + FUTURE_TOLERANCE:
         raise MessageRefused(f"date {value!r} is in the future")
     return parsed
