@@ -215,6 +215,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 NINJA_PAGINATION_PER_PAGE = 50
+# Only the intake benchmark turns this on: a bare receive endpoint as its baseline.
+ULINZI_BENCH_ENDPOINTS = os.environ.get("ULINZI_BENCH_ENDPOINTS", "") == "1"
+ULINZI_TRIAGE_MODEL = os.environ.get("ULINZI_TRIAGE_MODEL") or None
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", audit_log, name="audit_log"),
     path("", include("ulinzi.places.urls")),
     path("", include("ulinzi.messaging.urls")),
+    path("", include("ulinzi.alerts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -29,7 +29,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(
         {"audit.view", "gazetteer.manage", "bases.manage", "users.manage", "communities.manage"}
     ),
-    Role.DUTY_OFFICER: frozenset({"alerts.handle", "reporter.reveal_phone"}),
+    Role.DUTY_OFFICER: frozenset({"alerts.handle", "alerts.enter", "reporter.reveal_phone"}),
     Role.LIAISON: frozenset({"alerts.enter", "reporter.reveal_phone", "communities.manage"}),
     Role.ANALYST: frozenset({"analysis.view", "events.manage"}),
     Role.PATROL_PLANNER: frozenset({"patrols.plan"}),

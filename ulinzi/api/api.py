@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from ulinzi.api.alerts import router as alerts_router
 from ulinzi.api.auth import AUTH
 from ulinzi.api.places import router as places_router
 
@@ -19,6 +20,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", places_router)
+api.add_router("/", alerts_router)
 
 
 @api.exception_handler(ValidationError)

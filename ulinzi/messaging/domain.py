@@ -29,6 +29,10 @@ from ulinzi.messaging.models import PHONE_FIELD, Channel, Message, Reporter, cip
 # Arguments: message (Message), created (bool).
 message_received = Signal()
 
+# Sent inside the transaction of a missed call ("beep") from a reporter.
+# Arguments: reporter (Reporter), channel (Channel).
+missed_call = Signal()
+
 MAX_TEXT = 2000  # characters; longer texts are refused, not cut
 DUPLICATE_WINDOW = timedelta(minutes=10)
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -169,6 +173,22 @@ def receive_message(
         )
         message_received.send(sender=Message, message=message, created=True)
     return Received(message, created=True)
+
+
+def receive_missed_call(channel: Channel, *, sender: Any) -> Reporter:
+    """A "beep" to the hotline: the reporter is known or created, and whoever listens
+    to ``missed_call`` (the alert network) makes a call-back task."""
+    if not isinstance(sender, str):
+        raise MessageRefused("from (the caller's number) is missing")
+    try:
+        number = normalise(sender)
+    except InvalidPhoneNumber as exc:
+        raise MessageRefused(f"from: {exc}") from exc
+    with transaction.atomic():
+        reporter = reporter_for_number(number)
+        Reporter.objects.filter(pk=reporter.pk).update(last_seen_at=timezone.now())
+        missed_call.send(sender=Reporter, reporter=reporter, channel=channel)
+    return reporter
 
 
 def _previous_copy(

@@ -1,7 +1,8 @@
 """The generic external channel contract (RapidPro/courier "ext"):
 
 ``POST /channels/ext/<uuid>/receive`` (from, text, optional date and id),
-``/sent``, ``/delivered``, ``/failed`` (id), ``/stopped`` (from). Field names are set
+``/sent``, ``/delivered``, ``/failed`` (id), ``/stopped`` (from), and Ulinzi's own
+``/missed`` (from) for a missed call to the hotline. Field names are set
 per channel. Each channel authenticates with its own secret: ``?token=<secret>`` in
 the URL, or an ``X-Ulinzi-Signature: sha256=<hex HMAC of the body>`` header.
 """
@@ -19,9 +20,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ulinzi.lib.phone import InvalidPhoneNumber
+from ulinzi.lib.phone import InvalidPhoneNumber, normalise
 from ulinzi.messaging import domain
-from ulinzi.messaging.models import Channel
+from ulinzi.messaging.models import Channel, Message
 
 MAX_BODY = 64 * 1024
 
@@ -97,6 +98,9 @@ def _endpoint(kind: str) -> Any:
                         "duplicate": not received.created,
                     }
                 )
+            if kind == "missed":
+                reporter = domain.receive_missed_call(channel, sender=data.get(channel.field_from))
+                return JsonResponse({"status": "ok", "reporter": reporter.pseudonym})
             if kind == "stopped":
                 sender = data.get(channel.field_from)
                 reporter = domain.find_reporter(sender) if isinstance(sender, str) else None
@@ -117,3 +121,29 @@ sent = _endpoint("sent")
 delivered = _endpoint("delivered")
 failed = _endpoint("failed")
 stopped = _endpoint("stopped")
+missed = _endpoint("missed")
+
+
+@csrf_exempt
+@require_POST
+def bare_receive(request: HttpRequest, channel_uuid: str) -> JsonResponse:
+    """The intake benchmark's baseline: authenticate, validate, insert one row, nothing
+    else. Routed only when settings.ULINZI_BENCH_ENDPOINTS is on."""
+    channel = _channel(request, channel_uuid)
+    if channel is None:
+        return _refuse(403, "unknown channel or wrong secret")
+    data = _fields(request)
+    if data is None:
+        return _refuse(400, "the body is not valid UTF-8 form data or a JSON object")
+    try:
+        number = normalise(str(data.get(channel.field_from, "")))
+        text = domain._clean_text(data.get(channel.field_text))
+    except (domain.MessageRefused, InvalidPhoneNumber) as exc:
+        return _refuse(400, str(exc))
+    message = Message.objects.create(
+        channel=channel,
+        direction=Message.Direction.IN,
+        text=f"{number} {text}",
+        status=Message.Status.RECEIVED,
+    )
+    return JsonResponse({"status": "ok", "message_id": message.pk})

@@ -69,7 +69,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Ranked candidates for a name; a partial for htmx, a whole page otherwise."""
-    query = _clean(request.GET.get("q"))
+    # "place" is the field name on the hotline form, which searches as the CLA types.
+    query = _clean(request.GET.get("q") or request.GET.get("place"))
     hint = _clean(request.GET.get("hint")) or None
     result = queries.search_places(query, hint=hint, limit=8) if query else None
     for candidate in result["candidates"] if result else []:

@@ -15,7 +15,7 @@ def describe(channel: Channel, base_url: str) -> dict[str, Any]:
     base = base_url.rstrip("/")
     urls = {
         kind: f"{base}{reverse(f'messaging:{kind}', args=[channel.uuid])}{token}"
-        for kind in ("receive", "sent", "delivered", "failed", "stopped")
+        for kind in ("receive", "sent", "delivered", "failed", "stopped", "missed")
     }
     return {
         "name": channel.name,

@@ -1,0 +1,646 @@
+"""Every change to reports and alerts: intake, grouping, routing and the lifecycle.
+
+Each function runs in one transaction, stamps its time, writes an ``AlertStep`` and an
+audit entry, and queues any SMS through the outbox (never a network call here).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ulinzi.alerts import keywords, texts
+from ulinzi.alerts.grouping import AlertIndex, ReportFacts, Thresholds
+from ulinzi.alerts.models import (
+    SEVERITY_RANK,
+    Alert,
+    AlertStep,
+    CallbackTask,
+    Clarification,
+    Dispatch,
+    Report,
+    Responder,
+)
+from ulinzi.audit import domain as audit
+from ulinzi.messaging import domain as messaging
+from ulinzi.messaging.models import Message, Reporter
+from ulinzi.places import queries as places
+from ulinzi.places.models import Base, Place
+
+S = Alert.Status
+
+# The lifecycle: which step may follow which. Closing is allowed from any open status.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "acknowledge": (S.RECEIVED,),
+    "verify": (S.ACKNOWLEDGED,),
+    "notify_responders": (S.VERIFIED, S.UNVERIFIED),
+    "dispatch": (S.RESPONDERS_NOTIFIED, S.DISPATCHED),
+    "arrive": (S.DISPATCHED,),
+}
+ACTION_NAMES = {
+    "acknowledge": gettext_lazy("acknowledge"),
+    "verify": gettext_lazy("verify"),
+    "notify_responders": gettext_lazy("notify responders"),
+    "dispatch": gettext_lazy("dispatch"),
+    "arrive": gettext_lazy("mark on site"),
+}
+CLARIFY_BELOW = 0.6  # place confidence under which the reporter is asked which place
+CLARIFY_WINDOW = timedelta(hours=6)
+
+
+class TransitionRefused(ValueError):
+    """The step does not follow from the alert's status; the message says why."""
+
+
+@dataclass(frozen=True)
+class Located:
+    place_id: int | None
+    name: str
+    lat: float | None
+    lon: float | None
+    score: float
+    text: str
+    ambiguous: list[dict[str, Any]]
+
+
+def _step(alert: Alert, step: str, actor: Any, note: str = "", at: datetime | None = None) -> None:
+    label = actor.get_username() if getattr(actor, "pk", None) else str(actor or "system")
+    AlertStep.objects.create(
+        alert=alert, step=step, at=at or timezone.now(), actor_label=label, note=note[:500]
+    )
+
+
+# --- Understanding a report ---------------------------------------------------
+
+
+def _triage(text: str) -> Any:
+    from ulinzi.alerts.triage import Model, triage
+
+    path = getattr(settings, "ULINZI_TRIAGE_MODEL", None)
+    model = _cached_model(path, Model) if path else None
+    return triage(text, model=model)
+
+
+_models: dict[str, Any] = {}
+
+
+def _cached_model(path: str, model_class: Any) -> Any:
+    if path not in _models:
+        _models[path] = model_class.load(path)
+    return _models[path]
+
+
+def locate(text: str, place_hint: str | None, near: Place | None) -> Located:
+    """Find the place a report speaks of: the keyword form's place when given, else the
+    best-matching words of the text; the reporter's community is the hint."""
+    hint = near.name if near is not None else None
+    tries = [place_hint] if place_hint else _place_phrases(text)
+    best: tuple[float, dict[str, Any], str, list[dict[str, Any]]] | None = None
+    for phrase in tries[:12]:
+        result = places.search_places(phrase, hint=hint, limit=3)
+        candidates = result["candidates"]
+        if not candidates:
+            continue
+        top = candidates[0]
+        if best is None or top["score"] > best[0]:
+            best = (top["score"], top, phrase, candidates)
+    if best is None:
+        return Located(None, "", None, None, 0.0, place_hint or "", [])
+    score, top, phrase, candidates = best
+    ambiguous = [c for c in candidates if c["name"].casefold() == top["name"].casefold()]
+    return Located(
+        top["place_id"],
+        top["name"],
+        top["lat"],
+        top["lon"],
+        score,
+        phrase,
+        ambiguous if score < CLARIFY_BELOW and len(ambiguous) > 1 else [],
+    )
+
+
+# Words that introduce a place in the mission's languages.
+PLACE_CUES = {
+    "a",
+    "à",
+    "au",
+    "aux",
+    "de",
+    "du",
+    "kwa",
+    "huko",
+    "katika",
+    "na",
+    "in",
+    "at",
+    "near",
+    "pres",
+    "près",
+    "vers",
+    "ya",
+    "wa",
+}
+
+
+def _place_phrases(text: str) -> list[str]:
+    """Candidate place names in free text: capitalised words and words after a place cue,
+    with the word that follows (many villages have two-word names)."""
+    words = [w.strip(".,;:!?()\"'") for w in text.split()]
+    phrases: list[str] = []
+    for i, word in enumerate(words):
+        if len(word) < 3:
+            continue
+        after_cue = i > 0 and words[i - 1].casefold() in PLACE_CUES
+        if word[0].isupper() or after_cue:
+            if i + 1 < len(words) and words[i + 1][:1].isupper():
+                phrases.append(f"{word} {words[i + 1]}")
+            phrases.append(word)
+    # Short all-lower-case messages: try every longer word.
+    if not phrases:
+        phrases = [w for w in words if len(w) >= 4]
+    return list(dict.fromkeys(phrases))
+
+
+def route(place: Place | None, lat: float | None, lon: float | None) -> tuple[Base | None, str]:
+    """The base whose area of responsibility holds the place, else the nearest base."""
+    bases = list(Base.objects.prefetch_related("areas"))
+    if not bases:
+        return None, "no base is configured"
+    if place is not None:
+        inside = {place.pk, *place.ancestor_ids}
+        owners = [b for b in bases if inside & {a.pk for a in b.areas.all()}]
+        if owners:
+            chosen = min(owners, key=lambda b: _km(b.lat, b.lon, lat, lon))
+            return chosen, f"{place.name} is in the area of {chosen.name}"
+    if lat is None or lon is None:
+        return None, "the place is unknown: no base chosen"
+    nearest = min(bases, key=lambda b: _km(b.lat, b.lon, lat, lon))
+    return nearest, f"nearest base ({_km(nearest.lat, nearest.lon, lat, lon):.0f} km)"
+
+
+def _km(lat1: float, lon1: float, lat2: float | None, lon2: float | None) -> float:
+    if lat2 is None or lon2 is None:
+        return math.inf
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+def _open_alert_for(facts: ReportFacts) -> tuple[int | None, str]:
+    """The open alert this report belongs to, judged against recent open alerts nearby."""
+    thresholds = Thresholds()
+    since = datetime.fromtimestamp(
+        facts.at - thresholds.max_hours * 3600, tz=timezone.get_current_timezone()
+    )
+    nearby = Report.objects.filter(
+        received_at__gte=since, alert__status__in=[s for s in S.values if s != S.CLOSED]
+    )
+    if facts.lat is not None and facts.lon is not None:
+        pad = thresholds.max_km / 111.0 * 1.5
+        nearby = nearby.filter(
+            Q(
+                lat__range=(facts.lat - pad, facts.lat + pad),
+                lon__range=(facts.lon - pad * 2, facts.lon + pad * 2),
+            )
+            | Q(lat__isnull=True)
+        )
+    index = AlertIndex(thresholds)
+    for r in nearby.select_related("reporter").order_by("received_at")[:500]:
+        index.add(r.alert_id, _facts(r))
+    decision = index.decide(facts)
+    return decision.alert_id, decision.reason
+
+
+def _facts(report: Report) -> ReportFacts:
+    return ReportFacts(
+        id=report.pk or 0,
+        lat=report.lat,
+        lon=report.lon,
+        at=report.received_at.timestamp(),
+        threat_type=report.threat_type,
+        text=report.text,
+        place_id=report.place_id,
+        reporter_key=report.reporter.phone_index if report.reporter else None,
+    )
+
+
+# --- Intake -------------------------------------------------------------------
+
+
+def receive_report(
+    *,
+    source: str,
+    text: str,
+    actor: Any = None,
+    reporter: Reporter | None = None,
+    message: Message | None = None,
+    place: Place | None = None,
+    place_hint: str | None = None,
+    threat_type: str | None = None,
+    severity: str | None = None,
+) -> Report:
+    """Turn one account into a report, joined to the open alert of the same incident or
+    to a new one, routed to a base.
+
+    Side effects: an acknowledgement SMS to the reporter (outbox); a clarifying question
+    when the place is ambiguous; AlertStep "received" for a new alert; audit entries.
+    """
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise ValueError("the report has no text")
+    now = timezone.now()
+    found = _triage(text)
+    community_place = reporter.community.place if reporter and reporter.community_id else None
+    if place is not None:
+        located = Located(place.pk, place.name, place.lat, place.lon, 1.0, place.name, [])
+    else:
+        located = locate(text, place_hint, community_place)
+    with transaction.atomic():
+        place_obj = place or (
+            Place.objects.filter(pk=located.place_id).first() if located.place_id else None
+        )
+        report = Report(
+            source=source,
+            message=message,
+            reporter=reporter,
+            entered_by=actor if getattr(actor, "pk", None) else None,
+            text=text,
+            language=found.language,
+            threat_type=threat_type or found.threat_type,
+            severity=severity or found.severity,
+            triage={"because": found.because, "labels": found.labels, "predicted": found.predicted},
+            place=place_obj,
+            place_text=located.text[:200],
+            place_score=round(located.score, 3),
+            lat=located.lat,
+            lon=located.lon,
+            received_at=now,
+        )
+        alert_id, reason = _open_alert_for(_facts(report))
+        alert = Alert.objects.select_for_update().filter(pk=alert_id).first() if alert_id else None
+        if alert is None:
+            base, why = route(place_obj, located.lat, located.lon)
+            alert = Alert.objects.create(
+                threat_type=report.threat_type,
+                severity=report.severity,
+                language=report.language,
+                summary=text[:300],
+                place=place_obj,
+                lat=located.lat,
+                lon=located.lon,
+                base=base,
+                routing_reason=why,
+                received_at=now,
+            )
+            _step(alert, "received", actor or source, why, at=now)
+            reason = "new alert"
+        elif SEVERITY_RANK[report.severity] < SEVERITY_RANK[alert.severity]:
+            # A later report can raise the alert's severity, never lower it.
+            alert.severity = report.severity
+            alert.save(update_fields=["severity"])
+        report.alert = alert
+        report.grouping_reason = reason[:300]
+        report.save()
+        audit.record(
+            actor or source,
+            "alerts.receive_report",
+            report,
+            subject_label=f"report to {alert.reference}",
+            after={
+                "alert": alert.pk,
+                "source": source,
+                "threat_type": report.threat_type,
+                "severity": report.severity,
+                "grouping": reason[:200],
+            },
+        )
+        if reporter is not None:
+            language = (
+                report.language if report.language in texts.ACKNOWLEDGEMENT else reporter.language
+            )
+            messaging.queue_message(
+                reporter,
+                texts.pick(texts.ACKNOWLEDGEMENT, language).format(ref=alert.reference),
+                purpose="acknowledgement",
+                channel=message.channel if message else None,
+                actor=actor or source,
+            )
+            if located.ambiguous:
+                _ask_which_place(report, located, language)
+    return report
+
+
+def _ask_which_place(report: Report, located: Located, language: str) -> None:
+    options = located.ambiguous[:4]
+    areas = [(c["admin_path"].split(" › ")[1:2] or [c["admin_path"]])[0] for c in options]
+    Clarification.objects.create(
+        report=report, options=[c["place_id"] for c in options], asked_at=timezone.now()
+    )
+    messaging.queue_message(
+        report.reporter,  # type: ignore[arg-type]
+        texts.clarifying_question(language, located.name, areas),
+        purpose="clarification",
+        channel=report.message.channel if report.message else None,
+    )
+
+
+def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
+    """Apply the reporter's answer ("2") to their latest open question, if it fits."""
+    with transaction.atomic():
+        question = (
+            Clarification.objects.select_for_update()
+            .filter(
+                report__reporter=reporter,
+                answered_at__isnull=True,
+                asked_at__gte=timezone.now() - CLARIFY_WINDOW,
+            )
+            .select_related("report", "report__alert")
+            .order_by("-asked_at")
+            .first()
+        )
+        if question is None or not 1 <= choice <= len(question.options):
+            return None
+        place = Place.objects.get(pk=question.options[choice - 1])
+        question.answered_at, question.answer = timezone.now(), str(choice)
+        question.save(update_fields=["answered_at", "answer"])
+        report = question.report
+        report.place, report.lat, report.lon, report.place_score = place, place.lat, place.lon, 1.0
+        report.save(update_fields=["place", "lat", "lon", "place_score"])
+        alert = report.alert
+        if alert.reports.count() == 1:
+            base, why = route(place, place.lat, place.lon)
+            alert.place, alert.lat, alert.lon, alert.base, alert.routing_reason = (
+                place,
+                place.lat,
+                place.lon,
+                base,
+                why,
+            )
+            alert.save(update_fields=["place", "lat", "lon", "base", "routing_reason"])
+        _step(alert, "place_clarified", reporter.pseudonym, f"{place.name} (answer {choice})")
+        audit.record(
+            reporter.pseudonym, "alerts.answer_clarification", report, after={"place": place.pk}
+        )
+    return report
+
+
+def record_missed_call(reporter: Reporter) -> CallbackTask:
+    """A "beep": a call-back task, unless one is already waiting for this reporter."""
+    with transaction.atomic():
+        task = CallbackTask.objects.filter(reporter=reporter, done_at__isnull=True).first()
+        if task is None:
+            task = CallbackTask.objects.create(reporter=reporter)
+            audit.record("hotline", "alerts.record_missed_call", task)
+    return task
+
+
+@receiver(messaging.missed_call, dispatch_uid="ulinzi-alerts-missed-call")
+def handle_missed_call(sender: Any, reporter: Reporter, channel: Any, **kwargs: Any) -> None:
+    record_missed_call(reporter)
+
+
+@receiver(messaging.message_received, dispatch_uid="ulinzi-alerts-inbound")
+def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) -> None:
+    """Every new inbound SMS: opt-out and opt-in words, answers to questions, reports."""
+    if not created or message.reporter is None:
+        return
+    parsed = keywords.parse(message.text)
+    if parsed.kind in ("stop", "start"):
+        messaging.set_opt_out(
+            message.reporter, opted_out=parsed.kind == "stop", source=message.channel.name
+        )
+        return
+    answered = parsed.kind == "reply" and parsed.choice is not None
+    if answered and answer_clarification(message.reporter, parsed.choice) is not None:  # type: ignore[arg-type]
+        return
+    if parsed.kind == "info":
+        return  # keyword auto-replies belong to public communication
+    receive_report(
+        source=Report.Source.SMS,
+        text=message.text,
+        reporter=message.reporter,
+        message=message,
+        place_hint=parsed.place if parsed.kind == "alert" else None,
+        actor=message.channel.name,
+    )
+
+
+# --- The lifecycle --------------------------------------------------------------
+
+
+def _advance(alert: Alert, action: str, actor: Any) -> Alert:
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    allowed = TRANSITIONS[action]
+    if locked.status not in allowed:
+        names = _(" or ").join(str(Alert.Status(s).label) for s in allowed)
+        raise TransitionRefused(
+            _("%(ref)s is %(status)s: it must be %(allowed)s to %(action)s")
+            % {
+                "ref": locked.reference,
+                "status": locked.get_status_display(),
+                "allowed": names,
+                "action": ACTION_NAMES[action],
+            }
+        )
+    return locked
+
+
+def _change(
+    alert: Alert, actor: Any, action: str, status: str, stamp: str, note: str = ""
+) -> Alert:
+    before = alert.status
+    now = timezone.now()
+    alert.status = status
+    setattr(alert, stamp, now)
+    alert.save(update_fields=["status", stamp])
+    _step(alert, action, actor, note, at=now)
+    audit.record(
+        actor,
+        f"alerts.{action}",
+        alert,
+        before={"status": before},
+        after={"status": status, "note": note[:200]},
+    )
+    return alert
+
+
+def acknowledge_alert(*, actor: Any, alert: Alert) -> Alert:
+    with transaction.atomic():
+        locked = _advance(alert, "acknowledge", actor)
+        return _change(locked, actor, "acknowledge", S.ACKNOWLEDGED, "acknowledged_at")
+
+
+def verify_alert(*, actor: Any, alert: Alert, result: str, note: str = "") -> Alert:
+    """``result``: verified, unverified (could not be confirmed, still acted on) or
+    false_alarm (then close it with the outcome false_alarm)."""
+    if result not in (S.VERIFIED, S.UNVERIFIED, S.FALSE_ALARM):
+        raise TransitionRefused(
+            "the verification result must be verified, unverified or false_alarm"
+        )
+    with transaction.atomic():
+        locked = _advance(alert, "verify", actor)
+        return _change(locked, actor, "verify", result, "verified_at", note)
+
+
+def notify_responders(
+    *, actor: Any, alert: Alert, responders: list[Responder], note: str = ""
+) -> Alert:
+    if not responders:
+        raise TransitionRefused("choose at least one responder to notify")
+    with transaction.atomic():
+        locked = _advance(alert, "notify_responders", actor)
+        names = ", ".join(r.name for r in responders)
+        return _change(
+            locked,
+            actor,
+            "notify_responders",
+            S.RESPONDERS_NOTIFIED,
+            "notified_at",
+            f"{names}. {note}".strip(),
+        )
+
+
+def dispatch_response(*, actor: Any, alert: Alert, responder: Responder, note: str = "") -> Alert:
+    with transaction.atomic():
+        locked = _advance(alert, "dispatch", actor)
+        Dispatch.objects.create(
+            alert=locked, responder=responder, at=timezone.now(), note=note[:300]
+        )
+        if locked.status == S.DISPATCHED:  # a second responder sent: keep the first time
+            _step(locked, "dispatch", actor, f"{responder.name}. {note}".strip())
+            audit.record(actor, "alerts.dispatch", locked, after={"responder": responder.pk})
+            return locked
+        return _change(
+            locked,
+            actor,
+            "dispatch",
+            S.DISPATCHED,
+            "dispatched_at",
+            f"{responder.name}. {note}".strip(),
+        )
+
+
+def mark_on_site(*, actor: Any, alert: Alert, note: str = "") -> Alert:
+    with transaction.atomic():
+        locked = _advance(alert, "arrive", actor)
+        return _change(locked, actor, "arrive", S.ON_SITE, "on_site_at", note)
+
+
+def close_alert(
+    *, actor: Any, alert: Alert, outcome: str, note: str = "", feedback: str = ""
+) -> Alert:
+    """Close with an outcome, and send the reporters a closing message in their language
+    (``feedback`` is added to it: what was done, in a few words)."""
+    if outcome not in Alert.Outcome.values:
+        raise TransitionRefused(
+            _("the outcome must be one of %(values)s") % {"values": ", ".join(Alert.Outcome.values)}
+        )
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.status == S.CLOSED:
+            raise TransitionRefused(_("%(ref)s is closed already") % {"ref": locked.reference})
+        locked.outcome, locked.closing_note = outcome, note
+        locked.save(update_fields=["outcome", "closing_note"])
+        _change(
+            locked,
+            actor,
+            "close",
+            S.CLOSED,
+            "closed_at",
+            f"{Alert.Outcome(outcome).label}. {note}".strip(),
+        )
+        sent = 0
+        seen: set[int] = set()
+        for report in locked.reports.select_related("reporter", "message__channel").filter(
+            reporter__isnull=False
+        ):
+            if report.reporter_id in seen:
+                continue
+            seen.add(report.reporter_id)  # type: ignore[arg-type]
+            language = (
+                report.language if report.language in texts.CLOSING else report.reporter.language
+            )  # type: ignore[union-attr]
+            text = (
+                texts.pick(texts.CLOSING, language)
+                .format(ref=locked.reference, note=feedback)
+                .strip()
+            )
+            queued = messaging.queue_message(
+                report.reporter,  # type: ignore[arg-type]
+                text,
+                purpose="feedback",
+                channel=report.message.channel if report.message else None,
+                actor=actor,
+            )
+            sent += queued is not None and queued.status == "queued"
+        if sent:
+            locked.feedback_sent_at = timezone.now()
+            locked.save(update_fields=["feedback_sent_at"])
+            _step(locked, "feedback_sent", actor, f"{sent} reporter(s)")
+    return locked
+
+
+def merge_alerts(*, actor: Any, alert: Alert, into: Alert) -> Alert:
+    """Move every report of ``alert`` into ``into`` and close ``alert`` as a duplicate."""
+    if alert.pk == into.pk:
+        raise TransitionRefused("an alert cannot be merged into itself")
+    with transaction.atomic():
+        source = Alert.objects.select_for_update().get(pk=alert.pk)
+        target = Alert.objects.select_for_update().get(pk=into.pk)
+        if source.status == S.CLOSED or target.status == S.CLOSED:
+            raise TransitionRefused("only open alerts can be merged")
+        moved = Report.objects.filter(alert=source).update(
+            alert=target, grouping_reason=f"merged from {source.reference}"
+        )
+        source.merged_into, source.outcome, source.status, source.closed_at = (
+            target,
+            Alert.Outcome.DUPLICATE,
+            S.CLOSED,
+            timezone.now(),
+        )
+        source.save(update_fields=["merged_into", "outcome", "status", "closed_at"])
+        _step(source, "merged", actor, f"into {target.reference}")
+        _step(target, "merged", actor, f"{moved} report(s) from {source.reference}")
+        audit.record(actor, "alerts.merge", target, after={"from": source.pk, "reports": moved})
+    return target
+
+
+def split_report(*, actor: Any, report: Report) -> Alert:
+    """Take a report out of its alert into a new alert of its own."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("alert").get(pk=report.pk)
+        old = report.alert
+        if old.reports.count() < 2:
+            raise TransitionRefused("the report is the only one of its alert")
+        base, why = route(report.place, report.lat, report.lon)
+        new = Alert.objects.create(
+            threat_type=report.threat_type,
+            severity=report.severity,
+            language=report.language,
+            summary=report.text[:300],
+            place=report.place,
+            lat=report.lat,
+            lon=report.lon,
+            base=base,
+            routing_reason=why,
+            received_at=report.received_at,
+        )
+        report.alert, report.grouping_reason = new, f"split from {old.reference}"
+        report.save(update_fields=["alert", "grouping_reason"])
+        _step(new, "received", actor, f"split from {old.reference}")
+        _step(old, "split", actor, f"report {report.pk} to {new.reference}")
+        audit.record(actor, "alerts.split", new, after={"from": old.pk, "report": report.pk})
+    return new

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ulinzi.alerts.models import Alert, Report, Responder
+
+
+class HotlineForm(forms.Form):
+    """One screen, keyboard only: what happened, where, who called."""
+
+    source = forms.ChoiceField(
+        label=_("Received by"),
+        choices=[
+            (s, label) for s, label in Report.Source.choices if s in ("hotline", "liaison", "web")
+        ],
+        initial="hotline",
+    )
+    text = forms.CharField(
+        label=_("What happened"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
+    )
+    place_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    place = forms.CharField(label=_("Where"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Caller's number (optional)"), max_length=32, required=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        for name in ("text", "place", "phone"):
+            if "\x00" in str(data.get(name) or ""):
+                self.add_error(name, _("This field contains a character that is not allowed."))
+        return data
+
+
+class VerifyForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result"),
+        choices=[
+            (Alert.Status.VERIFIED, _("verified")),
+            (Alert.Status.UNVERIFIED, _("could not be verified")),
+            (Alert.Status.FALSE_ALARM, _("false alarm")),
+        ],
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class NotifyForm(forms.Form):
+    responders = forms.ModelMultipleChoiceField(
+        label=_("Responders"), queryset=Responder.objects.none()
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: object, base: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        queryset = Responder.objects.filter(active=True)
+        self.fields["responders"].queryset = queryset.filter(base=base) if base else queryset  # type: ignore[attr-defined]
+
+
+class DispatchForm(forms.Form):
+    responder = forms.ModelChoiceField(
+        label=_("Responder"), queryset=Responder.objects.filter(active=True)
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Alert.Outcome.choices)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    feedback = forms.CharField(
+        label=_("Words for the reporter (in their language)"), max_length=100, required=False
+    )
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you need the number?"), max_length=200)

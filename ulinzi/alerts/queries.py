@@ -1,0 +1,94 @@
+"""Reads of alerts, always through the user's scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from ulinzi.alerts.models import Alert, Report
+
+
+def alerts_for(user: Any) -> QuerySet[Alert]:
+    """The alerts a user may see: the whole mission, or those routed to one of their
+    bases or located in their areas."""
+    alerts = Alert.objects.select_related("place", "base").annotate(report_count=Count("reports"))
+    scope = user.scope()
+    if scope.whole_mission:
+        return alerts
+    return alerts.filter(Q(base__users=user) | scope.place_q("place__")).distinct()
+
+
+def get_alert_for_user(user: Any, pk: int) -> Alert:
+    """The alert, or 404 when it does not exist or is outside the user's scope."""
+    alert = alerts_for(user).filter(pk=pk).first()
+    if alert is None:
+        raise Http404("No such alert in your area.")
+    return alert
+
+
+def filter_alerts(
+    alerts: QuerySet[Alert],
+    *,
+    status: str | None = None,
+    base: str | None = None,
+    threat_type: str | None = None,
+    since: datetime | None = None,
+    open_only: bool = False,
+) -> QuerySet[Alert]:
+    if status:
+        alerts = alerts.filter(status=status)
+    if open_only:
+        alerts = alerts.exclude(status=Alert.Status.CLOSED)
+    if base:
+        alerts = alerts.filter(base__code=base)
+    if threat_type:
+        alerts = alerts.filter(threat_type=threat_type)
+    if since:
+        alerts = alerts.filter(received_at__gte=since)
+    return alerts
+
+
+def reports_of(alert: Alert) -> QuerySet[Report]:
+    return alert.reports.select_related("reporter", "place").order_by("received_at", "id")
+
+
+def alert_times(user: Any) -> list[Any]:
+    """The timestamps the response figures are computed from, for the user's alerts."""
+    from django.utils import timezone
+
+    from ulinzi.alerts.figures import AlertTimes
+
+    local = timezone.get_current_timezone()
+    rows = (
+        alerts_for(user)
+        .filter(merged_into__isnull=True)
+        .values_list(
+            "base__code",
+            "threat_type",
+            "status",
+            "outcome",
+            "received_at",
+            "acknowledged_at",
+            "dispatched_at",
+            "on_site_at",
+            "feedback_sent_at",
+        )
+    )
+    return [
+        AlertTimes(
+            base=base or "-",
+            month=received.astimezone(local).strftime("%Y-%m"),
+            threat_type=threat,
+            status=status,
+            outcome=outcome,
+            received_at=received,
+            acknowledged_at=ack,
+            dispatched_at=dispatched,
+            on_site_at=on_site,
+            feedback_sent_at=feedback,
+        )
+        for base, threat, status, outcome, received, ack, dispatched, on_site, feedback in rows
+    ]

@@ -1,0 +1,92 @@
+"""In a real browser: an SMS arrives through the webhook, appears on the duty board
+without a reload, is handled from the keyboard to closing, and the reporter's feedback
+SMS reaches the (fake) gateway."""
+
+from __future__ import annotations
+
+import urllib.parse
+import urllib.request
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from ulinzi.alerts.models import Alert, Responder
+from ulinzi.messaging import domain as messaging
+from ulinzi.messaging.tests.gateway import fake_gateway
+from ulinzi.test import PASSWORD
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+
+
+def test_an_sms_is_handled_from_the_duty_board_to_the_reporters_feedback(
+    page: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
+    Responder.objects.create(
+        name="NEPBATT company B", kind="mission_company", base=personas["beni"]
+    )
+    with fake_gateway() as gateway:
+        channel = messaging.create_channel(actor="test", name="gateway", send_url=gateway.url)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "alice")
+        page.fill("#id_password", PASSWORD)
+        page.press("#id_password", "Enter")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/alerts/")
+        assert "No alert." in page.inner_text("#board")
+
+        body = urllib.parse.urlencode(
+            {
+                "from": "+243971234567",
+                "text": "Watu wenye silaha wameua watu wawili Mbau Centre usiku huu",
+                "id": "gw-1",
+            }
+        ).encode()
+        url = f"{live_server.url}/channels/ext/{channel.uuid}/receive?token={channel.secret}"
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=20) as answer:  # noqa: S310
+            assert answer.status == 200
+        alert = Alert.objects.get()
+        row = page.locator(f"tr[data-alert='{alert.pk}']")
+        row.wait_for(timeout=12_000)  # the board refreshes itself every 5 seconds
+        assert "Mbau" in row.inner_text() and "Beni" in row.inner_text()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "duty-board.png"))
+
+        # Keyboard only: open the alert and take each step.
+        row.locator("a").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{live_server.url}/alerts/{alert.pk}/")
+        page.get_by_role("button", name="Acknowledge").press("Enter")
+        page.wait_for_selector("text=Record verification")
+        page.select_option("#id_result", "verified")
+        page.get_by_role("button", name="Record verification").press("Enter")
+        page.wait_for_selector("text=Notify responders")
+        page.select_option("#id_responders", label="NEPBATT company B")
+        page.get_by_role("button", name="Notify responders").press("Enter")
+        page.wait_for_selector("button:has-text('Dispatch')")
+        page.select_option("#id_responder", label="NEPBATT company B")
+        page.get_by_role("button", name="Dispatch").press("Enter")
+        page.wait_for_selector("text=Responders on site")
+        page.get_by_role("button", name="Responders on site").press("Enter")
+        page.wait_for_selector("details[open] #id_outcome")
+        page.select_option("#id_outcome", "mitigated")
+        page.fill("#id_feedback", "Doria imefika.")
+        page.get_by_role("button", name="Close and send feedback").press("Enter")
+        page.wait_for_selector("text=feedback sent")
+        page.screenshot(path=str(SCREENSHOTS / "alert-closed.png"), full_page=True)
+
+        call_command("worker", once=True, stdout=StringIO(), stderr=StringIO())
+    alert.refresh_from_db()
+    assert (alert.status, alert.outcome) == ("closed", "mitigated")
+    texts = [urllib.parse.parse_qs(r["body"])["text"][0] for r in gateway.requests]
+    assert texts == [
+        f"Ujumbe umepokelewa, misheni imearifiwa. Kumb {alert.reference}",
+        f"Kumb {alert.reference}: misheni imeshughulikia tahadhari yako. Asante. Doria imefika.",
+    ]
+    assert all(
+        urllib.parse.parse_qs(r["body"])["to"] == ["+243971234567"] for r in gateway.requests
+    )

@@ -1,0 +1,133 @@
+"""From an SMS to an alert: one incident, one alert, routed, acknowledged in the
+reporter's language; bad places are asked about; STOP is honoured."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ulinzi.alerts.models import Alert, CallbackTask, Clarification, Report
+from ulinzi.audit.models import AuditEntry
+from ulinzi.messaging import domain as messaging
+from ulinzi.messaging.models import Channel, Message
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def channel(personas: dict[str, Any]) -> Channel:
+    return messaging.create_channel(actor="test", name="gateway", send_url="console:")
+
+
+def sms(channel: Channel, sender: str, text: str, gateway_id: str | None = None) -> Any:
+    data = {"from": sender, "text": text} | ({"id": gateway_id} if gateway_id else {})
+    response = Client().post(f"/channels/ext/{channel.uuid}/receive?token={channel.secret}", data)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def outbox(purpose: str) -> list[str]:
+    return list(
+        Message.objects.filter(direction="out", purpose=purpose)
+        .order_by("id")
+        .values_list("text", flat=True)
+    )
+
+
+def test_an_sms_becomes_an_alert_routed_to_the_base_of_its_place(channel: Channel) -> None:
+    sms(
+        channel,
+        "+243971234567",
+        "ALERTE Mbau Centre: des hommes armés ont tué deux personnes cette nuit",
+    )
+    alert = Alert.objects.get()
+    report = alert.reports.get()
+    assert (report.source, report.language) == ("sms", "fr")
+    # "Centre" is a generic word: the health area Mbau and its village Mbau Centre are
+    # the same spot, half a kilometre apart.
+    assert report.place.name in ("Mbau", "Mbau Centre")
+    assert report.place.territory.pcode == "CD6107"
+    assert (alert.base.code, alert.status, alert.threat_type) == ("beni", "received", "killing")
+    assert alert.routing_reason == f"{report.place.name} is in the area of Beni"
+    assert outbox("acknowledgement") == [
+        f"Message reçu, la mission est informée. Réf {alert.reference}"
+    ]
+
+
+def test_the_acknowledgement_is_in_the_reporters_language(channel: Channel) -> None:
+    sms(channel, "+243971234567", "Watu wenye silaha wameua watu watatu Mbau usiku huu")
+    alert = Alert.objects.get()
+    assert outbox("acknowledgement") == [
+        f"Ujumbe umepokelewa, misheni imearifiwa. Kumb {alert.reference}"
+    ]
+
+
+def test_many_reports_of_one_attack_make_one_alert(channel: Channel) -> None:
+    sms(channel, "+243971234567", "ALERTE Mbau Centre: hommes armés, coups de feu")
+    sms(channel, "+243971234568", "Risasi nyingi Mbau Centre sasa hivi, watu wenye silaha")
+    sms(channel, "+243971234569", "ALERT Mbau Centre gunshots armed men")
+    assert Alert.objects.count() == 1
+    assert Report.objects.count() == 3
+    assert len(outbox("acknowledgement")) == 3
+    assert all(
+        "from alert" in r or r == "new alert"
+        for r in Report.objects.values_list("grouping_reason", flat=True)
+    )
+
+
+def test_attacks_in_two_distant_places_make_two_alerts(channel: Channel) -> None:
+    sms(channel, "+243971234567", "ALERTE Mbau Centre: des hommes armés ont tué deux personnes")
+    sms(channel, "+243971234568", "ALERTE Goma: des hommes armés ont tué deux personnes")
+    assert Alert.objects.count() == 2
+    assert set(Alert.objects.values_list("base__code", flat=True)) == {"beni", "goma"}
+
+
+def test_an_ambiguous_place_gets_a_clarifying_question_and_the_answer_is_applied(
+    channel: Channel,
+) -> None:
+    sms(channel, "+243971234567", "ALERTE Majengo: hommes armés")
+    report = Report.objects.get()
+    question = Clarification.objects.get(report=report)
+    [text] = outbox("clarification")
+    assert text.startswith("Quel Majengo? 1 ")
+    assert text.endswith("ou 2") or text.endswith("ou 3") or text.endswith("ou 4")
+    nonsense = sms(channel, "+243971234567", "9")  # more than the choices offered: a new report
+    assert not nonsense["duplicate"]
+    question.refresh_from_db()
+    assert question.answered_at is None
+    sms(channel, "+243971234567", "2")
+    question.refresh_from_db()
+    report.refresh_from_db()
+    assert question.answer == "2"
+    assert report.place_id == question.options[1]
+    assert report.alert.steps.filter(step="place_clarified").exists()
+
+
+def test_stop_is_honoured_everywhere(channel: Channel) -> None:
+    sms(channel, "+243971234567", "ALERTE Mbau Centre: hommes armés")
+    sms(channel, "+243971234567", "STOP")
+    reporter = Report.objects.get().reporter
+    assert reporter.opted_out_at is not None
+    sms(channel, "+243971234567", "ALERTE Mbau Centre: encore des tirs")
+    latest = Message.objects.filter(direction="out").order_by("-id").first()
+    assert latest.status == "suppressed"
+    assert Report.objects.count() == 2  # the report still counts; only the SMS back is withheld
+
+
+def test_a_gateway_retry_does_not_create_a_second_report(channel: Channel) -> None:
+    for _ in range(5):
+        sms(channel, "+243971234567", "ALERTE Mbau Centre: hommes armés", gateway_id="gw-1")
+    assert (Report.objects.count(), len(outbox("acknowledgement"))) == (1, 1)
+
+
+def test_a_missed_call_creates_one_call_back_task(channel: Channel) -> None:
+    url = f"/channels/ext/{channel.uuid}/missed?token={channel.secret}"
+    for _ in range(3):  # people beep again when nobody calls back
+        response = Client().post(url, {"from": "+243971234567"})
+        assert response.status_code == 200 and response.json()["reporter"].startswith("R-")
+    task = CallbackTask.objects.get()
+    assert task.done_at is None
+    assert AuditEntry.objects.filter(action="alerts.record_missed_call").count() == 1
+    assert Client().post(url, {"from": "not a number"}).status_code == 400

@@ -1,0 +1,175 @@
+"""The lifecycle: each step timestamped, audited, in order; closing tells the reporters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from ulinzi.accounts.domain import issue_api_token
+from ulinzi.alerts import domain
+from ulinzi.alerts.models import Alert, Responder
+from ulinzi.audit.models import AuditEntry
+from ulinzi.messaging import domain as messaging
+from ulinzi.messaging.models import Message
+from ulinzi.places.models import Place
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alert(personas: dict[str, Any]) -> Alert:
+    messaging.create_channel(actor="test", name="gateway", send_url="console:")
+    with transaction.atomic():
+        reporter = messaging.reporter_for_number("+243971234567")
+    report = domain.receive_report(
+        source="sms",
+        text="Watu wenye silaha wameua watu Mbau usiku huu",
+        reporter=reporter,
+        place=Place.objects.get(kind="health_area", name="Mbau"),
+    )
+    return report.alert
+
+
+@pytest.fixture
+def company(personas: dict[str, Any]) -> Responder:
+    return Responder.objects.create(
+        name="NEPBATT company B", kind="mission_company", base=personas["beni"]
+    )
+
+
+def test_the_whole_lifecycle_stamps_every_step_and_tells_the_reporter(
+    personas: dict[str, Any], alert: Alert, company: Responder
+) -> None:
+    alice = personas["alice"]
+    domain.acknowledge_alert(actor=alice, alert=alert)
+    domain.verify_alert(actor=alice, alert=alert, result="verified", note="confirmed by the chief")
+    domain.notify_responders(actor=alice, alert=alert, responders=[company])
+    domain.dispatch_response(actor=alice, alert=alert, responder=company, note="two vehicles")
+    domain.mark_on_site(actor=alice, alert=alert)
+    domain.close_alert(actor=alice, alert=alert, outcome="mitigated", feedback="Doria imefika.")
+    alert.refresh_from_db()
+    stamps = [
+        alert.received_at,
+        alert.acknowledged_at,
+        alert.verified_at,
+        alert.notified_at,
+        alert.dispatched_at,
+        alert.on_site_at,
+        alert.closed_at,
+        alert.feedback_sent_at,
+    ]
+    assert all(stamps) and stamps == sorted(stamps)
+    assert (alert.status, alert.outcome) == ("closed", "mitigated")
+    assert list(alert.steps.values_list("step", flat=True)) == [
+        "received",
+        "acknowledge",
+        "verify",
+        "notify_responders",
+        "dispatch",
+        "arrive",
+        "close",
+        "feedback_sent",
+    ]
+    feedback = Message.objects.get(purpose="feedback")
+    assert (
+        feedback.text
+        == f"Kumb {alert.reference}: misheni imeshughulikia tahadhari yako. Asante. Doria imefika."
+    )
+    assert feedback.status == "queued"
+    assert (
+        AuditEntry.objects.filter(subject_type="alerts.alert", subject_id=str(alert.pk)).count()
+        == 6
+    )
+
+
+def test_steps_out_of_order_are_refused_with_a_clear_error(
+    personas: dict[str, Any], alert: Alert, company: Responder
+) -> None:
+    alice = personas["alice"]
+    with pytest.raises(
+        domain.TransitionRefused,
+        match=rf"{alert.reference} is received: it must be responders notified or response dispatched to dispatch$",
+    ):
+        domain.dispatch_response(actor=alice, alert=alert, responder=company)
+    with pytest.raises(domain.TransitionRefused, match="must be received to acknowledge"):
+        domain.acknowledge_alert(
+            actor=alice, alert=domain.acknowledge_alert(actor=alice, alert=alert)
+        )
+    domain.close_alert(actor=alice, alert=alert, outcome="false_alarm")
+    with pytest.raises(domain.TransitionRefused, match="closed already"):
+        domain.close_alert(actor=alice, alert=alert, outcome="prevented")
+    with pytest.raises(domain.TransitionRefused, match="the outcome must be one of"):
+        domain.close_alert(actor=alice, alert=alert, outcome="solved")
+
+
+def test_merge_and_split_by_hand(personas: dict[str, Any], alert: Alert) -> None:
+    other = domain.receive_report(
+        source="hotline",
+        text="Coups de feu à Goma",
+        actor=personas["bob"],
+        place=Place.objects.get(key="geonames:216281"),
+    ).alert
+    assert other.pk != alert.pk
+    target = domain.merge_alerts(actor=personas["carol"], alert=other, into=alert)
+    other.refresh_from_db()
+    assert (other.status, other.outcome, other.merged_into_id) == ("closed", "duplicate", alert.pk)
+    assert target.reports.count() == 2
+    moved = target.reports.get(source="hotline")
+    new = domain.split_report(actor=personas["carol"], report=moved)
+    assert new.reports.get() == moved and alert.reports.count() == 1
+    assert AuditEntry.objects.filter(action__in=["alerts.merge", "alerts.split"]).count() == 2
+
+
+def test_the_api_walks_the_lifecycle_and_applies_scope(
+    personas: dict[str, Any], alert: Alert, company: Responder
+) -> None:
+    alice = Client(
+        HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['alice'])}"
+    )
+    bob = Client(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['bob'])}")
+    listed = alice.get("/api/v1/alerts", {"status": "received"}).json()
+    assert [a["reference"] for a in listed] == [alert.reference]
+    assert listed[0]["place"]["name"] == "Mbau" and listed[0]["reports"] == 1
+    assert bob.get("/api/v1/alerts").json() == []  # Goma does not see Beni's alerts
+    assert bob.get(f"/api/v1/alerts/{alert.pk}").status_code == 404
+    assert bob.post(f"/api/v1/alerts/{alert.pk}/acknowledge").status_code == 404
+    url = f"/api/v1/alerts/{alert.pk}"
+    assert alice.post(f"{url}/acknowledge").json()["status"] == "acknowledged"
+    assert (
+        alice.post(
+            f"{url}/verify", {"result": "verified"}, content_type="application/json"
+        ).status_code
+        == 200
+    )
+    refused = alice.post(f"{url}/arrive", {}, content_type="application/json")
+    assert refused.status_code == 409 and "must be response dispatched" in refused.json()["detail"]
+    alice.post(f"{url}/notify", {"responder_ids": [company.pk]}, content_type="application/json")
+    alice.post(f"{url}/dispatch", {"responder_id": company.pk}, content_type="application/json")
+    alice.post(f"{url}/arrive", {}, content_type="application/json")
+    closed = alice.post(
+        f"{url}/close", {"outcome": "prevented"}, content_type="application/json"
+    ).json()
+    assert closed["status"] == "closed" and closed["times"]["feedback_sent_at"]
+    assert [s["step"] for s in closed["timeline"]][-2:] == ["close", "feedback_sent"]
+    assert closed["report_list"][0]["reporter"].startswith("R-")
+    assert "971234567" not in str(closed)
+
+
+def test_a_viewer_cannot_act_or_see_numbers(personas: dict[str, Any], alert: Alert) -> None:
+    from ulinzi.test import make_user
+
+    viewer = make_user("victor", "viewer", whole_mission=True)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=viewer)}")
+    assert client.post(f"/api/v1/alerts/{alert.pk}/acknowledge").status_code == 403
+    web = Client()
+    web.force_login(viewer)
+    page = web.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Show the number" not in page and "971234567" not in page
+    report = alert.reports.get()
+    assert (
+        web.post(f"/alerts/{alert.pk}/reports/{report.pk}/number/", {"reason": "x"}).status_code
+        == 403
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from ulinzi.alerts import views
+
+app_name = "alerts"
+urlpatterns = [
+    path("alerts/", views.board, name="board"),
+    path("alerts/new/", views.hotline, name="hotline"),
+    path("alerts/figures/", views.figures_page, name="figures"),
+    path("alerts/<int:pk>/", views.alert_detail, name="detail"),
+    path("alerts/<int:pk>/<str:action>/", views.alert_action, name="action"),
+    path("alerts/<int:pk>/reports/<int:report_pk>/number/", views.reveal_number, name="reveal"),
+]

@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ulinzi.alerts import domain, forms, queries, sla
+from ulinzi.alerts.figures import summarise
+from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report
+from ulinzi.lib.phone import InvalidPhoneNumber
+from ulinzi.messaging import domain as messaging
+from ulinzi.places.models import Base, Place
+
+
+def _need(request: HttpRequest, capability: str) -> None:
+    if not request.user.can(capability):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+def _board_rows(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    filters = {
+        "base": request.GET.get("base", "").strip()[:40].replace("\x00", ""),
+        "status": request.GET.get("status", "").strip()[:24],
+    }
+    if filters["status"] not in Alert.Status.values:
+        filters["status"] = ""
+    alerts = queries.filter_alerts(
+        queries.alerts_for(request.user),
+        base=filters["base"] or None,
+        status=filters["status"] or None,
+        open_only=not filters["status"],
+    )
+    now = timezone.now()
+    rows = []
+    for alert in alerts[:300]:
+        minutes, state = sla.timer(alert.status, {f: getattr(alert, f) for f in sla_fields()}, now)
+        rows.append({"alert": alert, "minutes": minutes, "sla": state})
+    rows.sort(key=lambda r: (SEVERITY_RANK[r["alert"].severity], r["alert"].received_at))
+    return rows, filters
+
+
+def sla_fields() -> list[str]:
+    return ["received_at", "acknowledged_at", "verified_at", "notified_at", "dispatched_at"]
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """The duty board: open alerts by severity and age, refreshed every 5 seconds."""
+    rows, filters = _board_rows(request)
+    context = {
+        "rows": rows,
+        "filters": filters,
+        "statuses": Alert.Status.choices,
+        "bases": Base.objects.filter(alerts__in=queries.alerts_for(request.user))
+        .distinct()
+        .order_by("name"),
+        "now": timezone.now(),
+    }
+    template = "alerts/_board_rows.html" if request.htmx else "alerts/board.html"
+    return render(request, template, context)
+
+
+ACTIONS: dict[str, tuple[type, Any]] = {
+    "acknowledge": (forms.NoteForm, lambda u, a, d: domain.acknowledge_alert(actor=u, alert=a)),
+    "verify": (
+        forms.VerifyForm,
+        lambda u, a, d: domain.verify_alert(actor=u, alert=a, result=d["result"], note=d["note"]),
+    ),
+    "notify": (
+        forms.NotifyForm,
+        lambda u, a, d: domain.notify_responders(
+            actor=u, alert=a, responders=list(d["responders"]), note=d["note"]
+        ),
+    ),
+    "dispatch": (
+        forms.DispatchForm,
+        lambda u, a, d: domain.dispatch_response(
+            actor=u, alert=a, responder=d["responder"], note=d["note"]
+        ),
+    ),
+    "arrive": (
+        forms.NoteForm,
+        lambda u, a, d: domain.mark_on_site(actor=u, alert=a, note=d["note"]),
+    ),
+    "close": (
+        forms.CloseForm,
+        lambda u, a, d: domain.close_alert(
+            actor=u, alert=a, outcome=d["outcome"], note=d["note"], feedback=d["feedback"]
+        ),
+    ),
+}
+
+
+@require_GET
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = queries.get_alert_for_user(request.user, pk)
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "reports": queries.reports_of(alert),
+            "steps": alert.steps.all(),
+            "forms": {
+                "verify": forms.VerifyForm(),
+                "notify": forms.NotifyForm(base=alert.base),
+                "dispatch": forms.DispatchForm(),
+                "close": forms.CloseForm(),
+                "note": forms.NoteForm(),
+                "reveal": forms.RevealForm(),
+            },
+            "can_handle": request.user.can("alerts.handle"),  # type: ignore[union-attr]
+            "can_reveal": request.user.can("reporter.reveal_phone"),  # type: ignore[union-attr]
+        },
+    )
+
+
+@require_POST
+def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _need(request, "alerts.handle")
+    alert = queries.get_alert_for_user(request.user, pk)
+    if action not in ACTIONS:
+        raise PermissionDenied
+    form_class, run = ACTIONS[action]
+    form = (
+        form_class(request.POST, base=alert.base)
+        if form_class is forms.NotifyForm
+        else form_class(request.POST)
+    )
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Not done: %(errors)s")
+            % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
+        return redirect("alerts:detail", pk=pk)
+    try:
+        run(request.user, alert, form.cleaned_data)
+    except domain.TransitionRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("alerts:detail", pk=pk)
+
+
+@require_POST
+def reveal_number(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
+    """A call-back needs the number: shown once, on this page, and audited."""
+    alert = queries.get_alert_for_user(request.user, pk)
+    report = (
+        alert.reports.select_related("reporter")
+        .filter(pk=report_pk, reporter__isnull=False)
+        .first()
+    )
+    form = forms.RevealForm(request.POST)
+    if report is None or not form.is_valid():
+        messages.error(request, _("Say why you need the number."))
+        return redirect("alerts:detail", pk=pk)
+    try:
+        number = messaging.reveal_phone(
+            actor=request.user, reporter=report.reporter, reason=form.cleaned_data["reason"]
+        )  # type: ignore[arg-type]
+    except messaging.RevealRefused as exc:
+        raise PermissionDenied(str(exc))
+    response = render(
+        request, "alerts/number.html", {"alert": alert, "report": report, "number": number}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def hotline(request: HttpRequest) -> HttpResponse:
+    """The hotline form: a CLA or duty officer enters a call on one screen."""
+    _need(request, "alerts.enter")
+    form = forms.HotlineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        place = Place.objects.filter(pk=data["place_id"]).first() if data.get("place_id") else None
+        try:
+            with transaction.atomic():
+                reporter = messaging.reporter_for_number(data["phone"]) if data["phone"] else None
+                report = domain.receive_report(
+                    source=data["source"],
+                    text=data["text"],
+                    actor=request.user,
+                    reporter=reporter,
+                    place=place,
+                    place_hint=None if place else (data["place"] or None),
+                )
+        except InvalidPhoneNumber as exc:
+            form.add_error("phone", str(exc))
+        else:
+            messages.success(
+                request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
+            )
+            if queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
+                return redirect("alerts:detail", pk=report.alert_id)
+            return redirect("alerts:hotline")
+    return render(request, "alerts/hotline.html", {"form": form, "sources": Report.Source})
+
+
+FIGURE_COLUMNS = [
+    "base",
+    "month",
+    "threat_type",
+    "alerts",
+    "minutes_to_acknowledge_median",
+    "minutes_to_acknowledge_p90",
+    "minutes_to_dispatch_median",
+    "minutes_to_dispatch_p90",
+    "minutes_to_arrive_median",
+    "minutes_to_arrive_p90",
+    "share_addressed",
+    "share_closed_with_feedback",
+]
+
+
+@require_GET
+def figures_page(request: HttpRequest) -> HttpResponse:
+    """Response times and shares per base, month and threat type; as CSV with ?format=csv."""
+    rows = summarise(queries.alert_times(request.user))
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="ulinzi-response-figures.csv"'
+        writer = csv.writer(response)
+        writer.writerow(FIGURE_COLUMNS)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else row[c] for c in FIGURE_COLUMNS])
+        return response
+    return render(request, "alerts/figures.html", {"rows": rows})

@@ -1,0 +1,292 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from ulinzi.alerts import domain, queries
+from ulinzi.alerts.models import THREAT_TYPES, Alert, Responder
+from ulinzi.api.places import ERRORS, NO_NUL, Message
+
+router = Router(tags=["alerts"])
+ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
+Status = Literal[tuple(Alert.Status.values)]  # type: ignore[valid-type]
+Outcome = Literal[tuple(Alert.Outcome.values)]  # type: ignore[valid-type]
+
+
+class PlaceRef(Schema):
+    id: int | None
+    name: str | None
+    lat: float | None
+    lon: float | None
+
+
+class Timeline(Schema):
+    received_at: datetime
+    acknowledged_at: datetime | None
+    verified_at: datetime | None
+    notified_at: datetime | None
+    dispatched_at: datetime | None
+    on_site_at: datetime | None
+    closed_at: datetime | None
+    feedback_sent_at: datetime | None
+
+
+class AlertOut(Schema):
+    id: int
+    reference: str
+    status: str
+    outcome: str
+    threat_type: str
+    severity: str
+    summary: str
+    place: PlaceRef
+    base: str | None
+    reports: int
+    times: Timeline
+
+
+class ReportOut(Schema):
+    id: int
+    source: str
+    reporter: str | None = Field(None, description="the reporter's pseudonym, never the number")
+    text: str
+    language: str
+    threat_type: str
+    severity: str
+    because: list[str]
+    place_text: str
+    received_at: datetime
+    grouping_reason: str
+
+
+class StepOut(Schema):
+    step: str
+    at: datetime
+    actor: str
+    note: str
+
+
+class AlertDetailOut(AlertOut):
+    report_list: list[ReportOut]
+    timeline: list[StepOut]
+
+
+class AlertFilters(Schema):
+    status: Status | None = None  # type: ignore[valid-type]
+    base: str | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
+    threat_type: ThreatType | None = None  # type: ignore[valid-type]
+    since: datetime | None = None
+
+
+class ReportIn(Schema):
+    text: str = Field(..., min_length=1, max_length=2000, json_schema_extra=NO_NUL)
+    place_id: int | None = None
+    place: str | None = Field(None, max_length=200, json_schema_extra=NO_NUL)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=500, json_schema_extra=NO_NUL)
+
+
+class VerifyIn(NoteIn):
+    result: Literal["verified", "unverified", "false_alarm"]
+
+
+class NotifyIn(NoteIn):
+    responder_ids: list[int] = Field(..., min_length=1, max_length=20)
+
+
+class DispatchIn(NoteIn):
+    responder_id: int
+
+
+class CloseIn(NoteIn):
+    outcome: Outcome  # type: ignore[valid-type]
+    feedback: str = Field("", max_length=100, json_schema_extra=NO_NUL)
+
+
+def alert_out(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "reference": alert.reference,
+        "status": alert.status,
+        "outcome": alert.outcome,
+        "threat_type": alert.threat_type,
+        "severity": alert.severity,
+        "summary": alert.summary,
+        "place": {
+            "id": alert.place_id,
+            "name": alert.place.name if alert.place else None,
+            "lat": alert.lat,
+            "lon": alert.lon,
+        },
+        "base": alert.base.code if alert.base else None,
+        "reports": getattr(alert, "report_count", None) or alert.reports.count(),
+        "times": {f: getattr(alert, f) for f in Timeline.model_fields},
+    }
+
+
+def detail_out(alert: Alert) -> dict[str, Any]:
+    return {
+        **alert_out(alert),
+        "report_list": [
+            {
+                "id": r.pk,
+                "source": r.source,
+                "reporter": r.reporter.pseudonym if r.reporter else None,
+                "text": r.text,
+                "language": r.language,
+                "threat_type": r.threat_type,
+                "severity": r.severity,
+                "because": list(r.triage.get("because", [])),
+                "place_text": r.place_text,
+                "received_at": r.received_at,
+                "grouping_reason": r.grouping_reason,
+            }
+            for r in queries.reports_of(alert)
+        ],
+        "timeline": [
+            {"step": s.step, "at": s.at, "actor": s.actor_label, "note": s.note}
+            for s in alert.steps.all()
+        ],
+    }
+
+
+def _need(request: HttpRequest, capability: str) -> None:
+    if not request.user.can(capability):  # type: ignore[union-attr]
+        raise HttpError(403, "Your role may not do this.")
+
+
+def _act(
+    request: HttpRequest, alert_id: int, action: Any, **kwargs: Any
+) -> tuple[int, dict[str, Any]]:
+    _need(request, "alerts.handle")
+    alert = queries.get_alert_for_user(request.user, alert_id)
+    try:
+        action(actor=request.user, alert=alert, **kwargs)
+    except domain.TransitionRefused as exc:
+        raise HttpError(409, str(exc))
+    return 200, detail_out(queries.get_alert_for_user(request.user, alert_id))
+
+
+def _responder(request: HttpRequest, pk: int) -> Responder:
+    responder = Responder.objects.filter(pk=pk, active=True).first()
+    if responder is None:
+        raise HttpError(422, f"No active responder {pk}.")
+    return responder
+
+
+ACTION_ERRORS = {**ERRORS, 403: Message, 404: Message, 409: Message}
+
+
+@router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="Alerts in your area")
+def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> list[dict[str, Any]]:
+    alerts = queries.filter_alerts(
+        queries.alerts_for(request.user),
+        status=filters.status,
+        base=filters.base,
+        threat_type=filters.threat_type,
+        since=filters.since,
+    )
+    return [alert_out(a) for a in alerts[:500]]
+
+
+class FigureRow(Schema):
+    base: str
+    month: str
+    threat_type: str
+    alerts: int
+    minutes_to_acknowledge_median: float | None
+    minutes_to_acknowledge_p90: float | None
+    minutes_to_dispatch_median: float | None
+    minutes_to_dispatch_p90: float | None
+    minutes_to_arrive_median: float | None
+    minutes_to_arrive_p90: float | None
+    share_addressed: float | None
+    share_closed_with_feedback: float | None
+
+
+@router.get(
+    "/alerts/figures",
+    response={200: list[FigureRow], **ERRORS},
+    summary="Response figures per base, month and threat type",
+)
+def figures(request: HttpRequest) -> list[dict[str, Any]]:
+    from ulinzi.alerts.figures import summarise
+
+    return summarise(queries.alert_times(request.user))
+
+
+@router.get(
+    "/alerts/{alert_id}",
+    response={200: AlertDetailOut, 404: Message, **ERRORS},
+    summary="One alert with its reports and timeline",
+)
+def get_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+    return detail_out(queries.get_alert_for_user(request.user, alert_id))
+
+
+@router.post(
+    "/alerts",
+    response={201: AlertDetailOut, 403: Message, **ERRORS},
+    summary="Report an incident (web or API)",
+)
+def create_report(request: HttpRequest, data: ReportIn) -> tuple[int, dict[str, Any]]:
+    _need(request, "alerts.enter")
+    from ulinzi.places.models import Place
+
+    place = Place.objects.filter(pk=data.place_id).first() if data.place_id else None
+    if data.place_id and place is None:
+        raise HttpError(422, f"No place {data.place_id}.")
+    report = domain.receive_report(
+        source="api", text=data.text, actor=request.user, place=place, place_hint=data.place
+    )
+    return 201, detail_out(report.alert)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response={200: AlertDetailOut, **ACTION_ERRORS})
+def acknowledge(request: HttpRequest, alert_id: int) -> tuple[int, dict[str, Any]]:
+    return _act(request, alert_id, domain.acknowledge_alert)
+
+
+@router.post("/alerts/{alert_id}/verify", response={200: AlertDetailOut, **ACTION_ERRORS})
+def verify(request: HttpRequest, alert_id: int, data: VerifyIn) -> tuple[int, dict[str, Any]]:
+    return _act(request, alert_id, domain.verify_alert, result=data.result, note=data.note)
+
+
+@router.post("/alerts/{alert_id}/notify", response={200: AlertDetailOut, **ACTION_ERRORS})
+def notify(request: HttpRequest, alert_id: int, data: NotifyIn) -> tuple[int, dict[str, Any]]:
+    responders = [_responder(request, pk) for pk in data.responder_ids]
+    return _act(request, alert_id, domain.notify_responders, responders=responders, note=data.note)
+
+
+@router.post("/alerts/{alert_id}/dispatch", response={200: AlertDetailOut, **ACTION_ERRORS})
+def dispatch(request: HttpRequest, alert_id: int, data: DispatchIn) -> tuple[int, dict[str, Any]]:
+    return _act(
+        request,
+        alert_id,
+        domain.dispatch_response,
+        responder=_responder(request, data.responder_id),
+        note=data.note,
+    )
+
+
+@router.post("/alerts/{alert_id}/arrive", response={200: AlertDetailOut, **ACTION_ERRORS})
+def arrive(request: HttpRequest, alert_id: int, data: NoteIn) -> tuple[int, dict[str, Any]]:
+    return _act(request, alert_id, domain.mark_on_site, note=data.note)
+
+
+@router.post("/alerts/{alert_id}/close", response={200: AlertDetailOut, **ACTION_ERRORS})
+def close(request: HttpRequest, alert_id: int, data: CloseIn) -> tuple[int, dict[str, Any]]:
+    return _act(
+        request,
+        alert_id,
+        domain.close_alert,
+        outcome=data.outcome,
+        note=data.note,
+        feedback=data.feedback,
+    )
