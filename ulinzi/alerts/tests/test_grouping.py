@@ -1,0 +1,329 @@
+"""One incident, one alert: how reports are grouped into alerts (ulinzi.alerts.grouping).
+
+Every scenario is set around one village near Beni (0.49 N, 29.47 E); positions
+are given in km north and east of it, times in hours after a fixed instant.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ulinzi.alerts.grouping import (
+    COMPATIBLE,
+    THREAT_TYPES,
+    AlertIndex,
+    Decision,
+    ReportFacts,
+    Thresholds,
+    compatible,
+    group,
+    text_similarity,
+)
+
+KM = 1 / 111.195  # degrees of latitude (and, at 0.49 N, of longitude) per km
+VILLAGE = (0.49, 29.47)
+T0 = 1_750_000_000.0
+
+
+def report(
+    id: int,
+    north: float = 0.0,
+    east: float = 0.0,
+    hours: float = 0.0,
+    threat: str = "killing",
+    text: str = "",
+    place: int | None = None,
+    reporter: str | None = None,
+    located: bool = True,
+) -> ReportFacts:
+    return ReportFacts(
+        id=id,
+        lat=VILLAGE[0] + north * KM if located else None,
+        lon=VILLAGE[1] + east * KM if located else None,
+        at=T0 + hours * 3600.0,
+        threat_type=threat,
+        text=text,
+        place_id=place,
+        reporter_key=reporter,
+    )
+
+
+# -- many reports of one attack, one alert ---------------------------------------
+
+
+def test_several_reporters_of_one_attack_make_one_alert() -> None:
+    reports = [
+        report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi usiku", 11, "a"),
+        report(
+            2,
+            1.2,
+            0.5,
+            0.4,
+            "attack_on_civilians",
+            "Les ADF ont tué 3 personnes à Kasinndi",
+            11,
+            "b",
+        ),
+        report(3, -0.4, 0.3, 0.9, "killing", "3 people killed in Kasindi by ADF", 11, "c"),
+        report(4, 2.5, -1.0, 1.5, "arson_destruction", "ADF wamechoma nyumba Kasindi", 12, "d"),
+    ]
+    assert group(reports) == {1: 1, 2: 1, 3: 1, 4: 1}
+
+
+def test_the_same_reporter_writing_again_joins_even_with_other_words() -> None:
+    first = report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a")
+    again = report(2, 0.3, 0.0, 3.0, "killing", "Bado wako hapa, tusaidie", 11, "a")
+    assert group([first, again]) == {1: 1, 2: 1}
+
+
+# -- distinct incidents stay apart --------------------------------------------------
+
+
+def test_two_attacks_in_neighbouring_villages_the_same_night_make_two_alerts() -> None:
+    reports = [
+        report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi usiku", 11, "a"),
+        report(2, 0.5, 0.0, 0.5, "killing", "watu 3 wameuawa Kasindi", 11, "b"),
+        report(3, 6.0, 0.0, 0.2, "killing", "ADF wameua watu 2 Mbau usiku", 13, "c"),
+        report(4, 6.3, 0.4, 0.8, "killing", "watu 2 wameuawa Mbau", 13, "d"),
+    ]
+    assert group(reports) == {1: 1, 2: 1, 3: 3, 4: 3}
+
+
+def test_the_same_village_attacked_two_days_later_is_another_alert() -> None:
+    reports = [
+        report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a"),
+        report(2, 0.0, 0.0, 48.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a"),
+    ]
+    assert group(reports) == {1: 1, 2: 2}
+
+
+def test_incompatible_threat_types_make_two_alerts() -> None:
+    reports = [
+        report(1, 0.0, 0.0, 0.0, "arson_destruction", "nyumba zimechomwa Kasindi", 11, "a"),
+        report(2, 0.2, 0.0, 0.5, "arbitrary_arrest", "vijana wamekamatwa Kasindi", 11, "b"),
+    ]
+    assert group(reports) == {1: 1, 2: 2}
+
+
+def test_compatibility_table_is_symmetric_and_other_fits_everything() -> None:
+    for a in THREAT_TYPES:
+        assert compatible(a, a)
+        assert compatible(a, "other") and compatible("other", a)
+        for b in COMPATIBLE[a]:
+            assert a in COMPATIBLE[b]
+    assert compatible("killing", "armed_clash")
+    assert compatible("armed_presence", "abduction")
+    assert not compatible("armed_presence", "explosive_hazard")
+    assert not compatible("child_recruitment", "arson_destruction")
+    assert not compatible("new_type", "killing")
+    assert compatible("new_type", "new_type")
+
+
+# -- reports without coordinates -----------------------------------------------------
+
+
+def test_unlocated_report_joins_through_the_same_reporter() -> None:
+    first = report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a")
+    again = report(2, hours=1.0, text="Bado wako hapa, tusaidie", reporter="a", located=False)
+    assert group([first, again]) == {1: 1, 2: 1}
+
+
+def test_unlocated_report_joins_through_the_same_place_with_similar_text() -> None:
+    first = report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a")
+    same_place = report(
+        2, hours=1.0, text="watu 3 wameuawa Kasindi", place=11, reporter="b", located=False
+    )
+    assert group([first, same_place]) == {1: 1, 2: 1}
+
+
+def test_unlocated_report_from_someone_else_never_joins_on_space_alone() -> None:
+    first = report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a")
+    stranger = report(2, hours=0.5, text="ADF wameua watu 3 Kasindi", reporter="b", located=False)
+    index = AlertIndex()
+    index.add(1, first)
+    assert index.decide(stranger) == Decision(
+        alert_id=None,
+        score=0.0,
+        reason=(
+            "new alert: no coordinates, and no open alert from the same reporter or place "
+            "within 12 h"
+        ),
+        distance_km=None,
+        hours=None,
+        text_similarity=None,
+    )
+
+
+def test_out_of_range_coordinates_count_as_missing() -> None:
+    assert not ReportFacts(1, 91.0, 29.0, T0, "killing", "").located
+    assert not ReportFacts(1, float("nan"), 29.0, T0, "killing", "").located
+    assert ReportFacts(1, 0.49, 29.47, T0, "killing", "").located
+    with pytest.raises(ValueError):
+        ReportFacts(1, 0.49, 29.47, float("inf"), "killing", "")
+
+
+# -- the reason the duty officer reads -----------------------------------------------
+
+
+def test_a_join_says_how_far_how_long_which_types_and_how_similar() -> None:
+    index = AlertIndex()
+    index.add(12, report(12, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi usiku", 11, "a"))
+    decision = index.decide(
+        report(
+            13,
+            1.2,
+            2.5,
+            0.5,
+            "attack_on_civilians",
+            "Les ADF ont tué 3 personnes à Kasinndi",
+            12,
+            "b",
+        )
+    )
+    assert decision == Decision(
+        alert_id=12,
+        score=0.326,
+        reason=(
+            "2.8 km and 30 min from alert A-12, compatible types (attack_on_civilians ~ "
+            "killing), text similarity 0.14"
+        ),
+        distance_km=2.77,
+        hours=0.5,
+        text_similarity=0.14,
+    )
+
+
+def test_a_refusal_names_the_nearest_alert_and_the_rule_that_kept_it_apart() -> None:
+    index = AlertIndex()
+    index.add(1, report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a"))
+    decision = index.decide(report(2, 0.3, 0.0, 0.3, "arbitrary_arrest", "FARDC wamekamata vijana"))
+    assert decision.alert_id is None
+    assert decision.reason == (
+        "new alert: nearest open alert A-1 is 0.3 km and 18 min away, but killing cannot be "
+        "the same incident as arbitrary_arrest"
+    )
+
+
+def test_close_reports_need_no_text_and_the_reason_says_so() -> None:
+    index = AlertIndex()
+    index.add(1, report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a"))
+    decision = index.decide(report(2, 0.5, 0.2, 1.0, "killing", "bato babomi", None, "b"))
+    assert decision.alert_id == 1
+    assert decision.reason == (
+        "0.5 km and 1.0 h from alert A-1, same type (killing), text similarity 0.00 "
+        "(not needed within 1 km and 2 h)"
+    )
+
+
+def test_an_empty_index_proposes_a_new_alert() -> None:
+    decision = AlertIndex().decide(report(1, text="ADF Kasindi"))
+    assert decision.alert_id is None
+    assert decision.reason == "new alert: no open alert within 4 km and 12 h"
+
+
+# -- closing -------------------------------------------------------------------------
+
+
+def test_a_closed_alert_attracts_no_more_reports() -> None:
+    index = AlertIndex()
+    index.add(1, report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a"))
+    later = report(2, 0.1, 0.0, 1.0, "killing", "ADF wameua watu 3 Kasindi", 11, "b")
+    assert len(index) == 1
+    assert index.decide(later).alert_id == 1
+    index.close(1)
+    assert len(index) == 0
+    assert index.report_count == 1
+    assert index.decide(later).alert_id is None
+    with pytest.raises(ValueError, match="alert 1 is closed"):
+        index.add(1, later)
+
+
+# -- text similarity -------------------------------------------------------------------
+
+
+def test_text_similarity_ignores_case_accents_and_punctuation() -> None:
+    assert text_similarity("Tués à OÏCHA!", "tues a oicha") == 1.0
+    assert text_similarity("", "ADF") == 0.0
+
+
+def test_text_similarity_survives_misspellings_of_the_place_name() -> None:
+    # 6 shared trigrams (#ka kas asi sin ndi di#) of 9 in all
+    assert text_similarity("Kasindi", "Kasinndi") == pytest.approx(6 / 9)
+    assert text_similarity("Kasindi", "Mbau") == 0.0
+
+
+# -- thresholds ----------------------------------------------------------------------
+
+
+def test_thresholds_refuse_nonsense() -> None:
+    with pytest.raises(ValueError):
+        Thresholds(max_km=0)
+    with pytest.raises(ValueError):
+        Thresholds(min_text_similarity=1.5)
+    with pytest.raises(ValueError):
+        Thresholds(close_hours=-1)
+
+
+def test_wider_thresholds_merge_the_neighbouring_villages() -> None:
+    reports = [
+        report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi usiku", 11, "a"),
+        report(2, 6.0, 0.0, 0.2, "killing", "ADF wameua watu 2 Mbau usiku", 13, "c"),
+    ]
+    assert group(reports, Thresholds(max_km=8.0)) == {1: 1, 2: 1}
+
+
+def test_group_refuses_duplicate_ids() -> None:
+    with pytest.raises(ValueError, match="report id 1 appears twice"):
+        group([report(1), report(1, hours=1.0)])
+
+
+# -- properties ------------------------------------------------------------------------
+
+reports_strategy = st.lists(
+    st.builds(
+        lambda n, e, h, t, words, place, who, located: (
+            n,
+            e,
+            h,
+            t,
+            " ".join(words),
+            place,
+            who,
+            located,
+        ),
+        st.floats(-20, 20),
+        st.floats(-20, 20),
+        st.floats(0, 96),
+        st.sampled_from(THREAT_TYPES),
+        st.lists(
+            st.sampled_from(["ADF", "Kasindi", "Mbau", "wameua", "tués", "watu", "3", "é"]),
+            max_size=6,
+        ),
+        st.one_of(st.none(), st.integers(1, 3)),
+        st.one_of(st.none(), st.sampled_from(["a", "b", "c"])),
+        st.booleans(),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(reports_strategy)
+def test_group_gives_every_report_one_alert_started_by_its_earliest_report(
+    raw: list[tuple[float, float, float, str, str, int | None, str | None, bool]],
+) -> None:
+    reports = [
+        report(i + 1, n, e, h, t, text, place, who, located)
+        for i, (n, e, h, t, text, place, who, located) in enumerate(raw)
+    ]
+    grouped = group(reports)
+    assert set(grouped) == {r.id for r in reports}
+    by_id = {r.id: r for r in reports}
+    for report_id, alert_id in grouped.items():
+        # An alert's id is the id of its first report, which started it.
+        assert grouped[alert_id] == alert_id
+        assert (by_id[alert_id].at, alert_id) <= (by_id[report_id].at, report_id)
+    # The result does not depend on the order the reports are given in.
+    assert group(list(reversed(reports))) == grouped
