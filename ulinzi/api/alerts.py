@@ -176,7 +176,7 @@ def _act(
 def _responder(request: HttpRequest, pk: int) -> Responder:
     responder = Responder.objects.filter(pk=pk, active=True).first()
     if responder is None:
-        raise HttpError(422, f"No active responder {pk}.")
+        raise HttpError(404, f"No active responder {pk}.")
     return responder
 
 
@@ -232,7 +232,7 @@ def get_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
 
 @router.post(
     "/alerts",
-    response={201: AlertDetailOut, 403: Message, **ERRORS},
+    response={201: AlertDetailOut, 403: Message, 404: Message, **ERRORS},
     summary="Report an incident (web or API)",
 )
 def create_report(request: HttpRequest, data: ReportIn) -> tuple[int, dict[str, Any]]:
@@ -241,7 +241,7 @@ def create_report(request: HttpRequest, data: ReportIn) -> tuple[int, dict[str, 
 
     place = Place.objects.filter(pk=data.place_id).first() if data.place_id else None
     if data.place_id and place is None:
-        raise HttpError(422, f"No place {data.place_id}.")
+        raise HttpError(404, f"No place {data.place_id}.")
     report = domain.receive_report(
         source="api", text=data.text, actor=request.user, place=place, place_hint=data.place
     )

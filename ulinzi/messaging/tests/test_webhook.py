@@ -138,7 +138,7 @@ def test_an_hmac_channel_checks_the_signature_of_the_body() -> None:
         url, body, content_type="application/json", HTTP_X_ULINZI_SIGNATURE=f"sha256={signature}"
     )
     assert good.status_code == 200
-    assert Message.objects.count() == 1
+    assert Message.objects.filter(direction="in").count() == 1
 
 
 @pytest.mark.parametrize(
