@@ -37,6 +37,13 @@ def no_outside_network() -> Iterator[None]:
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def quick_argon2(settings: Any) -> None:
+    """Still Argon2 (the stored hashes look as in production), with the cost turned down:
+    the real cost is meant to be slow, and tests create many users."""
+    settings.PASSWORD_HASHERS = ["ulinzi.test.QuickArgon2PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def grid3_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ulinzi.test import write_small_grid3

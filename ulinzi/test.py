@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
+
 from ulinzi.accounts import domain as accounts
 from ulinzi.accounts.models import User
 from ulinzi.places import domain as places
@@ -33,6 +35,12 @@ SMALL_SLICE_NAMES = {
     "bukavu",
     "uvira",
 }
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    time_cost = 1
+    memory_cost = 8
+    parallelism = 1
 
 
 def write_small_grid3(directory: Path) -> Path:

@@ -13,6 +13,7 @@ matcher's tests and benchmark.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,12 +67,9 @@ class AreaIndex:
     ) -> None:
         if kind not in LEVELS:
             return
-        shape_ = None
-        if geometry and kind in ("province", "territory"):
-            from shapely.geometry import shape
-
-            shape_ = shape(geometry)
-        self.areas[key] = Area(key, kind, name, chain, shape_)
+        # The polygon is parsed only if a point must be located in it (see _containing).
+        kept = geometry if geometry and kind in ("province", "territory") else None
+        self.areas[key] = Area(key, kind, name, chain, kept)
         if pcode:
             self.by_pcode[pcode] = key
         names = self.by_name.setdefault((kind, fold(name)), [])
@@ -94,6 +92,7 @@ class AreaIndex:
         return keys[0] if len(keys) == 1 else None
 
     def _containing(self, kind: str, lat: float, lon: float) -> str | None:
+        import shapely
         from shapely import STRtree
         from shapely.geometry import Point
 
@@ -101,7 +100,8 @@ class AreaIndex:
             keyed = [
                 (k, a.geometry) for k, a in self.areas.items() if a.kind == kind and a.geometry
             ]
-            self._trees[kind] = (STRtree([g for _, g in keyed]), [k for k, _ in keyed])
+            shapes = [shapely.from_geojson(json.dumps(g)) for _, g in keyed]
+            self._trees[kind] = (STRtree(shapes), [k for k, _ in keyed])
         tree, keys = self._trees[kind]
         if not keys:
             return None

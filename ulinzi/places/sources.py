@@ -426,7 +426,7 @@ def parse_geojson(text: str, country: str | None = "CD") -> Parsed:
     Polygons keep their geometry (for the map and for locating points in them) and
     are placed at a point inside themselves.
     """
-    from shapely.geometry import shape  # shapely is only needed for polygons
+    import shapely  # only needed for polygons
 
     country = country or "CD"
     out = Parsed([], [])
@@ -455,7 +455,7 @@ def parse_geojson(text: str, country: str | None = "CD") -> Parsed:
                 kept_geometry = None
             elif geometry.get("type") in ("Polygon", "MultiPolygon"):
                 try:
-                    geom = shape(geometry)
+                    geom = shapely.from_geojson(json.dumps(geometry))
                     if geom.is_empty:
                         raise ValueError("it is empty")
                     inside = geom.representative_point()
