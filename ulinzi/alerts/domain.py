@@ -407,6 +407,21 @@ def record_missed_call(reporter: Reporter) -> CallbackTask:
     return task
 
 
+def complete_callback(*, actor: Any, task: CallbackTask, note: str) -> CallbackTask:
+    """The reporter was called back (or could not be reached: say so in the note)."""
+    note = (note or "").replace("\x00", "").strip()
+    if not note:
+        raise TransitionRefused(_("say what came of the call"))
+    with transaction.atomic():
+        locked = CallbackTask.objects.select_for_update().get(pk=task.pk)
+        if locked.done_at is not None:
+            raise TransitionRefused(_("this call-back is done already"))
+        locked.done_at, locked.done_by, locked.note = timezone.now(), actor, note[:300]
+        locked.save(update_fields=["done_at", "done_by", "note"])
+        audit.record(actor, "alerts.complete_callback", locked, after={"note": note[:200]})
+    return locked
+
+
 @receiver(messaging.missed_call, dispatch_uid="ulinzi-alerts-missed-call")
 def handle_missed_call(sender: Any, reporter: Reporter, channel: Any, **kwargs: Any) -> None:
     record_missed_call(reporter)

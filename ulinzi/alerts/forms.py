@@ -78,3 +78,7 @@ class CloseForm(forms.Form):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(label=_("Why do you need the number?"), max_length=200)
+
+
+class CallbackForm(forms.Form):
+    text = forms.CharField(label=_("Reason, or what came of the call"), max_length=300)

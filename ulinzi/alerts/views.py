@@ -6,15 +6,16 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ulinzi.alerts import domain, forms, queries, sla
 from ulinzi.alerts.figures import summarise
-from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report
+from ulinzi.alerts.models import SEVERITY_RANK, Alert, CallbackTask, Report
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.messaging import domain as messaging
 from ulinzi.places.models import Base, Place
@@ -235,3 +236,74 @@ def figures_page(request: HttpRequest) -> HttpResponse:
             writer.writerow(["" if row[c] is None else row[c] for c in FIGURE_COLUMNS])
         return response
     return render(request, "alerts/figures.html", {"rows": rows})
+
+
+@require_GET
+def callbacks(request: HttpRequest) -> HttpResponse:
+    """Missed calls waiting for someone to call back, oldest first."""
+    _need(request, "reporter.reveal_phone")
+    tasks = (
+        CallbackTask.objects.filter(done_at__isnull=True)
+        .select_related("reporter")
+        .order_by("created_at")
+    )
+    done = (
+        CallbackTask.objects.filter(done_at__isnull=False)
+        .select_related("reporter", "done_by")
+        .order_by("-done_at")[:20]
+    )
+    return render(
+        request,
+        "alerts/callbacks.html",
+        {"tasks": tasks, "done": done, "form": forms.CallbackForm()},
+    )
+
+
+@require_POST
+def callback_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _need(request, "reporter.reveal_phone")
+    task = CallbackTask.objects.select_related("reporter").filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    form = forms.CallbackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why you need the number, or what came of the call."))
+        return redirect("alerts:callbacks")
+    if action == "number":
+        number = messaging.reveal_phone(
+            actor=request.user, reporter=task.reporter, reason=form.cleaned_data["text"]
+        )
+        response = render(
+            request,
+            "alerts/number.html",
+            {"pseudonym": task.reporter.pseudonym, "number": number, "back": "alerts:callbacks"},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    try:
+        domain.complete_callback(actor=request.user, task=task, note=form.cleaned_data["text"])
+    except domain.TransitionRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("alerts:callbacks")
+
+
+@require_GET
+def alerts_geojson(request: HttpRequest) -> HttpResponse:
+    """Open alerts in the user's area, for the duty board's map."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(a.lon, 5), round(a.lat, 5)]},
+            "properties": {
+                "id": a.pk,
+                "ref": a.reference,
+                "severity": a.severity,
+                "threat": str(a.get_threat_type_display()),
+                "status": str(a.get_status_display()),
+                "url": reverse("alerts:detail", args=[a.pk]),
+            },
+        }
+        for a in queries.filter_alerts(queries.alerts_for(request.user), open_only=True)[:500]
+        if a.lat is not None and a.lon is not None
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})

@@ -131,3 +131,62 @@ def test_a_missed_call_creates_one_call_back_task(channel: Channel) -> None:
     assert task.done_at is None
     assert AuditEntry.objects.filter(action="alerts.record_missed_call").count() == 1
     assert Client().post(url, {"from": "not a number"}).status_code == 400
+
+
+def test_a_liaison_assistant_calls_back_from_the_call_back_list(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    from ulinzi.test import make_user
+
+    Client().post(
+        f"/channels/ext/{channel.uuid}/missed?token={channel.secret}", {"from": "+243971234567"}
+    )
+    task = CallbackTask.objects.get()
+    cla = Client()
+    cla.force_login(make_user("lina", "liaison", whole_mission=True))
+    page = cla.get("/alerts/callbacks/").content.decode()
+    assert task.reporter.pseudonym in page and "971234567" not in page
+    shown = cla.post(f"/alerts/callbacks/{task.pk}/number/", {"text": "call-back"})
+    assert "+243971234567" in shown.content.decode()
+    assert shown["Cache-Control"] == "no-store"
+    assert cla.post(f"/alerts/callbacks/{task.pk}/done/", {"text": ""}).status_code == 302
+    task.refresh_from_db()
+    assert task.done_at is None  # no note, not done
+    cla.post(f"/alerts/callbacks/{task.pk}/done/", {"text": "no answer; SMS sent"})
+    task.refresh_from_db()
+    assert task.done_at is not None and task.note == "no answer; SMS sent"
+    assert list(
+        AuditEntry.objects.filter(action__in=["messaging.reveal_phone", "alerts.complete_callback"])
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == [
+        "messaging.reveal_phone",
+        "alerts.complete_callback",
+    ]
+    viewer = Client()
+    viewer.force_login(make_user("victor", "viewer", whole_mission=True))
+    assert viewer.get("/alerts/callbacks/").status_code == 403
+    assert (
+        viewer.post(f"/alerts/callbacks/{task.pk}/number/", {"text": "curious"}).status_code == 403
+    )
+
+
+def test_the_board_and_its_map_show_only_the_users_area(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    sms(channel, "+243971234567", "ALERTE Mbau Centre: des hommes armés ont tué deux personnes")
+    alert = Alert.objects.get()
+    alice, bob = Client(), Client()
+    alice.force_login(personas["alice"])
+    bob.force_login(personas["bob"])
+    assert f'data-alert="{alert.pk}"' in alice.get("/alerts/").content.decode()
+    assert f'data-alert="{alert.pk}"' not in bob.get("/alerts/").content.decode()
+    assert [
+        f["properties"]["ref"] for f in alice.get("/alerts/geo.geojson").json()["features"]
+    ] == [alert.reference]
+    assert bob.get("/alerts/geo.geojson").json()["features"] == []
+    assert bob.get(f"/alerts/{alert.pk}/").status_code == 404
+    assert bob.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 404
+    csv_text = bob.get("/alerts/figures/", {"format": "csv"}).content.decode()
+    assert csv_text.splitlines()[1:] == []
+    assert "beni" in alice.get("/alerts/figures/", {"format": "csv"}).content.decode()
