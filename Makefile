@@ -20,7 +20,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ulinzi migrate --noinput
 	$(BIN)/ulinzi collectstatic --noinput --verbosity 0
-	$(BIN)/ulinzi demo-setup
+	$(BIN)/ulinzi demo-setup --base-url http://127.0.0.1:$(PORT)
 	PORT=$(PORT) scripts/serve_demo.sh
 
 ## make test: install and run the whole suite on SQLite, then on PostgreSQL when one is reachable

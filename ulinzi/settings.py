@@ -162,11 +162,12 @@ SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_SECURE = os.environ.get("ULINZI_HTTPS", "") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# Lock an account after 5 failed logins, for 30 minutes, from wherever they came
-# (an administrator lifts it sooner with `ulinzi axes_reset_username USERNAME`).
+# Lock an account after 5 failed logins, for 30 minutes, from wherever they came, and
+# an address that failed 5 times whatever usernames it tried (an administrator lifts a
+# lock sooner with `ulinzi axes_reset_username USERNAME` or `axes_reset_ip ADDRESS`).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -38,11 +38,13 @@ word matches an entry when it is
   stem is listed, once the clitics و ف ب ل ك and the article ال are taken
   off the front ("وقتلوا" → "قتل");
 * a misspelling: a word of at least ``FUZZY_MIN_WORD`` letters within one edit
-  (two from ``FUZZY_TWO_EDITS`` letters on) of a one-word entry of at least
+  (a letter added, dropped or changed) of a one-word entry of at least
   ``FUZZY_MIN_ENTRY`` letters that starts with the same letter ("massacr",
-  "kidnaping", "pilage"); a short list of ordinary words that look like
-  entries ("turned", "wamekua") is never matched this way. Such words are shown
-  as ``"pilage (~pillage)"`` in ``because``.
+  "kidnaping", "pilage"). English entries are only matched exactly (too many
+  everyday English words are one letter away from one: looking/looting,
+  classes/clashes), and a list of ordinary words that look like entries
+  ("wamekua", "adresse", the place "Masisi") is never matched this way. Such
+  words are shown as ``"pilage (~pillage)"`` in ``because``.
 
 Threat type
 ===========
@@ -92,8 +94,15 @@ first: each label's decision threshold is the one that maximises F1 on that
 part, and a logistic curve fitted on the same part turns SVM margins into
 probability-like scores in [0, 1]. The SVMs are then refitted on all the
 training data. Prediction does not go through scikit-learn: the vocabulary,
-idf weights and coefficients are plain arrays, so one message is scored in
-tens of microseconds.
+idf weights and coefficients are plain arrays (features of a word are looked
+up once and cached per model), so one message is scored in well under a
+millisecond, explanation included.
+
+Explanation: each feature's share of a label's margin (TF-IDF value times
+coefficient) is summed over the word, or word pair, it came from; the words
+with the largest positive share for the (at most ``EXPLAINED_LABELS``)
+highest-scoring predicted labels are the model's ``because`` words, as written
+in the text.
 
 A model file (:meth:`Model.save`) is a NumPy ``.npz`` archive of plain
 arrays and JSON, loaded with ``allow_pickle=False``, so opening it cannot run
@@ -114,10 +123,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ulinzi.alerts import triage_lexicon as lexicon
@@ -198,10 +208,11 @@ SHORT_TEXT_WORDS = 3
 
 FUZZY_MIN_WORD = 5
 FUZZY_MIN_ENTRY = 6
-FUZZY_TWO_EDITS = 9
 
 # Longer texts are cut: an SMS is 160 characters, a long one a few hundred.
 MAX_CHARS = 4000
+# The language is read from the start of the text (enough for a stable answer).
+LANGUAGE_CHARS = 500
 
 _PRIORITY_RANK = {t: i for i, t in enumerate(TYPE_PRIORITY)}
 _CUE_NOW, _CUE_URGENT, _CUE_MASS = "cue:now", "cue:urgent", "cue:mass"
@@ -213,6 +224,7 @@ _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
 _WORD = re.compile(rf"[\w'’ʼ`´{_MARKS}]+")
 _ELISION = re.compile(r"^(?:l|d|j|m|s|t|c|qu|jusqu|lorsqu|puisqu)['’ʼ`´](?=\w)", re.IGNORECASE)
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u0671-\u06d3]")
+_NON_LETTER = re.compile(r"[\W\d_]+")
 
 
 @lru_cache(maxsize=65536)
@@ -220,13 +232,15 @@ def _fold_word(surface: str) -> tuple[str, ...]:
     return tuple(fold(_ELISION.sub("", surface)).split())
 
 
-def _words(text: str) -> list[tuple[str, str]]:
-    """(folded word, the text it came from) for each word of ``text``."""
-    out: list[tuple[str, str]] = []
+Word = tuple[str, int, int]  # (folded word, start and end of its source in the text)
+
+
+def _words(text: str) -> list[Word]:
+    """Each folded word of ``text``, with where in ``text`` it came from."""
+    out: list[Word] = []
     for match in _WORD.finditer(text):
-        surface = match.group()
-        for word in _fold_word(surface):
-            out.append((word, surface))
+        for word in _fold_word(match.group()):
+            out.append((word, match.start(), match.end()))
     return out
 
 
@@ -272,13 +286,21 @@ class _Lexicon:
         self.arabic_stems = sorted(
             ((fold(stem), kind) for stem, kind in lexicon.ARABIC_STEMS), key=lambda s: -len(s[0])
         )
+        # English words stay out of approximate matching: English has too many
+        # everyday neighbours of its entries (looking/looting, classes/clashes).
         self.fuzzy: dict[str, list[str]] = {}
-        for word in self.single:
-            if len(word) >= FUZZY_MIN_ENTRY and word.isalpha() and word.isascii():
+        for word, senses in self.single.items():
+            languages = {lang for _, lang in senses}
+            if (
+                len(word) >= FUZZY_MIN_ENTRY
+                and word.isalpha()
+                and word.isascii()
+                and languages != {"en"}
+            ):
                 self.fuzzy.setdefault(word[0], []).append(word)
 
     def _add(self, entry: str, sense: Sense) -> None:
-        words = tuple(w for w, _ in _words(entry))
+        words = tuple(w for w, _, _ in _words(entry))
         if not words:
             return
         if len(words) == 1:
@@ -318,20 +340,12 @@ def _word_senses(word: str) -> tuple[tuple[Sense, ...], str]:
         return (lex.verb_senses[int(verb.lastgroup[1:])],), ""
     if len(word) < FUZZY_MIN_WORD or word in lexicon.NOT_FUZZY or not word.isalpha():
         return (), ""
-    best, best_distance = "", 3
-    max_distance = 2 if len(word) >= FUZZY_TWO_EDITS else 1
-    for entry in lex.fuzzy.get(word[0], ()):
-        if abs(len(entry) - len(word)) > max_distance:
-            continue
-        if max_distance == 2 and len(entry) < FUZZY_TWO_EDITS:
-            limit = 1
-        else:
-            limit = max_distance
-        distance = Levenshtein.distance(word, entry, score_cutoff=limit)
-        if distance <= limit and distance < best_distance:
-            best, best_distance = entry, distance
-    if best:
-        return tuple(lex.single[best]), lex.display[best]
+    found = process.extractOne(
+        word, lex.fuzzy.get(word[0], ()), scorer=Levenshtein.distance, score_cutoff=1
+    )
+    if found is not None:
+        entry = found[0]
+        return tuple(lex.single[entry]), lex.display[entry]
     return (), ""
 
 
@@ -383,11 +397,11 @@ def _identifier() -> Any:
 
 
 def _language(text: str, n_words: int, hits: Sequence[_Hit]) -> str:
-    letters = sum(1 for ch in text if ch.isalpha())
-    if letters < 2:
+    text = text[:LANGUAGE_CHARS]
+    letters = _NON_LETTER.sub("", text)
+    if len(letters) < 2:
         return "und"
-    arabic = len(_ARABIC_LETTER.findall(text))
-    if arabic * 2 > letters:
+    if len(_ARABIC_LETTER.findall(letters)) * 2 > len(letters):
         return "ar"
     ranked: list[tuple[str, float]] = _identifier().rank(text)
     if n_words <= SHORT_TEXT_WORDS:
@@ -410,7 +424,7 @@ def detect_language(text: str) -> str:
     'sw'
     """
     text = _clean(text)
-    words = [w for w, _ in _words(text)]
+    words = [w for w, _, _ in _words(text)]
     return _language(text, len(words), _find(words))
 
 
@@ -431,48 +445,55 @@ def _severity(threat_type: str, cues: set[str]) -> str:
     return level
 
 
-def _surface(words: Sequence[tuple[str, str]], start: int, end: int) -> str:
-    parts: list[str] = []
-    for _, surface in words[start:end]:
-        if not parts or parts[-1] != surface:
-            parts.append(surface)
-    return " ".join(parts)
+def _surface(text: str, words: Sequence[Word], start: int, end: int) -> str:
+    """The text of words ``start`` to ``end - 1`` as the reporter wrote it ("Mai-Mai")."""
+    return text[words[start][1] : words[end - 1][2]]
 
 
-def _hit_text(words: Sequence[tuple[str, str]], hit: _Hit) -> str:
-    text = _surface(words, hit.start, hit.end)
-    return f"{text} (~{hit.approx})" if hit.approx else text
+def _hit_text(text: str, words: Sequence[Word], hit: _Hit) -> str:
+    found = _surface(text, words, hit.start, hit.end)
+    return f"{found} (~{hit.approx})" if hit.approx else found
 
 
 # -- the trainable model -------------------------------------------------------------------
 
 FloatArray = NDArray[np.float32]
 _FORMAT = "ulinzi-triage-model/1"
+WORD_CACHE_SIZE = 100_000
+# Because-words come from the (highest-scoring) first labels only.
+EXPLAINED_LABELS = 3
 
 
-def _features(words: Sequence[str]) -> tuple[list[str], list[int]]:
-    """Model features of folded words, and where each came from.
+@lru_cache(maxsize=65536)
+def _word_features(word: str) -> tuple[str, ...]:
+    """The features of one folded word: itself and the 3- and 4-grams of ``<word>``."""
+    marked = "<" + word + ">"
+    grams = [marked[j : j + 3] for j in range(len(marked) - 2)]
+    grams += [marked[j : j + 4] for j in range(len(marked) - 3)]
+    return ("w:" + word, *grams)
 
-    Features: ``w:word``, ``b:previous word`` pairs and the character 3- and
-    4-grams of ``<word>``. The position of a word-``i`` feature is ``2*i``; of
-    the pair ending at word ``i``, ``2*i - 1``.
-    """
+
+def _features(words: Sequence[str]) -> list[str]:
+    """Model features of folded words: ``w:word``, the character 3- and 4-grams of
+    ``<word>`` and ``b:previous word`` pairs."""
     feats: list[str] = []
-    where: list[int] = []
     previous = ""
     for i, word in enumerate(words):
-        feats.append("w:" + word)
-        where.append(2 * i)
+        feats.extend(_word_features(word))
         if i:
             feats.append("b:" + previous + " " + word)
-            where.append(2 * i - 1)
-        marked = "<" + word + ">"
-        grams = [marked[j : j + 3] for j in range(len(marked) - 2)]
-        grams += [marked[j : j + 4] for j in range(len(marked) - 3)]
-        feats += grams
-        where += [2 * i] * len(grams)
         previous = word
-    return feats, where
+    return feats
+
+
+class _Vector(NamedTuple):
+    """A text as the model sees it."""
+
+    features: NDArray[np.intp]  # the distinct known features, sorted
+    values: FloatArray  # their TF-IDF values, L2-normalised
+    occurrences: NDArray[np.intp]  # each occurrence of a known feature: the words' own
+    word_lengths: list[int]  # features in word order (this many per word), then the
+    pair_positions: list[int]  # word pairs found, at 2*i - 1 for the pair ending at word i
 
 
 def _identity(features: list[str]) -> list[str]:
@@ -542,6 +563,7 @@ class Model:
         self.platt = np.asarray(platt, dtype=np.float64)
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.info: dict[str, Any] = dict(info or {})
+        self._word_cache: dict[str, NDArray[np.intp]] = {}
 
     # -- training ------------------------------------------------------------------
 
@@ -584,7 +606,7 @@ class Model:
                 y[i, column[name]] = 1
 
         say(f"features of {len(texts)} texts")
-        docs = [_features([w for w, _ in _words(_clean(t))])[0] for t in texts]
+        docs = [_features([w for w, _, _ in _words(_clean(t))]) for t in texts]
         vectorizer = TfidfVectorizer(
             analyzer=_identity,
             sublinear_tf=True,
@@ -607,7 +629,8 @@ class Model:
             target = y[rows, j]
             if target.min() == target.max():
                 return None
-            return LinearSVC(C=c, class_weight="balanced", tol=1e-3).fit(x[rows], target)
+            clf = LinearSVC(C=c, class_weight="balanced", tol=1e-3, random_state=seed)
+            return clf.fit(x[rows], target)
 
         n_labels = len(names)
         thresholds = np.zeros(n_labels)
@@ -644,9 +667,9 @@ class Model:
             list(pool.map(final, range(n_labels)))
 
         # Thresholds are kept in score space: p(threshold margin).
-        with np.errstate(over="ignore"):
-            score_thresholds = 1.0 / (1.0 + np.exp(-(platt[0] * thresholds + platt[1])))
-        score_thresholds = np.where(np.isinf(thresholds), 1.0, score_thresholds)
+        finite = np.where(np.isinf(thresholds), 0.0, thresholds)
+        z = np.clip(platt[0] * finite + platt[1], -60.0, 60.0)
+        score_thresholds = np.where(np.isinf(thresholds), 1.0, 1.0 / (1.0 + np.exp(-z)))
         info = {
             "texts": len(texts),
             "held_out": int(n_hold),
@@ -695,9 +718,14 @@ class Model:
     def load(cls, path: str | Path) -> Model:
         """Read a model written by :meth:`save` (no pickle; see the module docstring)."""
         try:
+            with open(path, "rb") as handle:
+                if handle.read(4) != b"PK\x03\x04":
+                    raise ValueError("not a NumPy .npz archive written by Model.save")
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {name: archive[name] for name in archive.files}
-        except (OSError, ValueError, EOFError) as exc:
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, KeyError) as exc:
             raise ValueError(f"{path} is not a triage model file ({exc})") from exc
         needed = {"meta", "vocabulary", "idf", "coef", "intercept", "platt", "thresholds"}
         if not needed <= set(arrays):
@@ -719,37 +747,52 @@ class Model:
 
     # -- prediction -----------------------------------------------------------------
 
-    def _margins(
-        self, words: Sequence[str]
-    ) -> tuple[NDArray[np.float64], NDArray[np.intp], FloatArray, list[int], list[int]]:
-        """Margins per label, plus what :meth:`_explain` needs (unique features, values,
-        and per occurrence: which unique feature, which position)."""
-        feats, where = _features(words)
-        vocabulary = self.vocabulary
-        slot: dict[int, int] = {}
-        occurrence: list[int] = []
-        positions: list[int] = []
-        counts: list[int] = []
-        for feature, position in zip(feats, where, strict=True):
-            j = vocabulary.get(feature)
-            if j is None:
-                continue
-            k = slot.get(j)
-            if k is None:
-                k = slot[j] = len(counts)
-                counts.append(0)
-            counts[k] += 1
-            occurrence.append(k)
-            positions.append(position)
-        if not counts:
-            empty_i: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
-            empty_f: FloatArray = np.zeros(0, dtype=np.float32)
-            return self.intercept.copy(), empty_i, empty_f, [], []
-        index = np.fromiter(slot.keys(), dtype=np.intp, count=len(slot))
-        values = (1.0 + np.log(np.asarray(counts, dtype=np.float32))) * self.idf[index]
-        values /= np.float32(np.sqrt(np.dot(values, values)))
-        margins = values @ self.coef[index] + self.intercept
-        return margins, index, values, occurrence, positions
+    def clear_cache(self) -> None:
+        """Forget the per-word feature indexes (benchmarks time cold lookups)."""
+        self._word_cache.clear()
+
+    def _word_index(self, word: str) -> NDArray[np.intp]:
+        """Vocabulary indexes of the features of one word (cached per model)."""
+        found = self._word_cache.get(word)
+        if found is None:
+            if len(self._word_cache) >= WORD_CACHE_SIZE:
+                self._word_cache.clear()
+            get = self.vocabulary.get
+            found = np.array(
+                [j for f in _word_features(word) if (j := get(f)) is not None], dtype=np.intp
+            )
+            self._word_cache[word] = found
+        return found
+
+    def _vector(self, words: Sequence[str]) -> _Vector:
+        """The L2-normalised TF-IDF vector of folded words (see :class:`_Vector`)."""
+        parts = [self._word_index(word) for word in words]
+        get = self.vocabulary.get
+        pairs: list[int] = []
+        pair_at: list[int] = []
+        for i in range(1, len(words)):
+            j = get("b:" + words[i - 1] + " " + words[i])
+            if j is not None:
+                pairs.append(j)
+                pair_at.append(2 * i - 1)
+        occurrences = np.concatenate([*parts, np.asarray(pairs, dtype=np.intp)])
+        word_lengths = [len(p) for p in parts]
+        if not len(occurrences):
+            return _Vector(occurrences, np.zeros(0, np.float32), occurrences, word_lengths, [])
+        # Distinct features and their counts (cheaper than np.unique).
+        ordered = np.sort(occurrences)
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        index = ordered[starts]
+        counts = np.diff(np.append(starts, len(ordered))).astype(np.float32)
+        values: FloatArray = ((1.0 + np.log(counts)) * self.idf[index]).astype(np.float32)
+        norm = float(np.sqrt(np.dot(values, values)))
+        if norm > 0:
+            values /= np.float32(norm)
+        return _Vector(index, values, occurrences, word_lengths, pair_at)
+
+    def _margins(self, index: NDArray[np.intp], values: FloatArray) -> NDArray[np.float64]:
+        margins: NDArray[np.float64] = values @ self.coef[index] + self.intercept
+        return margins
 
     def _scores(self, margins: NDArray[np.float64]) -> NDArray[np.float64]:
         z = np.clip(self.platt[0] * margins + self.platt[1], -60.0, 60.0)
@@ -758,8 +801,8 @@ class Model:
 
     def predict(self, text: str) -> dict[str, float]:
         """Score in [0, 1] per label (higher: more likely)."""
-        words = [w for w, _ in _words(_clean(text))]
-        scores = self._scores(self._margins(words)[0])
+        vector = self._vector([w for w, _, _ in _words(_clean(text))])
+        scores = self._scores(self._margins(vector.features, vector.values))
         return dict(zip(self.label_names, scores.tolist(), strict=True))
 
     def predicted(self, scores: dict[str, float]) -> list[str]:
@@ -774,57 +817,68 @@ class Model:
     def explain(self, text: str, labels: Sequence[str] | None = None, top: int = 3) -> list[str]:
         """The words (or word pairs) of ``text`` that raised ``labels`` most (default:
         the predicted labels), at most ``top`` per label, strongest first."""
-        words = _words(_clean(text))
-        folded = [w for w, _ in words]
-        margins, index, values, occurrence, positions = self._margins(folded)
+        text = _clean(text)
+        words = _words(text)
+        vector = self._vector([w for w, _, _ in words])
         if labels is None:
-            scores = dict(zip(self.label_names, self._scores(margins).tolist(), strict=True))
-            labels = self.predicted(scores)
-        return self._explain(words, labels, index, values, occurrence, positions, top)
+            scores = self._scores(self._margins(vector.features, vector.values)).tolist()
+            labels = self.predicted(dict(zip(self.label_names, scores, strict=True)))
+        return self._explain(text, words, labels, vector, top)
 
     def _explain(
         self,
-        words: Sequence[tuple[str, str]],
+        text: str,
+        words: Sequence[Word],
         labels: Sequence[str],
-        index: NDArray[np.intp],
-        values: FloatArray,
-        occurrence: list[int],
-        positions: list[int],
+        vector: _Vector,
         top: int,
     ) -> list[str]:
-        if not labels or not occurrence:
+        index, values = vector.features, vector.values
+        columns = [self.label_names.index(n) for n in labels if n in self.label_names]
+        columns = columns[:EXPLAINED_LABELS]
+        if not columns or not len(index):
             return []
-        columns = [self.label_names.index(name) for name in labels if name in self.label_names]
-        occ = np.asarray(occurrence, dtype=np.intp)
-        pos = np.asarray(positions, dtype=np.intp)
-        per_feature = np.bincount(occ, minlength=len(index)).astype(np.float64)
+        slots = np.searchsorted(index, vector.occurrences)
+        where = np.concatenate(
+            [
+                np.repeat(np.arange(0, 2 * len(words), 2, dtype=np.intp), vector.word_lengths),
+                np.asarray(vector.pair_positions, dtype=np.intp),
+            ]
+        )
+        # Each feature's share of a label's margin, split evenly over its
+        # occurrences, summed per word (or word pair).
+        per_occurrence = np.bincount(slots, minlength=len(index)).astype(np.float32)
+        share = (values / per_occurrence)[:, None] * self.coef[index[:, None], columns]
+        share = share[slots]
         strength: dict[int, float] = {}
-        for column in columns:
-            contribution = values * self.coef[index, column] / per_feature
-            by_position = np.bincount(pos, weights=contribution[occ], minlength=2 * len(words))
-            best = np.argsort(-by_position, kind="stable")[:top]
-            for p in best.tolist():
-                if by_position[p] > 0:
-                    strength[p] = max(strength.get(p, 0.0), float(by_position[p]))
+        for k in range(len(columns)):
+            by_position = np.bincount(where, weights=share[:, k], minlength=2 * len(words))
+            for p in np.argsort(-by_position, kind="stable")[:top].tolist():
+                value = float(by_position[p])
+                if value > 0 and value > strength.get(p, 0.0):
+                    strength[p] = value
         out: list[str] = []
         for p, _ in sorted(strength.items(), key=lambda item: -item[1]):
-            i = p // 2
-            text = _surface(words, i, i + 1) if p % 2 == 0 else _surface(words, i, i + 2)
-            if text not in out:
-                out.append(text)
+            i = (p + 1) // 2 - (p % 2)
+            found = _surface(text, words, i, i + 1 if p % 2 == 0 else i + 2)
+            if found not in out:
+                out.append(found)
         return out
 
     def assess(self, text: str) -> tuple[dict[str, float], list[str], list[str]]:
         """Scores, predicted labels and because-words of one text, vectorised once."""
-        return self._assess(_words(_clean(text)))
+        text = _clean(text)
+        return self._assess(text, _words(text))
 
     def _assess(
-        self, words: Sequence[tuple[str, str]], top: int = 3
+        self, text: str, words: Sequence[Word], top: int = 3
     ) -> tuple[dict[str, float], list[str], list[str]]:
-        margins, index, values, occurrence, positions = self._margins([w for w, _ in words])
-        scores = dict(zip(self.label_names, self._scores(margins).tolist(), strict=True))
-        predicted = self.predicted(scores)
-        because = self._explain(words, predicted, index, values, occurrence, positions, top)
+        vector = self._vector([w for w, _, _ in words])
+        array = self._scores(self._margins(vector.features, vector.values))
+        scores = dict(zip(self.label_names, array.tolist(), strict=True))
+        over = np.flatnonzero(array >= self.thresholds)
+        predicted = [self.label_names[j] for j in over[np.argsort(-array[over], kind="stable")]]
+        because = self._explain(text, words, predicted, vector, top) if predicted else []
         return scores, predicted, because
 
 
@@ -872,20 +926,23 @@ def triage(text: str, model: Model | None = None) -> Triage:
         raise TypeError(f"text must be a string, not {type(text).__name__}")
     text = _clean(text)
     words = _words(text)
-    hits = _find([w for w, _ in words])
+    hits = _find([w for w, _, _ in words])
     language = _language(text, len(words), hits)
 
-    found = sorted({h.kind for h in hits if not h.kind.startswith("cue:")}, key=_PRIORITY_RANK.get)
+    found = sorted(
+        {h.kind for h in hits if not h.kind.startswith("cue:")},
+        key=lambda kind: _PRIORITY_RANK[kind],
+    )
     cues = {h.kind for h in hits if h.kind.startswith("cue:")}
 
     labels: dict[str, float]
     predicted: list[str]
     model_because: list[str] = []
     if model is None:
-        labels = {kind: 1.0 for kind in found}
+        labels = dict.fromkeys(found, 1.0)
         predicted = list(found)
     else:
-        labels, predicted, model_because = model._assess(words)
+        labels, predicted, model_because = model._assess(text, words)
 
     threat_type = found[0] if found else "other"
     if threat_type == "other" and model is not None:
@@ -898,7 +955,7 @@ def triage(text: str, model: Model | None = None) -> Triage:
         ordered += [h for h in hits if h.kind in wanted]
     ordered += [h for h in hits if h.kind != threat_type and not h.kind.startswith("cue:")]
     because: list[str] = []
-    for item in [_hit_text(words, h) for h in ordered] + model_because:
+    for item in [_hit_text(text, words, h) for h in ordered] + model_because:
         if item not in because:
             because.append(item)
     return Triage(language, threat_type, severity, labels, predicted, because)
@@ -908,3 +965,4 @@ def clear_caches() -> None:
     """Forget the per-word caches (benchmarks use it to time cold lookups)."""
     _word_senses.cache_clear()
     _fold_word.cache_clear()
+    _word_features.cache_clear()

@@ -103,6 +103,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
         for filename, fmt, country in BUNDLED_FILES:
@@ -154,14 +155,14 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"\nGazetteer: {Place.objects.count()} places; {Base.objects.count()} bases; "
-            f"{made} communities.\n\nOpen http://127.0.0.1:8000/ and log in as any of:"
+            f"{made} communities.\n\nOpen {options['base_url']}/ and log in as any of:"
         )
         for role, base_codes in USER_SCOPE.items():
             where = "whole mission" if base_codes is None else ", ".join(base_codes)
             extra = "  (sets up an authenticator app at first login)" if requires_totp(role) else ""
             self.stdout.write(f"  {role.value:<20} {where}{extra}")
         self.stdout.write(f"Password for every demo user: {password}")
-        receive = describe(channel, "http://127.0.0.1:8000")["inbound_urls"]["receive"]
+        receive = describe(channel, options["base_url"])["inbound_urls"]["receive"]
         self.stdout.write(
             f"\nDemo SMS channel (outbound messages print on the worker's console):\n"
             f"  curl -d from=+243971234567 -d 'text=ALERTE Kiwanja, hommes armés' '{receive}'\n"
