@@ -345,6 +345,7 @@ def receive_report(
 
 def _ask_which_place(report: Report, located: Located, language: str) -> None:
     options = located.ambiguous[:4]
+    # Name each place by its territory, as people tell namesakes apart.
     areas = [(c["admin_path"].split(" › ")[1:2] or [c["admin_path"]])[0] for c in options]
     Clarification.objects.create(
         report=report, options=[c["place_id"] for c in options], asked_at=timezone.now()
@@ -397,6 +398,48 @@ def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
     return report
 
 
+def ask_again(message: Message) -> None:
+    """An answer that fits no open question ("3" when there were two choices): the
+    question is asked again, once; with no open question, nothing is sent."""
+    reporter = message.reporter
+    question = (
+        Clarification.objects.filter(
+            report__reporter=reporter,
+            answered_at__isnull=True,
+            asked_at__gte=timezone.now() - CLARIFY_WINDOW,
+        )
+        .select_related("report")
+        .order_by("-asked_at")
+        .first()
+    )
+    if question is None or reporter is None:
+        return
+    with transaction.atomic():
+        places_offered = list(Place.objects.filter(pk__in=question.options))
+        by_id = {p.pk: p for p in places_offered}
+        areas = [_area_name(by_id[i]) for i in question.options if i in by_id]
+        language = (
+            question.report.language
+            if question.report.language in texts.CLARIFY
+            else reporter.language
+        )
+        messaging.queue_message(
+            reporter,
+            texts.clarifying_question(
+                language, question.report.place_text or by_id[question.options[0]].name, areas
+            ),
+            purpose="clarification",
+            channel=message.channel,
+        )
+
+
+def _area_name(place: Place) -> str:
+    for parent in (place.territory, place.province):
+        if parent is not None:
+            return parent.name
+    return place.name
+
+
 def record_missed_call(reporter: Reporter) -> CallbackTask:
     """A "beep": a call-back task, unless one is already waiting for this reporter."""
     with transaction.atomic():
@@ -438,8 +481,10 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
             message.reporter, opted_out=parsed.kind == "stop", source=message.channel.name
         )
         return
-    answered = parsed.kind == "reply" and parsed.choice is not None
-    if answered and answer_clarification(message.reporter, parsed.choice) is not None:  # type: ignore[arg-type]
+    if parsed.kind == "reply" and parsed.choice is not None:
+        # A bare number is an answer or nothing: it never becomes an alert of its own.
+        if answer_clarification(message.reporter, parsed.choice) is None:
+            ask_again(message)
         return
     if parsed.kind == "info":
         return  # keyword auto-replies belong to public communication

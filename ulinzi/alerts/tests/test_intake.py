@@ -93,10 +93,11 @@ def test_an_ambiguous_place_gets_a_clarifying_question_and_the_answer_is_applied
     [text] = outbox("clarification")
     assert text.startswith("Quel Majengo? 1 ")
     assert text.endswith("ou 2") or text.endswith("ou 3") or text.endswith("ou 4")
-    nonsense = sms(channel, "+243971234567", "9")  # more than the choices offered: a new report
-    assert not nonsense["duplicate"]
+    sms(channel, "+243971234567", "9")  # more than the choices offered: asked again
     question.refresh_from_db()
     assert question.answered_at is None
+    assert outbox("clarification") == [text, text]
+    assert Report.objects.count() == 1  # a bare number never becomes an alert
     sms(channel, "+243971234567", "2")
     question.refresh_from_db()
     report.refresh_from_db()
