@@ -38,10 +38,13 @@ def no_outside_network() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def quick_argon2(settings: Any) -> None:
+def quick_argon2(request: pytest.FixtureRequest) -> None:
     """Still Argon2 (the stored hashes look as in production), with the cost turned down:
-    the real cost is meant to be slow, and tests create many users."""
-    settings.PASSWORD_HASHERS = ["ulinzi.test.QuickArgon2PasswordHasher"]
+    the real cost is meant to be slow, and tests create many users. (Pure tests also run
+    with ``-p no:django``, where there are no settings to change.)"""
+    if request.config.pluginmanager.hasplugin("django"):
+        settings = request.getfixturevalue("settings")
+        settings.PASSWORD_HASHERS = ["ulinzi.test.QuickArgon2PasswordHasher"]
 
 
 @pytest.fixture(scope="session")

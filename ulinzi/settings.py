@@ -12,6 +12,7 @@ first run and never committed.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -219,6 +220,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Only the intake benchmark turns this on: a bare receive endpoint as its baseline.
 ULINZI_BENCH_ENDPOINTS = os.environ.get("ULINZI_BENCH_ENDPOINTS", "") == "1"
 ULINZI_TRIAGE_MODEL = os.environ.get("ULINZI_TRIAGE_MODEL") or None
+# When a new report joins an open alert (see ulinzi.alerts.grouping.Thresholds for every
+# key and its meaning): e.g. ULINZI_GROUPING='{"max_km": 3, "max_hours": 6}'.
+ULINZI_GROUPING = json.loads(os.environ.get("ULINZI_GROUPING") or "{}")
 
 LOGGING = {
     "version": 1,

@@ -199,9 +199,14 @@ def _km(lat1: float, lon1: float, lat2: float | None, lon2: float | None) -> flo
     return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
+def grouping_thresholds() -> Thresholds:
+    """The mission's thresholds (settings.ULINZI_GROUPING) over the defaults."""
+    return Thresholds(**getattr(settings, "ULINZI_GROUPING", {}))
+
+
 def _open_alert_for(facts: ReportFacts) -> tuple[int | None, str]:
     """The open alert this report belongs to, judged against recent open alerts nearby."""
-    thresholds = Thresholds()
+    thresholds = grouping_thresholds()
     since = datetime.fromtimestamp(
         facts.at - thresholds.max_hours * 3600, tz=timezone.get_current_timezone()
     )
@@ -291,6 +296,8 @@ def receive_report(
         )
         alert_id, reason = _open_alert_for(_facts(report))
         alert = Alert.objects.select_for_update().filter(pk=alert_id).first() if alert_id else None
+        if alert is not None and alert.status == S.CLOSED:
+            alert = None  # closed or merged a moment ago: the report starts a new alert
         if alert is None:
             base, why = route(place_obj, located.lat, located.lon)
             alert = Alert.objects.create(
@@ -374,14 +381,16 @@ def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
         )
         if question is None or not 1 <= choice <= len(question.options):
             return None
-        place = Place.objects.get(pk=question.options[choice - 1])
+        place = Place.objects.filter(pk=question.options[choice - 1]).first()
+        if place is None:
+            return None
         question.answered_at, question.answer = timezone.now(), str(choice)
         question.save(update_fields=["answered_at", "answer"])
         report = question.report
         report.place, report.lat, report.lon, report.place_score = place, place.lat, place.lon, 1.0
         report.save(update_fields=["place", "lat", "lon", "place_score"])
         alert = report.alert
-        if alert.reports.count() == 1:
+        if alert.reports.count() == 1 and alert.status == S.RECEIVED:  # not yet in anyone's hands
             base, why = route(place, place.lat, place.lon)
             alert.place, alert.lat, alert.lon, alert.base, alert.routing_reason = (
                 place,
@@ -406,6 +415,7 @@ def ask_again(message: Message) -> None:
         Clarification.objects.filter(
             report__reporter=reporter,
             answered_at__isnull=True,
+            asked_again_at__isnull=True,
             asked_at__gte=timezone.now() - CLARIFY_WINDOW,
         )
         .select_related("report")
@@ -415,9 +425,12 @@ def ask_again(message: Message) -> None:
     if question is None or reporter is None:
         return
     with transaction.atomic():
+        Clarification.objects.filter(pk=question.pk).update(asked_again_at=timezone.now())
         places_offered = list(Place.objects.filter(pk__in=question.options))
         by_id = {p.pk: p for p in places_offered}
         areas = [_area_name(by_id[i]) for i in question.options if i in by_id]
+        if len(areas) < 2:
+            return
         language = (
             question.report.language
             if question.report.language in texts.CLARIFY

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import Alert, Report, Responder
+
+
+def responders_of(base: object) -> QuerySet[Responder]:
+    """The units an alert of this base can call on: the base's own."""
+    return Responder.objects.filter(active=True, base=base) if base else Responder.objects.none()
 
 
 class HotlineForm(forms.Form):
@@ -53,15 +59,16 @@ class NotifyForm(forms.Form):
 
     def __init__(self, *args: object, base: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        queryset = Responder.objects.filter(active=True)
-        self.fields["responders"].queryset = queryset.filter(base=base) if base else queryset  # type: ignore[attr-defined]
+        self.fields["responders"].queryset = responders_of(base)  # type: ignore[attr-defined]
 
 
 class DispatchForm(forms.Form):
-    responder = forms.ModelChoiceField(
-        label=_("Responder"), queryset=Responder.objects.filter(active=True)
-    )
+    responder = forms.ModelChoiceField(label=_("Responder"), queryset=Responder.objects.none())
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: object, base: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["responder"].queryset = responders_of(base)  # type: ignore[attr-defined]
 
 
 class NoteForm(forms.Form):

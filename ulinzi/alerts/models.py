@@ -237,6 +237,7 @@ class Clarification(models.Model):
     asked_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
     answer = models.CharField(max_length=40, blank=True)
+    asked_again_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"clarification of report {self.report_id}"

@@ -14,7 +14,9 @@ from ulinzi.alerts.models import Alert, Report
 def alerts_for(user: Any) -> QuerySet[Alert]:
     """The alerts a user may see: the whole mission, or those routed to one of their
     bases or located in their areas."""
-    alerts = Alert.objects.select_related("place", "base").annotate(report_count=Count("reports"))
+    alerts = Alert.objects.select_related("place", "base").annotate(
+        report_count=Count("reports", distinct=True)
+    )
     scope = user.scope()
     if scope.whole_mission:
         return alerts
@@ -92,3 +94,20 @@ def alert_times(user: Any) -> list[Any]:
         )
         for base, threat, status, outcome, received, ack, dispatched, on_site, feedback in rows
     ]
+
+
+def callbacks_for(user: Any) -> QuerySet[Any]:
+    """Missed calls a user may call back: the whole mission's for whole-mission users;
+    otherwise those of reporters whose community, or one of whose alerts, is in the
+    user's area. Callers never heard from before go to whole-mission users (the
+    headquarters call centre), since nothing yet says where they are."""
+    from ulinzi.alerts.models import CallbackTask
+
+    tasks = CallbackTask.objects.select_related("reporter")
+    scope = user.scope()
+    if scope.whole_mission:
+        return tasks
+    visible = alerts_for(user).values("pk")
+    return tasks.filter(
+        Q(reporter__reports__alert__in=visible) | scope.place_q("reporter__community__place__")
+    ).distinct()

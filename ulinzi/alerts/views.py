@@ -11,11 +11,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ulinzi.alerts import domain, forms, queries, sla
 from ulinzi.alerts.figures import summarise
-from ulinzi.alerts.models import SEVERITY_RANK, Alert, CallbackTask, Report
+from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.messaging import domain as messaging
 from ulinzi.places.models import Base, Place
@@ -113,7 +114,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "forms": {
                 "verify": forms.VerifyForm(),
                 "notify": forms.NotifyForm(base=alert.base),
-                "dispatch": forms.DispatchForm(),
+                "dispatch": forms.DispatchForm(base=alert.base),
                 "close": forms.CloseForm(),
                 "note": forms.NoteForm(),
                 "reveal": forms.RevealForm(),
@@ -131,11 +132,8 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise PermissionDenied
     form_class, run = ACTIONS[action]
-    form = (
-        form_class(request.POST, base=alert.base)
-        if form_class is forms.NotifyForm
-        else form_class(request.POST)
-    )
+    with_base = form_class in (forms.NotifyForm, forms.DispatchForm)
+    form = form_class(request.POST, base=alert.base) if with_base else form_class(request.POST)
     if not form.is_valid():
         messages.error(
             request,
@@ -150,6 +148,38 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("alerts:detail", pk=pk)
 
 
+@require_POST
+def merge_or_split(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge this alert into another (by reference), or split one report out of it."""
+    _need(request, "alerts.handle")
+    alert = queries.get_alert_for_user(request.user, pk)
+    try:
+        if "report" in request.POST:
+            report = alert.reports.filter(pk=_int(request.POST["report"])).first()
+            if report is None:
+                raise domain.TransitionRefused(_("no such report in this alert"))
+            new = domain.split_report(actor=request.user, report=report)
+            messages.success(
+                request, _("Report moved to the new alert %(ref)s.") % {"ref": new.reference}
+            )
+            return redirect("alerts:detail", pk=new.pk)
+        into_pk = _int(request.POST.get("into", "").strip().upper().removeprefix("A-"))
+        target = queries.alerts_for(request.user).filter(pk=into_pk).first()
+        if target is None:
+            raise domain.TransitionRefused(_("no open alert with this reference in your area"))
+        domain.merge_alerts(actor=request.user, alert=alert, into=target)
+        messages.success(request, _("Merged into %(ref)s.") % {"ref": target.reference})
+        return redirect("alerts:detail", pk=target.pk)
+    except domain.TransitionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("alerts:detail", pk=pk)
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 12 else 0
+
+
+@sensitive_variables("number")
 @require_POST
 def reveal_number(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
     """A call-back needs the number: shown once, on this page, and audited."""
@@ -169,9 +199,13 @@ def reveal_number(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse
         )  # type: ignore[arg-type]
     except messaging.RevealRefused as exc:
         raise PermissionDenied(str(exc))
-    response = render(
-        request, "alerts/number.html", {"alert": alert, "report": report, "number": number}
-    )
+    context = {
+        "pseudonym": report.reporter.pseudonym,  # type: ignore[union-attr]
+        "number": number,
+        "back": "alerts:detail",
+        "back_pk": alert.pk,
+    }
+    response = render(request, "alerts/number.html", context)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -198,11 +232,12 @@ def hotline(request: HttpRequest) -> HttpResponse:
         except InvalidPhoneNumber as exc:
             form.add_error("phone", str(exc))
         else:
-            messages.success(
-                request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
-            )
             if queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
+                messages.success(
+                    request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
+                )
                 return redirect("alerts:detail", pk=report.alert_id)
+            messages.success(request, _("Report recorded and routed to the base responsible."))
             return redirect("alerts:hotline")
     return render(request, "alerts/hotline.html", {"form": form, "sources": Report.Source})
 
@@ -242,16 +277,9 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 def callbacks(request: HttpRequest) -> HttpResponse:
     """Missed calls waiting for someone to call back, oldest first."""
     _need(request, "reporter.reveal_phone")
-    tasks = (
-        CallbackTask.objects.filter(done_at__isnull=True)
-        .select_related("reporter")
-        .order_by("created_at")
-    )
-    done = (
-        CallbackTask.objects.filter(done_at__isnull=False)
-        .select_related("reporter", "done_by")
-        .order_by("-done_at")[:20]
-    )
+    mine = queries.callbacks_for(request.user)
+    tasks = mine.filter(done_at__isnull=True).order_by("created_at")
+    done = mine.filter(done_at__isnull=False).select_related("done_by").order_by("-done_at")[:20]
     return render(
         request,
         "alerts/callbacks.html",
@@ -259,11 +287,12 @@ def callbacks(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_variables("number")
 @require_POST
 def callback_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _need(request, "reporter.reveal_phone")
-    task = CallbackTask.objects.select_related("reporter").filter(pk=pk).first()
-    if task is None:
+    task = queries.callbacks_for(request.user).filter(pk=pk).first()
+    if task is None or action not in ("number", "done"):
         raise Http404
     form = forms.CallbackForm(request.POST)
     if not form.is_valid():

@@ -173,10 +173,11 @@ def _act(
     return 200, detail_out(queries.get_alert_for_user(request.user, alert_id))
 
 
-def _responder(request: HttpRequest, pk: int) -> Responder:
-    responder = Responder.objects.filter(pk=pk, active=True).first()
+def _responder(request: HttpRequest, pk: int, alert_id: int) -> Responder:
+    alert = queries.get_alert_for_user(request.user, alert_id)
+    responder = Responder.objects.filter(pk=pk, active=True, base_id=alert.base_id).first()
     if responder is None:
-        raise HttpError(404, f"No active responder {pk}.")
+        raise HttpError(404, f"No active responder {pk} at this alert's base.")
     return responder
 
 
@@ -232,7 +233,7 @@ def get_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
 
 @router.post(
     "/alerts",
-    response={201: AlertDetailOut, 403: Message, 404: Message, **ERRORS},
+    response={201: AlertDetailOut, 202: Message, 403: Message, 404: Message, **ERRORS},
     summary="Report an incident (web or API)",
 )
 def create_report(request: HttpRequest, data: ReportIn) -> tuple[int, dict[str, Any]]:
@@ -245,7 +246,10 @@ def create_report(request: HttpRequest, data: ReportIn) -> tuple[int, dict[str, 
     report = domain.receive_report(
         source="api", text=data.text, actor=request.user, place=place, place_hint=data.place
     )
-    return 201, detail_out(report.alert)
+    if not queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
+        # Routed to a base outside the caller's area: say it was recorded, show nothing of it.
+        return 202, {"detail": "Recorded and routed to the base responsible."}
+    return 201, detail_out(queries.get_alert_for_user(request.user, report.alert_id))
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response={200: AlertDetailOut, **ACTION_ERRORS})
@@ -260,7 +264,7 @@ def verify(request: HttpRequest, alert_id: int, data: VerifyIn) -> tuple[int, di
 
 @router.post("/alerts/{alert_id}/notify", response={200: AlertDetailOut, **ACTION_ERRORS})
 def notify(request: HttpRequest, alert_id: int, data: NotifyIn) -> tuple[int, dict[str, Any]]:
-    responders = [_responder(request, pk) for pk in data.responder_ids]
+    responders = [_responder(request, pk, alert_id) for pk in data.responder_ids]
     return _act(request, alert_id, domain.notify_responders, responders=responders, note=data.note)
 
 
@@ -270,7 +274,7 @@ def dispatch(request: HttpRequest, alert_id: int, data: DispatchIn) -> tuple[int
         request,
         alert_id,
         domain.dispatch_response,
-        responder=_responder(request, data.responder_id),
+        responder=_responder(request, data.responder_id, alert_id),
         note=data.note,
     )
 

@@ -30,7 +30,8 @@ def normalise(raw: str, default_region: str = "CD") -> str:
             # Some gateways drop the '+' of an international number.
             parsed = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(f"{raw!r} is not a phone number") from exc
+        raise InvalidPhoneNumber("this is not a phone number") from exc
     if not phonenumbers.is_possible_number(parsed):
-        raise InvalidPhoneNumber(f"{raw!r} does not have the length of a phone number")
+        # Never echo the value: error messages end up in logs and gateway responses.
+        raise InvalidPhoneNumber("this does not have the length of a phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -97,12 +97,15 @@ def _parse_gateway_date(value: str | None) -> datetime | None:
 
     try:
         parsed = parse_datetime(value.strip().replace(" ", "T", 1))
-    except ValueError:
+        if parsed is not None:
+            if timezone.is_naive(parsed):
+                parsed = timezone.make_aware(parsed, UTC)
+            if parsed.astimezone(UTC).year < 2000:
+                raise ValueError("too old")
+    except (ValueError, OverflowError):
         parsed = None
     if parsed is None:
-        raise MessageRefused(f"date {value!r} is not an ISO 8601 date and time")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, UTC)
+        raise MessageRefused(f"date {value[:40]!r} is not an ISO 8601 date and time after 2000")
     if parsed > timezone.now() + FUTURE_TOLERANCE:
         raise MessageRefused(f"date {value!r} is in the future")
     return parsed
@@ -287,7 +290,9 @@ def update_status(channel: Channel, message_id: Any, status: str) -> Message:
             raise MessageRefused(f"no outbound message {pk} on this channel")
         now = timezone.now()
         before = message.status
-        if status == "delivered":
+        if message.status in (Message.Status.SUPPRESSED, Message.Status.DEAD):
+            pass  # never sent by us: a late or forged receipt changes nothing
+        elif status == "delivered":
             message.status, message.delivered_at = Message.Status.DELIVERED, now
         elif status == "sent" and message.status in (
             Message.Status.QUEUED,
@@ -370,6 +375,10 @@ def claim_next(channel_rates: dict[int, int] | None = None) -> Message | None:
     Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
         status=Message.Status.QUEUED, next_attempt_at=now
     )
+    # A reporter may have opted out since the message went back to the queue.
+    Message.objects.filter(
+        status=Message.Status.QUEUED, reporter__opted_out_at__isnull=False
+    ).update(status=Message.Status.SUPPRESSED)
     due = Message.objects.filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
         direction=Message.Direction.OUT,
@@ -380,9 +389,9 @@ def claim_next(channel_rates: dict[int, int] | None = None) -> Message | None:
         pk, channel_id = candidate
         if channel_rates is not None and not _within_rate(channel_id, channel_rates):
             continue
-        claimed = Message.objects.filter(pk=pk, status=Message.Status.QUEUED).update(
-            status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
+        claimed = Message.objects.filter(
+            pk=pk, status=Message.Status.QUEUED, reporter__opted_out_at__isnull=True
+        ).update(status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
         if claimed == 1:
             return Message.objects.select_related("channel", "reporter").get(pk=pk)
     return None

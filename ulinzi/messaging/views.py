@@ -104,9 +104,10 @@ def _endpoint(kind: str) -> Any:
             if kind == "stopped":
                 sender = data.get(channel.field_from)
                 reporter = domain.find_reporter(sender) if isinstance(sender, str) else None
-                if reporter is None:
-                    return _refuse(400, "from: no reporter with this number")
-                domain.set_opt_out(reporter, opted_out=True, source=channel.name)
+                # The same answer whether or not the number is known: the endpoint must
+                # not tell anyone holding the secret who reports to the mission.
+                if reporter is not None:
+                    domain.set_opt_out(reporter, opted_out=True, source=channel.name)
                 return JsonResponse({"status": "ok"})
             message = domain.update_status(channel, data.get(channel.field_id, ""), kind)
             return JsonResponse({"status": "ok", "message_id": message.pk, "state": message.status})

@@ -164,6 +164,7 @@ def test_a_liaison_assistant_calls_back_from_the_call_back_list(
         "messaging.reveal_phone",
         "alerts.complete_callback",
     ]
+    assert cla.post(f"/alerts/callbacks/{task.pk}/anything/", {"text": "x"}).status_code == 404
     viewer = Client()
     viewer.force_login(make_user("victor", "viewer", whole_mission=True))
     assert viewer.get("/alerts/callbacks/").status_code == 403
@@ -191,3 +192,23 @@ def test_the_board_and_its_map_show_only_the_users_area(
     csv_text = bob.get("/alerts/figures/", {"format": "csv"}).content.decode()
     assert csv_text.splitlines()[1:] == []
     assert "beni" in alice.get("/alerts/figures/", {"format": "csv"}).content.decode()
+
+
+def test_call_backs_follow_the_area_of_the_callers_alerts(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    from ulinzi.test import make_user
+
+    sms(channel, "+243971234567", "ALERTE Mbau Centre: hommes armés")  # a Beni caller
+    Client().post(
+        f"/channels/ext/{channel.uuid}/missed?token={channel.secret}", {"from": "+243971234567"}
+    )
+    task = CallbackTask.objects.get()
+    beni, goma = Client(), Client()
+    beni.force_login(make_user("bea", "liaison", bases=[personas["beni"]]))
+    goma.force_login(make_user("gus", "liaison", bases=[personas["goma"]]))
+    assert task.reporter.pseudonym in beni.get("/alerts/callbacks/").content.decode()
+    assert task.reporter.pseudonym not in goma.get("/alerts/callbacks/").content.decode()
+    assert (
+        goma.post(f"/alerts/callbacks/{task.pk}/number/", {"text": "call-back"}).status_code == 404
+    )

@@ -173,3 +173,98 @@ def test_a_viewer_cannot_act_or_see_numbers(personas: dict[str, Any], alert: Ale
         web.post(f"/alerts/{alert.pk}/reports/{report.pk}/number/", {"reason": "x"}).status_code
         == 403
     )
+
+
+def test_merge_and_split_from_the_alert_page(personas: dict[str, Any], alert: Alert) -> None:
+    # A separate incident in Beni's area, so Alice sees both.
+    other = domain.receive_report(
+        source="hotline",
+        text="Enlèvement signalé hier soir",
+        actor=personas["alice"],
+        place=Place.objects.get(kind="village", name="Mbau Centre"),
+        threat_type="arbitrary_arrest",
+    ).alert
+    assert other.pk != alert.pk
+    web = Client()
+    web.force_login(personas["alice"])
+    assert web.post(f"/alerts/{other.pk}/regroup/", {"into": "A-999999"}).status_code == 302
+    other.refresh_from_db()
+    assert other.status == "received"  # no such alert: nothing merged
+    web.post(f"/alerts/{other.pk}/regroup/", {"into": alert.reference})
+    other.refresh_from_db()
+    assert other.merged_into_id == alert.pk
+    moved = alert.reports.get(source="hotline")
+    response = web.post(f"/alerts/{alert.pk}/regroup/", {"report": str(moved.pk)})
+    moved.refresh_from_db()
+    assert moved.alert_id not in (alert.pk, other.pk)
+    assert response.url == f"/alerts/{moved.alert_id}/"
+    bob = Client()
+    bob.force_login(personas["bob"])
+    assert bob.post(f"/alerts/{alert.pk}/regroup/", {"into": "A-1"}).status_code == 404
+
+
+def test_a_report_posted_about_another_area_is_recorded_but_not_shown(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    bob = Client(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['bob'])}")
+    answer = bob.post(
+        "/api/v1/alerts",
+        {"text": "Hommes armés à Mbau", "place_id": alert.place_id},
+        content_type="application/json",
+    )
+    assert (answer.status_code, answer.json()) == (
+        202,
+        {"detail": "Recorded and routed to the base responsible."},
+    )
+    assert alert.reports.count() == 2  # it joined Beni's alert, which Bob cannot see
+
+
+def test_only_the_alerts_own_base_responders_can_be_sent(
+    personas: dict[str, Any], alert: Alert, company: Responder
+) -> None:
+    goma_unit = Responder.objects.create(
+        name="Goma FIB platoon", kind="mission_company", base=personas["goma"]
+    )
+    alice = personas["alice"]
+    domain.acknowledge_alert(actor=alice, alert=alert)
+    domain.verify_alert(actor=alice, alert=alert, result="verified")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=alice)}")
+    refused = api.post(
+        f"/api/v1/alerts/{alert.pk}/notify",
+        {"responder_ids": [goma_unit.pk]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 404 and "at this alert's base" in refused.json()["detail"]
+    web = Client()
+    web.force_login(alice)
+    page = web.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "NEPBATT company B" in page and "Goma FIB platoon" not in page
+    web.post(f"/alerts/{alert.pk}/notify/", {"responders": [goma_unit.pk]})
+    alert.refresh_from_db()
+    assert alert.status == "verified"
+
+
+def test_a_number_is_revealed_on_the_alert_page_once_and_audited(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    web = Client()
+    web.force_login(personas["alice"])
+    report = alert.reports.get()
+    shown = web.post(f"/alerts/{alert.pk}/reports/{report.pk}/number/", {"reason": "call-back"})
+    assert shown.status_code == 200 and "+243971234567" in shown.content.decode()
+    assert shown["Cache-Control"] == "no-store"
+    assert (
+        AuditEntry.objects.filter(action="messaging.reveal_phone", actor_label="alice").count() == 1
+    )
+    assert "+243971234567" not in web.get(f"/alerts/{alert.pk}/").content.decode()
+
+
+def test_report_counts_are_not_multiplied_by_the_bases_users(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    from ulinzi.test import make_user
+
+    for name in ("b1", "b2", "b3"):
+        make_user(name, "duty_officer", bases=[personas["beni"]])
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['alice'])}")
+    assert [a["reports"] for a in api.get("/api/v1/alerts").json()] == [1]

@@ -209,3 +209,18 @@ def test_the_number_is_revealed_only_to_roles_that_call_back_and_each_reveal_is_
     with pytest.raises(domain.RevealRefused, match="may not see"):
         domain.reveal_phone(actor=viewer, reporter=reporter, reason="curious")
     assert AuditEntry.objects.filter(action="messaging.reveal_phone").count() == 1
+
+
+def test_a_message_back_in_the_queue_is_not_sent_once_the_reporter_opted_out() -> None:
+    with fake_gateway() as gateway:
+        gateway.script = ["error"]
+        make_channel(gateway.url)
+        reporter = make_reporter()
+        message = queue(reporter)
+        run_worker()  # fails: back in the queue
+        domain.set_opt_out(reporter, opted_out=True, source="test")
+        make_due(message)
+        run_worker()
+    message.refresh_from_db()
+    assert message.status == "suppressed"
+    assert len(gateway.requests) == 1
