@@ -24,8 +24,9 @@ from ulinzi.lib.phone import InvalidPhoneNumber, normalise
 from ulinzi.lib.sms import sms_count
 from ulinzi.messaging.models import PHONE_FIELD, Channel, Message, Reporter, cipher
 
-# Sent inside the transaction that stores an inbound message, so that what the message
-# causes (a report, an acknowledgement) is written with it or not at all.
+# Sent by the worker inside the transaction that marks an inbound message processed, so
+# that what the message causes (a report, an acknowledgement) is written with the mark or
+# not at all, and a crash leaves the message waiting rather than half-handled.
 # Arguments: message (Message), created (bool).
 message_received = Signal()
 
@@ -128,9 +129,10 @@ def receive_message(
     """Store an inbound message once, however many times the gateway sends it.
 
     A retry is recognised by the gateway's id, or by the same sender and text within
-    ten minutes. Side effects: the reporter is created if new; ``message_received`` is
-    sent in the transaction (the alert network turns it into a report and queues the
-    acknowledgement); one audit entry for a new message.
+    ten minutes. Side effects: the reporter is created if new; one audit entry for a
+    new message. The gateway gets its answer at once: the worker then processes the
+    message (``process_next_inbound``), so a slow step never makes a gateway time out
+    and resend.
     """
     if not isinstance(sender, str):
         raise MessageRefused("from (the sender's number) is missing")
@@ -174,8 +176,37 @@ def receive_message(
             subject_label=f"SMS from {reporter.pseudonym}",
             after={"reporter": reporter.pseudonym, "channel": channel.name, "chars": len(body)},
         )
-        message_received.send(sender=Message, message=message, created=True)
     return Received(message, created=True)
+
+
+def process_next_inbound() -> Message | None:
+    """Process the oldest waiting inbound message, exactly once.
+
+    The message is locked (other workers skip it on PostgreSQL; SQLite serialises
+    writers), ``message_received`` is sent, and the message is marked processed, all in
+    one transaction: if anything fails the message stays waiting for the next try.
+    """
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(direction=Message.Direction.IN, processed_at__isnull=True)
+            .select_related("channel", "reporter")
+            .order_by("id")
+            .first()
+        )
+        if message is None:
+            return None
+        message_received.send(sender=Message, message=message, created=True)
+        Message.objects.filter(pk=message.pk).update(processed_at=timezone.now())
+    return message
+
+
+def process_inbound(limit: int = 1000) -> int:
+    """Process waiting inbound messages (at most ``limit``); how many were done."""
+    done = 0
+    while done < limit and process_next_inbound() is not None:
+        done += 1
+    return done
 
 
 def receive_missed_call(channel: Channel, *, sender: Any) -> Reporter:

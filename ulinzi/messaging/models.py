@@ -137,6 +137,10 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # Inbound: when the worker turned the message into what it causes (a report, an
+    # answer, an opt-out). Until then the message is stored, acknowledged to the
+    # gateway, and waiting.
+    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -148,7 +152,11 @@ class Message(models.Model):
                 name="message_inbound_gateway_id_once",
             )
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["direction", "processed_at", "id"], name="inbox_waiting"),
+            models.Index(fields=["reporter", "created_at"], name="message_reporter_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.pk} {self.status}"

@@ -49,6 +49,7 @@ def test_an_sms_is_handled_from_the_duty_board_to_the_reporters_feedback(
         url = f"{live_server.url}/channels/ext/{channel.uuid}/receive?token={channel.secret}"
         with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=20) as answer:  # noqa: S310
             assert answer.status == 200
+        assert messaging.process_inbound() == 1  # the worker's first step
         alert = Alert.objects.get()
         row = page.locator(f"tr[data-alert='{alert.pk}']")
         row.wait_for(timeout=12_000)  # the board refreshes itself every 5 seconds

@@ -25,6 +25,7 @@ def sms(channel: Channel, sender: str, text: str, gateway_id: str | None = None)
     data = {"from": sender, "text": text} | ({"id": gateway_id} if gateway_id else {})
     response = Client().post(f"/channels/ext/{channel.uuid}/receive?token={channel.secret}", data)
     assert response.status_code == 200, response.content
+    messaging.process_inbound()  # what the worker does next
     return response.json()
 
 
@@ -212,3 +213,27 @@ def test_call_backs_follow_the_area_of_the_callers_alerts(
     assert (
         goma.post(f"/alerts/callbacks/{task.pk}/number/", {"text": "call-back"}).status_code == 404
     )
+
+
+def test_a_failure_while_processing_leaves_the_message_waiting_not_lost(
+    channel: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ulinzi.alerts import domain
+
+    data = {"from": "+243971234567", "text": "ALERTE Mbau Centre: hommes armés"}
+    response = Client().post(f"/channels/ext/{channel.uuid}/receive?token={channel.secret}", data)
+    assert response.status_code == 200  # the gateway has its answer before any processing
+
+    def crash(**kwargs: Any) -> None:
+        raise RuntimeError("the server died here")
+
+    monkeypatch.setattr(domain, "receive_report", crash)
+    with pytest.raises(RuntimeError):
+        messaging.process_inbound()
+    message = Message.objects.get(direction="in")
+    assert message.processed_at is None
+    assert not Report.objects.exists() and not Message.objects.filter(direction="out").exists()
+    monkeypatch.undo()
+    assert messaging.process_inbound() == 1
+    assert messaging.process_inbound() == 0
+    assert Report.objects.count() == 1 and len(outbox("acknowledgement")) == 1

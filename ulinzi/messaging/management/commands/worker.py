@@ -14,7 +14,10 @@ from ulinzi.messaging.models import Channel, Message
 
 
 class Command(BaseCommand):
-    help = "Send queued messages through their channels. Runs until stopped (or --once)."
+    help = (
+        "Process received messages (reports, answers, opt-outs) and send queued messages "
+        "through their channels. Runs until stopped (or --once)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="send what is due, then stop")
@@ -33,8 +36,13 @@ class Command(BaseCommand):
         while self.running:
             if not connection.in_atomic_block:  # (tests run the worker inside a transaction)
                 close_old_connections()  # a long-running process must not keep a dead connection
+            # Inbound first: each message becomes a report and queues its acknowledgement.
+            received = domain.process_inbound(limit=50)
+            handled += received
             rates = dict(Channel.objects.values_list("pk", "rate_per_minute"))
             message = domain.claim_next(rates)
+            if message is None and received:
+                continue
             if message is None:
                 if options["once"]:
                     break

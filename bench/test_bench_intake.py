@@ -1,0 +1,103 @@
+"""Keep bench/intake.py from rotting: run it in --quick mode and check its JSON shape only
+(no timing asserts: the quick run is too short, and the machine is shared)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent / "intake.py"
+
+FIGURES = {
+    "reports_per_s",
+    "p50_ms_at_200",
+    "p99_ms_at_200",
+    "achieved_per_s_at_200",
+    "unanswered_at_200",
+    "receive_errors",
+    "receive_duplicates",
+    "receive_per_s_slices",
+    "outbox_drained_between_slices",
+    "kill_offered_per_s",
+    "acked_requests",
+    "missing_after_kill",
+    "unacked_requests",
+    "failed_attempts_during_outage",
+    "retries_answered_duplicate",
+    "acks_queued",
+    "acks_delivered_distinct",
+    "acks_lost",
+    "acks_stuck_sending",
+    "gateway_requests",
+    "redelivered_same_key",
+    "keys_shared_by_messages",
+    "outbox_drained",
+}
+BASELINE = {
+    "bare_per_s",
+    "bare_p50_ms_at_200",
+    "bare_p99_ms_at_200",
+    "bare_achieved_per_s_at_200",
+    "bare_errors",
+    "bare_per_s_slices",
+}
+
+
+def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
+    out = tmp_path / "intake.json"
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    assert done.stdout.startswith("intake: sqlite "), done.stdout
+    result = json.loads(out.read_text(encoding="utf-8"))
+
+    assert list(result) == [
+        "name",
+        "command",
+        "when",
+        "machine",
+        "data",
+        "figures",
+        "baseline",
+        "targets",
+    ]
+    assert (result["name"], result["command"]) == ("intake", "make bench ONLY=intake")
+    assert result["when"].endswith("Z")
+    assert set(result["machine"]) == {"cpus", "python", "database"}
+    assert result["machine"]["database"] == "sqlite"
+    assert result["data"].startswith("quick subset")
+
+    figures = result["figures"]
+    # "first_error" appears only when a request failed outside the kill test.
+    assert set(figures) - {"sqlite_first_error"} == {f"sqlite_{k}" for k in FIGURES}
+    assert figures["sqlite_reports_per_s"] > 0
+    assert figures["sqlite_acked_requests"] > 0
+    assert figures["sqlite_acks_queued"] >= 0
+    for key in ("missing_after_kill", "acks_lost", "redelivered_same_key", "gateway_requests"):
+        assert isinstance(figures[f"sqlite_{key}"], int)
+    assert figures["sqlite_acks_delivered_distinct"] <= figures["sqlite_acks_queued"]
+
+    baseline = result["baseline"]
+    assert set(baseline) == {"name"} | {f"sqlite_{k}" for k in BASELINE}
+    assert baseline["sqlite_bare_per_s"] > 0
+
+    targets = result["targets"]
+    assert set(targets) == {
+        "sqlite_throughput_ratio",
+        "sqlite_p99_ms_at_200",
+        "sqlite_missing_after_kill",
+        "sqlite_acks_lost",
+        "sqlite_keys_shared_by_messages",
+    }
+    assert targets["sqlite_throughput_ratio"]["goal"] == ">= 0.5"
+    assert targets["sqlite_p99_ms_at_200"]["goal"] == "< 50"
+    for target in targets.values():
+        assert set(target) == {"value", "goal", "met"}
+        assert isinstance(target["met"], bool)
