@@ -188,7 +188,7 @@ def process_next_inbound() -> Message | None:
     """
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update(skip_locked=True)
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(direction=Message.Direction.IN, processed_at__isnull=True)
             .select_related("channel", "reporter")
             .order_by("id")

@@ -5,6 +5,7 @@ Each function runs in one transaction and writes its audit entry in it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,7 +219,9 @@ def import_gazetteer(
 
 def bump_gazetteer_version() -> None:
     state, _ = GazetteerState.objects.get_or_create(pk=1)
-    GazetteerState.objects.filter(pk=state.pk).update(version=F("version") + 1)
+    GazetteerState.objects.filter(pk=state.pk).update(
+        version=F("version") + 1, token=uuid.uuid4().hex
+    )
 
 
 def save_base(

@@ -105,9 +105,15 @@ class Place(models.Model):
 
 
 class GazetteerState(models.Model):
-    """One row: a counter bumped by every import, so matchers know to rebuild."""
+    """One row: changed by every import, so matchers know to rebuild.
+
+    The random ``token`` makes the state unique to this database's history: a counter
+    alone can repeat (a restored backup, a test database rebuilt) while the places
+    behind it differ, and a cached matcher would then answer with ids that do not exist.
+    """
 
     version = models.PositiveIntegerField(default=0)
+    token = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
         return f"gazetteer version {self.version}"

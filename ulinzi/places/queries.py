@@ -16,8 +16,9 @@ _lock = threading.Lock()
 _matcher: dict[str, Any] = {"version": None, "matcher": None, "pcodes": {}}
 
 
-def gazetteer_version() -> int:
-    return GazetteerState.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+def gazetteer_version() -> str:
+    state = GazetteerState.objects.filter(pk=1).values_list("version", "token").first()
+    return f"{state[0]}:{state[1]}" if state else "0:"
 
 
 def place_records() -> tuple[list[PlaceRecord], dict[int, str]]:
