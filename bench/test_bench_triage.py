@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent / "triage.py"
+from _quick import run_quick
 
 
 def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
-    out = tmp_path / "triage.json"
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("triage: macro-F1 ")
-    result = json.loads(out.read_text(encoding="utf-8"))
+    stdout, result = run_quick("triage", tmp_path)
+    assert stdout.startswith("triage: macro-F1 ")
 
-    assert list(result) == [
-        "name",
-        "command",
-        "when",
-        "machine",
-        "data",
-        "figures",
-        "baseline",
-        "targets",
-    ]
-    assert (result["name"], result["command"]) == ("triage", "make bench ONLY=triage")
-    assert result["when"].endswith("Z")
-    assert set(result["machine"]) == {"cpus", "python", "database"}
     assert result["machine"]["database"] == "none (pure module)"
     assert "quick subset" in result["data"]
     figures = result["figures"]
@@ -61,6 +36,3 @@ def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
     assert set(targets) == {"macro_f1_minus_baseline", "latency_ms_median"}
     assert targets["macro_f1_minus_baseline"]["goal"] == ">= 0.05"
     assert targets["latency_ms_median"]["goal"] == "< 1"
-    for target in targets.values():
-        assert set(target) == {"value", "goal", "met"}
-        assert isinstance(target["met"], bool)

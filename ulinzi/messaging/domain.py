@@ -39,7 +39,8 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 FUTURE_TOLERANCE = timedelta(minutes=10)
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 3600
-STALE_CLAIM = timedelta(minutes=5)
+# A send gives up after 15 s; a claim untouched for a minute belongs to a dead worker.
+STALE_CLAIM = timedelta(minutes=1)
 
 
 class MessageRefused(ValueError):

@@ -10,7 +10,7 @@ from django.test import Client
 
 from ulinzi.audit import domain as audit
 from ulinzi.audit.models import AuditEntry, AuditLogIsAppendOnly
-from ulinzi.audit.purge import purge_allowed
+from ulinzi.audit.purge import purge_allowed, set_purge_allowed
 from ulinzi.test import verified_client
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def entry(db: Any) -> AuditEntry:
+    # An earlier transactional test on this connection may have left the flush permit on.
+    set_purge_allowed(False)
     with transaction.atomic():
         return audit.record(
             "tester", "test.thing", subject_type="test", subject_id="1", after={"x": 1}

@@ -149,7 +149,7 @@ def test_a_claim_left_by_a_dead_worker_is_taken_back() -> None:
         message = queue(make_reporter())
         assert domain.claim_next() is not None  # this worker dies before sending
         Message.objects.filter(pk=message.pk).update(
-            claimed_at=timezone.now() - timedelta(minutes=6)
+            claimed_at=timezone.now() - timedelta(minutes=2)
         )
         run_worker()
     message.refresh_from_db()
