@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ulinzi.alerts import domain, queries
@@ -13,7 +13,7 @@ from ulinzi.api.places import ERRORS, NO_NUL, Message
 
 router = Router(tags=["alerts"])
 ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
-Status = Literal[tuple(Alert.Status.values)]  # type: ignore[valid-type]
+AlertStatus = Literal[tuple(Alert.Status.values)]  # type: ignore[valid-type]
 Outcome = Literal[tuple(Alert.Outcome.values)]  # type: ignore[valid-type]
 
 
@@ -76,7 +76,7 @@ class AlertDetailOut(AlertOut):
 
 
 class AlertFilters(Schema):
-    status: Status | None = None  # type: ignore[valid-type]
+    status: AlertStatus | None = None  # type: ignore[valid-type]
     base: str | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
     threat_type: ThreatType | None = None  # type: ignore[valid-type]
     since: datetime | None = None
@@ -161,16 +161,14 @@ def _need(request: HttpRequest, capability: str) -> None:
         raise HttpError(403, "Your role may not do this.")
 
 
-def _act(
-    request: HttpRequest, alert_id: int, action: Any, **kwargs: Any
-) -> tuple[int, dict[str, Any]]:
+def _act(request: HttpRequest, alert_id: int, action: Any, **kwargs: Any) -> Status[dict[str, Any]]:
     _need(request, "alerts.handle")
     alert = queries.get_alert_for_user(request.user, alert_id)
     try:
         action(actor=request.user, alert=alert, **kwargs)
     except domain.TransitionRefused as exc:
         raise HttpError(409, str(exc))
-    return 200, detail_out(queries.get_alert_for_user(request.user, alert_id))
+    return Status(200, detail_out(queries.get_alert_for_user(request.user, alert_id)))
 
 
 def _responder(request: HttpRequest, pk: int, alert_id: int) -> Responder:
@@ -236,7 +234,7 @@ def get_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
     response={201: AlertDetailOut, 202: Message, 403: Message, 404: Message, **ERRORS},
     summary="Report an incident (web or API)",
 )
-def create_report(request: HttpRequest, data: ReportIn) -> tuple[int, dict[str, Any]]:
+def create_report(request: HttpRequest, data: ReportIn) -> Status[dict[str, Any]]:
     _need(request, "alerts.enter")
     from ulinzi.places.models import Place
 
@@ -248,28 +246,28 @@ def create_report(request: HttpRequest, data: ReportIn) -> tuple[int, dict[str, 
     )
     if not queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
         # Routed to a base outside the caller's area: say it was recorded, show nothing of it.
-        return 202, {"detail": "Recorded and routed to the base responsible."}
-    return 201, detail_out(queries.get_alert_for_user(request.user, report.alert_id))
+        return Status(202, {"detail": "Recorded and routed to the base responsible."})
+    return Status(201, detail_out(queries.get_alert_for_user(request.user, report.alert_id)))
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response={200: AlertDetailOut, **ACTION_ERRORS})
-def acknowledge(request: HttpRequest, alert_id: int) -> tuple[int, dict[str, Any]]:
+def acknowledge(request: HttpRequest, alert_id: int) -> Status[dict[str, Any]]:
     return _act(request, alert_id, domain.acknowledge_alert)
 
 
 @router.post("/alerts/{alert_id}/verify", response={200: AlertDetailOut, **ACTION_ERRORS})
-def verify(request: HttpRequest, alert_id: int, data: VerifyIn) -> tuple[int, dict[str, Any]]:
+def verify(request: HttpRequest, alert_id: int, data: VerifyIn) -> Status[dict[str, Any]]:
     return _act(request, alert_id, domain.verify_alert, result=data.result, note=data.note)
 
 
 @router.post("/alerts/{alert_id}/notify", response={200: AlertDetailOut, **ACTION_ERRORS})
-def notify(request: HttpRequest, alert_id: int, data: NotifyIn) -> tuple[int, dict[str, Any]]:
+def notify(request: HttpRequest, alert_id: int, data: NotifyIn) -> Status[dict[str, Any]]:
     responders = [_responder(request, pk, alert_id) for pk in data.responder_ids]
     return _act(request, alert_id, domain.notify_responders, responders=responders, note=data.note)
 
 
 @router.post("/alerts/{alert_id}/dispatch", response={200: AlertDetailOut, **ACTION_ERRORS})
-def dispatch(request: HttpRequest, alert_id: int, data: DispatchIn) -> tuple[int, dict[str, Any]]:
+def dispatch(request: HttpRequest, alert_id: int, data: DispatchIn) -> Status[dict[str, Any]]:
     return _act(
         request,
         alert_id,
@@ -280,12 +278,12 @@ def dispatch(request: HttpRequest, alert_id: int, data: DispatchIn) -> tuple[int
 
 
 @router.post("/alerts/{alert_id}/arrive", response={200: AlertDetailOut, **ACTION_ERRORS})
-def arrive(request: HttpRequest, alert_id: int, data: NoteIn) -> tuple[int, dict[str, Any]]:
+def arrive(request: HttpRequest, alert_id: int, data: NoteIn) -> Status[dict[str, Any]]:
     return _act(request, alert_id, domain.mark_on_site, note=data.note)
 
 
 @router.post("/alerts/{alert_id}/close", response={200: AlertDetailOut, **ACTION_ERRORS})
-def close(request: HttpRequest, alert_id: int, data: CloseIn) -> tuple[int, dict[str, Any]]:
+def close(request: HttpRequest, alert_id: int, data: CloseIn) -> Status[dict[str, Any]]:
     return _act(
         request,
         alert_id,
