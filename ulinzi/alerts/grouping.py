@@ -72,6 +72,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
 
+from ulinzi.alerts.taxonomy import THREAT_TYPES
 from ulinzi.lib.text import fold
 
 __all__ = [
@@ -90,23 +91,6 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0
 
-THREAT_TYPES: tuple[str, ...] = (
-    "attack_on_civilians",
-    "killing",
-    "abduction",
-    "sexual_violence",
-    "looting_extortion",
-    "arson_destruction",
-    "armed_clash",
-    "armed_presence",
-    "threat_intimidation",
-    "child_recruitment",
-    "arbitrary_arrest",
-    "displacement",
-    "explosive_hazard",
-    "intercommunal_tension",
-    "other",
-)
 
 # Pairs of threat types that can be two reporters' words for one incident. A raid
 # on a village is reported as an attack, as killings, as houses burnt, as people

@@ -19,26 +19,28 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ulinzi.alerts import taxonomy
 from ulinzi.messaging.models import Message, Reporter
 from ulinzi.places.models import Base, Place
 
-THREAT_TYPES = [
-    ("attack_on_civilians", _("attack on civilians")),
-    ("killing", _("killing")),
-    ("abduction", _("abduction")),
-    ("sexual_violence", _("sexual violence")),
-    ("looting_extortion", _("looting or extortion")),
-    ("arson_destruction", _("arson or destruction")),
-    ("armed_clash", _("armed clash")),
-    ("armed_presence", _("armed presence")),
-    ("threat_intimidation", _("threat or intimidation")),
-    ("child_recruitment", _("child recruitment")),
-    ("arbitrary_arrest", _("arbitrary arrest")),
-    ("displacement", _("displacement")),
-    ("explosive_hazard", _("explosive hazard")),
-    ("intercommunal_tension", _("intercommunal tension")),
-    ("other", _("other")),
-]
+THREAT_TYPE_LABELS = {
+    "attack_on_civilians": _("attack on civilians"),
+    "killing": _("killing"),
+    "abduction": _("abduction"),
+    "sexual_violence": _("sexual violence"),
+    "looting_extortion": _("looting or extortion"),
+    "arson_destruction": _("arson or destruction"),
+    "armed_clash": _("armed clash"),
+    "armed_presence": _("armed presence"),
+    "threat_intimidation": _("threat or intimidation"),
+    "child_recruitment": _("child recruitment"),
+    "arbitrary_arrest": _("arbitrary arrest"),
+    "displacement": _("displacement"),
+    "explosive_hazard": _("explosive hazard"),
+    "intercommunal_tension": _("intercommunal tension"),
+    "other": _("other"),
+}
+THREAT_TYPES = [(code, THREAT_TYPE_LABELS[code]) for code in taxonomy.THREAT_TYPES]
 
 
 class Severity(models.TextChoices):

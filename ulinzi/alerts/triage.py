@@ -131,6 +131,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ulinzi.alerts import triage_lexicon as lexicon
+from ulinzi.alerts.taxonomy import SEVERITIES, THREAT_TYPES
 from ulinzi.lib.text import fold
 
 __all__ = [
@@ -145,24 +146,6 @@ __all__ = [
     "triage",
 ]
 
-THREAT_TYPES: tuple[str, ...] = (
-    "attack_on_civilians",
-    "killing",
-    "abduction",
-    "sexual_violence",
-    "looting_extortion",
-    "arson_destruction",
-    "armed_clash",
-    "armed_presence",
-    "threat_intimidation",
-    "child_recruitment",
-    "arbitrary_arrest",
-    "displacement",
-    "explosive_hazard",
-    "intercommunal_tension",
-    "other",
-)
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 
 # Most specific and most serious first; see "Threat type" above.
 TYPE_PRIORITY: tuple[str, ...] = (
