@@ -54,6 +54,7 @@ ACTION_NAMES = {
     "dispatch": gettext_lazy("dispatch"),
     "arrive": gettext_lazy("mark on site"),
 }
+NEARBY_REPORTS = 300  # recent reports a new one is compared with (open alerts, nearby)
 CLARIFY_BELOW = 0.6  # place confidence under which the reporter is asked which place
 CLARIFY_WINDOW = timedelta(hours=6)
 
@@ -106,8 +107,9 @@ def locate(text: str, place_hint: str | None, near: Place | None) -> Located:
     hint = near.name if near is not None else None
     tries = [place_hint] if place_hint else _place_phrases(text)
     best: tuple[float, dict[str, Any], str, list[dict[str, Any]]] | None = None
+    current = places.matcher()
     for phrase in tries[:12]:
-        result = places.search_places(phrase, hint=hint, limit=3)
+        result = places.search_places(phrase, hint=hint, limit=3, using=current)
         candidates = result["candidates"]
         if not candidates:
             continue
@@ -222,9 +224,36 @@ def _open_alert_for(facts: ReportFacts) -> tuple[int | None, str]:
             )
             | Q(lat__isnull=True)
         )
+    # The most recent reports nearby (plain rows, not model instances: this runs for
+    # every report), added oldest first as the index expects.
+    rows = list(
+        nearby.order_by("-received_at", "-id").values_list(
+            "id",
+            "alert_id",
+            "lat",
+            "lon",
+            "received_at",
+            "threat_type",
+            "text",
+            "place_id",
+            "reporter__phone_index",
+        )[:NEARBY_REPORTS]
+    )
     index = AlertIndex(thresholds)
-    for r in nearby.select_related("reporter").order_by("received_at")[:500]:
-        index.add(r.alert_id, _facts(r))
+    for pk, alert_id, lat, lon, received, threat, text, place_id, reporter_key in reversed(rows):
+        index.add(
+            alert_id,
+            ReportFacts(
+                id=pk,
+                lat=lat,
+                lon=lon,
+                at=received.timestamp(),
+                threat_type=threat,
+                text=text,
+                place_id=place_id,
+                reporter_key=reporter_key,
+            ),
+        )
     decision = index.decide(facts)
     return decision.alert_id, decision.reason
 

@@ -86,12 +86,20 @@ def admin_pcode(record: PlaceRecord) -> str | None:
 
 
 def search_places(
-    query: str, *, hint: str | None = None, limit: int = 5, country: str | None = None
+    query: str,
+    *,
+    hint: str | None = None,
+    limit: int = 5,
+    country: str | None = None,
+    using: Any = None,
 ) -> dict[str, Any]:
-    """Ranked candidates for a place description, as JSON-ready data."""
+    """Ranked candidates for a place description, as JSON-ready data.
+
+    ``using``: a matcher from ``matcher()`` to reuse across many look-ups (each call
+    to ``matcher()`` checks the gazetteer version in the database)."""
     from ulinzi.places.matching import result_json
 
-    found = matcher().match(query, hint=hint, limit=limit, country=country)
+    found = (using or matcher()).match(query, hint=hint, limit=limit, country=country)
     data: dict[str, Any] = result_json(found)
     for candidate, item in zip(found.candidates, data["candidates"], strict=True):
         item["admin_pcode"] = admin_pcode(candidate.record)
