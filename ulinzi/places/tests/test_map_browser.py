@@ -36,7 +36,7 @@ def test_search_a_misspelled_village_and_see_it_on_the_map(
     page.wait_for_selector("#map[data-settlements-loaded]")
     assert int(page.get_attribute("#map", "data-settlements-loaded")) > 150
     # Provinces and territories are drawn from the app's own GeoJSON: no tile server.
-    page.wait_for_selector("#map[data-territories-loaded]")
+    page.wait_for_selector("#map[data-territories-loaded][data-provinces-loaded]")
     assert page.get_attribute("#map", "data-provinces-loaded") == "26"
     assert page.get_attribute("#map", "data-territories-loaded") == "71"
     assert page.locator(".leaflet-tile").count() == 0
