@@ -81,7 +81,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import json
 import math
 import os
 import platform
@@ -101,6 +100,8 @@ from scipy.spatial import cKDTree
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 
 from ulinzi.alerts.grouping import (  # noqa: E402
     COMPATIBLE,
@@ -721,9 +722,7 @@ def main(argv: list[str] | None = None) -> int:
             },
         },
     }
-    out = args.out or ROOT / "bench" / "results" / "dedupe.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_result("dedupe", result, args.out, args.quick)
     print(
         f"dedupe: precision {held['precision']:.4f} recall {held['recall']:.4f} "
         f"(baseline {held['baseline_precision']:.4f}/{held['baseline_recall']:.4f}), "

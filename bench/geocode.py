@@ -63,7 +63,6 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable
@@ -76,6 +75,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from ulinzi.places.gazetteer import bundled_records  # noqa: E402
@@ -373,14 +373,7 @@ def main(argv: list[str] | None = None) -> int:
             },
         },
     }
-    out = args.out
-    if out is None:
-        if args.quick:
-            out = Path(tempfile.gettempdir()) / "ulinzi_bench_geocode_quick.json"
-        else:
-            out = Path(__file__).resolve().parent / "results" / "geocode.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = write_result("geocode", result, args.out, args.quick)
     t = result["targets"]
     print(
         f"geocode: top1 {top1:.3f} (no hint {top1_nh:.3f}) top5 {top5:.3f} "

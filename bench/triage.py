@@ -52,12 +52,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +67,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
@@ -244,14 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             },
         },
     }
-    out = args.out
-    if out is None:
-        if args.quick:
-            out = Path(tempfile.gettempdir()) / "ulinzi_bench_triage_quick.json"
-        else:
-            out = Path(__file__).resolve().parent / "results" / "triage.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = write_result("triage", result, args.out, args.quick)
     t = result["targets"]
     print(
         f"triage: macro-F1 {macro:.3f} (baseline {b_macro:.3f}, "
