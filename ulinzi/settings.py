@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ulinzi.accounts",
     "ulinzi.messaging",
     "ulinzi.alerts",
+    "ulinzi.threats",
     "ulinzi.api",
 ]
 

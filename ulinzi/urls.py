@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("ulinzi.places.urls")),
     path("", include("ulinzi.messaging.urls")),
     path("", include("ulinzi.alerts.urls")),
+    path("", include("ulinzi.threats.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

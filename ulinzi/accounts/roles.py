@@ -29,12 +29,14 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(
         {"audit.view", "gazetteer.manage", "bases.manage", "users.manage", "communities.manage"}
     ),
-    Role.DUTY_OFFICER: frozenset({"alerts.handle", "alerts.enter", "reporter.reveal_phone"}),
+    Role.DUTY_OFFICER: frozenset(
+        {"alerts.handle", "alerts.enter", "reporter.reveal_phone", "analysis.view"}
+    ),
     Role.LIAISON: frozenset({"alerts.enter", "reporter.reveal_phone", "communities.manage"}),
     Role.ANALYST: frozenset({"analysis.view", "events.manage"}),
-    Role.PATROL_PLANNER: frozenset({"patrols.plan"}),
-    Role.HUMAN_RIGHTS: frozenset({"cases.view", "cases.manage"}),
-    Role.ME_OFFICER: frozenset({"surveys.manage", "indicators.manage"}),
+    Role.PATROL_PLANNER: frozenset({"patrols.plan", "analysis.view"}),
+    Role.HUMAN_RIGHTS: frozenset({"cases.view", "cases.manage", "analysis.view"}),
+    Role.ME_OFFICER: frozenset({"surveys.manage", "indicators.manage", "analysis.view"}),
     Role.PUBLIC_INFORMATION: frozenset({"broadcasts.manage"}),
     Role.VIEWER: frozenset(),
 }

@@ -31,6 +31,7 @@ from ulinzi.alerts.models import (
     Report,
     Responder,
 )
+from ulinzi.alerts.signals import alert_closed
 from ulinzi.audit import domain as audit
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Message, Reporter
@@ -642,10 +643,20 @@ def mark_on_site(*, actor: Any, alert: Alert, note: str = "") -> Alert:
 
 
 def close_alert(
-    *, actor: Any, alert: Alert, outcome: str, note: str = "", feedback: str = ""
+    *,
+    actor: Any,
+    alert: Alert,
+    outcome: str,
+    note: str = "",
+    feedback: str = "",
+    fatalities: int | None = None,
 ) -> Alert:
     """Close with an outcome, and send the reporters a closing message in their language
-    (``feedback`` is added to it: what was done, in a few words)."""
+    (``feedback`` is added to it: what was done, in a few words). ``fatalities``: the
+    people killed, when known. Receivers of ``alert_closed`` run in the same transaction
+    (a verified alert becomes an event of the threat analysis)."""
+    if fatalities is not None and fatalities < 0:
+        raise TransitionRefused(_("the number of people killed cannot be negative"))
     if outcome not in Alert.Outcome.values:
         raise TransitionRefused(
             _("the outcome must be one of %(values)s") % {"values": ", ".join(Alert.Outcome.values)}
@@ -655,7 +666,8 @@ def close_alert(
         if locked.status == S.CLOSED:
             raise TransitionRefused(_("%(ref)s is closed already") % {"ref": locked.reference})
         locked.outcome, locked.closing_note = outcome, note
-        locked.save(update_fields=["outcome", "closing_note"])
+        locked.fatalities = fatalities
+        locked.save(update_fields=["outcome", "closing_note", "fatalities"])
         _change(
             locked,
             actor,
@@ -692,6 +704,7 @@ def close_alert(
             locked.feedback_sent_at = timezone.now()
             locked.save(update_fields=["feedback_sent_at"])
             _step(locked, "feedback_sent", actor, f"{sent} reporter(s)")
+        alert_closed.send(sender=Alert, alert=locked, actor=actor)
     return locked
 
 

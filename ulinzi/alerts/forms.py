@@ -81,6 +81,9 @@ class CloseForm(forms.Form):
     feedback = forms.CharField(
         label=_("Words for the reporter (in their language)"), max_length=100, required=False
     )
+    fatalities = forms.IntegerField(
+        label=_("People killed, if known"), min_value=0, max_value=100000, required=False
+    )
 
 
 class RevealForm(forms.Form):

@@ -127,6 +127,7 @@ class Alert(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     feedback_sent_at = models.DateTimeField(_("feedback sent"), null=True, blank=True)
     closing_note = models.TextField(blank=True)
+    fatalities = models.PositiveIntegerField(_("people killed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -95,7 +95,12 @@ ACTIONS: dict[str, tuple[type, Any]] = {
     "close": (
         forms.CloseForm,
         lambda u, a, d: domain.close_alert(
-            actor=u, alert=a, outcome=d["outcome"], note=d["note"], feedback=d["feedback"]
+            actor=u,
+            alert=a,
+            outcome=d["outcome"],
+            note=d["note"],
+            feedback=d["feedback"],
+            fatalities=d["fatalities"],
         ),
     ),
 }

@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ulinzi.api.alerts import router as alerts_router
 from ulinzi.api.auth import AUTH
 from ulinzi.api.places import router as places_router
+from ulinzi.api.threats import router as threats_router
 
 api = NinjaAPI(
     title="Ulinzi API",
@@ -21,6 +22,7 @@ api = NinjaAPI(
 )
 api.add_router("/", places_router)
 api.add_router("/", alerts_router)
+api.add_router("/", threats_router)
 
 
 @api.exception_handler(ValidationError)

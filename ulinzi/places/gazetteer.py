@@ -108,6 +108,10 @@ class AreaIndex:
         hits = tree.query(Point(lon, lat), predicate="intersects")
         return keys[int(hits[0])] if len(hits) else None
 
+    def containing(self, kind: str, lat: float, lon: float) -> str | None:
+        """The key of the province or territory whose boundary contains the point."""
+        return self._containing(kind, lat, lon)
+
     def locate(self, row: SourceRow) -> Chain:
         """The chain of areas that contain ``row`` (excluding the row itself)."""
         if row.parent_pcode and row.parent_pcode in self.by_pcode:

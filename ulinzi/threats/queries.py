@@ -1,0 +1,111 @@
+"""Reads of events, always through the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+
+from ulinzi.places.models import Base, Community, Place
+from ulinzi.threats import matrix as mx
+from ulinzi.threats.models import Event
+
+LEVEL_FIELD = {"province": "province_id", "territory": "territory_id", "community": "community_id"}
+DEFAULT_SPAN = {"week": 12, "month": 12, "quarter": 8}
+
+
+def _area_q(area_ids: list[int]) -> Q:
+    return (
+        Q(province_id__in=area_ids)
+        | Q(territory_id__in=area_ids)
+        | Q(place_id__in=area_ids)
+        | Q(place__health_zone_id__in=area_ids)
+        | Q(place__health_area_id__in=area_ids)
+    )
+
+
+def events_for(user: Any) -> QuerySet[Event]:
+    """The events a user may see: all for the whole mission, else those inside the
+    user's areas (an event outside the gazetteer is seen only mission-wide)."""
+    scope = user.scope()
+    if scope.whole_mission:
+        return Event.objects.all()
+    return Event.objects.filter(_area_q(list(scope.area_ids)))
+
+
+@dataclass(frozen=True)
+class Filters:
+    level: str = "territory"
+    period: str = "month"
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    source: str = ""
+    threat_type: str = ""
+    base: str = ""
+    area: int | None = None
+
+    def apply(self, events: QuerySet[Event]) -> QuerySet[Event]:
+        if self.date_from:
+            events = events.filter(date_start__gte=self.date_from)
+        if self.date_to:
+            events = events.filter(date_start__lte=self.date_to)
+        if self.source:
+            events = events.filter(source=self.source)
+        if self.threat_type:
+            events = events.filter(threat_type=self.threat_type)
+        if self.base:
+            areas = list(Base.objects.filter(code=self.base).values_list("areas", flat=True))
+            events = events.filter(_area_q([a for a in areas if a]))
+        if self.area is not None:
+            events = events.filter(**{LEVEL_FIELD[self.level]: self.area})
+        return events
+
+    def window(self, events: QuerySet[Event]) -> tuple[dt.date, dt.date]:
+        """The date range shown: as asked, else the last periods up to the latest event."""
+        last = self.date_to
+        if last is None:
+            latest = events.aggregate(latest=Max("date_start"))["latest"]
+            last = latest or dt.date.today()
+        first = self.date_from
+        if first is None:
+            start = mx.period_start(last, self.period)
+            for _ in range(DEFAULT_SPAN[self.period] - 1):
+                start = mx.period_start(start - dt.timedelta(days=1), self.period)
+            first = start
+        return first, last
+
+
+def area_names(level: str, ids: set[int]) -> dict[int, str]:
+    if level == "community":
+        return dict(Community.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return dict(Place.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.date]:
+    events = filters.apply(events_for(user))
+    first, last = filters.window(events)
+    first = mx.periods_between(first, last, filters.period)[0] if first <= last else first
+    column = "week" if filters.period == "week" else "month"
+    area = LEVEL_FIELD[filters.level]
+    counts = list(
+        events.filter(date_start__gte=first, date_start__lte=last)
+        .values_list(area, "threat_type", column)
+        .annotate(n=Count("id"), dead=Sum("fatalities"))
+        .order_by()
+    )
+    names = area_names(filters.level, {c[0] for c in counts if c[0] is not None})
+    matrix = mx.build(
+        ((a, t, d, n, dead or 0) for a, t, d, n, dead in counts),
+        level=filters.level,
+        period=filters.period,
+        first=first,
+        last=last,
+        names=names,
+    )
+    return matrix, first, last
+
+
+def sources(user: Any) -> list[str]:
+    return list(events_for(user).values_list("source", flat=True).distinct().order_by("source"))
