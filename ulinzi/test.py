@@ -133,3 +133,12 @@ def verified_client(user: User) -> Any:
     response = client.post("/accounts/otp/", {"token": totp_code(device)})
     assert response.status_code == 302, "the second factor was refused"
     return client
+
+
+def log_in_browser(page: Any, base_url: str, username: str) -> None:
+    """Log ``username`` in through the login form of a live server."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(f"{base_url}/")

@@ -52,12 +52,10 @@ def _filters(
     )
 
 
-class CellOut(Schema):
-    period: str
+class PeriodOut(Schema):
+    label: str
     start: dt.date
     end: dt.date
-    events: int
-    fatalities: int
 
 
 class RowOut(Schema):
@@ -67,7 +65,8 @@ class RowOut(Schema):
     events: int
     fatalities: int
     trend: str = Field(description="up, down, steady, or empty with fewer than two periods")
-    cells: list[CellOut]
+    period_events: list[int] = Field(description="events in each period, in the order of periods")
+    period_fatalities: list[int] = Field(description="people killed in each period")
 
 
 class MatrixOut(Schema):
@@ -75,7 +74,7 @@ class MatrixOut(Schema):
     period: str
     date_from: dt.date
     date_to: dt.date
-    periods: list[str]
+    periods: list[PeriodOut]
     events: int
     fatalities: int
     rows: list[RowOut]
@@ -91,13 +90,15 @@ def matrix(request: HttpRequest, filters: Query[MatrixFilters]) -> dict[str, Any
     built, first, last = queries.build_matrix(
         request.user, _filters(filters, filters.level, filters.period)
     )
-    labels = built.labels
     return {
         "level": built.level,
         "period": built.period,
         "date_from": first,
         "date_to": last,
-        "periods": labels,
+        "periods": [
+            {"label": label, "start": start, "end": period_end(start, built.period)}
+            for label, start in zip(built.labels, built.periods, strict=True)
+        ],
         "events": built.events,
         "fatalities": built.fatalities,
         "rows": [
@@ -108,16 +109,8 @@ def matrix(request: HttpRequest, filters: Query[MatrixFilters]) -> dict[str, Any
                 "events": row.events,
                 "fatalities": row.fatalities,
                 "trend": row.trend,
-                "cells": [
-                    {
-                        "period": label,
-                        "start": start,
-                        "end": period_end(start, built.period),
-                        "events": cell.events,
-                        "fatalities": cell.fatalities,
-                    }
-                    for label, start, cell in zip(labels, built.periods, row.cells, strict=True)
-                ],
+                "period_events": [c.events for c in row.cells],
+                "period_fatalities": [c.fatalities for c in row.cells],
             }
             for row in built.rows
         ],

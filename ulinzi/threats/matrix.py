@@ -90,13 +90,13 @@ def trend(counts: list[int]) -> str:
     return "steady"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     events: int = 0
     fatalities: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     area_id: int | None
     area: str

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from ulinzi.alerts.models import THREAT_TYPES
 from ulinzi.places.models import Community, Place
 
+MATRIX_COLUMNS = ["threat_type", "month", "week", "date_start", "fatalities"]
+
 
 class Event(models.Model):
     class DatePrecision(models.TextChoices):
@@ -72,10 +74,11 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-date_start", "-id"]
+        # One covering index per matrix level: the matrix's GROUP BY (area, threat
+        # type, month or week) with its date filter reads only the index, in order.
         indexes = [
-            models.Index(fields=["month", "threat_type"], name="event_month_type"),
-            models.Index(fields=["week", "threat_type"], name="event_week_type"),
-            models.Index(fields=["territory", "month"], name="event_territory_month"),
+            models.Index(fields=[*level, *MATRIX_COLUMNS], name=f"event_matrix_{level[0][:4]}")
+            for level in (["province"], ["territory"], ["community"])
         ]
         verbose_name = _("event")
         verbose_name_plural = _("events")

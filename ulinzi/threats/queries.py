@@ -109,3 +109,8 @@ def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.da
 
 def sources(user: Any) -> list[str]:
     return list(events_for(user).values_list("source", flat=True).distinct().order_by("source"))
+
+
+def latest_day(user: Any) -> dt.date:
+    """The day of the latest event the user can see (today when there is none)."""
+    return events_for(user).aggregate(latest=Max("date_start"))["latest"] or dt.date.today()

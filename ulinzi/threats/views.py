@@ -1,22 +1,38 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ulinzi.alerts.models import THREAT_TYPES
+from ulinzi.alerts.queries import alerts_for
 from ulinzi.places.models import Base, Community, Place
-from ulinzi.threats import exports, queries
-from ulinzi.threats.forms import MatrixForm
+from ulinzi.threats import analysis, domain, exports, queries
+from ulinzi.threats.forms import HotspotForm, MatrixForm, ScanForm
 from ulinzi.threats.matrix import TRENDS, period_end
+from ulinzi.threats.models import Event, Hotspot
+from ulinzi.threats.scan import ScanSettings
 
 THREAT_LABELS = dict(THREAT_TYPES)
+TREND_WORDS = {
+    "up": gettext_lazy("rising"),
+    "down": gettext_lazy("falling"),
+    "steady": gettext_lazy("steady"),
+    "": "",
+}
 
 
 def need(request: HttpRequest, capability: str) -> None:
@@ -63,25 +79,13 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
         return response
     query = request.GET.copy()
     query.pop("format", None)
-    rows = [
-        {
-            "row": row,
-            "label": THREAT_LABELS.get(row.threat_type, row.threat_type),
-            "arrow": TRENDS[row.trend],
-            "cells": [
-                {"cell": cell, "start": start, "end": period_end(start, filters.period)}
-                for cell, start in zip(row.cells, matrix.periods, strict=True)
-            ],
-        }
-        for row in matrix.rows
-    ]
     return render(
         request,
         "threats/matrix.html",
         {
             "form": form,
             "matrix": matrix,
-            "rows": rows,
+            "body": matrix_body(matrix, filters),
             "filters": filters,
             "first": first,
             "last": last,
@@ -91,6 +95,45 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
             "sources": queries.sources(request.user),
         },
     )
+
+
+def matrix_body(matrix: Any, filters: queries.Filters) -> str:
+    """The table's rows as HTML, each cell linking to its events. Built here rather than
+    in the template: a six-year quarterly matrix has thousands of cells, and the
+    template engine spends about 20 microseconds on each tag of each."""
+    events_url = reverse("threats:events")
+    spans = [
+        f"&amp;date_from={start.isoformat()}&amp;date_to={period_end(start, filters.period).isoformat()}"
+        for start in matrix.periods
+    ]
+    common = escape(
+        urlencode({"level": filters.level, "source": filters.source, "base": filters.base})
+    )
+    lines = []
+    previous_area = None
+    for row in matrix.rows:
+        head = f"{events_url}?{common}&amp;threat_type={escape(row.threat_type)}"
+        if row.area_id is not None:
+            head += f"&amp;area={row.area_id}"
+        cells = []
+        for cell, span in zip(row.cells, spans, strict=True):
+            if cell.events:
+                text = f"{cell.events} ({cell.fatalities})" if cell.fatalities else str(cell.events)
+                cells.append(f'<td class="num"><a href="{head}{span}">{text}</a></td>')
+            else:
+                cells.append('<td class="num zero">·</td>')
+        area = escape(row.area) if row.area != previous_area else ""
+        previous_area = row.area
+        total = f"<strong>{row.events}</strong>" + (
+            f" ({row.fatalities})" if row.fatalities else ""
+        )
+        label = escape(THREAT_LABELS.get(row.threat_type, row.threat_type))
+        lines.append(
+            f'<tr><th scope="row">{area}</th><td>{label}</td>{"".join(cells)}'
+            f'<td class="num">{total}</td><td class="trend trend-{row.trend}" '
+            f'title="{escape(TREND_WORDS[row.trend])}">{TRENDS[row.trend]}</td></tr>'
+        )
+    return mark_safe("\n".join(lines))  # noqa: S308  (every value above is escaped or a number)
 
 
 @require_GET
@@ -147,12 +190,116 @@ def events_geojson(request: HttpRequest) -> HttpResponse:
     )
 
 
+SCAN_DEFAULTS = {
+    "max_days": 30,
+    "max_radius_km": 25.0,
+    "replicates": 999,
+    "seed": 12345,
+    "events": "both",
+}
+SCAN_YEARS = 1  # the study period the page scans: a year up to the analysis date
+
+
+def _scan(request: HttpRequest, form: ScanForm) -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
+    data = form.cleaned_data
+    date_to = data.get("date_to") or queries.latest_day(request.user)
+    date_from = date_to - dt.timedelta(days=365 * SCAN_YEARS)
+    settings = ScanSettings(
+        max_radius_km=data["max_radius_km"],
+        max_days=data["max_days"],
+        replicates=data["replicates"],
+        seed=data["seed"],
+    )
+    points = analysis.points_from_database(
+        data["events"],
+        queries.events_for(request.user).filter(date_start__gte=date_from),
+        alerts_for(request.user).filter(received_at__date__gte=date_from),
+        data.get("threat_type") or "",
+    )
+    used = {
+        **{k: data[k] for k in SCAN_DEFAULTS},
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "threat_type": data.get("threat_type") or "",
+    }
+    if not points:
+        return None, [], used
+    result, clusters = analysis.run_scan(
+        points, date_to=date_to, date_from=date_from, settings=settings
+    )
+    return result, clusters, used
+
+
+@require_http_methods(["GET", "POST"])
 def hotspots_page(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    """Run the scan on the user's events and alerts; show the clusters on a map; save
+    one as a hotspot (the scan is run again with the same seed: the same clusters)."""
+    need(request, "analysis.view")
+    params = request.POST if request.method == "POST" else request.GET
+    form = ScanForm({**SCAN_DEFAULTS, **params.dict()} if params else SCAN_DEFAULTS)
+    saved_form = HotspotForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "hotspots": Hotspot.objects.all()[:50]}
+    if not form.is_valid():
+        return render(request, "threats/hotspots.html", context, status=400)
+    result, clusters, used = _scan(request, form)
+    if request.method == "POST":
+        need(request, "events.manage")
+        if saved_form.is_valid() and saved_form.cleaned_data["cluster"] < len(clusters):
+            cluster = clusters[saved_form.cleaned_data["cluster"]]
+            ids = [int(r.split(":")[1]) for r in cluster["members"] if r.startswith("event:")]
+            alert_ids = [int(r.split(":")[1]) for r in cluster["members"] if r.startswith("alert:")]
+            ids += list(Event.objects.filter(alert_id__in=alert_ids).values_list("pk", flat=True))
+            hotspot = domain.save_hotspot(
+                actor=request.user,
+                name=saved_form.cleaned_data["name"],
+                note=saved_form.cleaned_data["note"],
+                cluster={**cluster, "event_ids": ids},
+                scan_settings={**used, "members": cluster["members"]},
+            )
+            messages.success(request, _("Hotspot saved."))
+            return redirect("threats:hotspot", pk=hotspot.pk)
+        context["save_errors"] = saved_form.errors or {"cluster": [_("No such cluster.")]}
+    shown = [
+        {**analysis.jsonable(c), "significant": c["p_value"] < 0.05, "points": c["member_points"]}
+        for c in clusters
+    ]
+    context.update(
+        {
+            "result": result,
+            "clusters": shown,
+            "used": used,
+            "can_save": request.user.can("events.manage"),  # type: ignore[union-attr]
+            "map_data": {
+                "clusters": [
+                    {
+                        "rank": c["rank"],
+                        "lat": c["lat"],
+                        "lon": c["lon"],
+                        "radius_km": c["radius_km"],
+                        "p_value": c["p_value"],
+                        "observed": c["observed"],
+                        "expected": c["expected"],
+                        "points": [[p.lat, p.lon, p.label, p.day.isoformat()] for p in c["points"]],
+                    }
+                    for c in shown
+                ]
+            },
+        }
+    )
+    return render(request, "threats/hotspots.html", context)
 
 
+@require_GET
 def hotspot_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+    need(request, "analysis.view")
+    visible = queries.events_for(request.user)
+    hotspot = Hotspot.objects.filter(pk=pk).first()
+    if hotspot is None:
+        raise Http404("No such hotspot.")
+    members = hotspot.events.filter(pk__in=visible.values("pk")).select_related("territory")
+    if hotspot.events.exists() and not members.exists():
+        raise Http404("No such hotspot in your area.")
+    return render(request, "threats/hotspot.html", {"hotspot": hotspot, "members": members})
 
 
 def watch_page(request: HttpRequest) -> HttpResponse:

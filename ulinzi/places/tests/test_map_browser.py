@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from ulinzi.test import PASSWORD
+from ulinzi.test import log_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +20,7 @@ SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 
 
 def log_in(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in_browser(page, live_server.url, username)
 
 
 def test_search_a_misspelled_village_and_see_it_on_the_map(

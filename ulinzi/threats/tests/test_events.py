@@ -251,12 +251,20 @@ def test_the_api_answers_the_matrix_and_the_events(
     body = api.get(
         "/api/v1/threats/matrix", {"date_from": "2024-01-01", "date_to": "2024-06-30"}
     ).json()
-    assert body["periods"] == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    assert [p["label"] for p in body["periods"]] == [
+        "2024-01",
+        "2024-02",
+        "2024-03",
+        "2024-04",
+        "2024-05",
+        "2024-06",
+    ]
+    assert body["periods"][1]["end"] == "2024-02-29"
     assert body["events"] == 2
     killing = next(r for r in body["rows"] if r["threat_type"] == "killing")
     assert killing["area"] == "Beni"
-    assert [c["events"] for c in killing["cells"]] == [0, 0, 1, 0, 0, 0]
-    assert [c["fatalities"] for c in killing["cells"]][2] == 4
+    assert killing["period_events"] == [0, 0, 1, 0, 0, 0]
+    assert killing["period_fatalities"] == [0, 0, 4, 0, 0, 0]
     events = api.get("/api/v1/events", {"threat_type": "abduction"}).json()
     assert events["count"] == 1 and events["events"][0]["source_id"] == "e2"
     refused = api.get(

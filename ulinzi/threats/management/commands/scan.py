@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ulinzi.alerts.models import Alert
+from ulinzi.threats import analysis
+from ulinzi.threats.models import Event
+from ulinzi.threats.scan import ScanSettings
+from ulinzi.threats.sources import FORMATS, SourceError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{text!r} is not a date (YYYY-MM-DD)")
+
+
+class Command(BaseCommand):
+    help = (
+        "Find space-time clusters of events with Kulldorff's prospective space-time "
+        "permutation scan statistic; prints one JSON line per cluster, most likely first. "
+        "Without FILE, scans the database's events and alerts (--use)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", nargs="?", type=Path, help="an event file to scan instead")
+        parser.add_argument(
+            "--format", choices=FORMATS, default="csv", dest="fmt", help="the file's format"
+        )
+        parser.add_argument("--from", dest="date_from", help="first day of the study period")
+        parser.add_argument(
+            "--to", dest="date_to", help="analysis date (default: the latest event)"
+        )
+        parser.add_argument("--max-radius-km", type=float, default=25.0)
+        parser.add_argument("--max-share", type=float, default=0.5)
+        parser.add_argument("--max-days", type=int, default=30)
+        parser.add_argument("--replicates", type=int, default=999)
+        parser.add_argument("--seed", type=int, default=12345)
+        parser.add_argument("--max-clusters", type=int, default=10)
+        parser.add_argument("--use", choices=analysis.USES, default="both")
+        parser.add_argument("--threat-type", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            settings = ScanSettings(
+                max_radius_km=options["max_radius_km"],
+                max_share=options["max_share"],
+                max_days=options["max_days"],
+                replicates=options["replicates"],
+                seed=options["seed"],
+                max_clusters=options["max_clusters"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc))
+        date_from = _date(options["date_from"]) if options["date_from"] else None
+        date_to = _date(options["date_to"]) if options["date_to"] else None
+        if date_from and date_to and date_from > date_to:
+            raise CommandError("--from is after --to")
+        if options["file"]:
+            try:
+                points = analysis.points_from_file(options["file"], options["fmt"])
+            except (SourceError, OSError) as exc:
+                raise CommandError(f"{options['file']}: {exc}")
+        else:
+            points = analysis.points_from_database(
+                options["use"], Event.objects.all(), Alert.objects.all(), options["threat_type"]
+            )
+        if not points:
+            raise CommandError("no event to scan")
+        result, clusters = analysis.run_scan(
+            points, date_to=date_to, date_from=date_from, settings=settings
+        )
+        self.stderr.write(
+            f"scanned {result.events} events at {result.locations} locations, "
+            f"{result.zones} circles x {result.windows} windows, {result.replicates} replicates"
+        )
+        for cluster in clusters:
+            self.stdout.write(json.dumps(analysis.jsonable(cluster)))

@@ -1,0 +1,163 @@
+"""The scan on the database and on files: the command, the hotspot page, saving a
+cluster, and the map in a browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ulinzi.audit.models import AuditEntry
+from ulinzi.places.models import Place
+from ulinzi.test import log_in_browser, make_user, verified_client
+from ulinzi.threats import domain
+from ulinzi.threats.models import Event, Hotspot
+from ulinzi.threats.scan import haversine_km
+
+pytestmark = pytest.mark.django_db
+END = dt.date(2024, 6, 30)
+
+
+def planted(tmp_path: Path, seed: int = 5) -> tuple[Path, tuple[float, float]]:
+    """A year of 300 background events at the test gazetteer's settlements, spread
+    evenly in time, and 14 more at one village in the last 8 days."""
+    rng = random.Random(seed)
+    spots = list(
+        Place.objects.filter(kind__in=["town", "village"], lat__isnull=False)
+        .order_by("pk")
+        .values_list("lat", "lon")
+    )
+    hot = spots[len(spots) // 2]
+    lines = ["id,date,lat,lon,type,fatalities,place"]
+    for i in range(300):
+        lat, lon = rng.choice(spots)
+        day = END - dt.timedelta(days=rng.randrange(365))
+        lines.append(f"bg{i},{day},{lat},{lon},killing,1,")
+    for i in range(14):
+        day = END - dt.timedelta(days=rng.randrange(8))
+        lines.append(f"hot{i},{day},{hot[0]},{hot[1]},abduction,0,Hot")
+    path = tmp_path / "planted.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, hot
+
+
+def covers(cluster: dict[str, Any], point: tuple[float, float]) -> bool:
+    """The cluster's circle holds the point (it may be centred on a neighbour)."""
+    km = float(haversine_km(cluster["lat"], cluster["lon"], point[0], point[1]))
+    return km <= cluster["radius_km"] + 0.01  # coordinates are rounded to about 1 m
+
+
+def test_scan_command_on_a_file_finds_the_planted_cluster(gazetteer: None, tmp_path: Path) -> None:
+    path, hot = planted(tmp_path)
+    out, err = StringIO(), StringIO()
+    call_command(
+        "scan",
+        str(path),
+        "--to",
+        END.isoformat(),
+        "--replicates",
+        "99",
+        "--seed",
+        "3",
+        stdout=out,
+        stderr=err,
+    )
+    clusters = [json.loads(line) for line in out.getvalue().splitlines()]
+    top = clusters[0]
+    assert top["p_value"] <= 0.05
+    assert covers(top, hot)
+    assert sum(m.startswith("csv:hot") for m in top["members"]) >= 12
+    assert top["end"] == END.isoformat() and top["observed"] == len(top["members"])
+    assert top["expected"] < top["observed"]
+    assert "scanned 314 events" in err.getvalue()
+    # The same seed gives the same answer.
+    again = StringIO()
+    call_command(
+        "scan",
+        str(path),
+        "--to",
+        END.isoformat(),
+        "--replicates",
+        "99",
+        "--seed",
+        "3",
+        stdout=again,
+        stderr=StringIO(),
+    )
+    assert again.getvalue() == out.getvalue()
+
+
+def test_scan_command_refuses_bad_settings(gazetteer: None, tmp_path: Path) -> None:
+    path, _ = planted(tmp_path)
+    with pytest.raises(CommandError, match="max_share"):
+        call_command("scan", str(path), "--max-share", "2", stdout=StringIO())
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("scan", str(path), "--to", "2024-02-30", stdout=StringIO())
+    with pytest.raises(CommandError, match="no event to scan"):
+        call_command("scan", stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(
+    personas: dict[str, Any], tmp_path: Path
+) -> None:
+    path, hot = planted(tmp_path)
+    domain.import_events(path, "csv", source="t")
+    carol = verified_client(personas["carol"])
+    params = {
+        "date_to": END.isoformat(),
+        "replicates": "99",
+        "seed": "3",
+        "max_days": "30",
+        "max_radius_km": "25",
+        "events": "events",
+    }
+    page = carol.get("/threats/hotspots/", params)
+    assert page.status_code == 200
+    top = page.context["clusters"][0]
+    assert top["significant"] and top["p_value"] <= 0.05
+    assert covers(top, hot)
+    assert b'id="hotspot-data"' in page.content
+
+    saved = carol.post("/threats/hotspots/", {**params, "cluster": "0", "name": "Planted village"})
+    assert saved.status_code == 302
+    hotspot = Hotspot.objects.get()
+    assert hotspot.name == "Planted village" and hotspot.p_value == top["p_value"]
+    assert hotspot.events.count() == top["observed"]
+    assert set(hotspot.events.values_list("source_id", flat=True)) >= {f"hot{i}" for i in range(12)}
+    assert AuditEntry.objects.filter(action="threats.save_hotspot").count() == 1
+    assert carol.get(saved["Location"]).status_code == 200
+
+    # A duty officer sees the clusters of the area but may not save one.
+    alice = verified_client(personas["alice"])
+    assert alice.get("/threats/hotspots/", params).status_code == 200
+    assert (
+        alice.post("/threats/hotspots/", {**params, "cluster": "0", "name": "x"}).status_code == 403
+    )
+    viewer = verified_client(make_user("vera", "viewer", whole_mission=True))
+    assert viewer.get("/threats/hotspots/").status_code == 403
+    bad = carol.get("/threats/hotspots/", {**params, "replicates": "5"})
+    assert bad.status_code == 400
+    assert Event.objects.count() == 314
+
+
+@pytest.mark.browser
+def test_the_hotspot_map_draws_the_clusters(
+    page: Any, live_server: Any, personas: dict[str, Any], tmp_path: Path
+) -> None:
+    path, _ = planted(tmp_path)
+    domain.import_events(path, "csv", source="t")
+    log_in_browser(page, live_server.url, "carol")
+    page.goto(
+        f"{live_server.url}/threats/hotspots/?date_to={END}&replicates=99&seed=3&max_days=30"
+        "&max_radius_km=25&events=events"
+    )
+    page.wait_for_selector("#hotspot-map[data-clusters]")
+    assert int(page.get_attribute("#hotspot-map", "data-clusters")) >= 1
+    assert page.locator("#hotspot-map path.leaflet-interactive").count() > 10
+    assert page.locator("tr.significant").count() >= 1
