@@ -6,8 +6,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ulinzi.alerts.models import THREAT_TYPES
 from ulinzi.alerts.queries import alerts_for
 from ulinzi.places.models import Base, Community, Place
-from ulinzi.threats import analysis, domain, exports, queries
+from ulinzi.places.queries import gazetteer_version
+from ulinzi.threats import analysis, domain, early_warning, exports, queries
+from ulinzi.threats import forecast as fc
 from ulinzi.threats.forms import HotspotForm, MatrixForm, ScanForm
 from ulinzi.threats.matrix import TRENDS, period_end
 from ulinzi.threats.models import Event, Hotspot
@@ -197,7 +201,8 @@ SCAN_DEFAULTS = {
     "seed": 12345,
     "events": "both",
 }
-SCAN_YEARS = 1  # the study period the page scans: a year up to the analysis date
+SCAN_YEARS = 1
+BACKTEST_HISTORY = 14  # months of data before the backtest's first target month  # the study period the page scans: a year up to the analysis date
 
 
 def _scan(request: HttpRequest, form: ScanForm) -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
@@ -302,5 +307,76 @@ def hotspot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "threats/hotspot.html", {"hotspot": hotspot, "members": members})
 
 
+def _cached(key: str, build: Any) -> Any:
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, 3600)
+    return value
+
+
+@require_GET
 def watch_page(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    """Communities ranked by next month's forecast risk of their area, with the reasons;
+    and, on request, the backtest of the forecast against the baselines."""
+    need(request, "analysis.view")
+    unit = request.GET.get("unit", "territory")
+    if unit not in early_warning.UNITS:
+        return render(
+            request,
+            "threats/watch.html",
+            {"error": _("Unknown area unit."), "unit": "territory"},
+            status=400,
+        )
+    events = Event.objects.all()
+    stamp = events.aggregate(n=Count("id"), last=Max("id"), day=Max("date_start"))
+    version = f"{stamp['n']}:{stamp['last']}:{stamp['day']}:{gazetteer_version()}"
+    context: dict[str, Any] = {"unit": unit, "units": early_warning.UNITS}
+    if not stamp["n"]:
+        return render(request, "threats/watch.html", {**context, "areas": []})
+    try:
+        areas = _cached(
+            f"forecast:{unit}:{version}", lambda: early_warning.forecast_rows(unit, events)
+        )
+    except ValueError as exc:
+        return render(request, "threats/watch.html", {**context, "error": str(exc)}, status=400)
+    by_id = {a["id"]: a for a in areas}
+    communities = []
+    for community in Community.objects.select_related("place").filter(
+        place__in=Place.objects.filter(request.user.scope().place_q())  # type: ignore[union-attr]
+    ):
+        place = community.place
+        if unit == "territory":
+            key = str(place.territory_id or "")
+        else:
+            key = fc.grid_cell(place.lat, place.lon) if place.lat is not None else ""
+        if key in by_id:
+            communities.append({"community": community, "forecast": by_id[key]})
+    communities.sort(key=lambda c: (-c["forecast"]["probability"], c["community"].name))
+    context.update(
+        {
+            "areas": areas[:20],
+            "communities": communities,
+            "month": areas[0]["month"] if areas else "",
+            "origin": areas[0]["origin"] if areas else "",
+        }
+    )
+    if request.GET.get("backtest") == "1" and areas:
+        last = fc.month_index(int(areas[0]["origin"][:4]), int(areas[0]["origin"][5:]))
+        oldest = events.aggregate(day=Min("date_start"))["day"]
+        # The last 12 months, or fewer when the history is short: the first fit needs
+        # a year of data before its origin.
+        first = max(last - 11, fc.month_index(oldest) + BACKTEST_HISTORY)
+        try:
+            context["backtest"] = _cached(
+                f"backtest:{unit}:{version}",
+                lambda: early_warning.run_backtest(
+                    unit,
+                    events,
+                    dt.date(first // 12, first % 12 + 1, 1),
+                    dt.date(last // 12, last % 12 + 1, 1),
+                ),
+            )
+        except ValueError as exc:
+            context["backtest_error"] = str(exc)
+    return render(request, "threats/watch.html", context)
