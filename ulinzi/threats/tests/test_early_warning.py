@@ -61,13 +61,13 @@ def test_the_panel_counts_each_territory_month(gazetteer: None, tmp_path: Path) 
     assert panel.units.index(str(oicha)) in panel.neighbours[row]
 
 
-def test_backtest_command_scores_the_baselines_as_by_hand(
-    gazetteer: None, tmp_path: Path
-) -> None:
+def test_backtest_command_scores_the_baselines_as_by_hand(gazetteer: None, tmp_path: Path) -> None:
     path, deaths = monthly(tmp_path)
     domain.import_events(path, "csv", source="t")
     out = StringIO()
-    call_command("backtest", "--unit", "territory", "--from", "2023-07", "--to", "2023-12", stdout=out)
+    call_command(
+        "backtest", "--unit", "territory", "--from", "2023-07", "--to", "2023-12", stdout=out
+    )
     result = json.loads(out.getvalue())
     assert (result["unit"], result["from"], result["to"]) == ("territory", "2023-07", "2023-12")
     assert set(result["methods"]) == {"ulinzi", "last_month", "mean_6", "mean_12"}

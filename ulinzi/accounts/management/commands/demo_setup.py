@@ -134,6 +134,9 @@ class Command(BaseCommand):
             if place is not None:
                 places.save_community(actor=ACTOR, name=name, place=place, languages=languages)
                 made += 1
+        from ulinzi.threats.demo import load_demo_events
+
+        events = load_demo_events()
         channel = Channel.objects.filter(name=DEMO_CHANNEL).first() or messaging.create_channel(
             actor=ACTOR, name=DEMO_CHANNEL, send_url="console:", address="+243800000000"
         )
@@ -155,7 +158,9 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"\nGazetteer: {Place.objects.count()} places; {Base.objects.count()} bases; "
-            f"{made} communities.\n\nOpen {options['base_url']}/ and log in as any of:"
+            f"{made} communities; {events.created + events.updated + events.unchanged} "
+            "synthetic demonstration events (threat matrix, hotspots, watch list)."
+            f"\n\nOpen {options['base_url']}/ and log in as any of:"
         )
         for role, base_codes in USER_SCOPE.items():
             where = "whole mission" if base_codes is None else ", ".join(base_codes)
