@@ -24,8 +24,10 @@ def _need(request: HttpRequest, capability: str) -> None:
 
 
 class EventFilters(Schema):
-    date_from: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=dt.date(2100, 12, 31))
-    date_to: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=dt.date(2100, 12, 31))
+    """Filters of events. A date_to before date_from matches nothing."""
+
+    date_from: dt.date | None = Field(None, description="first day (kept within 1900-2100)")
+    date_to: dt.date | None = Field(None, description="last day (kept within 1900-2100)")
     source: str | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
     threat_type: ThreatType | None = None  # type: ignore[valid-type]
     base: str | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
@@ -36,16 +38,22 @@ class MatrixFilters(EventFilters):
     period: Literal["week", "month", "quarter"] = "month"
 
 
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _within(day: dt.date | None) -> dt.date | None:
+    """No event is dated outside 1900-2100: a date beyond is the same as its bound."""
+    return None if day is None else min(max(day, EARLIEST), LATEST)
+
+
 def _filters(
     data: EventFilters, level: str = "territory", period: str = "month"
 ) -> queries.Filters:
-    if data.date_from and data.date_to and data.date_from > data.date_to:
-        raise HttpError(422, "date_to is before date_from.")
     return queries.Filters(
         level=level,
         period=period,
-        date_from=data.date_from,
-        date_to=data.date_to,
+        date_from=_within(data.date_from),
+        date_to=_within(data.date_to),
         source=data.source or "",
         threat_type=data.threat_type or "",
         base=data.base or "",

@@ -148,12 +148,7 @@ def forecast_rows(
                 "expected_fatal_events": round(f.expected_events, 3),
                 "probability": round(f.probability, 4),
                 "drivers": [
-                    {
-                        "name": d.name,
-                        "label": d.label,
-                        "value": d.value,
-                        "contribution": round(d.contribution, 4),
-                    }
+                    {"name": d.name, "label": d.label, "contribution": round(d.contribution, 4)}
                     for d in f.drivers[:3]
                 ],
                 "explanation": f.explanation(3),

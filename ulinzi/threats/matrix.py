@@ -69,12 +69,11 @@ def periods_between(first: dt.date, last: dt.date, period: str) -> list[dt.date]
     ``last`` (at most ``MAX_PERIODS``: the most recent ones)."""
     if last < first:
         return []
-    starts = []
-    at, end = period_start(first, period), period_start(last, period)
-    while at <= end:
-        starts.append(at)
-        at = next_period(at, period)
-    return starts[-MAX_PERIODS:]
+    starts = [period_start(last, period)]
+    begin = period_start(first, period)
+    while starts[-1] > begin and len(starts) < MAX_PERIODS:
+        starts.append(period_start(starts[-1] - dt.timedelta(days=1), period))
+    return starts[::-1]
 
 
 def trend(counts: list[int]) -> str:

@@ -1,4 +1,4 @@
-"""Is something unusual happening *here*, *lately*? The space-time permutation scan (no Django import).
+"""Is something unusual happening here, lately? The space-time permutation scan statistic.
 
 This is the prospective space-time permutation scan statistic of Kulldorff,
 Heffernan, Hartman, Assunção and Mostashari (2005, "A space-time permutation
@@ -62,6 +62,10 @@ Monte Carlo p-value
     ``(1 + number of replicates with maximum >= L) / (replicates + 1)``; the
     smallest possible is ``1 / (replicates + 1)`` (0.001 with 999). The same
     seed gives the same result. With no replicate the p-values are NaN.
+    The replicates scan the same alive windows as the data, and the
+    p-value is that of today's analysis alone: no adjustment is made for
+    the analyses of earlier days (an option of SaTScan, off by default);
+    the recurrence interval below is how to read a daily series of them.
 
 Recurrence interval
     The analysis is meant to be run again every day. The recurrence interval
@@ -84,18 +88,30 @@ How it is computed fast
     The zone totals ``N_z`` and the window totals ``N_w`` do not change when
     days are shuffled (locations keep their events, the multiset of days is
     fixed), so ``mu`` and every term of the LLR that depends on it only are
-    computed once. Only ``c`` changes. Per replicate: one ``bincount`` of the
-    events that land in the last ``max_days`` days gives a location × day
-    matrix; a cumulative sum over days gives every window at once; a
-    cumulative sum in each centre's distance order (the order is an
-    ``argsort`` done once) gives every zone at once. The LLR is then
-    ``T[c] - c * delta - K`` with ``T[c] = c ln(c/N) + (N - c) ln(1 - c/N)`` a
-    table over c, and ``delta = ln(mu / (N - mu))`` and
-    ``K = N ln(1 - mu/N)`` computed once per cylinder, so a replicate needs
-    no logarithm at all. The cylinders are processed in chunks of about a
-    million to bound memory (about 20 bytes per cylinder are kept).
-    Reported LLRs use the direct formula; p-values compare values computed
-    the same way for the data and for the replicates.
+    computed once; only ``c`` changes. The LLR is written
+    ``T[c] - c * delta - K`` with ``T[c] = c ln(c/N) + (N - c) ln(1 - c/N)``
+    a table over c, and ``delta = ln(mu / (N - mu))`` and
+    ``K = N ln(1 - mu/N)`` computed once per cylinder: a replicate needs no
+    logarithm. Per replicate, one ``bincount`` of the events that land in
+    the last ``max_days`` days gives a day × location matrix, and a
+    cumulative sum over days gives every window at once. Each centre's
+    locations are sorted by distance once (``argsort``); laid end to end,
+    centre after centre, one cumulative sum along them gives every circle of
+    every centre at once (each centre's first entry is lowered by the
+    previous centre's total so that the sum starts again from zero).
+    After 19 replicates scanned in full, the lowest of their maxima becomes
+    a threshold, and each cylinder gets the smallest count whose LLR would
+    reach it (a binary search, once). Later replicates then compute the LLR
+    only for the few cylinders at or above their count: if any is, the
+    highest of them is the replicate's maximum exactly (every cylinder that
+    could beat it was looked at); if none is, which happens to about one
+    replicate in twenty, that replicate is scanned in full. The threshold is
+    lowered by 1e-7 so that rounding can never hide a cylinder. Cylinders
+    are processed in chunks of about a million to bound memory (24 bytes
+    per cylinder are kept). Reported LLRs use the direct formula; p-values
+    compare values computed the same way for the data and the replicates.
+    On 10,000 events at 500 locations (about 9,000 circles × 30 windows),
+    999 replicates take about 2 seconds on one core.
 
 Pure module: numpy only, no Django import, so tests and the benchmark need no database.
 """
@@ -127,8 +143,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 _CHUNK_CELLS = 1 << 20  # cylinders (window × row) handled at once
-_WARM_UP = 19  # replicates scanned in full before the screen is set (see scan())
-_CENTRE_BLOCK = 1 << 22  # centre × location distances computed at once
+_WARM_UP = 19  # replicates scanned in full before the screen is set
+_MARGIN = 1e-7  # the screen's floor is this far below its threshold (rounding, see above)
+_CENTRE_BLOCK = 1 << 21  # centre × location distances computed at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +156,7 @@ class ScanSettings:
     the study period's events in a circle (0 < share <= 1). ``min_days`` /
     ``max_days``: shortest and longest time window, ending at ``end_day``.
     ``replicates``: Monte Carlo replicates (999 gives p-values down to
-    0.001; 0 gives NaN p-values). ``seed``: of ``numpy.random.default_rng``.
+    0.001; 0 gives NaN p-values). ``seed`` (>= 0): of ``numpy.random.default_rng``.
     ``max_clusters``: most likely cluster plus secondary clusters reported.
     """
 
@@ -170,6 +187,8 @@ class ScanSettings:
             raise ValueError(f"min_days must be >= 1, not {self.min_days}")
         if self.max_days < self.min_days:
             raise ValueError(f"max_days ({self.max_days}) must be >= min_days ({self.min_days})")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, not {self.seed}")
         if self.replicates < 0:
             raise ValueError(f"replicates must be >= 0, not {self.replicates}")
         if self.max_clusters < 1:
@@ -219,7 +238,8 @@ class ScanResult:
     ``locations``: distinct locations among them; ``centres``, ``zones``
     (circles scanned, over all centres) and ``windows`` (time windows per
     circle); ``replicate_max_llr``: the highest LLR of each replicate, in
-    replicate order (computed as for the p-values).
+    replicate order (computed as for the p-values: the rearranged formula,
+    within about 1e-12 of the direct one).
     """
 
     clusters: tuple[Cluster, ...]
@@ -325,22 +345,19 @@ def scan(
     # The replicates: only which events land in the recent days changes.
     rng = np.random.default_rng(settings.seed)
     maxima = np.zeros(settings.replicates)
-    screening = False
+    floor = math.inf  # screened maxima below this are not trusted (no screen yet)
     for r in range(settings.replicates if chunks else 0):  # no circle: every maximum is 0
         counts = counter.windows(offset[rng.permutation(n)])
-        best = -1.0
-        if screening:
-            for chunk in chunks:
-                best = max(best, chunk.screen(counts))
-        if best < 0:  # not screened, or no cylinder reached the threshold: look at them all
+        best = max(chunk.screen(counts) for chunk in chunks) if floor < math.inf else -math.inf
+        if best < floor:  # not screened, or no cylinder reached the threshold: look at them all
             best = max(chunk.max_llr(counts) for chunk in chunks)
         maxima[r] = best
         if r + 1 == _WARM_UP < settings.replicates:
             threshold = float(maxima[:_WARM_UP].min())
-            screening = threshold > 0
-            if screening:
+            if threshold > _MARGIN:
+                floor = threshold - _MARGIN
                 for chunk in chunks:
-                    chunk.set_threshold(threshold)
+                    chunk.set_threshold(floor)
 
     clusters = _clusters(
         zones,
@@ -577,27 +594,24 @@ class _Chunk:
         return float(np.max(self.values(c), where=c >= self.cmin, initial=0.0))
 
     def screen(self, windows: IntArray) -> float:
-        """The highest LLR among cylinders at or above their threshold count; -1 if none."""
+        """The highest LLR among cylinders at or above their threshold count; -inf if none."""
         c = self.counts(windows)
         reached = c >= self.cthr
         if not reached.any():
-            return -1.0
+            return -math.inf
         at = np.flatnonzero(reached)
         cc = c.ravel()[at]
         values = np.take(self.table, cc) - cc * self.delta.ravel()[at] - self.konst.ravel()[at]
         return float(values.max())
 
-    def set_threshold(self, threshold: float) -> None:
-        """Smallest count whose LLR reaches ``threshold``, per cylinder (out of reach if none).
+    def set_threshold(self, floor: float) -> None:
+        """Smallest count whose LLR reaches ``floor``, per cylinder (out of reach if none).
 
         The LLR grows with c above mu, so a binary search between ``cmin`` and
-        the most the cylinder can hold finds it. A small margin keeps the
-        screen exact whatever the rounding: a replicate whose screened
-        maximum reaches ``threshold`` has its true maximum among the
-        screened cylinders.
+        the most the cylinder can hold (``min(N_z, N_w)``) finds it.
         """
         n = len(self.table) - 1
-        target = threshold - 1e-7
+        target = floor
         most = np.minimum(self.total[None, :], self.per_window[:, None])  # c <= N_z, N_w
         lo = self.cmin.astype(np.int64)
         hi = most + 1
