@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ulinzi.alerts.models import THREAT_TYPES
 from ulinzi.threats.queries import Filters
@@ -14,7 +15,11 @@ LEVEL_CHOICES = [
     ("territory", _("territory")),
     ("community", _("community")),
 ]
-PERIOD_CHOICES = [("week", _("week")), ("month", _("month")), ("quarter", _("quarter"))]
+PERIOD_CHOICES = [
+    ("week", pgettext_lazy("period", "week")),
+    ("month", pgettext_lazy("period", "month")),
+    ("quarter", pgettext_lazy("period", "quarter")),
+]
 
 
 class DateInput(forms.DateInput):
