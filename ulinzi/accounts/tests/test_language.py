@@ -166,10 +166,12 @@ def test_the_compiled_catalogue_matches_the_po_file() -> None:
     for entry in read_po(LC_MESSAGES / "django.po"):
         if not entry["msgid"]:
             continue
+        # gettext keys an entry with a context (pgettext) as "context\x04msgid".
+        msgid = f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
         if "msgid_plural" in entry:
-            compiled = {i: catalogue.get((entry["msgid"], i)) for i in entry["msgstr"]}
+            compiled = {i: catalogue.get((msgid, i)) for i in entry["msgstr"]}
         else:
-            compiled = {None: catalogue.get(entry["msgid"])}
+            compiled = {None: catalogue.get(msgid)}
         if compiled != entry["msgstr"]:
             stale.append(entry["msgid"])
     assert stale == [], f"run `ulinzi compilemessages -l fr`: django.mo lacks {stale}"
