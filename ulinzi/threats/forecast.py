@@ -4,7 +4,8 @@ Each month, for every area of a *panel* (a territory, a 0.5-degree grid cell, a
 country), the forecast says how many fatalities to expect next month, how many
 fatal events, and the probability of at least one fatal event, and it says why:
 the few facts about the area's recent past that moved the forecast most, each
-with its share of the forecast ("12 fatal events in the last 3 months (+0.80)").
+with its share of the forecast ("neighbours: 30 fatalities last month, 45 in the
+last 3 months, 52 in the last 12 months (+0.40)").
 
 Panel
     :class:`Panel` holds, per area and calendar month, the number of fatalities
@@ -39,31 +40,49 @@ Features
     ``min_history`` months of data (12 by default) so that no window is cut.
 
 Model
-    Three linear models on the standardised features, fitted on every (area,
-    origin) pair of the training months at once, so that quiet areas learn
-    from the history of violent ones: a ridge regression of log(1 + next
-    month's fatalities), a ridge regression of log(1 + next month's fatal
-    events), and an L2-penalised logistic regression of "at least one fatal
-    event next month". All three are solved exactly in NumPy (normal equations
-    and Newton's method), deterministic, and take a fraction of a second on a
-    laptop for a few hundred thousand area-months. ``expected_fatalities`` and
-    ``expected_events`` are ``exp(prediction) - 1``: the forecast on the
-    log(1 + x) scale brought back to counts, a "typical" value that is lower
-    than the arithmetic mean when outcomes are skewed (as they are), but the
-    value that minimises the squared error of log(1 + x) used to score it.
+    Three linear models on the standardised features, each fitted on every
+    (area, origin) pair of the training months at once, so that quiet areas
+    learn from the history of violent ones:
+
+    * a ridge regression of log(1 + next month's fatalities);
+      ``expected_fatalities`` is ``exp(prediction) - 1``, the forecast brought
+      back to a count: a "typical" value, lower than the arithmetic mean when
+      outcomes are skewed (as they are), but the one that minimises the
+      squared error of log(1 + x) it is scored on;
+    * a Poisson regression (log link) of next month's number of fatal events;
+      ``expected_events`` is ``exp(prediction)``, an estimate of the mean;
+    * a logistic regression of "at least one fatal event next month";
+      ``probability``.
+
+    The two GLMs carry a small L2 penalty and are solved by Newton's method,
+    the ridge by its normal equations: exact, deterministic NumPy solutions
+    with no random state. Training rows can be weighted to favour recent
+    months (``half_life``). Identical training rows (mostly areas with no
+    event on record, in the same month of the year: most of a grid) are merged
+    into one row carrying their summed weight, which leaves the fit unchanged
+    and makes it many times faster: well under a second for 150,000
+    area-months on a laptop.
 
 Explanation
     The models are linear, so each forecast is exactly a base value (the
     prediction for an area whose features are the training average) plus one
     contribution per feature, ``coefficient * (value - training mean)``, on the
     model's own scale: log(1 + fatalities) for :attr:`Forecast.drivers`,
-    log-odds for :attr:`Forecast.probability_drivers`. The two season features
-    are reported together as one driver. Drivers are sorted by absolute
+    log-odds for :attr:`Forecast.probability_drivers`. Related features are
+    reported together as one driver whose contribution is their sum
+    (:data:`DRIVER_GROUPS`): the area's fatalities in the three windows; its
+    fatal events in the three windows with the time since the last one; its
+    neighbours' fatalities; its long-run level; the season. Overlapping
+    windows are strongly correlated, and a linear model often gives one of
+    them a negative weight to correct another: shown apart they would read as
+    reasons pulling against each other, summed they say what the area's
+    recent violence does to the forecast. Drivers are sorted by absolute
     contribution, and :meth:`Forecast.explanation` writes the first three in
-    words. A positive contribution means the fact raises the forecast compared
-    with an average area-month of the training period, a negative one that it
-    lowers it ("7 months since the last fatal event (-0.30)" in an area where
-    the average area had one more recently).
+    words, e.g. "12 fatal events last month, 30 in the last 3 months, 41 in
+    the last 12 months (+0.80)". A positive contribution means the fact
+    raises the forecast compared with an average area-month of the training
+    period, a negative one that it lowers it ("no fatal event in the last 12
+    months, the last one 17 months ago (−0.02)").
 
 Baselines
     :func:`baseline_forecast` with ``window`` = 1, 6 or 12 (``last_month``,
@@ -79,9 +98,10 @@ Metrics (:func:`mse_log1p`, :func:`average_precision`, :func:`top_capture`)
       least one fatal event", pooled over all area-months: the mean, over the
       positive area-months, of the precision at their score, tied scores taken
       as one threshold (the same as ``sklearn.metrics.average_precision_score``);
-    * ``top5_capture``: each target month, the areas are ranked by their
-      forecast of fatal events and the first 5% (rounded up, at least one)
-      are kept; the figure is the share of all the target months' fatal events
+    * ``top5_capture``: each target month, the areas are ranked by a
+      forecast (Ulinzi: expected events, expected fatalities or probability,
+      see :func:`backtest`; a baseline: its mean of fatal events) and the
+      first 5% (rounded up, at least one) are kept; the figure is the share of all the target months' fatal events
       that fell in the kept areas. Areas tied at the cut share the remaining
       places equally (each counts for the fraction of places left over the
       number tied), so ties never depend on the order of the areas.
@@ -91,7 +111,10 @@ Backtest
     time (rolling origin): for every target month in the range, the model is
     refitted on the data up to the origin (every ``refit_every`` months; 1 by
     default), forecasts the target, and the forecasts of all target months are
-    pooled and scored with the three baselines on the same area-months.
+    pooled and scored with the three baselines on the same area-months. Each
+    refit starts Newton's method from the previous fit, which only saves
+    iterations: the optimum is unique. Choose hyper-parameters (``half_life``,
+    the ranking) on one period and report another, later one.
 """
 
 from __future__ import annotations
@@ -108,7 +131,9 @@ import numpy.typing as npt
 
 __all__ = [
     "BASELINES",
+    "DRIVER_GROUPS",
     "FEATURES",
+    "RANKINGS",
     "Driver",
     "Forecast",
     "Model",
@@ -148,6 +173,15 @@ FEATURES: tuple[str, ...] = (
     "season_sin",
     "season_cos",
 )
+
+#: How the features are reported as drivers: each group's contributions are summed.
+DRIVER_GROUPS: dict[str, tuple[str, ...]] = {
+    "fatalities": ("fatalities_1", "fatalities_3", "fatalities_12"),
+    "events": ("events_1", "events_3", "events_12", "recency"),
+    "neighbours": ("neighbours_1", "neighbours_3", "neighbours_12"),
+    "long_run": ("long_run",),
+    "season": ("season_sin", "season_cos"),
+}
 
 #: The baselines scored by :func:`backtest`: name and window in months.
 BASELINES: dict[str, int] = {"last_month": 1, "mean_6": 6, "mean_12": 12}
@@ -198,8 +232,11 @@ class Panel:
 
     ``fatalities[i, k]`` and ``events[i, k]`` are the fatalities and the fatal
     events of area ``units[i]`` in month ``first_month + k``. ``neighbours[i]``
-    lists the indices of the areas next to area ``i`` (symmetric, without
-    ``i`` itself). The arrays are copied as float64 and made read-only.
+    lists the indices of the areas next to area ``i``, each once and without
+    ``i`` itself; area ``i``'s spatial lag sums the areas listed for it, so the
+    lists should be symmetric (:func:`panel_from_events` and
+    :func:`grid_neighbours` make them so). Empty: no area has neighbours.
+    The arrays are copied as float64 and made read-only.
     """
 
     units: tuple[str, ...]
@@ -227,6 +264,8 @@ class Panel:
             for j in row:
                 if not 0 <= j < len(units) or j == i:
                     raise ValueError(f"Panel: unit {units[i]!r} has a bad neighbour index {j}")
+            if len(set(row)) != len(row):
+                raise ValueError(f"Panel: unit {units[i]!r} lists a neighbour twice")
         object.__setattr__(self, "units", units)
         object.__setattr__(self, "first_month", int(self.first_month))
         object.__setattr__(self, "fatalities", fatalities)
@@ -236,11 +275,12 @@ class Panel:
     @property
     def months(self) -> range:
         """The month numbers of the columns."""
-        return range(self.first_month, self.first_month + self.fatalities.shape[1])
+        return range(self.first_month, self.first_month + int(self.fatalities.shape[1]))
 
     @property
     def last_month(self) -> int:
-        return self.first_month + self.fatalities.shape[1] - 1
+        """The month number of the last column."""
+        return self.first_month + int(self.fatalities.shape[1]) - 1
 
     def column(self, month: int) -> int:
         """The column of ``month``; ValueError if the panel does not cover it."""
@@ -268,7 +308,7 @@ def panel_from_events(
     records: Iterable[tuple[str, int | date, float]],
     units: Sequence[str],
     months: range,
-    neighbours: Mapping[str, Iterable[str]] | None = None,
+    neighbours: Mapping[str, Iterable[str]] | Sequence[Iterable[int]] | None = None,
 ) -> Panel:
     """A :class:`Panel` from events ``(unit id, month number or date, fatalities)``.
 
@@ -277,8 +317,10 @@ def panel_from_events(
     ignored. Events outside ``months`` (a ``range`` of consecutive month
     numbers, e.g. ``range(month_index(2015, 1), month_index(2019, 12) + 1)``)
     are skipped; an event of a unit not in ``units`` raises ValueError.
-    ``neighbours`` maps a unit id to the ids next to it; the relation is made
-    symmetric, and a unit missing from the mapping has no neighbours.
+    ``neighbours`` maps a unit id to the ids next to it (territories sharing
+    a border), or lists for each unit, in the order of ``units``, the indices
+    of its neighbours (what :func:`grid_neighbours` returns). The relation is
+    made symmetric; a unit missing from the mapping has no neighbours.
     """
     if months.step != 1 or len(months) == 0:
         raise ValueError("months must be a non-empty range of consecutive month numbers")
@@ -301,17 +343,28 @@ def panel_from_events(
         fatalities[row, month - months.start] += value
         events[row, month - months.start] += 1
     pairs: list[set[int]] = [set() for _ in ids]
-    for unit, others in (neighbours or {}).items():
-        if str(unit) not in position:
-            raise ValueError(f"neighbours of unknown unit {unit!r}")
-        i = position[str(unit)]
-        for other in others:
-            j = position.get(str(other))
-            if j is None:
-                raise ValueError(f"unknown neighbour {other!r} of unit {unit!r}")
-            if j != i:
-                pairs[i].add(j)
-                pairs[j].add(i)
+    if isinstance(neighbours, Mapping):
+        for unit, others in neighbours.items():
+            if str(unit) not in position:
+                raise ValueError(f"neighbours of unknown unit {unit!r}")
+            i = position[str(unit)]
+            for other in others:
+                j = position.get(str(other))
+                if j is None:
+                    raise ValueError(f"unknown neighbour {other!r} of unit {unit!r}")
+                if j != i:
+                    pairs[i].add(j)
+                    pairs[j].add(i)
+    elif neighbours is not None:
+        if len(neighbours) != len(ids):
+            raise ValueError(f"{len(neighbours)} neighbour lists for {len(ids)} units")
+        for i, indices in enumerate(neighbours):
+            for j in indices:
+                if not 0 <= int(j) < len(ids):
+                    raise ValueError(f"unit {ids[i]!r} has a bad neighbour index {j}")
+                if int(j) != i:
+                    pairs[i].add(int(j))
+                    pairs[int(j)].add(i)
     return Panel(
         units=tuple(ids),
         first_month=months.start,
@@ -409,14 +462,6 @@ def grid_neighbours(cells: Sequence[str]) -> tuple[tuple[int, ...], ...]:
 # --------------------------------------------------------------------------- features
 
 
-def _window_sums(values: Array, window: int) -> Array:
-    """``out[:, k]`` = sum of ``values[:, k - window + 1 : k + 1]`` (zeros before column 0)."""
-    cumulative = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, axis=1)], axis=1)
-    k = np.arange(values.shape[1])
-    start = np.maximum(k + 1 - window, 0)
-    return np.asarray(cumulative[:, k + 1] - cumulative[:, start], dtype=np.float64)
-
-
 def _neighbour_sums(panel: Panel, values: Array) -> Array:
     out = np.zeros_like(values)
     source = [i for i, row in enumerate(panel.neighbours) for _ in row]
@@ -428,46 +473,59 @@ def _neighbour_sums(panel: Panel, values: Array) -> Array:
 
 @dataclass(frozen=True, eq=False)
 class _Raw:
-    """Every feature at every origin of a panel, with the raw values shown in labels."""
+    """Features at some origins of a panel, with the raw values the labels show."""
 
-    x: npt.NDArray[np.float64]  # (units, months, features)
-    shown: npt.NDArray[np.float64]  # (units, months, features): the value a label shows
-    since: npt.NDArray[np.float64]  # (units, months): months since the last event, -1 never
+    x: Array  # (units, origins, features)
+    shown: Array  # (units, origins, features): counts, months since, month of the year
 
 
-def _raw_features(panel: Panel, horizon: int, last: int | None = None) -> _Raw:
-    """The features of the origins ``first_month .. last`` (default: the whole panel).
+def _raw_features(
+    panel: Panel, horizon: int, last: int | None = None, only: int | None = None
+) -> _Raw:
+    """The features of every origin from the panel's first month to ``last`` (default:
+    the panel's last month), or of the single origin ``only``.
 
-    Only columns up to ``last`` are read, so nothing after an origin can leak
-    into its features.
+    Only columns up to ``last`` (or ``only``) are read, so nothing after an
+    origin can leak into its features.
     """
+    if only is not None:
+        last = only
     stop = panel.fatalities.shape[1] if last is None else panel.column(last) + 1
     f = panel.fatalities[:, :stop]
     e = panel.events[:, :stop]
-    n_units, n_months = f.shape
+    n_units = f.shape[0]
+    k = np.arange(stop) if only is None else np.array([stop - 1])
+    n_origins = k.size
+
+    def cumulative(values: Array) -> Array:
+        return np.concatenate([np.zeros((n_units, 1)), np.cumsum(values, axis=1)], axis=1)
+
+    def window(sums: Array, size: int) -> Array:
+        # the sum over the months k - size + 1 .. k, months before column 0 counting as zero
+        return np.asarray(sums[:, k + 1] - sums[:, np.maximum(k + 1 - size, 0)], dtype=np.float64)
+
     nb_f = _neighbour_sums(panel, f)
+    cum_f, cum_e, cum_nb = cumulative(f), cumulative(e), cumulative(nb_f)
     windows = {
-        "fatalities_1": f,
-        "fatalities_3": _window_sums(f, 3),
-        "fatalities_12": _window_sums(f, 12),
-        "events_1": e,
-        "events_3": _window_sums(e, 3),
-        "events_12": _window_sums(e, 12),
-        "neighbours_1": nb_f,
-        "neighbours_3": _window_sums(nb_f, 3),
-        "neighbours_12": _window_sums(nb_f, 12),
+        "fatalities_1": f[:, k],
+        "fatalities_3": window(cum_f, 3),
+        "fatalities_12": window(cum_f, 12),
+        "events_1": e[:, k],
+        "events_3": window(cum_e, 3),
+        "events_12": window(cum_e, 12),
+        "neighbours_1": nb_f[:, k],
+        "neighbours_3": window(cum_nb, 3),
+        "neighbours_12": window(cum_nb, 12),
     }
-    k = np.arange(n_months)
-    last_event = np.maximum.accumulate(np.where(e > 0, k, -1), axis=1)
+    all_months = np.arange(stop)
+    last_event = np.maximum.accumulate(np.where(e > 0, all_months, -1), axis=1)[:, k]
     since = np.where(last_event >= 0, k - last_event, -1).astype(np.float64)
     recency = np.where(since >= 0, np.exp2(-np.maximum(since, 0) / RECENCY_HALF_LIFE), 0.0)
-    long_run_mean = np.cumsum(f, axis=1) / (k + 1)
+    long_run_mean = cum_f[:, k + 1] / (k + 1)
     target_month = (panel.first_month + k + horizon) % 12
     angle = 2 * np.pi * target_month / 12
-    sin = np.broadcast_to(np.sin(angle), (n_units, n_months))
-    cos = np.broadcast_to(np.cos(angle), (n_units, n_months))
-    month_of_year = np.broadcast_to(target_month + 1.0, (n_units, n_months))
-    x = np.empty((n_units, n_months, len(FEATURES)))
+    shape = (n_units, n_origins)
+    x = np.empty((n_units, n_origins, len(FEATURES)))
     shown = np.empty_like(x)
     for j, name in enumerate(FEATURES):
         if name in windows:
@@ -479,13 +537,12 @@ def _raw_features(panel: Panel, horizon: int, last: int | None = None) -> _Raw:
         elif name == "long_run":
             x[:, :, j] = np.log1p(long_run_mean)
             shown[:, :, j] = long_run_mean
-        elif name == "season_sin":
-            x[:, :, j] = sin
-            shown[:, :, j] = month_of_year
         else:
-            x[:, :, j] = cos
-            shown[:, :, j] = month_of_year
-    return _Raw(x=x, shown=shown, since=since)
+            x[:, :, j] = np.broadcast_to(
+                np.sin(angle) if name == "season_sin" else np.cos(angle), shape
+            )
+            shown[:, :, j] = np.broadcast_to(target_month + 1.0, shape)
+    return _Raw(x=x, shown=shown)
 
 
 def _check_horizon(horizon: int) -> int:
@@ -501,9 +558,8 @@ def features(panel: Panel, t: int, horizon: int = 1) -> tuple[Array, list[str]]:
     Reads only the panel's months up to ``t``.
     """
     _check_horizon(horizon)
-    column = panel.column(t)
-    raw = _raw_features(panel, horizon, last=t)
-    return np.ascontiguousarray(raw.x[:, column, :]), list(FEATURES)
+    raw = _raw_features(panel, horizon, only=t)
+    return np.ascontiguousarray(raw.x[:, 0, :]), list(FEATURES)
 
 
 # --------------------------------------------------------------------------- model
@@ -511,21 +567,31 @@ def features(panel: Panel, t: int, horizon: int = 1) -> tuple[Array, list[str]]:
 
 @dataclass(frozen=True)
 class Driver:
-    """One reason for a forecast.
+    """One reason for a forecast: a group of features and their summed contribution.
 
-    ``contribution`` is on the model's scale (log(1 + fatalities), or log-odds
-    for probability drivers): ``coefficient * (value - training mean)``.
-    ``value`` is the fact in its own units (fatalities, events, months since
-    the last fatal event with -1 for never, the month of the year 1-12 for
-    ``season``).
+    ``name`` is the group (:data:`DRIVER_GROUPS`): ``fatalities`` (the area's
+    fatalities in the 1-, 3- and 12-month windows), ``events`` (its fatal
+    events in the same windows and the time since the last one), ``neighbours``
+    (the neighbours' fatalities in the three windows), ``long_run`` and
+    ``season`` (sine and cosine). Grouping keeps overlapping, strongly related
+    features from showing as reasons that pull against each other.
+    ``features`` are the group's columns and ``values`` the facts in their own
+    units, in the same order: counts for the windows, months since the last
+    fatal event (-1 for never), mean fatalities a month, the target's month of
+    the year (1-12) for both season columns. ``contribution`` is on the
+    model's scale (log(1 + fatalities), or log-odds for probability drivers):
+    the sum of ``coefficient * (value - training mean)`` over the group's
+    features.
     """
 
     name: str
     label: str
-    value: float
+    features: tuple[str, ...]
+    values: tuple[float, ...]
     contribution: float
 
     def text(self) -> str:
+        """``label (+0.80)``, with a true minus sign for negative contributions."""
         sign = "+" if self.contribution >= 0 else _MINUS
         return f"{self.label} ({sign}{abs(self.contribution):.2f})"
 
@@ -538,7 +604,7 @@ class Forecast:
     origin: int
     target: int
     expected_fatalities: float  # exp(log1p_fatalities) - 1, never below 0
-    expected_events: float  # exp(log1p forecast of fatal events) - 1, never below 0
+    expected_events: float  # the Poisson model's mean number of fatal events
     probability: float  # of at least one fatal event in the target month
     log1p_fatalities: float  # = base + sum of the drivers' contributions
     base: float  # the fatality model's prediction for the training-average features
@@ -572,6 +638,8 @@ class Model:
     probability_intercept: float
     alpha: float
     l2: float
+    window: int | None = None
+    half_life: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (to store a fitted model)."""
@@ -589,6 +657,8 @@ class Model:
             "probability_intercept": self.probability_intercept,
             "alpha": self.alpha,
             "l2": self.l2,
+            "window": self.window,
+            "half_life": self.half_life,
         }
 
     @classmethod
@@ -613,6 +683,8 @@ class Model:
             probability_intercept=float(data["probability_intercept"]),
             alpha=float(data["alpha"]),
             l2=float(data["l2"]),
+            window=None if data.get("window") is None else int(data["window"]),
+            half_life=None if data.get("half_life") is None else float(data["half_life"]),
             **arrays,
         )
 
@@ -651,24 +723,34 @@ def _glm_mean(family: str, margin: Array) -> Array:
         return np.asarray(np.exp(margin), dtype=np.float64)
 
 
-def _glm(family: str, z: Array, y: Array, weight: Array, l2: float) -> tuple[Array, float]:
+def _glm(
+    family: str,
+    z: Array,
+    y: Array,
+    weight: Array,
+    l2: float,
+    start: tuple[Array, float] | None = None,
+) -> tuple[Array, float]:
     """L2-penalised, weighted logistic or Poisson (log link) regression by Newton's
     method, the intercept not penalised. Minimises the weighted sum of the losses
-    plus ``l2 / 2 * |coef| ** 2``."""
+    plus ``l2 / 2 * |coef| ** 2``; ``start`` (coefficients, intercept) only saves
+    iterations, the optimum is unique."""
     n, p = z.shape
     total = float(weight.sum())
     rate = float(weight @ y) / total
     if family == "logistic" and not 0 < rate < 1:
         # One class only: a constant, smoothed rate; no feature can be learnt.
-        positives = rate * n
-        return np.zeros(p), math.log((positives + 0.5) / (n - positives + 0.5))
+        positives = rate * total
+        return np.zeros(p), math.log((positives + 0.5) / (total - positives + 0.5))
     if family == "poisson" and rate == 0:
-        return np.zeros(p), math.log(0.5 / n)
+        return np.zeros(p), math.log(0.5 / total)
     design = np.concatenate([np.ones((n, 1)), z], axis=1)
     penalty = np.full(p + 1, l2)
     penalty[0] = 0.0
     beta = np.zeros(p + 1)
     beta[0] = math.log(rate / (1 - rate)) if family == "logistic" else math.log(rate)
+    if start is not None and np.all(np.isfinite(start[0])) and math.isfinite(start[1]):
+        beta[1:], beta[0] = start
 
     def objective(b: Array) -> float:
         loss = weight @ _glm_loss(family, design @ b, y)
@@ -679,7 +761,8 @@ def _glm(family: str, z: Array, y: Array, weight: Array, l2: float) -> tuple[Arr
         mu = _glm_mean(family, design @ beta)
         gradient = design.T @ (weight * (mu - y)) + penalty * beta
         curvature = weight * (mu * (1.0 - mu) if family == "logistic" else mu)
-        hessian = (design * curvature[:, None]).T @ design + np.diag(penalty)
+        root = design * np.sqrt(curvature)[:, None]
+        hessian = root.T @ root + np.diag(penalty)
         hessian[np.diag_indices_from(hessian)] += 1e-9
         step = np.linalg.solve(hessian, gradient)
         size = 1.0
@@ -698,11 +781,17 @@ def _glm(family: str, z: Array, y: Array, weight: Array, l2: float) -> tuple[Arr
 
 
 def _training_rows(
-    panel: Panel, until_month: int, horizon: int, min_history: int, window: int | None
+    panel: Panel,
+    until_month: int,
+    horizon: int,
+    min_history: int,
+    window: int | None,
+    raw: _Raw | None = None,
 ) -> tuple[Array, Array, Array, Array]:
     """Features of every (unit, origin) with origin + horizon <= until_month, the log1p
     fatalities and the fatal events of their targets, and the age of each row in
-    months (0 for the last origin)."""
+    months (0 for the last origin). ``raw``: the panel's features if already
+    computed (origins up to at least the last one; later columns are not read)."""
     last_origin = until_month - horizon
     first_origin = panel.first_month + min_history - 1
     if window is not None:
@@ -714,7 +803,8 @@ def _training_rows(
             f"to at least {month_label(first_origin + horizon)}, training ends "
             f"{month_label(until_month)}"
         )
-    raw = _raw_features(panel, horizon, last=last_origin)
+    if raw is None:
+        raw = _raw_features(panel, horizon, last=last_origin)
     a, b = panel.column(first_origin), panel.column(last_origin) + 1
     n_units = len(panel.units)
     x = raw.x[:, a:b, :].reshape(-1, len(FEATURES))
@@ -755,21 +845,69 @@ def fit(
         raise ValueError("window must be at least 1 month")
     if half_life is not None and not half_life > 0:
         raise ValueError("half_life must be positive")
-    x, y_f, y_e, age = _training_rows(panel, until_month, horizon, min_history, window)
+    return _fit(panel, until_month, horizon, alpha, l2, min_history, window, half_life)
+
+
+def _merge_duplicates(
+    x: Array, y_f: Array, y_e: Array, weight: Array
+) -> tuple[Array, Array, Array, Array]:
+    """Identical rows (features and outcomes) as one row carrying their summed weight.
+
+    Every loss here is a weighted sum over rows, so the fit is the same; a grid
+    has many identical rows (areas with no event on record in the same month of
+    the year), and merging them makes the fit many times faster.
+    """
+    table = np.ascontiguousarray(np.column_stack([x, y_f, y_e]))
+    keys = table.view(np.dtype((np.void, table.dtype.itemsize * table.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    merged = np.bincount(inverse.reshape(-1), weights=weight, minlength=first.size)
+    return x[first], y_f[first], y_e[first], np.asarray(merged, dtype=np.float64)
+
+
+def _fit(
+    panel: Panel,
+    until_month: int,
+    horizon: int,
+    alpha: float,
+    l2: float,
+    min_history: int,
+    window: int | None,
+    half_life: float | None,
+    raw: _Raw | None = None,
+    previous: Model | None = None,
+) -> Model:
+    """:func:`fit` without the checks; a backtest passes the panel's features,
+    computed once, and its previous model as the GLMs' starting point."""
+    x, y_f, y_e, age = _training_rows(panel, until_month, horizon, min_history, window, raw)
+    rows = int(x.shape[0])
     if half_life is None:
         weight = np.ones_like(age)
     else:
         weight = np.exp2(-age / half_life)
         weight *= weight.size / weight.sum()
+    x, y_f, y_e, weight = _merge_duplicates(x, y_f, y_e, weight)
     z, mean, scale = _standardise(x, weight)
+    e_start: tuple[Array, float] | None = None
+    p_start: tuple[Array, float] | None = None
+    if previous is not None:
+        # The previous model's function, rewritten for this fit's standardisation.
+        shift = mean - previous.mean
+        e_start = (
+            previous.events_coef * scale,
+            previous.events_intercept + float(previous.events_coef @ shift),
+        )
+        p_start = (
+            previous.probability_coef * scale,
+            previous.probability_intercept + float(previous.probability_coef @ shift),
+        )
     f_coef, f_intercept = _ridge(z, y_f, weight, alpha)
-    e_coef, e_intercept = _glm("poisson", z, y_e, weight, l2)
-    p_coef, p_intercept = _glm("logistic", z, (y_e > 0).astype(np.float64), weight, l2)
+    e_coef, e_intercept = _glm("poisson", z, y_e, weight, l2, e_start)
+    p_coef, p_intercept = _glm("logistic", z, (y_e > 0).astype(np.float64), weight, l2, p_start)
     return Model(
         names=FEATURES,
         horizon=horizon,
         trained_until=until_month,
-        rows=int(x.shape[0]),
+        rows=rows,
         mean=mean,
         fatalities_coef=f_coef / scale,
         fatalities_intercept=f_intercept,
@@ -779,47 +917,60 @@ def fit(
         probability_intercept=p_intercept,
         alpha=float(alpha),
         l2=float(l2),
+        window=window,
+        half_life=half_life,
     )
 
 
-def _plural(value: float, one: str, many: str) -> str:
+def _count(value: float, one: str, many: str) -> str:
     count = int(round(value))
     return f"{count} {one if count == 1 else many}"
 
 
-def _label(name: str, value: float) -> str:
-    period = {"1": "last month", "3": "in the last 3 months", "12": "in the last 12 months"}
-    kind, _, months = name.rpartition("_")
-    if kind == "fatalities":
-        return f"{_plural(value, 'fatality', 'fatalities')} {period[months]}"
-    if kind == "events":
-        return f"{_plural(value, 'fatal event', 'fatal events')} {period[months]}"
-    if kind == "neighbours":
-        return f"neighbours: {_plural(value, 'fatality', 'fatalities')} {period[months]}"
-    if name == "recency":
-        if value < 0:
-            return "no fatal event on record"
-        if value == 0:
-            return "a fatal event last month"
-        return f"{_plural(value, 'month', 'months')} since the last fatal event"
-    if name == "long_run":
-        return f"long-run average of {value:.1f} fatalities a month"
-    if name == "season":
-        return f"season: forecast for {_MONTH_NAMES[int(value) - 1]}"
-    raise ValueError(f"no label for feature {name!r}")
+def _window_label(values: Sequence[float], one: str, many: str) -> str:
+    last, three, twelve = (int(round(v)) for v in values[:3])
+    if twelve == 0:
+        return f"no {many} in the last 12 months"
+    return (
+        f"{_count(last, one, many)} last month, {three} in the last 3 months, "
+        f"{twelve} in the last 12 months"
+    )
+
+
+def _events_label(values: Sequence[float]) -> str:
+    since = int(round(values[3]))
+    if since < 0:
+        return "no fatal event on record"
+    if since >= 12:
+        return f"no fatal event in the last 12 months, the last one {since} months ago"
+    text = _window_label(values, "fatal event", "fatal events")
+    if since >= 1:
+        text += f", the last one {_count(since, 'month', 'months')} ago"
+    return text
+
+
+def _label(group: str, values: Sequence[float]) -> str:
+    if group == "fatalities":
+        return _window_label(values, "fatality", "fatalities")
+    if group == "events":
+        return _events_label(values)
+    if group == "neighbours":
+        return "neighbours: " + _window_label(values, "fatality", "fatalities")
+    if group == "long_run":
+        mean = f"{values[0]:.1f}" if values[0] >= 1 else f"{values[0]:.2f}"
+        return f"long-run average of {mean} fatalities a month"
+    if group == "season":
+        return f"season: forecast for {_MONTH_NAMES[int(values[0]) - 1]}"
+    raise ValueError(f"no label for driver {group!r}")
 
 
 def _drivers(contributions: Array, shown: Array) -> tuple[Driver, ...]:
     found: list[Driver] = []
-    season = 0.0
-    for j, name in enumerate(FEATURES):
-        if name.startswith("season_"):
-            season += float(contributions[j])
-            continue
-        value = float(shown[j])
-        found.append(Driver(name, _label(name, value), value, float(contributions[j])))
-    month = float(shown[FEATURES.index("season_sin")])
-    found.append(Driver("season", _label("season", month), month, season))
+    for group, columns in DRIVER_GROUPS.items():
+        index = [FEATURES.index(c) for c in columns]
+        values = tuple(float(shown[j]) for j in index)
+        total = float(sum(float(contributions[j]) for j in index))
+        found.append(Driver(group, _label(group, values), columns, values, total))
     found.sort(key=lambda d: (-abs(d.contribution), d.name))
     return tuple(found)
 
@@ -843,10 +994,9 @@ def predict(model: Model, panel: Panel, t: int, *, explain: bool = True) -> list
 
     With ``explain=False`` the driver tuples are left empty (faster, for backtests).
     """
-    column = panel.column(t)
-    raw = _raw_features(panel, model.horizon, last=t)
-    x = raw.x[:, column, :]
-    shown = raw.shown[:, column, :]
+    raw = _raw_features(panel, model.horizon, only=t)
+    x = raw.x[:, 0, :]
+    shown = raw.shown[:, 0, :]
     log_f, log_e, logit = _scores(model, x)
     probability = _sigmoid(logit)
     centred = x - model.mean
@@ -863,7 +1013,7 @@ def predict(model: Model, panel: Panel, t: int, *, explain: bool = True) -> list
                 origin=t,
                 target=t + model.horizon,
                 expected_fatalities=max(0.0, math.expm1(float(log_f[i]))),
-                expected_events=math.exp(float(log_e[i])),
+                expected_events=math.exp(min(float(log_e[i]), 700.0)),
                 probability=float(probability[i]),
                 log1p_fatalities=float(log_f[i]),
                 base=model.fatalities_intercept,
@@ -1022,16 +1172,21 @@ def backtest(
         origin = target - horizon
         if model is None or (target - from_month) % refit_every == 0:
             start = perf_counter()
-            model = fit(
-                panel,
-                origin,
-                horizon,
-                alpha=alpha,
-                l2=l2,
-                min_history=min_history,
-                window=window,
-                half_life=half_life,
-            )
+            if model is None:  # the first fit, cold and with the checks of fit
+                model = fit(
+                    panel,
+                    origin,
+                    horizon,
+                    alpha=alpha,
+                    l2=l2,
+                    min_history=min_history,
+                    window=window,
+                    half_life=half_life,
+                )
+            else:  # later fits start from the previous one: the same optimum, sooner
+                model = _fit(
+                    panel, origin, horizon, alpha, l2, min_history, window, half_life, raw, model
+                )
             fit_times.append(perf_counter() - start)
         log_f, log_e, logit = _scores(model, raw.x[:, panel.column(origin), :])
         truth_f = panel.fatalities[:, panel.column(target)]

@@ -311,3 +311,21 @@ def test_false_alarms_and_unverified_alerts_do_not(personas: dict[str, Any]) -> 
 def test_an_unverified_alert_does_not(personas: dict[str, Any]) -> None:
     _closed_alert(personas, verified=False, outcome="mitigated", dead=None)
     assert not Event.objects.exists()
+
+
+def test_a_start_date_inside_a_period_leaves_out_the_days_before_it(
+    personas: dict[str, Any], four_events: Path
+) -> None:
+    domain.import_events(four_events, "csv", source="test")
+    carol = verified_client(personas["carol"])
+    whole = carol.get("/threats/", {"date_from": "2024-03-01", "date_to": "2024-04-30"})
+    assert whole.context["matrix"].events == 4
+    # e1 (2 March) is before the start; e2 (20 March) is after it, in the same month.
+    part = carol.get("/threats/", {"date_from": "2024-03-10", "date_to": "2024-04-30"})
+    matrix = part.context["matrix"]
+    assert matrix.labels == ["2024-03", "2024-04"]
+    assert matrix.column_events == [1, 2]
+    weekly = carol.get(
+        "/threats/", {"period": "week", "date_from": "2024-03-20", "date_to": "2024-04-05"}
+    )
+    assert weekly.context["matrix"].events == 2  # e2 on 20 March and e3 on 5 April
