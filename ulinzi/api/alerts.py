@@ -107,6 +107,7 @@ class DispatchIn(NoteIn):
 class CloseIn(NoteIn):
     outcome: Outcome  # type: ignore[valid-type]
     feedback: str = Field("", max_length=100, json_schema_extra=NO_NUL)
+    fatalities: int | None = Field(None, ge=0, le=100000, description="people killed, if known")
 
 
 def alert_out(alert: Alert) -> dict[str, Any]:
@@ -291,4 +292,5 @@ def close(request: HttpRequest, alert_id: int, data: CloseIn) -> Status[dict[str
         outcome=data.outcome,
         note=data.note,
         feedback=data.feedback,
+        fatalities=data.fatalities,
     )

@@ -329,3 +329,32 @@ def test_a_start_date_inside_a_period_leaves_out_the_days_before_it(
         "/threats/", {"period": "week", "date_from": "2024-03-20", "date_to": "2024-04-05"}
     )
     assert weekly.context["matrix"].events == 2  # e2 on 20 March and e3 on 5 April
+
+
+def test_closing_through_the_api_carries_the_fatalities_to_the_event(
+    personas: dict[str, Any],
+) -> None:
+    messaging.create_channel(actor="test", name="gateway", send_url="console:")
+    with transaction.atomic():
+        reporter = messaging.reporter_for_number("+243971234568")
+    alert = alerts.receive_report(
+        source="sms",
+        text="Watu wenye silaha wameua watu Mbau usiku huu",
+        reporter=reporter,
+        place=Place.objects.get(kind="health_area", name="Mbau"),
+    ).alert
+    alerts.acknowledge_alert(actor=personas["alice"], alert=alert)
+    alerts.verify_alert(actor=personas["alice"], alert=alert, result="verified")
+    out = StringIO()
+    call_command("api_token", "alice", stdout=out)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {out.getvalue().strip()}")
+    url = f"/api/v1/alerts/{alert.pk}/close"
+    refused = api.post(
+        url, {"outcome": "mitigated", "fatalities": -1}, content_type="application/json"
+    )
+    assert refused.status_code == 422 and not Event.objects.exists()
+    closed = api.post(
+        url, {"outcome": "mitigated", "fatalities": 2}, content_type="application/json"
+    )
+    assert closed.status_code == 200
+    assert Event.objects.get(alert=alert).fatalities == 2
