@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "ulinzi.messaging",
     "ulinzi.alerts",
     "ulinzi.threats",
+    "ulinzi.patrols",
     "ulinzi.api",
 ]
 

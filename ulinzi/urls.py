@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("ulinzi.messaging.urls")),
     path("", include("ulinzi.alerts.urls")),
     path("", include("ulinzi.threats.urls")),
+    path("", include("ulinzi.patrols.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

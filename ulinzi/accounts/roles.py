@@ -30,13 +30,33 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
         {"audit.view", "gazetteer.manage", "bases.manage", "users.manage", "communities.manage"}
     ),
     Role.DUTY_OFFICER: frozenset(
-        {"alerts.handle", "alerts.enter", "reporter.reveal_phone", "analysis.view"}
+        {
+            "alerts.handle",
+            "alerts.enter",
+            "reporter.reveal_phone",
+            "analysis.view",
+            "patrols.view",
+            "patrols.request",
+            "patrols.record",
+        }
     ),
-    Role.LIAISON: frozenset({"alerts.enter", "reporter.reveal_phone", "communities.manage"}),
-    Role.ANALYST: frozenset({"analysis.view", "events.manage"}),
-    Role.PATROL_PLANNER: frozenset({"patrols.plan", "analysis.view"}),
+    Role.LIAISON: frozenset(
+        {
+            "alerts.enter",
+            "reporter.reveal_phone",
+            "communities.manage",
+            "patrols.view",
+            "patrols.request",
+        }
+    ),
+    Role.ANALYST: frozenset({"analysis.view", "events.manage", "patrols.view"}),
+    Role.PATROL_PLANNER: frozenset(
+        {"patrols.plan", "patrols.view", "patrols.request", "patrols.record", "analysis.view"}
+    ),
     Role.HUMAN_RIGHTS: frozenset({"cases.view", "cases.manage", "analysis.view"}),
-    Role.ME_OFFICER: frozenset({"surveys.manage", "indicators.manage", "analysis.view"}),
+    Role.ME_OFFICER: frozenset(
+        {"surveys.manage", "indicators.manage", "analysis.view", "patrols.view"}
+    ),
     Role.PUBLIC_INFORMATION: frozenset({"broadcasts.manage"}),
     Role.VIEWER: frozenset(),
 }

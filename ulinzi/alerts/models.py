@@ -153,6 +153,7 @@ class Report(models.Model):
         LIAISON = "liaison", _("liaison assistant")
         WEB = "web", _("web form")
         API = "api", _("API")
+        PATROL = "patrol", _("seen on patrol")
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="reports")
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)

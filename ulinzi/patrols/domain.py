@@ -1,0 +1,567 @@
+"""Every change to patrol requests, base capacity, weekly plans and patrol records.
+
+Each function runs in one transaction and writes its audit entry in it; answers to the
+requesting community go through the outbox in that transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ulinzi.alerts.models import Alert
+from ulinzi.audit import domain as audit
+from ulinzi.messaging import domain as messaging
+from ulinzi.patrols import texts
+from ulinzi.patrols.models import (
+    Answer,
+    Capacity,
+    Patrol,
+    PatrolRequest,
+    RoutePoint,
+    WeeklyPlan,
+)
+from ulinzi.places.models import Base, Community, Place
+
+S = PatrolRequest.Status
+DEFAULT_CAPACITY = {"day_teams": 2, "night_teams": 1, "vehicles": 2, "max_km": 40.0}
+RISK_KM = 10.0  # alerts and events this close to a requested place count as its risk
+RISK_DAYS = 90
+
+
+class TransitionRefused(Exception):
+    """The request or patrol is not in a state that allows this step."""
+
+
+def _state(request: PatrolRequest) -> dict[str, Any]:
+    return {"status": request.status, "outcome": request.outcome}
+
+
+def _answer(request: PatrolRequest, step: str, actor: Any, **values: Any) -> Answer:
+    """Tell the requesting community (its focal point, by SMS in its language) and keep
+    what was said."""
+    text = texts.answer(
+        step,
+        request.language,
+        ref=request.reference,
+        kind=request.kind,
+        place=request.place.name,
+        **{k: str(v) for k, v in values.items()},
+    )
+    message = None
+    if request.focal_point is not None:
+        message = messaging.queue_message(
+            request.focal_point, text, purpose="patrol_answer", actor=actor
+        )
+    return Answer.objects.create(
+        request=request, status=step, text=text[:480], message=message, at=timezone.now()
+    )
+
+
+def _sent(answer: Answer) -> bool:
+    return answer.message is not None and answer.message.status == "queued"
+
+
+def save_capacity(
+    *,
+    actor: Any,
+    base: Base,
+    day_teams: int,
+    night_teams: int,
+    vehicles: int,
+    max_km: float,
+    unavailable_days: Sequence[dt.date] = (),
+) -> Capacity:
+    if min(day_teams, night_teams, vehicles) < 0 or not 0 < max_km <= 500:
+        raise ValueError(_("Teams and vehicles cannot be negative; the reach must be 1-500 km."))
+    with transaction.atomic():
+        capacity, _created = Capacity.objects.select_for_update().get_or_create(base=base)
+        before = {
+            "day_teams": capacity.day_teams,
+            "night_teams": capacity.night_teams,
+            "max_km": capacity.max_km,
+            "unavailable_days": capacity.unavailable_days,
+        }
+        capacity.day_teams, capacity.night_teams = day_teams, night_teams
+        capacity.vehicles, capacity.max_km = vehicles, max_km
+        capacity.unavailable_days = sorted({d.isoformat() for d in unavailable_days})
+        capacity.save()
+        audit.record(
+            actor,
+            "patrols.save_capacity",
+            capacity,
+            before=before,
+            after={
+                "day_teams": day_teams,
+                "night_teams": night_teams,
+                "max_km": max_km,
+                "unavailable_days": capacity.unavailable_days,
+            },
+        )
+    return capacity
+
+
+def create_request(
+    *,
+    actor: Any,
+    community: Community,
+    kind: str,
+    place: Place,
+    weekdays: Sequence[int],
+    shift: str,
+    start_time: dt.time,
+    end_time: dt.time,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    per_week: int,
+    priority: int,
+    beneficiaries: int = 0,
+    group: str = "",
+    reason: str = "",
+    route: Sequence[Place] = (),
+    alerts: Sequence[Alert] = (),
+    phone: str | None = None,
+    language: str = "",
+) -> PatrolRequest:
+    """Record a community's request (status ``received``)."""
+    days = sorted(set(weekdays))
+    if not days or any(d not in range(7) for d in days):
+        raise ValueError(_("Choose at least one day of the week."))
+    if valid_until < valid_from:
+        raise ValueError(_("The last day is before the first day."))
+    if not 1 <= priority <= 5:
+        raise ValueError(_("The priority must be between 1 and 5."))
+    if not 1 <= per_week <= 14:
+        raise ValueError(_("Ask for 1 to 14 patrols a week."))
+    with transaction.atomic():
+        reporter = messaging.reporter_for_number(phone) if phone else None
+        request = PatrolRequest.objects.create(
+            community=community,
+            group=group,
+            kind=kind,
+            place=place,
+            weekdays=days,
+            shift=shift,
+            start_time=start_time,
+            end_time=end_time,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            per_week=per_week,
+            priority=priority,
+            beneficiaries=beneficiaries,
+            reason=reason,
+            focal_point=reporter,
+            language=language
+            or (reporter.language if reporter and reporter.language else "")
+            or (community.languages[0] if community.languages else texts.DEFAULT_LANGUAGE),
+            received_at=timezone.now(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        for position, point in enumerate(route):
+            RoutePoint.objects.create(request=request, place=point, position=position)
+        request.alerts.set(alerts)
+        audit.record(
+            actor,
+            "patrols.create_request",
+            request,
+            after={
+                "community": community.name,
+                "kind": kind,
+                "place": place.name,
+                "days": days,
+                "shift": shift,
+                "per_week": per_week,
+                "priority": priority,
+            },
+        )
+    return request
+
+
+def _locked(request: PatrolRequest, allowed: Sequence[str], step: str) -> PatrolRequest:
+    locked = PatrolRequest.objects.select_for_update().select_related("place").get(pk=request.pk)
+    if locked.status not in allowed:
+        raise TransitionRefused(
+            _("%(ref)s is %(status)s: it cannot be %(step)s")
+            % {"ref": locked.reference, "status": locked.get_status_display(), "step": step}
+        )
+    return locked
+
+
+def accept_request(*, actor: Any, request: PatrolRequest) -> PatrolRequest:
+    with transaction.atomic():
+        locked = _locked(request, [S.RECEIVED], _("accepted"))
+        before = _state(locked)
+        locked.status, locked.accepted_at = S.ACCEPTED, timezone.now()
+        locked.save(update_fields=["status", "accepted_at"])
+        _answer(locked, "accepted", actor)
+        audit.record(actor, "patrols.accept_request", locked, before=before, after=_state(locked))
+    return locked
+
+
+def decline_request(*, actor: Any, request: PatrolRequest, reason: str) -> PatrolRequest:
+    """Decline with a reason a person understands; it is sent to the community."""
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise TransitionRefused(_("Give the community a reason (a few words at least)."))
+    with transaction.atomic():
+        locked = _locked(request, [S.RECEIVED, S.ACCEPTED], _("declined"))
+        before = _state(locked)
+        locked.status, locked.declined_at = S.DECLINED, timezone.now()
+        locked.decline_reason = reason[:300]
+        locked.save(update_fields=["status", "declined_at", "decline_reason"])
+        answer = _answer(locked, "declined", actor, reason=reason[:120])
+        if _sent(answer):
+            locked.informed_at = answer.at
+            locked.save(update_fields=["informed_at"])
+        audit.record(
+            actor,
+            "patrols.decline_request",
+            locked,
+            before=before,
+            after={**_state(locked), "reason": locked.decline_reason},
+        )
+    return locked
+
+
+# --- The weekly plan ---------------------------------------------------------
+
+
+def week_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _risk(place: Place, now: dt.datetime) -> float:
+    """Recent alerts and events near the place, as a share in [0, 1): 1 - exp(-n / 5)."""
+    if place.lat is None or place.lon is None:
+        return 0.0
+    dlat = RISK_KM / 111.0
+    dlon = RISK_KM / (111.0 * max(0.2, math.cos(math.radians(place.lat))))
+    box = Q(lat__range=(place.lat - dlat, place.lat + dlat)) & Q(
+        lon__range=(place.lon - dlon, place.lon + dlon)
+    )
+    since = now - dt.timedelta(days=RISK_DAYS)
+    n = Alert.objects.filter(box, received_at__gte=since, merged_into__isnull=True).count()
+    from ulinzi.threats.models import Event
+
+    n += Event.objects.filter(box, date_start__gte=since.date(), alert__isnull=True).count()
+    return 1.0 - math.exp(-n / 5.0)
+
+
+def _capacities(week_start: dt.date) -> list[Any]:
+    from ulinzi.patrols import planner
+
+    out = []
+    for base in Base.objects.select_related("capacity").order_by("code"):
+        capacity = getattr(base, "capacity", None)
+        values = (
+            {
+                "day_teams": capacity.day_teams,
+                "night_teams": capacity.night_teams,
+                "max_km": capacity.max_km,
+            }
+            if capacity
+            else DEFAULT_CAPACITY
+        )
+        off = {
+            (dt.date.fromisoformat(d) - week_start).days
+            for d in (capacity.unavailable_days if capacity else [])
+        }
+        out.append(
+            planner.BaseCapacity(
+                id=base.code,
+                name=base.name,
+                lat=base.lat,
+                lon=base.lon,
+                day_teams=values["day_teams"],
+                night_teams=values["night_teams"],
+                max_km=values["max_km"],
+                unavailable_days=frozenset(d for d in off if 0 <= d < 7),
+            )
+        )
+    return out
+
+
+def requests_for_week(week_start: dt.date) -> list[PatrolRequest]:
+    week_end = week_start + dt.timedelta(days=6)
+    return list(
+        PatrolRequest.objects.filter(
+            status__in=[S.ACCEPTED, S.SCHEDULED],
+            valid_from__lte=week_end,
+            valid_until__gte=week_start,
+        )
+        .select_related("place", "community")
+        .order_by("pk")
+    )
+
+
+def _planner_request(
+    request: PatrolRequest, week_start: dt.date, fixed: list[Patrol], now: dt.datetime
+) -> Any:
+    from ulinzi.patrols import planner
+
+    slots = []
+    for day in range(7):
+        date = week_start + dt.timedelta(days=day)
+        if day in request.weekdays and request.valid_from <= date <= request.valid_until:
+            slots.append(planner.Slot(day, request.shift))
+    points = [(request.place.lat, request.place.lon)] + [
+        (p.lat, p.lon) for p in request.route_places() if p.lat is not None
+    ]
+    return planner.Request(
+        id=str(request.pk),
+        community=request.community.name,
+        kind=request.kind,
+        points=tuple((float(a), float(b)) for a, b in points if a is not None and b is not None),
+        slots=tuple(slots),
+        wanted=min(request.per_week, len(slots)),
+        priority=request.priority,
+        risk=_risk(request.place, now),
+        beneficiaries=request.beneficiaries,
+        weeks_unmet=request.weeks_unmet,
+        fixed=tuple((planner.Slot((p.day - week_start).days, p.shift), p.base.code) for p in fixed),
+    )
+
+
+def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> WeeklyPlan:
+    """Propose the week's patrols: the planner chooses which requested slots each base
+    covers; patrols the officer fixed stay. A new run replaces the proposed patrols
+    that are neither fixed nor recorded."""
+    from ulinzi.patrols import planner
+
+    if week_start.weekday() != 0:
+        raise ValueError(_("A plan starts on a Monday."))
+    now = timezone.now()
+    with transaction.atomic():
+        plan, _created = WeeklyPlan.objects.select_for_update().get_or_create(
+            week_start=week_start, defaults={"planned_at": now}
+        )
+        week = Patrol.objects.filter(day__gte=week_start, day__lt=week_start + dt.timedelta(7))
+        week.filter(status=Patrol.Status.PLANNED, fixed=False, request__isnull=False).delete()
+        fixed_by_request: dict[int, list[Patrol]] = {}
+        for patrol in week.filter(fixed=True, request__isnull=False).select_related("base"):
+            fixed_by_request.setdefault(patrol.request_id, []).append(patrol)  # type: ignore[arg-type]
+        requests = requests_for_week(week_start)
+        inputs = [
+            _planner_request(r, week_start, fixed_by_request.get(r.pk, []), now) for r in requests
+        ]
+        inputs = [i for i in inputs if i.slots or i.fixed]
+        bases = _capacities(week_start)
+        result = planner.plan_week(bases, inputs, time_limit_s=time_limit_s)
+        greedy = planner.greedy_plan(bases, inputs)
+        by_code = {b.code: b for b in Base.objects.all()}
+        by_pk = {str(r.pk): r for r in requests}
+        for a in result.assignments:
+            if a.fixed:
+                continue
+            request = by_pk[a.request]
+            Patrol.objects.create(
+                base=by_code[a.base],
+                request=request,
+                plan=plan,
+                day=week_start + dt.timedelta(days=a.slot.day),
+                shift=a.slot.shift,
+                kind=request.kind,
+                km=round(a.km, 1),
+            )
+        week.filter(fixed=True).update(plan=plan)
+        plan.status = WeeklyPlan.Status.PROPOSED
+        plan.value, plan.greedy_value = result.value, greedy.value
+        plan.solver_status, plan.solve_s = result.status, result.solve_s
+        plan.explanations = {k: list(v) for k, v in result.explanations.items()}
+        plan.planned_at, plan.planned_by = now, actor if getattr(actor, "pk", None) else None
+        plan.approved_at = None
+        plan.save()
+        audit.record(
+            actor,
+            "patrols.plan_week",
+            plan,
+            after={
+                "week": week_start.isoformat(),
+                "requests": len(inputs),
+                "patrols": len(result.assignments),
+                "value": round(result.value, 2),
+                "greedy_value": round(greedy.value, 2),
+                "status": result.status,
+            },
+        )
+    return plan
+
+
+def fix_patrol(
+    *, actor: Any, request: PatrolRequest, base: Base, day: dt.date, shift: str
+) -> Patrol:
+    """A patrol the officer decided: the planner keeps it and plans around it."""
+    if shift not in ("day", "night"):
+        raise ValueError(_("The shift is day or night."))
+    with transaction.atomic():
+        patrol, created = Patrol.objects.get_or_create(
+            base=base,
+            request=request,
+            day=day,
+            shift=shift,
+            defaults={"kind": request.kind, "fixed": True},
+        )
+        if not created and not patrol.fixed:
+            patrol.fixed = True
+            patrol.save(update_fields=["fixed"])
+        audit.record(
+            actor,
+            "patrols.fix_patrol",
+            patrol,
+            after={"request": request.reference, "day": day.isoformat(), "shift": shift},
+        )
+    return patrol
+
+
+def unfix_patrol(*, actor: Any, patrol: Patrol) -> None:
+    with transaction.atomic():
+        if patrol.status != Patrol.Status.PLANNED:
+            raise TransitionRefused(_("A recorded patrol cannot be removed from the plan."))
+        audit.record(actor, "patrols.unfix_patrol", patrol, before={"fixed": patrol.fixed})
+        patrol.delete()
+
+
+def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
+    """Approve the week: each request with patrols is scheduled and its community told
+    the dates; a request left out has one more week unmet (the planner raises its
+    priority next time)."""
+    with transaction.atomic():
+        locked = WeeklyPlan.objects.select_for_update().get(pk=plan.pk)
+        patrols = list(locked.patrols.filter(request__isnull=False).order_by("day"))
+        days_by_request: dict[int, list[dt.date]] = {}
+        for patrol in patrols:
+            days_by_request.setdefault(patrol.request_id, []).append(patrol.day)  # type: ignore[arg-type]
+        for request in requests_for_week(locked.week_start):
+            days = days_by_request.get(request.pk)
+            if not days:
+                request.weeks_unmet += 1
+                request.save(update_fields=["weeks_unmet"])
+                continue
+            request.weeks_unmet = 0
+            before = _state(request)
+            if request.status == S.ACCEPTED:
+                request.status, request.scheduled_at = S.SCHEDULED, timezone.now()
+            request.save(update_fields=["weeks_unmet", "status", "scheduled_at"])
+            listed = ", ".join(d.strftime("%d/%m") for d in sorted(set(days)))
+            _answer(request, "scheduled", actor, days=listed)
+            audit.record(
+                actor, "patrols.schedule_request", request, before=before, after=_state(request)
+            )
+        locked.status, locked.approved_at = WeeklyPlan.Status.APPROVED, timezone.now()
+        locked.save(update_fields=["status", "approved_at"])
+        audit.record(actor, "patrols.approve_plan", locked, after={"patrols": len(patrols)})
+    return locked
+
+
+# --- After the patrol --------------------------------------------------------
+
+RECORD_FIELDS = (
+    "started_at",
+    "ended_at",
+    "route_taken",
+    "met_women",
+    "met_men",
+    "met_girls",
+    "met_boys",
+    "authorities_met",
+    "observations",
+    "concerns",
+    "incidents",
+)
+
+
+def record_patrol(
+    *, actor: Any, patrol: Patrol, conducted: bool, not_conducted_reason: str = "", **record: Any
+) -> Patrol:
+    unknown = set(record) - set(RECORD_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+    if not conducted and len(not_conducted_reason.strip()) < 3:
+        raise TransitionRefused(_("Say why the patrol did not go out."))
+    with transaction.atomic():
+        locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
+        locked.status = Patrol.Status.CONDUCTED if conducted else Patrol.Status.NOT_CONDUCTED
+        locked.not_conducted_reason = "" if conducted else not_conducted_reason.strip()[:300]
+        for name, value in record.items():
+            setattr(locked, name, value)
+        locked.recorded_at = timezone.now()
+        locked.recorded_by = actor if getattr(actor, "pk", None) else None
+        locked.save()
+        if conducted and locked.request_id:
+            PatrolRequest.objects.filter(pk=locked.request_id, first_patrol_at__isnull=True).update(
+                first_patrol_at=timezone.now()
+            )
+        audit.record(
+            actor,
+            "patrols.record_patrol",
+            locked,
+            after={
+                "status": locked.status,
+                "met": [locked.met_women, locked.met_men, locked.met_girls, locked.met_boys],
+            },
+        )
+    return locked
+
+
+def report_incident(*, actor: Any, patrol: Patrol, text: str) -> Any:
+    """An incident seen on patrol becomes a report of the alert network (at the
+    patrol's place), linked to the patrol."""
+    from ulinzi.alerts import domain as alerts
+
+    text = text.strip()
+    if len(text) < 3:
+        raise ValueError(_("Describe the incident."))
+    with transaction.atomic():
+        place = patrol.request.place if patrol.request else None
+        report = alerts.receive_report(source="patrol", text=text, actor=actor, place=place)
+        patrol.incident_alert = report.alert
+        patrol.save(update_fields=["incident_alert"])
+        audit.record(
+            actor, "patrols.report_incident", patrol, after={"alert": report.alert.reference}
+        )
+    return report
+
+
+def close_request(*, actor: Any, request: PatrolRequest) -> PatrolRequest:
+    """Done, partly done or not done, from the patrols recorded for it; the community
+    is told (and the request is ``community informed`` when the SMS went)."""
+    with transaction.atomic():
+        locked = _locked(request, [S.SCHEDULED], _("closed"))
+        patrols = list(locked.patrols.all())
+        if any(p.status == Patrol.Status.PLANNED for p in patrols):
+            raise TransitionRefused(_("Record every patrol of this request first."))
+        done = sum(p.status == Patrol.Status.CONDUCTED for p in patrols)
+        planned = len(patrols)
+        outcome = S.DONE if done == planned and done else S.PARTLY_DONE if done else S.NOT_DONE
+        before = _state(locked)
+        locked.status = locked.outcome = outcome
+        locked.closed_at = timezone.now()
+        answer = _answer(locked, "done" if done else "not_done", actor, done=done, planned=planned)
+        if _sent(answer):
+            locked.status, locked.informed_at = S.INFORMED, answer.at
+        locked.save(update_fields=["status", "outcome", "closed_at", "informed_at"])
+        audit.record(actor, "patrols.close_request", locked, before=before, after=_state(locked))
+    return locked
+
+
+def mark_informed(*, actor: Any, request: PatrolRequest, how: str) -> PatrolRequest:
+    """The community was told another way (a meeting, a call): say how."""
+    if len(how.strip()) < 3:
+        raise TransitionRefused(_("Say how the community was told."))
+    with transaction.atomic():
+        locked = _locked(request, [S.DONE, S.PARTLY_DONE, S.NOT_DONE, S.DECLINED], _("informed"))
+        before = _state(locked)
+        locked.informed_at = timezone.now()
+        if locked.status != S.DECLINED:
+            locked.status = S.INFORMED
+        locked.save(update_fields=["status", "informed_at"])
+        Answer.objects.create(request=locked, status="informed", text=how[:480], at=timezone.now())
+        audit.record(actor, "patrols.mark_informed", locked, before=before, after=_state(locked))
+    return locked

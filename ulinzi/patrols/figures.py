@@ -1,0 +1,100 @@
+"""Patrol figures per base and month: what was asked, what was done, what was said.
+
+A request counts for the base whose area holds its place (the alert network's
+routing), in the month it was received. The "incidents before and after" columns
+are descriptive: alerts within ``NEAR_KM`` of the requested place in the four weeks
+before the first patrol and the four weeks after it, with no claim about cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ulinzi.alerts.models import Alert
+from ulinzi.patrols.models import Patrol, PatrolRequest
+
+NEAR_KM = 5.0
+WEEKS = 4
+MET = {"done", "partly_done"}
+
+
+def _near(request: PatrolRequest, start: dt.datetime, end: dt.datetime) -> int:
+    place = request.place
+    if place.lat is None or place.lon is None:
+        return 0
+    d = NEAR_KM / 111.0
+    return Alert.objects.filter(
+        lat__range=(place.lat - d, place.lat + d),
+        lon__range=(place.lon - d, place.lon + d),
+        received_at__gte=start,
+        received_at__lt=end,
+        merged_into__isnull=True,
+    ).count()
+
+
+def monthly(requests: QuerySet[PatrolRequest]) -> list[dict[str, Any]]:
+    from ulinzi.alerts.domain import route
+
+    rows: dict[tuple[str, str], dict[str, Any]] = defaultdict(
+        lambda: {
+            "received": 0,
+            "accepted": 0,
+            "declined": 0,
+            "met_full": 0,
+            "met_part": 0,
+            "answered": 0,
+            "days_to_first": [],
+            "before": 0,
+            "after": 0,
+            "patrols": defaultdict(int),
+        }
+    )
+    bases: dict[int, str] = {}
+    for request in requests.select_related("place").prefetch_related("answers"):
+        if request.place_id not in bases:
+            base, _reason = route(request.place, request.place.lat, request.place.lon)
+            bases[request.place_id] = base.name if base else "—"
+        row = rows[(bases[request.place_id], request.received_at.strftime("%Y-%m"))]
+        row["received"] += 1
+        row["accepted"] += request.accepted_at is not None
+        row["declined"] += request.status == PatrolRequest.Status.DECLINED
+        row["met_full"] += request.outcome == "done"
+        row["met_part"] += request.outcome == "partly_done"
+        row["answered"] += any(a.message_id for a in request.answers.all()) or bool(
+            request.informed_at
+        )
+        if request.first_patrol_at:
+            first = request.first_patrol_at
+            row["days_to_first"].append((first - request.received_at).total_seconds() / 86400)
+            window = dt.timedelta(weeks=WEEKS)
+            row["before"] += _near(request, first - window, first)
+            row["after"] += _near(request, first, first + window)
+    patrols = Patrol.objects.filter(request__in=requests).select_related("base")
+    for patrol in patrols:
+        row = rows[(patrol.base.name, patrol.day.strftime("%Y-%m"))]
+        if patrol.status == Patrol.Status.CONDUCTED:
+            row["patrols"][f"{patrol.kind}/{patrol.shift}"] += 1
+    out = []
+    for (base, month), row in sorted(rows.items()):
+        days = row.pop("days_to_first")
+        kinds = row.pop("patrols")
+        out.append(
+            {
+                "base": base,
+                "month": month,
+                **row,
+                "median_days_to_first_patrol": round(statistics.median(days), 1) if days else None,
+                "share_answered": round(row["answered"] / row["received"], 3)
+                if row["received"]
+                else None,
+                "patrols_by_kind_and_shift": dict(sorted(kinds.items())),
+                "day_patrols": sum(v for k, v in kinds.items() if k.endswith("/day")),
+                "night_patrols": sum(v for k, v in kinds.items() if k.endswith("/night")),
+            }
+        )
+    return out

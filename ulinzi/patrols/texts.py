@@ -1,0 +1,95 @@
+"""The SMS a requesting community gets at each step, per language (no Django import).
+
+Each fits in one GSM-7 SMS (160 characters) with a short place name; the tests check
+it. Placeholders: ``{ref}`` the request's reference, ``{kind}`` the kind of patrol in
+the language, ``{place}``, ``{days}`` the dates planned, ``{reason}`` why it was
+declined, ``{done}`` / ``{planned}`` patrols done and planned.
+"""
+
+from __future__ import annotations
+
+DEFAULT_LANGUAGE = "fr"
+
+KINDS: dict[str, dict[str, str]] = {
+    "en": {
+        "night": "night patrol",
+        "market": "market patrol",
+        "firewood": "firewood patrol",
+        "water_point": "water point patrol",
+        "route": "road patrol",
+        "escort": "escort",
+        "other": "patrol",
+    },
+    "fr": {
+        "night": "patrouille de nuit",
+        "market": "patrouille du marche",
+        "firewood": "patrouille bois de chauffe",
+        "water_point": "patrouille point d'eau",
+        "route": "patrouille de route",
+        "escort": "escorte",
+        "other": "patrouille",
+    },
+    "sw": {
+        "night": "doria ya usiku",
+        "market": "doria ya soko",
+        "firewood": "doria ya kuni",
+        "water_point": "doria ya kisima",
+        "route": "doria ya barabara",
+        "escort": "msafara",
+        "other": "doria",
+    },
+    "ln": {
+        "night": "patrouille ya butu",
+        "market": "patrouille ya zando",
+        "firewood": "patrouille ya nkoni",
+        "water_point": "patrouille ya libulu ya mai",
+        "route": "patrouille ya nzela",
+        "escort": "escorte",
+        "other": "patrouille",
+    },
+}
+
+ANSWERS: dict[str, dict[str, str]] = {
+    "accepted": {
+        "en": "Mission {ref}: your request for a {kind} at {place} is accepted. We will send the dates.",
+        "fr": "Mission {ref}: votre demande de {kind} a {place} est acceptee. Nous enverrons les dates.",
+        "sw": "Misheni {ref}: ombi lenu la {kind} {place} limekubaliwa. Tutatuma tarehe.",
+        "ln": "Mission {ref}: bosenga na bino ya {kind} na {place} endimami. Tokotinda mikolo.",
+    },
+    "declined": {
+        "en": "Mission {ref}: we cannot do the {kind} at {place}. Reason: {reason}",
+        "fr": "Mission {ref}: nous ne pouvons pas faire la {kind} a {place}. Raison: {reason}",
+        "sw": "Misheni {ref}: hatuwezi kufanya {kind} {place}. Sababu: {reason}",
+        "ln": "Mission {ref}: tokoki kosala {kind} na {place} te. Ntina: {reason}",
+    },
+    "scheduled": {
+        "en": "Mission {ref}: {kind} at {place} planned on {days}.",
+        "fr": "Mission {ref}: {kind} a {place} prevue le {days}.",
+        "sw": "Misheni {ref}: {kind} {place} imepangwa tarehe {days}.",
+        "ln": "Mission {ref}: {kind} na {place} ebongisami mokolo {days}.",
+    },
+    "done": {
+        "en": "Mission {ref}: {done} of {planned} {kind} at {place} done. Thank you; tell us what changed.",
+        "fr": "Mission {ref}: {done} sur {planned} {kind} a {place} faites. Merci; dites-nous ce qui a change.",
+        "sw": "Misheni {ref}: {done} kati ya {planned} {kind} {place} zimefanyika. Asante; tuambieni kilichobadilika.",
+        "ln": "Mission {ref}: {done} na kati ya {planned} {kind} na {place} esalemi. Matondo; loba biso.",
+    },
+    "not_done": {
+        "en": "Mission {ref}: the {kind} at {place} could not be done this week. We will tell you what comes next.",
+        "fr": "Mission {ref}: la {kind} a {place} n'a pas pu se faire cette semaine. Nous vous dirons la suite.",
+        "sw": "Misheni {ref}: {kind} {place} haikuweza kufanyika wiki hii. Tutawaambia hatua ijayo.",
+        "ln": "Mission {ref}: {kind} na {place} esalemaki te poso oyo. Tokoyebisa bino nsima.",
+    },
+}
+
+
+def language_of(language: str) -> str:
+    return language if language in ANSWERS["accepted"] else DEFAULT_LANGUAGE
+
+
+def answer(step: str, language: str, **values: str) -> str:
+    """The SMS of ``step`` (accepted, declined, scheduled, done, not_done) in
+    ``language`` (French when the language has no template)."""
+    lang = language_of(language)
+    kind = KINDS[lang].get(values.pop("kind", "other"), KINDS[lang]["other"])
+    return ANSWERS[step][lang].format(kind=kind, **values)

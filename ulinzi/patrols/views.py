@@ -1,0 +1,353 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ulinzi.lib.phone import InvalidPhoneNumber
+from ulinzi.patrols import domain, figures, forms
+from ulinzi.patrols.models import Capacity, Patrol, PatrolRequest, WeeklyPlan
+from ulinzi.places.models import Base, Community
+
+
+def need(request: HttpRequest, capability: str) -> None:
+    if not request.user.can(capability):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+def requests_for(user: Any) -> QuerySet[PatrolRequest]:
+    requests = PatrolRequest.objects.select_related("community", "place")
+    scope = user.scope()
+    if scope.whole_mission:
+        return requests
+    return requests.filter(scope.place_q("community__place__"))
+
+
+def communities_for(user: Any) -> QuerySet[Community]:
+    scope = user.scope()
+    communities = Community.objects.select_related("place").order_by("name")
+    return communities if scope.whole_mission else communities.filter(scope.place_q("place__"))
+
+
+def get_request(user: Any, pk: int) -> PatrolRequest:
+    found = requests_for(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such request in your area.")
+    return found
+
+
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    need(request, "patrols.view")
+    status = request.GET.get("status", "")
+    found = requests_for(request.user)
+    if status in PatrolRequest.Status.values:
+        found = found.filter(status=status)
+    return render(
+        request,
+        "patrols/requests.html",
+        {
+            "requests": found[:300],
+            "status": status,
+            "statuses": PatrolRequest.Status.choices,
+            "week": domain.week_of(timezone.localdate() + dt.timedelta(days=7)),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    need(request, "patrols.request")
+    communities = communities_for(request.user)
+    form = forms.RequestForm(request.POST or None, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = domain.create_request(
+                actor=request.user,
+                community=data["community"],
+                kind=data["kind"],
+                place=data["place"],
+                route=data["route_places"],
+                weekdays=data["weekdays"],
+                shift=data["shift"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                per_week=data["per_week"],
+                priority=data["priority"],
+                beneficiaries=data["beneficiaries"],
+                group=data["group"],
+                reason=data["reason"],
+                phone=data["phone"] or None,
+                language=data["language"],
+            )
+        except InvalidPhoneNumber:
+            form.add_error("phone", _("This is not a phone number."))
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Request %(ref)s recorded.") % {"ref": created.reference})
+            return redirect("patrols:request", pk=created.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "patrols/request_form.html", {"form": form}, status=status)
+
+
+@require_GET
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    need(request, "patrols.view")
+    found = get_request(request.user, pk)
+    return render(
+        request,
+        "patrols/request.html",
+        {
+            "req": found,
+            "patrols": found.patrols.select_related("base").order_by("day"),
+            "answers": found.answers.all(),
+            "decline_form": forms.DeclineForm(),
+            "informed_form": forms.InformedForm(),
+            "can_decide": request.user.can("patrols.plan"),  # type: ignore[union-attr]
+        },
+    )
+
+
+@require_POST
+def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    found = get_request(request.user, pk)
+    need(request, "patrols.plan" if action in ("accept", "decline", "close") else "patrols.request")
+    try:
+        if action == "accept":
+            domain.accept_request(actor=request.user, request=found)
+        elif action == "decline":
+            form = forms.DeclineForm(request.POST)
+            if not form.is_valid():
+                raise domain.TransitionRefused(
+                    _("Give the community a reason (a few words at least).")
+                )
+            domain.decline_request(
+                actor=request.user, request=found, reason=form.cleaned_data["reason"]
+            )
+        elif action == "close":
+            domain.close_request(actor=request.user, request=found)
+        elif action == "informed":
+            form = forms.InformedForm(request.POST)
+            if not form.is_valid():
+                raise domain.TransitionRefused(_("Say how the community was told."))
+            domain.mark_informed(actor=request.user, request=found, how=form.cleaned_data["how"])
+        else:
+            raise Http404("No such action.")
+    except domain.TransitionRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("patrols:request", pk=found.pk)
+
+
+def _week(request: HttpRequest) -> dt.date:
+    text = request.GET.get("week") or request.POST.get("week") or ""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        day = timezone.localdate() + dt.timedelta(days=7)
+    return domain.week_of(day)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_page(request: HttpRequest) -> HttpResponse:
+    """Next week's plan: run the planner, fix or remove patrols, approve."""
+    need(request, "patrols.view")
+    week = _week(request)
+    if request.method == "POST":
+        need(request, "patrols.plan")
+        action = request.POST.get("action", "")
+        try:
+            if action == "run":
+                domain.plan_week(actor=request.user, week_start=week)
+                messages.success(request, _("Plan proposed."))
+            elif action == "approve":
+                plan = WeeklyPlan.objects.filter(week_start=week).first()
+                if plan is None:
+                    raise domain.TransitionRefused(_("Run the plan first."))
+                domain.approve_plan(actor=request.user, plan=plan)
+                messages.success(request, _("Plan approved; the communities are told the dates."))
+            elif action == "fix":
+                form = forms.FixForm(request.POST)
+                if not form.is_valid():
+                    raise domain.TransitionRefused(
+                        _("Choose a request, a base, a day and a shift.")
+                    )
+                data = form.cleaned_data
+                domain.fix_patrol(
+                    actor=request.user,
+                    request=data["request"],
+                    base=data["base"],
+                    day=data["day"],
+                    shift=data["shift"],
+                )
+                domain.plan_week(actor=request.user, week_start=week)
+                messages.success(request, _("Patrol fixed; the plan was run again around it."))
+            elif action == "remove":
+                patrol = Patrol.objects.filter(pk=request.POST.get("patrol", "0") or 0).first()
+                if patrol is None or not str(request.POST.get("patrol", "")).isdigit():
+                    raise Http404("No such patrol.")
+                domain.unfix_patrol(actor=request.user, patrol=patrol)
+            else:
+                raise Http404("No such action.")
+        except (domain.TransitionRefused, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect(f"{request.path}?week={week.isoformat()}")
+    plan = WeeklyPlan.objects.filter(week_start=week).first()
+    patrols = Patrol.objects.filter(
+        day__gte=week, day__lt=week + dt.timedelta(days=7)
+    ).select_related("base", "request__community")
+    days = [week + dt.timedelta(days=i) for i in range(7)]
+    grid: dict[str, dict[str, Any]] = {}
+    for patrol in patrols:
+        row = grid.setdefault(patrol.base.name, {"base": patrol.base, "cells": {}})
+        row["cells"].setdefault((patrol.day, patrol.shift), []).append(patrol)
+    rows = [
+        {
+            "base": row["base"],
+            "cells": [
+                [row["cells"].get((d, shift), []) for shift in ("day", "night")] for d in days
+            ],
+        }
+        for _name, row in sorted(grid.items())
+    ]
+    considered = domain.requests_for_week(week)
+    unmet = []
+    if plan:
+        for req in considered:
+            reasons = plan.explanations.get(str(req.pk))
+            if reasons:
+                unmet.append({"req": req, "reasons": reasons})
+    return render(
+        request,
+        "patrols/plan.html",
+        {
+            "week": week,
+            "previous": week - dt.timedelta(days=7),
+            "next": week + dt.timedelta(days=7),
+            "days": days,
+            "plan": plan,
+            "rows": rows,
+            "unmet": unmet,
+            "considered": considered,
+            "bases": Base.objects.order_by("name"),
+            "can_plan": request.user.can("patrols.plan"),  # type: ignore[union-attr]
+            "fix_form": forms.FixForm(),
+        },
+    )
+
+
+def _patrol_for(user: Any, pk: int) -> Patrol:
+    patrol = (
+        Patrol.objects.select_related("base", "request__place", "request__community")
+        .filter(pk=pk)
+        .first()
+    )
+    if patrol is None:
+        raise Http404("No such patrol.")
+    scope = user.scope()
+    if not scope.whole_mission and not user.bases.filter(pk=patrol.base_id).exists():
+        raise Http404("No such patrol at your bases.")
+    return patrol
+
+
+@require_http_methods(["GET", "POST"])
+def record_patrol(request: HttpRequest, pk: int) -> HttpResponse:
+    need(request, "patrols.record")
+    patrol = _patrol_for(request.user, pk)
+    form = forms.RecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        conducted = data.pop("conducted")
+        reason = data.pop("not_conducted_reason")
+        try:
+            domain.record_patrol(
+                actor=request.user,
+                patrol=patrol,
+                conducted=conducted,
+                not_conducted_reason=reason,
+                **{k: v for k, v in data.items() if v is not None},
+            )
+        except domain.TransitionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Patrol recorded."))
+            return redirect("patrols:record", pk=patrol.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "patrols/record.html",
+        {"patrol": patrol, "form": form, "incident_form": forms.IncidentForm()},
+        status=status,
+    )
+
+
+@require_POST
+def patrol_incident(request: HttpRequest, pk: int) -> HttpResponse:
+    need(request, "patrols.record")
+    patrol = _patrol_for(request.user, pk)
+    form = forms.IncidentForm(request.POST)
+    if not form.is_valid() or "\x00" in form.cleaned_data["text"]:
+        messages.error(request, _("Describe the incident."))
+        return redirect("patrols:record", pk=patrol.pk)
+    report = domain.report_incident(
+        actor=request.user, patrol=patrol, text=form.cleaned_data["text"]
+    )
+    messages.success(request, _("Reported as %(ref)s.") % {"ref": report.alert.reference})
+    return redirect("alerts:detail", pk=report.alert.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def capacity_page(request: HttpRequest) -> HttpResponse:
+    need(request, "patrols.view")
+    bases = list(Base.objects.select_related("capacity").order_by("name"))
+    if request.method == "POST":
+        need(request, "patrols.plan")
+        base = next((b for b in bases if b.code == request.POST.get("base")), None)
+        if base is None:
+            raise Http404("No such base.")
+        form = forms.CapacityForm(request.POST)
+        if form.is_valid():
+            domain.save_capacity(actor=request.user, base=base, **form.cleaned_data)
+            messages.success(request, _("Capacity of %(base)s saved.") % {"base": base.name})
+            return redirect("patrols:capacity")
+        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+    rows = []
+    for base in bases:
+        capacity: Capacity | None = getattr(base, "capacity", None)
+        initial = (
+            {
+                "day_teams": capacity.day_teams,
+                "night_teams": capacity.night_teams,
+                "vehicles": capacity.vehicles,
+                "max_km": capacity.max_km,
+                "unavailable_days": ", ".join(capacity.unavailable_days),
+            }
+            if capacity
+            else {**domain.DEFAULT_CAPACITY, "unavailable_days": ""}
+        )
+        rows.append(
+            {"base": base, "form": forms.CapacityForm(initial=initial), "saved": bool(capacity)}
+        )
+    return render(
+        request,
+        "patrols/capacity.html",
+        {"rows": rows, "can_plan": request.user.can("patrols.plan")},  # type: ignore[union-attr]
+    )
+
+
+@require_GET
+def figures_page(request: HttpRequest) -> HttpResponse:
+    need(request, "patrols.view")
+    rows = figures.monthly(requests_for(request.user))
+    return render(request, "patrols/figures.html", {"rows": rows})
