@@ -19,6 +19,7 @@ def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
         "pairwise_precision",
         "pairwise_recall",
         "twin_pairs_kept_apart",
+        "oracle_recall_linkable_only",
         "pairwise_precision_tuning_seed",
         "pairwise_recall_tuning_seed",
         "queries_joining_an_alert",

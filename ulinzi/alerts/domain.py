@@ -217,7 +217,8 @@ def _open_alert_for(facts: ReportFacts) -> tuple[int | None, str]:
         received_at__gte=since, alert__status__in=[s for s in S.values if s != S.CLOSED]
     )
     if facts.lat is not None and facts.lon is not None:
-        pad = thresholds.max_km / 111.0 * 1.5
+        # As far as any rule can join (a wrong-village match up to far_km), with a margin.
+        pad = thresholds.reach_km / 111.0 * 1.1
         nearby = nearby.filter(
             Q(
                 lat__range=(facts.lat - pad, facts.lat + pad),

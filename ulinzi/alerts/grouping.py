@@ -9,30 +9,54 @@ when two villages 6 km apart are attacked the same night, or when the same
 village is attacked again two days later.
 
 How a report is compared with an alert
-    An alert's *footprint* is the set of its reports. A new report is compared
-    with every report of every open alert that could be near it (see "Index"
-    below); one pair (new report, member report) *passes* when:
+    Each open alert that could be near the report (see "Index" below) is
+    weighed as a whole, against all of its reports (its *footprint*), not
+    only against its single best-matching report.
 
-    * the two times are at most ``max_hours`` apart;
-    * the two threat types can describe the same incident (:data:`COMPATIBLE`);
-    * and, when **both** reports have coordinates, they are at most ``max_km``
-      apart (or up to ``far_km`` with a high text similarity, off by default)
-      **and** the texts are similar enough: text similarity at least
-      ``min_text_similarity``, or at least ``min_reporter_text_similarity``
-      when the reporter is the same, or no text condition at all when the two
-      are very close (within ``close_km`` and ``close_hours``: reports from
-      the same spot in the same couple of hours, of compatible types, are the
-      same incident even if one is in French and the other in Lingala);
-    * or, when **either** report has no coordinates (the place was not
-      recognised), they share the ``place_id`` and the text similarity is at
-      least ``min_text_similarity``, or they share the ``reporter_key`` and
-      the text similarity is at least ``min_reporter_text_similarity``. A
-      report without coordinates never joins an alert on space alone.
+    First, whether it is compared at all. Only the alert's reports within
+    ``max_hours`` of the new one and of a threat type that can describe the
+    same incident (:data:`COMPATIBLE`) count; there must be at least one. Then
+    one report of the alert within ``max_hours`` must bring it in: located
+    within ``far_km`` of the (located) new report; or, when one of the two
+    has no coordinates, with the same ``reporter_key`` or ``place_id``, or,
+    for a new report with no coordinates, naming the same armed group within
+    ``unlocated_hours``. A report between ``max_km`` and ``far_km`` from the alert's nearest report
+    needs a text similarity of at least ``far_text_similarity`` (or the same
+    reporter).
 
-    The alert's score is the best score of its passing pairs, and the report
-    joins the open alert with the highest score. The same reporter writing
-    again within the window with similar text is the strongest signal: it
-    weighs as much as being at the same spot (see :func:`_pair_score`).
+    Then the evidence, in points that add up (log-odds, as in Fellegi-Sunter
+    record linkage; the ``POINTS_*`` constants, chosen on the benchmark's
+    tuning seed):
+
+    * space: +2 within ``close_km`` and ``close_hours`` of a report of the
+      alert, +1.5 within ``max_km``, -1 up to ``far_km``, -1 when either side
+      has no coordinates; and +1 when the alert's *centre* (its located report
+      with the most located reports within ``close_km``: the village itself,
+      not the one report from the next village) is within ``max_km``, -1.5
+      when it is farther;
+    * time: 3 points minus one per hour to the alert's nearest report in time
+      (at least -5);
+    * text: the highest text similarity with one of the alert's reports, 12
+      points per unit up to ``min_text_similarity`` and 5 per unit above it
+      (up to 0.5);
+    * the same reporter (+6): the same person writing again in the window,
+      with or without a place, is the strongest signal there is; the same
+      gazetteer place (+2);
+    * numbers (victims, houses): +1.5 when the report shares a stand-alone
+      number with the alert's texts, -1.5 when both give numbers and none is
+      shared (reporters do give different counts, so this is soft);
+    * armed groups (names from the triage lexicon): +0.5 when the report
+      names a group the alert's texts name, -5 when both name groups and
+      none is shared.
+
+    The report joins the compared alert with the most points if they reach
+    ``join_points``; otherwise it starts a new alert, and the reason names
+    the nearest alert and what kept it apart. The texts (the costly part) are
+    compared only when the other evidence, plus the most text and the same
+    reporter could add, can still reach ``join_points`` and the best alert so
+    far. Comparing with the footprint as a whole keeps one report from the
+    next village (or matched to the wrong one) from pulling in the
+    neighbouring village's incident.
 
     Distances use the equirectangular approximation of the great-circle
     distance (error below 0.1 % under 50 km), which is what this needs and
@@ -47,20 +71,21 @@ Text similarity
     document frequency among the stored reports, so words every report uses
     count little and place names, group names and numbers count much. Trigrams make it robust to misspellings (``Kasindi``,
     ``Kasinndi``, ``Casindi`` share most trigrams) and to word order; mixing
-    languages lowers it, which is why very close reports need no text
-    condition and why the threshold is low.
+    languages lowers it, which is why text is one piece of evidence among
+    others and never required on its own.
 
 Index
     Reports with coordinates are kept in a dictionary of cells keyed by
-    (latitude row, longitude column, time bucket): rows are ``max_km`` high
-    (``far_km`` when larger), columns at least as wide at every latitude of the row, buckets
+    (latitude row, longitude column, time bucket): rows are ``far_km`` high
+    (``max_km`` when larger), columns at least as wide at every latitude of the row, buckets
     ``max_hours`` long. A decision looks at the 3 rows, the few columns and the
     3 buckets around the report, so it only ever touches the reports of a few
-    square kilometres and a day, whatever the size of the index: about
-    150 microseconds per decision with a million stored reports. Reports are
-    also indexed by (reporter_key, bucket) and (place_id, bucket) for the rules
-    that do not need coordinates. Closed alerts are skipped at decision time
-    (their reports stay in the cells; :meth:`AlertIndex.close` is O(1)).
+    square kilometres and a day, whatever the size of the index. Reports are
+    also indexed by (reporter_key, bucket), (place_id, bucket) and (armed
+    group, ``unlocated_hours`` bucket) for the links that do not need
+    coordinates, and by alert, to weigh an alert's whole footprint. Closed
+    alerts are skipped at decision time (their reports stay in the cells;
+    :meth:`AlertIndex.close` is O(1)).
 """
 
 from __future__ import annotations
@@ -85,6 +110,7 @@ __all__ = [
     "Thresholds",
     "compatible",
     "group",
+    "text_numbers",
     "text_similarity",
 ]
 
@@ -267,48 +293,82 @@ class ReportFacts:
         )
 
 
+_NUMBER = re.compile(r"(?<!\w)(?<!\d[.,:])\d{1,3}(?!\w)(?![.,:]\d)")
+
+
+@lru_cache(maxsize=1 << 17)
+def text_numbers(text: str) -> frozenset[str]:
+    """The stand-alone numbers of 1 to 3 digits in ``text`` (victims, houses, people).
+
+    Numbers glued to letters or other digits ("22h", "M23", "0812345678",
+    "12.5") are not counts and are left out.
+    """
+    return frozenset(m.lstrip("0") or "0" for m in _NUMBER.findall(text))
+
+
+def _actor_key(name: str) -> str:
+    # "Mai-Mai", "Mayi-Mayi" and "maimai" are one group.
+    return fold(name).replace(" ", "").replace("yi", "i")
+
+
+@dataclass(frozen=True, slots=True)
+class _Actors:
+    """Armed group names as folded word sequences -> one key per group."""
+
+    by_words: tuple[tuple[str, str], ...]  # (" adf nalu ", "adfnalu")
+
+    @classmethod
+    def of(cls, names: Iterable[str]) -> _Actors:
+        pairs = {(f" {fold(n)} ", _actor_key(n)) for n in names if fold(n)}
+        return cls(tuple(sorted(pairs)))
+
+
+def _default_actor_names() -> tuple[str, ...]:
+    from ulinzi.alerts.triage_lexicon import ARMED_GROUPS  # data only, no Django
+
+    return ARMED_GROUPS
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """When a report joins an alert. Defaults are for rural eastern DR Congo.
 
     The defaults were chosen on the tuning seed of ``bench/dedupe.py`` (its
     figures are reported on a held-out seed); see that benchmark for what they
-    achieve and miss.
+    achieve and miss. How the evidence is weighed is in the module docstring.
 
     ``max_km`` (4.0)
-        Farthest distance between a new report and the nearest report of the
-        alert. People report from their own village or the next one (villages
-        there are 2-4 km apart) and the geocoder adds about a kilometre of
-        error; two villages attacked the same night are usually farther apart.
-        5 km gained little recall on the tuning seed and merged many more
-        neighbouring incidents.
+        People report from their own village or the next one (villages there
+        are 2-4 km apart) and the geocoder adds about a kilometre of error: a
+        report this close to a report of the alert is evidence *for* the
+        alert, and its centre this close is more evidence.
+    ``far_km`` (8.0) and ``far_text_similarity`` (0.15)
+        Between ``max_km`` and ``far_km`` a report can still join (a place name
+        matched to the wrong village), but the distance counts *against* it
+        and the text similarity must be at least ``far_text_similarity``.
+        Nothing farther is ever compared (the index's cell size).
     ``max_hours`` (12.0)
-        Longest time between the new report and the nearest report of the
-        alert in time. Most reports of an attack come within two hours and the
-        last ones the next morning; a night attack reported at 22:00 and again
-        at 08:00 is one incident, the same village attacked two days later is
-        another.
+        Longest time between the new report and a report of the alert. Most
+        reports of an attack come within two hours and the last ones the next
+        morning; each hour apart weighs one point against.
     ``min_text_similarity`` (0.1)
-        Smallest text similarity (see :func:`text_similarity`, weighted by
-        rarity in the index) for reports from different people. Reports of one
-        incident often share little text (different languages, one names the
-        neighbouring village), so this only refuses reports that share nothing
-        distinctive; 0.2 lost a quarter of the true pairs on the tuning seed.
+        Text similarity (see :func:`text_similarity`, weighted by rarity in the
+        index) up to which each hundredth counts most; above it, text still
+        adds evidence, more slowly. Reports of one incident often share little
+        text (different languages, one names the next village).
     ``min_reporter_text_similarity`` (0.0)
-        Smallest text similarity when the new report comes from a reporter
-        already in the alert. A follow-up ("still there, help us") may share
-        no word with the first message, and the same person writing again
-        within the window, of a compatible type and (when located) within
-        ``max_km``, is the strongest signal there is; raise it to demand text.
+        Smallest text similarity for the same reporter's earlier report to
+        count as "same reporter" (a follow-up, "still there, help us", may
+        share no word with the first message; raise it to demand text).
     ``close_km`` (1.0) and ``close_hours`` (2.0)
-        Reports this close in space and time, of compatible types, join without
-        any text condition: they are from the same spot at the same moment,
-        and the text can differ entirely (one in Lingala, one in French).
-    ``far_km`` (0.0, off) and ``far_text_similarity`` (0.35)
-        Optionally, reports between ``max_km`` and ``far_km`` apart join when
-        their text similarity reaches ``far_text_similarity`` (a place name
-        matched to the wrong village). Off by default: on the tuning seed it
-        merged more neighbouring incidents than it recovered.
+        Reports this close in space and time are from the same spot at the
+        same moment: the space evidence is highest.
+    ``unlocated_hours`` (3.0)
+        A report without coordinates, place or known reporter is compared only
+        with alerts naming the same armed group, and only within this time.
+    ``join_points`` (4.5)
+        Evidence (see the module docstring) the best alert must reach for the
+        report to join it; below, the report starts a new alert.
     """
 
     max_km: float = 4.0
@@ -317,8 +377,10 @@ class Thresholds:
     min_reporter_text_similarity: float = 0.0
     close_km: float = 1.0
     close_hours: float = 2.0
-    far_km: float = 0.0
-    far_text_similarity: float = 0.35
+    far_km: float = 8.0
+    far_text_similarity: float = 0.15
+    unlocated_hours: float = 3.0
+    join_points: float = 4.5
 
     @property
     def reach_km(self) -> float:
@@ -334,22 +396,27 @@ class Thresholds:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
-        for name in ("close_km", "close_hours", "far_km"):
+        for name in ("close_km", "close_hours", "far_km", "unlocated_hours"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be zero or more, not {value!r}")
+        if not math.isfinite(self.join_points):
+            raise ValueError(f"join_points must be a finite number, not {self.join_points!r}")
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     """Which open alert a report joins (``alert_id``), or None for a new alert.
 
-    ``score`` (0 to 1) ranks the candidate alerts; ``reason`` is the sentence
-    shown to the duty officer. ``distance_km``, ``hours`` and
-    ``text_similarity`` describe the pair of reports that decided: for a join,
-    the new report and the best-matching report of the alert; for a new alert,
-    the nearest open alert's report that was considered and refused (None
-    when there was none, or when a value could not be measured).
+    ``score`` (0 to 1) is the evidence for the chosen alert as a probability-like
+    number (``1 / (1 + exp(join_points - points))``: 0.5 exactly at the join
+    threshold); 0 for a new alert. ``reason`` is the sentence shown to the
+    duty officer. ``distance_km``, ``hours`` and ``text_similarity`` describe
+    the alert that decided: for a join, the chosen alert; for a new alert, the
+    nearest open alert that was considered and refused (None when there was
+    none, or when a value could not be measured): the distance to its nearest
+    located report, the time to its nearest report in time, the highest text
+    similarity with one of its reports.
     """
 
     alert_id: int | None
@@ -360,26 +427,24 @@ class Decision:
     text_similarity: float | None
 
 
-def _pair_score(
-    distance_km: float | None,
-    hours: float,
-    similarity: float,
-    same_reporter: bool,
-    same_place: bool,
-    t: Thresholds,
-) -> float:
-    """Score 0 to 1 of one passing pair: 0.3 space, 0.2 time, 0.3 text, 0.2 same reporter.
+# -- evidence points (log-odds, Fellegi-Sunter style; see the module docstring) --------
 
-    Space is 1 at the same spot and 0 at ``max_km``; without coordinates, the
-    same place id counts as half. Time is 1 at the same moment and 0 at
-    ``max_hours``.
-    """
-    if distance_km is not None:
-        space = max(0.0, 1.0 - distance_km / t.max_km)
-    else:
-        space = 0.5 if same_place else 0.0
-    time = max(0.0, 1.0 - hours / t.max_hours)
-    return 0.3 * space + 0.2 * time + 0.3 * similarity + (0.2 if same_reporter else 0.0)
+POINTS_CLOSE = 2.0  # within close_km and close_hours of a report of the alert
+POINTS_NEAR = 1.5  # within max_km of a report of the alert
+POINTS_FAR = -1.0  # between max_km and far_km
+POINTS_NO_DISTANCE = -1.0  # no coordinates on one side: nothing to compare
+POINTS_CENTRE_NEAR = 1.0  # the alert's centre within max_km
+POINTS_CENTRE_FAR = -1.5  # the alert's centre farther
+POINTS_TIME_START = 3.0  # minus one point per hour to the nearest report in time
+POINTS_TIME_FLOOR = -5.0
+POINTS_TEXT_STEEP = 12.0  # per unit of similarity up to min_text_similarity
+POINTS_TEXT_SLOW = 5.0  # per unit above it, up to 0.5
+POINTS_SAME_REPORTER = 6.0
+POINTS_SAME_PLACE = 2.0
+POINTS_SAME_NUMBER = 1.5
+POINTS_OTHER_NUMBER = -1.5
+POINTS_SAME_GROUP = 0.5
+POINTS_OTHER_GROUP = -5.0
 
 
 def _hours_text(hours: float) -> str:
@@ -398,21 +463,37 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _km(a: ReportFacts, b: ReportFacts) -> float:
+    # Equirectangular approximation; both must be located.
+    assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
+    phi = math.radians((a.lat + b.lat) / 2.0)
+    dx = (a.lon - b.lon) * math.cos(phi)
+    dy = a.lat - b.lat
+    return KM_PER_DEGREE * math.sqrt(dx * dx + dy * dy)
+
+
 Entry = tuple[int, ReportFacts]  # (alert id, report)
 
 
 @dataclass(slots=True)
-class _Pair:
-    """One (new report, member report) comparison."""
+class _Evidence:
+    """What one open alert has for and against a new report."""
 
     alert_id: int
-    member: ReportFacts
-    distance_km: float | None
-    hours: float
-    similarity: float | None
-    passed: bool
-    score: float
-    failure: str  # why it did not pass ("" if it did)
+    passed: bool  # eligible (compared at all); the points decide the rest
+    points: float = 0.0
+    member: ReportFacts | None = None  # the alert's report that is nearest (space, then time)
+    distance_km: float | None = None  # to the nearest located report
+    centre_km: float | None = None  # to the alert's centre
+    hours: float | None = None  # to the nearest report in time
+    similarity: float | None = None  # highest with one report
+    same_reporter: bool = False
+    same_place: bool = False
+    numbers: str = ""  # "same" / "other" / ""
+    group: str = ""  # "same" / "other" / ""
+    failure: str = ""  # why it was not compared, or what weighed against
+    bounded: bool = False  # points is an upper bound; the texts were not compared
+    parts: tuple[str, ...] = ()
 
 
 class AlertIndex:
@@ -420,24 +501,35 @@ class AlertIndex:
 
     ``len(index)`` is the number of open alerts; :attr:`report_count` the number
     of reports stored (including those of closed alerts, which are skipped).
+    ``armed_groups`` are the names whose agreement or disagreement between
+    texts counts as evidence (default: the triage lexicon's ``ARMED_GROUPS``).
     """
 
     def __init__(
         self,
         thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so sharing is safe
         compatible_types: Mapping[str, frozenset[str]] = COMPATIBLE,
+        armed_groups: Iterable[str] | None = None,
     ) -> None:
         self.thresholds = thresholds
         self.compatible_types = compatible_types
+        self._actors = _Actors.of(_default_actor_names() if armed_groups is None else armed_groups)
+        self._actor_cache: dict[str, frozenset[str]] = {}
         self._row_deg = thresholds.reach_km / KM_PER_DEGREE
         self._bucket_s = thresholds.max_hours * 3600.0
+        self._actor_bucket_s = max(thresholds.unlocated_hours, 0.25) * 3600.0
         self._col_deg: dict[int, float] = {}
+        self._row_cos: dict[int, float] = {}
         self._cells: dict[tuple[int, int, int], list[Entry]] = {}
         self._by_reporter: dict[tuple[str, int], list[Entry]] = {}
         self._by_place: dict[tuple[int, int], list[Entry]] = {}
         # Reports without coordinates, found by reporter or place for located reports.
         self._unlocated_by_reporter: dict[tuple[str, int], list[Entry]] = {}
         self._unlocated_by_place: dict[tuple[int, int], list[Entry]] = {}
+        # Reports naming an armed group, for reports with nothing else to go by.
+        self._by_actor: dict[tuple[str, int], list[Entry]] = {}
+        self._members: dict[int, list[ReportFacts]] = {}
+        self._centre: dict[int, ReportFacts | None] = {}
         self._df: dict[str, int] = {}  # trigram -> number of stored reports with it
         self._open: dict[int, int] = {}  # alert id -> number of reports
         self._closed: set[int] = set()
@@ -446,10 +538,14 @@ class AlertIndex:
     # -- geometry ---------------------------------------------------------------
 
     def _row_min_cos(self, row: int) -> float:
-        lo = max(-90.0, row * self._row_deg)
-        hi = min(90.0, (row + 1) * self._row_deg)
-        # cos is smallest at the end of the row farthest from the equator.
-        return max(0.01, math.cos(math.radians(max(abs(lo), abs(hi)))))
+        cos = self._row_cos.get(row)
+        if cos is None:
+            lo = max(-90.0, row * self._row_deg)
+            hi = min(90.0, (row + 1) * self._row_deg)
+            # cos is smallest at the end of the row farthest from the equator.
+            cos = max(0.01, math.cos(math.radians(max(abs(lo), abs(hi)))))
+            self._row_cos[row] = cos
+        return cos
 
     def _col_width(self, row: int) -> float:
         width = self._col_deg.get(row)
@@ -464,6 +560,17 @@ class AlertIndex:
 
     def _bucket(self, at: float) -> int:
         return math.floor(at / self._bucket_s)
+
+    def actors(self, text: str) -> frozenset[str]:
+        """The armed groups ``text`` names (one key per group, e.g. ``maimai``)."""
+        found = self._actor_cache.get(text)
+        if found is None:
+            padded = f" {_fold(text)} "
+            found = frozenset(key for words, key in self._actors.by_words if words in padded)
+            if len(self._actor_cache) > 1 << 16:
+                self._actor_cache.clear()
+            self._actor_cache[text] = found
+        return found
 
     # -- building -----------------------------------------------------------------
 
@@ -490,6 +597,11 @@ class AlertIndex:
             self._by_place.setdefault(pkey, []).append(entry)
             if not report.located:
                 self._unlocated_by_place.setdefault(pkey, []).append(entry)
+        actor_bucket = math.floor(report.at / self._actor_bucket_s)
+        for actor in self.actors(report.text):
+            self._by_actor.setdefault((actor, actor_bucket), []).append(entry)
+        self._members.setdefault(alert_id, []).append(report)
+        self._centre.pop(alert_id, None)
         df = self._df
         for gram in text_features(report.text):
             df[gram] = df.get(gram, 0) + 1
@@ -525,12 +637,36 @@ class AlertIndex:
         """The alert is no longer open: no new report will be proposed to join it."""
         self._open.pop(alert_id, None)
         self._closed.add(alert_id)
+        self._members.pop(alert_id, None)
+        self._centre.pop(alert_id, None)
 
     def __len__(self) -> int:
         return len(self._open)
 
     def __contains__(self, alert_id: object) -> bool:
         return alert_id in self._open
+
+    def centre(self, alert_id: int) -> ReportFacts | None:
+        """The alert's located report with the most located reports within ``close_km``.
+
+        Ties go to the earliest. It stands for where the incident is: most reports
+        come from the village itself, and one report from the next village or
+        matched to the wrong one does not move it. None without located reports.
+        """
+        if alert_id in self._centre:
+            return self._centre[alert_id]
+        located = [m for m in self._members.get(alert_id, ()) if m.located]
+        best: ReportFacts | None = None
+        best_n = -1
+        close_km = self.thresholds.close_km
+        for m in located:
+            n = sum(1 for o in located if _km(m, o) <= close_km)
+            # Ties go to the earliest report (then the lowest id), whatever the order
+            # the reports were added in.
+            if best is None or (-n, m.at, m.id) < (-best_n, best.at, best.id):
+                best, best_n = m, n
+        self._centre[alert_id] = best
+        return best
 
     # -- deciding -----------------------------------------------------------------
 
@@ -558,6 +694,14 @@ class AlertIndex:
             by_reporter, by_place = self._unlocated_by_reporter, self._unlocated_by_place
         else:
             by_reporter, by_place = self._by_reporter, self._by_place
+            actors = self.actors(report.text)
+            if actors:
+                ab = math.floor(report.at / self._actor_bucket_s)
+                for actor in actors:
+                    for b in (ab - 1, ab, ab + 1):
+                        aentries = self._by_actor.get((actor, b))
+                        if aentries:
+                            found.extend(aentries)
         if report.reporter_key is not None:
             for b in buckets:
                 entries = by_reporter.get((report.reporter_key, b))
@@ -570,155 +714,300 @@ class AlertIndex:
                     found.extend(pentries)
         return found
 
-    def _compare(self, report: ReportFacts, alert_id: int, member: ReportFacts) -> _Pair:
+    def _within_reach(self, report: ReportFacts, member: ReportFacts) -> bool:
+        """Whether ``member`` brings its alert into comparison (cheap; before any text).
+
+        Within ``max_hours``, and: both located within ``reach_km``; or, when
+        either has no coordinates, the same reporter or place, or (the new
+        report having no coordinates) the same armed group within
+        ``unlocated_hours``. The index finds exactly such members.
+        """
         t = self.thresholds
-        hours = abs(report.at - member.at) / 3600.0
-        same_reporter = (
-            report.reporter_key is not None and report.reporter_key == member.reporter_key
-        )
-        same_place = report.place_id is not None and report.place_id == member.place_id
-        distance: float | None = None
+        dt = abs(report.at - member.at)
+        if dt > t.max_hours * 3600.0:
+            return False
         if report.located and member.located:
-            assert report.lat is not None and report.lon is not None
-            assert member.lat is not None and member.lon is not None
-            phi = math.radians((report.lat + member.lat) / 2.0)
-            dx = (report.lon - member.lon) * math.cos(phi)
-            dy = report.lat - member.lat
-            distance = KM_PER_DEGREE * math.sqrt(dx * dx + dy * dy)
+            return _km(report, member) <= t.reach_km
+        if report.reporter_key is not None and report.reporter_key == member.reporter_key:
+            return True
+        if report.place_id is not None and report.place_id == member.place_id:
+            return True
+        return (
+            not report.located
+            and dt <= t.unlocated_hours * 3600.0
+            and not self.actors(report.text).isdisjoint(self.actors(member.text))
+        )
 
-        def refused(why: str, similarity: float | None = None) -> _Pair:
-            return _Pair(alert_id, member, distance, hours, similarity, False, 0.0, why)
+    def _evidence(self, report: ReportFacts, alert_id: int, floor: float) -> _Evidence:
+        """Weigh everything alert ``alert_id`` has for and against ``report``.
 
-        if hours > t.max_hours:
-            return refused(f"the limit is {_number(t.max_hours)} h")
-        if not compatible(report.threat_type, member.threat_type, self.compatible_types):
-            return refused(
-                f"{member.threat_type} cannot be the same incident as {report.threat_type}"
+        When the most the alert could reach is below ``floor`` (the join
+        threshold, or the best alert so far), the texts are not compared and
+        ``points`` is that upper bound (``bounded``).
+        """
+        t = self.thresholds
+        table = self.compatible_types
+        window = t.max_hours * 3600.0
+        members = [
+            m
+            for m in self._members.get(alert_id, ())
+            if m.id != report.id and abs(report.at - m.at) <= window
+        ]
+        ev = _Evidence(alert_id, False)
+        if not members:
+            ev.failure = f"the limit is {_number(t.max_hours)} h"
+            return ev
+        fitting = [m for m in members if compatible(report.threat_type, m.threat_type, table)]
+        if not fitting:
+            nearest = min(members, key=lambda m: abs(report.at - m.at))
+            ev.member, ev.hours = nearest, abs(report.at - nearest.at) / 3600.0
+            if report.located and nearest.located:
+                ev.distance_km = _km(report, nearest)
+            ev.failure = (
+                f"{nearest.threat_type} cannot be the same incident as {report.threat_type}"
             )
-        if distance is not None and distance > t.reach_km:
-            return refused(f"the limit is {_number(t.max_km)} km")
-        if distance is None and not (same_reporter or same_place):
-            return refused(
-                "there are no coordinates to compare and neither reporter nor place is the same"
+            return ev
+        hours = min(abs(report.at - m.at) for m in fitting) / 3600.0
+        ev.hours = hours
+        located = report.located
+        nearest_m: ReportFacts | None = None
+        distance: float | None = None
+        if located:
+            for m in fitting:
+                if m.located:
+                    d = _km(report, m)
+                    if distance is None or d < distance:
+                        distance, nearest_m = d, m
+        ev.distance_km = distance
+        key = report.reporter_key
+        place = report.place_id
+        linked = any(
+            (key is not None and m.reporter_key == key)
+            or (place is not None and m.place_id == place)
+            for m in fitting
+        )
+        report_actors = self.actors(report.text)
+        # Out of reach (no text can change that): refuse before reading the texts.
+        if distance is not None and distance > t.reach_km and not linked:
+            ev.member = nearest_m
+            ev.failure = f"the limit is {_number(t.reach_km)} km"
+            return ev
+        if distance is None and not linked and (located or hours > t.unlocated_hours):
+            ev.member = min(fitting, key=lambda m: abs(report.at - m.at))
+            ev.failure = (
+                "there are no coordinates to compare and neither reporter, place nor "
+                "armed group is the same"
             )
-        similarity = self.similarity(report.text, member.text)
-        if distance is not None and distance > t.max_km:
-            if distance <= t.far_km and similarity >= t.far_text_similarity:
-                score = _pair_score(distance, hours, similarity, same_reporter, same_place, t)
-                return _Pair(alert_id, member, distance, hours, similarity, True, score, "")
-            return refused(
-                f"the limit is {_number(t.max_km)} km (or {_number(t.far_km)} km with text "
-                f"similarity {t.far_text_similarity:.2f}; here {similarity:.2f})",
-                similarity,
+            return ev
+        same_place = place is not None and any(m.place_id == place for m in fitting)
+        reporter_link = key is not None and any(m.reporter_key == key for m in fitting)
+        ev.same_place = same_place
+        ev.member = nearest_m or min(fitting, key=lambda m: abs(report.at - m.at))
+        if report_actors:
+            alert_actors: set[str] = set()
+            for m in fitting:
+                alert_actors |= self.actors(m.text)
+            if alert_actors:
+                ev.group = "same" if not report_actors.isdisjoint(alert_actors) else "other"
+        parts: list[str] = []
+        points = 0.0
+        # Space: the nearest located report, then the alert's centre.
+        if distance is not None:
+            if distance <= t.close_km and hours <= t.close_hours:
+                points += POINTS_CLOSE
+            elif distance <= t.max_km:
+                points += POINTS_NEAR
+            else:
+                points += POINTS_FAR
+                parts.append(f"farther than {_number(t.max_km)} km")
+            centre = self.centre(alert_id)
+            if centre is not None:
+                ev.centre_km = _km(report, centre)
+                if ev.centre_km <= t.max_km:
+                    points += POINTS_CENTRE_NEAR
+                else:
+                    points += POINTS_CENTRE_FAR
+                    parts.append(f"{ev.centre_km:.1f} km from the alert's centre")
+        else:
+            points += POINTS_NO_DISTANCE
+        # Time.
+        points += max(POINTS_TIME_FLOOR, POINTS_TIME_START - hours)
+        if same_place:
+            points += POINTS_SAME_PLACE
+            if distance is None:
+                parts.append(f"same place #{report.place_id}")
+        report_numbers = text_numbers(report.text)
+        if report_numbers:
+            alert_numbers: set[str] = set()
+            for m in fitting:
+                alert_numbers |= text_numbers(m.text)
+            if alert_numbers:
+                if report_numbers.isdisjoint(alert_numbers):
+                    points += POINTS_OTHER_NUMBER
+                    ev.numbers = "other"
+                    parts.append("other numbers")
+                else:
+                    points += POINTS_SAME_NUMBER
+                    ev.numbers = "same"
+                    parts.append("same number")
+        if ev.group == "same":
+            points += POINTS_SAME_GROUP
+            parts.append("same armed group")
+        elif ev.group == "other":
+            points += POINTS_OTHER_GROUP
+            parts.append("another armed group")
+        # Reading the texts is the costly part: skip it when even the most the
+        # text and the reporter could add would not reach ``floor``.
+        knee = t.min_text_similarity
+        text_max = POINTS_TEXT_STEEP * knee + POINTS_TEXT_SLOW * max(0.0, 0.5 - knee)
+        bound = points + text_max + (POINTS_SAME_REPORTER if reporter_link else 0.0)
+        if bound < floor:
+            ev.passed = True
+            ev.bounded = True
+            ev.points = bound
+            ev.parts = tuple(parts)
+            return ev
+        similarity = 0.0
+        same_reporter = False
+        for m in fitting:
+            sim = self.similarity(report.text, m.text)
+            if sim > similarity:
+                similarity = sim
+            if key is not None and m.reporter_key == key and sim >= t.min_reporter_text_similarity:
+                same_reporter = True
+        ev.similarity = similarity
+        ev.same_reporter = same_reporter
+        if not (same_reporter or same_place):
+            if distance is not None and distance > t.reach_km:
+                ev.failure = f"the limit is {_number(t.reach_km)} km"
+                return ev
+            if distance is None and (located or ev.group != "same"):
+                ev.failure = (
+                    "there are no coordinates to compare and neither reporter, place nor "
+                    "armed group is the same"
+                )
+                return ev
+        if (
+            distance is not None
+            and distance > t.max_km
+            and similarity < t.far_text_similarity
+            and not same_reporter
+        ):
+            ev.failure = (
+                f"it is {distance:.1f} km away with text similarity {similarity:.2f} "
+                f"(beyond {_number(t.max_km)} km it takes {t.far_text_similarity:.2f})"
             )
-        needed = t.min_reporter_text_similarity if same_reporter else t.min_text_similarity
-        close = distance is not None and distance <= t.close_km and hours <= t.close_hours
-        if distance is None and same_place and not same_reporter:
-            needed = t.min_text_similarity
-        if similarity < needed and not close:
-            return refused(f"text similarity {similarity:.2f} is below {needed:.2f}", similarity)
-        score = _pair_score(distance, hours, similarity, same_reporter, same_place, t)
-        return _Pair(alert_id, member, distance, hours, similarity, True, score, "")
+            return ev
+        ev.passed = True
+        points += POINTS_TEXT_STEEP * min(similarity, knee) + POINTS_TEXT_SLOW * max(
+            0.0, min(similarity, 0.5) - knee
+        )
+        if same_reporter:
+            points += POINTS_SAME_REPORTER
+            parts.append("same reporter")
+        ev.points = points
+        ev.parts = tuple(parts)
+        return ev
 
     def decide(self, report: ReportFacts) -> Decision:
-        """The open alert ``report`` should join (the best score), or None for a new alert."""
-        best: _Pair | None = None
-        nearest_refused: _Pair | None = None
+        """The open alert ``report`` should join (the most evidence), or None for a new alert."""
+        best: _Evidence | None = None
+        nearest: _Evidence | None = None
         nearest_key = math.inf
         t = self.thresholds
         open_alerts = self._open
         seen: set[int] = set()
         for alert_id, member in self._candidates(report):
-            if alert_id not in open_alerts or member.id == report.id:
+            if alert_id in seen or alert_id not in open_alerts or member.id == report.id:
                 continue
-            key = id(member)
-            if key in seen:  # found through two indexes
+            if not self._within_reach(report, member):
                 continue
-            seen.add(key)
-            pair = self._compare(report, alert_id, member)
-            if pair.passed:
+            seen.add(alert_id)
+            ev = self._evidence(report, alert_id, t.join_points if best is None else best.points)
+            if ev.passed and not ev.bounded and ev.points >= t.join_points:
                 if (
                     best is None
-                    or pair.score > best.score
-                    or (pair.score == best.score and pair.alert_id < best.alert_id)
+                    or ev.points > best.points
+                    or (ev.points == best.points and ev.alert_id < best.alert_id)
                 ):
-                    best = pair
-            else:
-                nearness = pair.hours / t.max_hours + (
-                    pair.distance_km / t.max_km if pair.distance_km is not None else 1.0
+                    best = ev
+            elif ev.hours is not None:
+                nearness = ev.hours / t.max_hours + (
+                    ev.distance_km / t.max_km if ev.distance_km is not None else 1.0
                 )
-                if nearness < nearest_key:
-                    nearest_key, nearest_refused = nearness, pair
+                if nearness < nearest_key or (
+                    nearness == nearest_key
+                    and nearest is not None
+                    and ev.alert_id < nearest.alert_id
+                ):
+                    nearest_key, nearest = nearness, ev
         if best is not None:
             return Decision(
                 alert_id=best.alert_id,
-                score=round(best.score, 3),
+                score=round(self._score(best.points), 3),
                 reason=self._join_reason(report, best),
                 distance_km=None if best.distance_km is None else round(best.distance_km, 2),
-                hours=round(best.hours, 2),
+                hours=None if best.hours is None else round(best.hours, 2),
                 text_similarity=None if best.similarity is None else round(best.similarity, 2),
             )
-        return self._new_decision(report, nearest_refused)
+        return self._new_decision(report, nearest)
 
-    def _join_reason(self, report: ReportFacts, pair: _Pair) -> str:
-        member = pair.member
+    def _score(self, points: float) -> float:
+        x = max(-50.0, min(50.0, self.thresholds.join_points - points))
+        return 1.0 / (1.0 + math.exp(x))
+
+    def _join_reason(self, report: ReportFacts, ev: _Evidence) -> str:
+        member = ev.member
+        assert member is not None and ev.hours is not None
         parts: list[str] = []
-        same_reporter = (
-            report.reporter_key is not None and report.reporter_key == member.reporter_key
-        )
-        if same_reporter and pair.distance_km is not None:
-            parts.append("same reporter again")
-        if pair.distance_km is not None:
+        if ev.distance_km is not None:
             parts.append(
-                f"{pair.distance_km:.1f} km and {_hours_text(pair.hours)} from alert A-{pair.alert_id}"
+                f"{ev.distance_km:.1f} km and {_hours_text(ev.hours)} from alert A-{ev.alert_id}"
             )
         else:
-            missing = "this report has" if not report.located else "the alert's report has"
-            how = (
-                f"same place #{report.place_id}"
-                if report.place_id is not None and report.place_id == member.place_id
-                else "same reporter"
-            )
+            missing = "this report has" if not report.located else "the alert's reports have"
             parts.append(
-                f"no coordinates to compare ({missing} none), {how} as alert "
-                f"A-{pair.alert_id}, {_hours_text(pair.hours)} apart"
+                f"no coordinates to compare ({missing} none), {_hours_text(ev.hours)} from "
+                f"alert A-{ev.alert_id}"
             )
         parts.append(_type_text(report.threat_type, member.threat_type))
-        similarity = pair.similarity if pair.similarity is not None else 0.0
-        text = f"text similarity {similarity:.2f}"
-        t = self.thresholds
-        if (
-            pair.distance_km is not None
-            and pair.distance_km <= t.close_km
-            and pair.hours <= t.close_hours
-            and similarity < t.min_text_similarity
-        ):
-            text += f" (not needed within {_number(t.close_km)} km and {_number(t.close_hours)} h)"
-        parts.append(text)
+        parts.append(f"text similarity {ev.similarity or 0.0:.2f}")
+        parts.extend(ev.parts)
+        parts.append(
+            f"evidence {ev.points:.1f} (joins from {_number(self.thresholds.join_points)})"
+        )
         return ", ".join(parts)
 
-    def _new_decision(self, report: ReportFacts, refused: _Pair | None) -> Decision:
+    def _new_decision(self, report: ReportFacts, refused: _Evidence | None) -> Decision:
         t = self.thresholds
         if refused is None:
             if report.located:
                 reason = (
-                    f"new alert: no open alert within {_number(t.max_km)} km "
+                    f"new alert: no open alert within {_number(t.reach_km)} km "
                     f"and {_number(t.max_hours)} h"
                 )
             else:
                 reason = (
-                    "new alert: no coordinates, and no open alert from the same reporter "
-                    f"or place within {_number(t.max_hours)} h"
+                    "new alert: no coordinates, and no open alert from the same reporter, "
+                    f"place or armed group within {_number(t.max_hours)} h"
                 )
             return Decision(None, 0.0, reason, None, None, None)
+        assert refused.hours is not None
         where = (
             f"{refused.distance_km:.1f} km and {_hours_text(refused.hours)} away"
             if refused.distance_km is not None
             else f"{_hours_text(refused.hours)} away"
         )
-        reason = (
-            f"new alert: nearest open alert A-{refused.alert_id} is {where}, but {refused.failure}"
-        )
+        if refused.passed:
+            against = f" ({', '.join(refused.parts)})" if refused.parts else ""
+            most = "at most " if refused.bounded else ""
+            why = (
+                f"the evidence is {most}{refused.points:.1f}{against}, "
+                f"below {_number(t.join_points)}"
+            )
+        else:
+            why = refused.failure
+        reason = f"new alert: nearest open alert A-{refused.alert_id} is {where}, but {why}"
         return Decision(
             alert_id=None,
             score=0.0,

@@ -19,6 +19,7 @@ from ulinzi.alerts.grouping import (
     Thresholds,
     compatible,
     group,
+    text_numbers,
     text_similarity,
 )
 
@@ -138,22 +139,50 @@ def test_unlocated_report_joins_through_the_same_place_with_similar_text() -> No
     assert group([first, same_place]) == {1: 1, 2: 1}
 
 
-def test_unlocated_report_from_someone_else_never_joins_on_space_alone() -> None:
+def test_unlocated_report_from_someone_else_without_a_group_never_joins() -> None:
     first = report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a")
-    stranger = report(2, hours=0.5, text="ADF wameua watu 3 Kasindi", reporter="b", located=False)
+    stranger = report(2, hours=0.5, text="watu 3 wameuawa, tusaidie", reporter="b", located=False)
     index = AlertIndex()
     index.add(1, first)
     assert index.decide(stranger) == Decision(
         alert_id=None,
         score=0.0,
         reason=(
-            "new alert: no coordinates, and no open alert from the same reporter or place "
-            "within 12 h"
+            "new alert: no coordinates, and no open alert from the same reporter, place or "
+            "armed group within 12 h"
         ),
         distance_km=None,
         hours=None,
         text_similarity=None,
     )
+
+
+def test_unlocated_report_from_someone_else_joins_on_group_number_and_time() -> None:
+    first = report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi usiku", 11, "a")
+    second = report(2, 0.3, 0.2, 0.4, "killing", "Les ADF ont tué 3 personnes", 11, "b")
+    stranger = report(3, hours=0.5, text="ADF wameua watu 3, tusaidie", reporter="c", located=False)
+    assert group([first, second, stranger]) == {1: 1, 2: 1, 3: 1}
+    # Hours later, or naming another group, it stays apart.
+    later = report(3, hours=4.0, text="ADF wameua watu 3, tusaidie", reporter="c", located=False)
+    other = report(3, hours=0.5, text="CODECO wameua watu 3, tusaidie", reporter="c", located=False)
+    assert group([first, second, later])[3] == 3
+    assert group([first, second, other])[3] == 3
+
+
+def test_a_follow_up_without_a_place_joins_its_reporters_alert_not_the_twins() -> None:
+    # Two villages 6 km apart attacked the same night by the same group; reporter
+    # "b" writes again without naming a place: it joins b's alert.
+    reports = [
+        report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi usiku", 11, "a"),
+        report(2, 0.2, 0.1, 0.3, "killing", "watu 3 wameuawa Kasindi", 11, "b"),
+        report(3, 6.0, 0.0, 0.2, "killing", "ADF wameua watu 5 Mbau usiku", 13, "c"),
+        report(4, 6.2, 0.3, 0.5, "killing", "watu 5 wameuawa Mbau", 13, "d"),
+        report(5, hours=1.5, text="Bado wako hapa, tusaidie", reporter="b", located=False),
+        report(
+            6, hours=1.6, text="Still 5 people killed, please come", reporter="d", located=False
+        ),
+    ]
+    assert group(reports) == {1: 1, 2: 1, 3: 3, 4: 3, 5: 1, 6: 3}
 
 
 def test_out_of_range_coordinates_count_as_missing() -> None:
@@ -184,10 +213,11 @@ def test_a_join_says_how_far_how_long_which_types_and_how_similar() -> None:
     )
     assert decision == Decision(
         alert_id=12,
-        score=0.326,
+        score=0.98,
         reason=(
             "2.8 km and 30 min from alert A-12, compatible types (attack_on_civilians ~ "
-            "killing), text similarity 0.14"
+            "killing), text similarity 0.14, same number, same armed group, "
+            "evidence 8.4 (joins from 4.5)"
         ),
         distance_km=2.77,
         hours=0.5,
@@ -212,15 +242,51 @@ def test_close_reports_need_no_text_and_the_reason_says_so() -> None:
     decision = index.decide(report(2, 0.5, 0.2, 1.0, "killing", "bato babomi", None, "b"))
     assert decision.alert_id == 1
     assert decision.reason == (
-        "0.5 km and 1.0 h from alert A-1, same type (killing), text similarity 0.00 "
-        "(not needed within 1 km and 2 h)"
+        "0.5 km and 1.0 h from alert A-1, same type (killing), text similarity 0.00, "
+        "evidence 5.0 (joins from 4.5)"
     )
+
+
+def test_a_twin_6_km_away_the_same_night_naming_another_group_stays_apart() -> None:
+    index = AlertIndex()
+    index.add(1, report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi usiku", 11, "a"))
+    index.add(1, report(2, 0.3, 0.2, 0.4, "killing", "watu 3 wameuawa Kasindi", 11, "b"))
+    decision = index.decide(
+        report(3, 6.0, 0.0, 0.5, "killing", "CODECO wameua watu 5 Mbau usiku", 13, "c")
+    )
+    assert decision.alert_id is None
+    assert decision.reason == (
+        "new alert: nearest open alert A-1 is 5.7 km and 6 min away, but the evidence is "
+        "at most -2.9 (farther than 4 km, 6.0 km from the alert's centre, other numbers, another "
+        "armed group), below 4.5"
+    )
+
+
+def test_a_report_matched_to_the_wrong_village_joins_by_its_text() -> None:
+    # The sender wrote "Kasiindi"; the geocoder put it at a village 6 km away.
+    index = AlertIndex()
+    index.add(1, report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi usiku", 11, "a"))
+    index.add(1, report(2, 0.3, 0.2, 0.4, "killing", "watu 3 wameuawa Kasindi", 11, "b"))
+    decision = index.decide(
+        report(3, 5.5, 2.0, 0.8, "killing", "ADF wameua watu 3 Kasiindi", 14, "d")
+    )
+    assert decision.alert_id == 1
+    assert decision.distance_km == 5.5
+
+
+def test_the_alerts_centre_is_where_most_of_its_reports_are() -> None:
+    index = AlertIndex()
+    index.add(1, report(1, 3.0, 0.0, 0.0, "killing", "Mbau", 12, "a"))  # the next village
+    index.add(1, report(2, 0.0, 0.0, 0.2, "killing", "Kasindi", 11, "b"))
+    index.add(1, report(3, 0.3, 0.1, 0.3, "killing", "Kasindi", 11, "c"))
+    centre = index.centre(1)
+    assert centre is not None and centre.id == 2
 
 
 def test_an_empty_index_proposes_a_new_alert() -> None:
     decision = AlertIndex().decide(report(1, text="ADF Kasindi"))
     assert decision.alert_id is None
-    assert decision.reason == "new alert: no open alert within 4 km and 12 h"
+    assert decision.reason == "new alert: no open alert within 8 km and 12 h"
 
 
 # -- closing -------------------------------------------------------------------------
@@ -241,6 +307,20 @@ def test_a_closed_alert_attracts_no_more_reports() -> None:
 
 
 # -- text similarity -------------------------------------------------------------------
+
+
+def test_numbers_are_stand_alone_counts_only() -> None:
+    assert text_numbers("ADF wameua watu 3, tusaidie") == {"3"}
+    assert text_numbers("M23 at 22h, call 0812345678, 12,5 km, 10:30") == frozenset()
+    assert text_numbers("07 tués") == {"7"}
+
+
+def test_armed_groups_are_found_under_their_usual_spellings() -> None:
+    index = AlertIndex()
+    assert index.actors("Les Mayi-Mayi sont là") == index.actors("MAI MAI wako") == {"maimai"}
+    assert index.actors("ADF-Nalu wameua") >= {"adf"}
+    assert index.actors("watu wenye silaha") == frozenset()
+    assert AlertIndex(armed_groups=["Zaïre"]).actors("les zaire") == {"zaire"}
 
 
 def test_text_similarity_ignores_case_accents_and_punctuation() -> None:
