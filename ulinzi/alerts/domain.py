@@ -31,7 +31,7 @@ from ulinzi.alerts.models import (
     Report,
     Responder,
 )
-from ulinzi.alerts.signals import alert_closed
+from ulinzi.alerts.signals import alert_closed, patrol_keyword
 from ulinzi.audit import domain as audit
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Message, Reporter
@@ -503,7 +503,9 @@ def complete_callback(*, actor: Any, task: CallbackTask, note: str) -> CallbackT
         locked = CallbackTask.objects.select_for_update().get(pk=task.pk)
         if locked.done_at is not None:
             raise TransitionRefused(_("this call-back is done already"))
-        locked.done_at, locked.done_by, locked.note = timezone.now(), actor, note[:300]
+        # A task's own note (a patrol request by SMS) is kept before the outcome.
+        outcome = f"{locked.note} — {note}" if locked.note else note
+        locked.done_at, locked.done_by, locked.note = timezone.now(), actor, outcome[:300]
         locked.save(update_fields=["done_at", "done_by", "note"])
         audit.record(actor, "alerts.complete_callback", locked, after={"note": note[:200]})
     return locked
@@ -532,6 +534,15 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
         return
     if parsed.kind == "info":
         return  # keyword auto-replies belong to public communication
+    if parsed.kind == "patrol":
+        patrol_keyword.send(
+            sender=Message,
+            message=message,
+            place=parsed.place,
+            what=parsed.what or "",
+            language=parsed.language or message.reporter.language,
+        )
+        return
     receive_report(
         source=Report.Source.SMS,
         text=message.text,

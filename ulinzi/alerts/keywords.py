@@ -13,6 +13,7 @@ stop        STOP, STOPALL, UNSUBSCRIBE (en), ARRET/ARRÊT    the whole message
             (fr), ACHA (sw), توقف (ar)
 start       START (en), DEBUT/DÉBUT (fr), ANZA (sw),        the whole message
             ابدأ (ar)
+patrol      PATROL (en), PATROUILLE (fr), DORIA (sw)        ``PATROL <place> <what>``
 info        INFO, MANDAT (fr), HABARI (sw), معلومات (ar)    the whole message
 reply       ``1`` ... ``9``, "1.", "(2)", "#3", "no 2",      the whole message
             "n° 2", "numéro 2", "nambari 2", "namba 2",
@@ -68,7 +69,7 @@ from typing import Final, Literal
 
 __all__ = ["KEYWORDS", "Kind", "Parsed", "parse"]
 
-Kind = Literal["alert", "stop", "start", "info", "reply", "free"]
+Kind = Literal["alert", "patrol", "stop", "start", "info", "reply", "free"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,10 @@ KEYWORDS: Final[dict[str, tuple[Kind, str | None]]] = {
     "LIKAMA": ("alert", "ln"),  # accident, danger, calamity
     "انذار": ("alert", "ar"),  # inthar: warning, alarm (إنذار folds to this)
     "تحذير": ("alert", "ar"),  # tahthir: warning
+    # a patrol request, confirmed by a call-back
+    "PATROL": ("patrol", "en"),
+    "PATROUILLE": ("patrol", "fr"),
+    "DORIA": ("patrol", "sw"),  # patrol
     # opt out
     "STOP": ("stop", None),  # English, and the French SMS convention
     "STOPALL": ("stop", "en"),
@@ -312,23 +317,23 @@ def _skip_words(text: str, skip: frozenset[str]) -> str:
     return _lstrip(text)
 
 
-def _alert(rest: str, keyword: str, language: str | None) -> Parsed:
+def _alert(rest: str, keyword: str, language: str | None, kind: Kind = "alert") -> Parsed:
     rest = _skip_words(rest, _MODIFIERS)
     if not rest:
-        return Parsed("alert", keyword=keyword, language=language)
+        return Parsed(kind, keyword=keyword, language=language)
     separator = _SEPARATOR.search(rest)
     if separator is not None:
         before = _skip_words(rest[: separator.start()], _PREPOSITIONS)
         what = _tidy(rest[separator.end() :])
         count = sum(1 for _ in _words(before, _MAX_PLACE_WORDS + 1))
         if 1 <= count <= _MAX_PLACE_WORDS:
-            return Parsed("alert", _tidy(before), what, keyword=keyword, language=language)
+            return Parsed(kind, _tidy(before), what, keyword=keyword, language=language)
         if count == 0:
-            return Parsed("alert", None, what, keyword=keyword, language=language)
-        return Parsed("alert", None, _tidy(rest), keyword=keyword, language=language)
+            return Parsed(kind, None, what, keyword=keyword, language=language)
+        return Parsed(kind, None, _tidy(rest), keyword=keyword, language=language)
     rest = _skip_words(rest, _PREPOSITIONS)
     first, *after = rest.split(maxsplit=1) or [""]
-    return Parsed("alert", _tidy(first), _tidy(" ".join(after)), keyword=keyword, language=language)
+    return Parsed(kind, _tidy(first), _tidy(" ".join(after)), keyword=keyword, language=language)
 
 
 def parse(text: str) -> Parsed:
@@ -350,6 +355,6 @@ def parse(text: str) -> Parsed:
             return short
     start, end, first = head[0]
     found = KEYWORDS.get(first)
-    if found is not None and found[0] == "alert" and not _lstrip(clean[:start]):
-        return _alert(clean[end:], first, found[1])
+    if found is not None and found[0] in ("alert", "patrol") and not _lstrip(clean[:start]):
+        return _alert(clean[end:], first, found[1], found[0])
     return Parsed("free")

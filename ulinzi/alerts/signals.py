@@ -5,3 +5,8 @@ from django.dispatch import Signal
 
 # Sent by close_alert with ``alert`` (closed, with its outcome) and ``actor``.
 alert_closed = Signal()
+
+# Sent by handle_inbound for an SMS in the patrol keyword form ("DORIA <place> <what>"),
+# with ``message``, ``place`` (the text naming it, or None), ``what`` and ``language`` (the
+# keyword's language, else the reporter's).
+patrol_keyword = Signal()

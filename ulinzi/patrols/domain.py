@@ -13,10 +13,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ulinzi.alerts.models import Alert
+from ulinzi.alerts.models import Alert, CallbackTask
+from ulinzi.alerts.signals import patrol_keyword
 from ulinzi.audit import domain as audit
 from ulinzi.messaging import domain as messaging
 from ulinzi.patrols import texts
@@ -67,6 +69,37 @@ def _answer(request: PatrolRequest, step: str, actor: Any, **values: Any) -> Ans
 
 def _sent(answer: Answer) -> bool:
     return answer.message is not None and answer.message.status == "queued"
+
+
+@receiver(patrol_keyword)
+def request_by_sms(
+    sender: Any, message: Any, place: str | None, what: str, language: str = "", **kwargs: Any
+) -> None:
+    """A patrol request by SMS ("DORIA Mbau, usiku"): a call-back task for a liaison
+    assistant, who confirms it by phone and records it; the sender is told so."""
+    reporter = message.reporter
+    where = place or _("(place not given)")
+    CallbackTask.objects.create(
+        reporter=reporter,
+        note=(_("Patrol request by SMS: %(where)s — %(what)s") % {"where": where, "what": what})[
+            :300
+        ],
+    )
+    language = texts.language_of(language or reporter.language or "")
+    messaging.queue_message(
+        reporter,
+        texts.ANSWERS["received"][language].format(place=place or "")[:300],
+        purpose="patrol_answer",
+        channel=message.channel,
+        actor=message.channel.name,
+    )
+    audit.record(
+        message.channel.name,
+        "patrols.request_by_sms",
+        subject_type="messaging.message",
+        subject_id=str(message.pk),
+        after={"place": place, "reporter": reporter.pseudonym},
+    )
 
 
 def save_capacity(

@@ -337,3 +337,31 @@ def test_request_plan_record_and_the_answer_at_the_gateway(
         assert WeeklyPlan.objects.get().status == "approved"
     finally:
         server.shutdown()
+
+
+def test_a_patrol_request_by_sms_waits_for_a_call_back(personas: dict[str, Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from ulinzi.alerts.models import Alert, CallbackTask
+    from ulinzi.messaging.models import Channel
+
+    messaging.create_channel(actor="test", name="gateway", send_url="console:")
+    channel = Channel.objects.get()
+    response = Client().post(
+        f"/channels/ext/{channel.uuid}/receive?token={channel.secret}",
+        {"from": PHONE, "text": "DORIA Mbau, usiku wanawake wanaogopa", "id": "gw-77"},
+    )
+    assert response.status_code == 200
+    call_command("worker", "--once", stdout=StringIO())
+    task = CallbackTask.objects.get()
+    assert task.note == "Patrol request by SMS: Mbau — usiku wanawake wanaogopa"
+    assert not Alert.objects.exists()  # a request is not an alert
+    reply = Message.objects.get(direction="out", purpose="patrol_answer")
+    assert reply.text.startswith("Misheni: tumepokea ombi lenu la doria Mbau")
+    # A caller never heard from before goes to the mission-wide call centre.
+    liaison = verified_client(make_user("lia", "liaison", whole_mission=True))
+    page = liaison.get("/alerts/callbacks/").content.decode()
+    assert "Patrol request by SMS: Mbau" in page and "/patrols/requests/new/" in page
