@@ -270,8 +270,23 @@ def week_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _risk(place: Place, now: dt.datetime) -> float:
-    """Recent alerts and events near the place, as a share in [0, 1): 1 - exp(-n / 5)."""
+def forecast_risk() -> dict[int, float]:
+    """Next month's probability of a fatal event per territory, from the threat
+    analysis forecast (empty when there are no events to forecast from)."""
+    from ulinzi.threats.early_warning import cached_forecast
+
+    try:
+        return {int(row["id"]): row["probability"] for row in cached_forecast("territory")}
+    except ValueError:
+        return {}
+
+
+def _risk(place: Place, now: dt.datetime, forecast: dict[int, float]) -> float:
+    """The forecast probability of a fatal event in the place's territory when there is
+    one; otherwise recent alerts and events near the place, as a share in [0, 1):
+    1 - exp(-n / 5) for n of them within ``RISK_KM`` in ``RISK_DAYS`` days."""
+    if place.territory_id in forecast:
+        return forecast[place.territory_id]  # type: ignore[index]
     if place.lat is None or place.lon is None:
         return 0.0
     dlat = RISK_KM / 111.0
@@ -335,7 +350,11 @@ def requests_for_week(week_start: dt.date) -> list[PatrolRequest]:
 
 
 def _planner_request(
-    request: PatrolRequest, week_start: dt.date, fixed: list[Patrol], now: dt.datetime
+    request: PatrolRequest,
+    week_start: dt.date,
+    fixed: list[Patrol],
+    now: dt.datetime,
+    forecast: dict[int, float],
 ) -> Any:
     from ulinzi.patrols import planner
 
@@ -355,7 +374,7 @@ def _planner_request(
         slots=tuple(slots),
         wanted=min(request.per_week, len(slots)),
         priority=request.priority,
-        risk=_risk(request.place, now),
+        risk=_risk(request.place, now, forecast),
         beneficiaries=request.beneficiaries,
         weeks_unmet=request.weeks_unmet,
         fixed=tuple((planner.Slot((p.day - week_start).days, p.shift), p.base.code) for p in fixed),
@@ -381,8 +400,10 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
         for patrol in week.filter(fixed=True, request__isnull=False).select_related("base"):
             fixed_by_request.setdefault(patrol.request_id, []).append(patrol)  # type: ignore[arg-type]
         requests = requests_for_week(week_start)
+        forecast = forecast_risk()
         inputs = [
-            _planner_request(r, week_start, fixed_by_request.get(r.pk, []), now) for r in requests
+            _planner_request(r, week_start, fixed_by_request.get(r.pk, []), now, forecast)
+            for r in requests
         ]
         inputs = [i for i in inputs if i.slots or i.fixed]
         bases = _capacities(week_start)

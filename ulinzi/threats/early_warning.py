@@ -180,3 +180,21 @@ def run_backtest(
         "areas": len(built.panel.units),
         "methods": result["methods"],
     }
+
+
+def cached_forecast(unit: str = "territory") -> list[dict[str, Any]]:
+    """The latest forecast of every area, computed once per state of the events and the
+    gazetteer (the watch list and the patrol planner share it). Empty without events."""
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+
+    events = Event.objects.all()
+    stamp = events.aggregate(n=Count("id"), last=Max("id"), day=Max("date_start"))
+    if not stamp["n"]:
+        return []
+    key = f"forecast:{unit}:{stamp['n']}:{stamp['last']}:{stamp['day']}:{gazetteer_version()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = forecast_rows(unit, events)
+        cache.set(key, rows, 3600)
+    return list(rows)

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ulinzi.alerts.models import THREAT_TYPES
 from ulinzi.alerts.queries import alerts_for
 from ulinzi.places.models import Base, Community, Place
-from ulinzi.places.queries import gazetteer_version
 from ulinzi.threats import analysis, domain, early_warning, exports, queries
 from ulinzi.threats import forecast as fc
 from ulinzi.threats.forms import HotspotForm, MatrixForm, ScanForm
@@ -329,17 +328,13 @@ def watch_page(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     events = Event.objects.all()
-    stamp = events.aggregate(n=Count("id"), last=Max("id"), day=Max("date_start"))
-    version = f"{stamp['n']}:{stamp['last']}:{stamp['day']}:{gazetteer_version()}"
     context: dict[str, Any] = {"unit": unit, "units": early_warning.UNITS}
-    if not stamp["n"]:
-        return render(request, "threats/watch.html", {**context, "areas": []})
     try:
-        areas = _cached(
-            f"forecast:{unit}:{version}", lambda: early_warning.forecast_rows(unit, events)
-        )
+        areas = early_warning.cached_forecast(unit)
     except ValueError as exc:
         return render(request, "threats/watch.html", {**context, "error": str(exc)}, status=400)
+    if not areas:
+        return render(request, "threats/watch.html", {**context, "areas": []})
     by_id = {a["id"]: a for a in areas}
     communities = []
     for community in Community.objects.select_related("place").filter(
@@ -368,8 +363,9 @@ def watch_page(request: HttpRequest) -> HttpResponse:
         # a year of data before its origin.
         first = max(last - 11, fc.month_index(oldest) + BACKTEST_HISTORY)
         try:
+            stamp = events.aggregate(n=Count("id"), last=Max("id"))
             context["backtest"] = _cached(
-                f"backtest:{unit}:{version}",
+                f"backtest:{unit}:{stamp['n']}:{stamp['last']}:{first}:{last}",
                 lambda: early_warning.run_backtest(
                     unit,
                     events,

@@ -365,3 +365,31 @@ def test_a_patrol_request_by_sms_waits_for_a_call_back(personas: dict[str, Any])
     liaison = verified_client(make_user("lia", "liaison", whole_mission=True))
     page = liaison.get("/alerts/callbacks/").content.decode()
     assert "Patrol request by SMS: Mbau" in page and "/patrols/requests/new/" in page
+
+
+def test_risk_comes_from_the_forecast_when_there_are_events(
+    personas: dict[str, Any], tmp_path: Any
+) -> None:
+    from django.core.cache import cache
+
+    from ulinzi.threats import domain as threats
+    from ulinzi.threats.early_warning import cached_forecast
+
+    cache.clear()
+    place = personas["mbau"].place
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    assert domain.forecast_risk() == {}
+    assert domain._risk(place, now, {}) == 0.0  # no alert, no event nearby
+    lines = ["id,date,lat,lon,type,fatalities,place"]
+    for k in range(24):
+        day = dt.date(2024 + k // 12, k % 12 + 1, 10)
+        lines.append(f"m{k},{day},{place.lat},{place.lon},killing,{1 + k % 4},Mbau")
+    path = tmp_path / "mbau.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    threats.import_events(path, "csv", source="t")
+    forecast = domain.forecast_risk()
+    expected = next(
+        r["probability"] for r in cached_forecast() if int(r["id"]) == place.territory_id
+    )
+    assert forecast[place.territory_id] == expected
+    assert domain._risk(place, now, forecast) == expected > 0.5
