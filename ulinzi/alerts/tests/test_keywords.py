@@ -249,12 +249,12 @@ def test_every_keyword_in_the_table_is_recognised() -> None:
 @example("ALERT \u00a0\u2003")
 def test_parse_never_raises_and_fields_fit_the_kind(text: str) -> None:
     parsed = parse(text)
-    assert parsed.kind in ("alert", "stop", "start", "info", "reply", "free")
+    assert parsed.kind in ("alert", "patrol", "stop", "start", "info", "reply", "free")
     if parsed.kind == "reply":
         assert parsed.choice is not None and 1 <= parsed.choice <= 9
     else:
         assert parsed.choice is None
-    if parsed.kind != "alert":
+    if parsed.kind not in ("alert", "patrol"):
         assert parsed.place is None and parsed.what is None
     for field in (parsed.place, parsed.what):
         assert field is None or (field.strip() == field and field != "")
@@ -267,7 +267,9 @@ place_words = st.text(
 
 @settings(max_examples=200, deadline=None)
 @given(
-    keyword=st.sampled_from([k for k, (kind, _) in KEYWORDS.items() if kind == "alert"]),
+    keyword=st.sampled_from(
+        [k for k, (kind, _) in KEYWORDS.items() if kind in ("alert", "patrol")]
+    ),
     place=st.lists(place_words, min_size=1, max_size=4).map(" ".join),
     what=st.text(min_size=1, max_size=100),
     separator=st.sampled_from([",", ":", " - ", ";", " : "]),
@@ -278,5 +280,5 @@ def test_alert_with_a_separator_gives_back_the_place(
     # A place starting with a word like "à" or "urgent" loses that word, by design.
     assume(keywords._fold(place.split()[0]) not in keywords._PREPOSITIONS | keywords._MODIFIERS)
     parsed = parse(f"{keyword} {place}{separator}{what}")
-    assert parsed.kind == "alert"
+    assert parsed.kind == KEYWORDS[keyword][0]
     assert parsed.place == place
