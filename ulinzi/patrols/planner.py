@@ -59,19 +59,23 @@ Solver
     ``y_1 >= y_2 >= ...`` for its 1st, 2nd... extra patrols, their sum equal
     to its patrols. The objective is the sum of each ``y_k`` times the value
     of that patrol, scaled by :data:`SCALE` (1000) and rounded to an integer
-    (a thousandth of a value unit). The greedy plan is given as a hint; the
-    search runs with ``num_workers`` workers and ``random_seed``, in
-    interleaved mode so that the same inputs and seed give the same plan, and
-    stops at ``time_limit_s`` seconds. Status ``optimal`` means proven
-    optimal for the rounded values; ``feasible`` means the time limit came
-    first (the best plan found, never worse than the greedy hint). If the
-    solver returns no plan at all, the greedy plan is returned with status
-    ``greedy``.
+    (a thousandth of a value unit). The greedy plan is given as a hint. The
+    search runs with ``workers`` workers and ``random_seed`` = ``seed``, in
+    interleaved mode (deterministic: the same inputs and seed give the same
+    plan, whatever the number of workers, as long as the solver finishes
+    before the time limit), and stops at ``time_limit_s`` seconds. Status
+    ``optimal`` means proven optimal for the rounded values; ``feasible``
+    means the time limit came first (the best plan found, never worse than
+    the greedy hint in the rounded values). If the solver returns no plan at all, the
+    greedy plan is returned with status ``greedy``.
 
-    This problem is a transportation problem with concave gains (a
-    min-cost flow), so its linear relaxation is integral and CP-SAT usually
-    proves the optimum at the root, in well under a second for hundreds of
-    requests.
+    The problem is a transportation problem with concave gains (a min-cost
+    flow: request -> its slots -> (base, day, shift) teams), so its linear
+    relaxation is integral and the LP alone proves the optimum. CP-SAT's
+    presolve is turned off (its dual reductions weaken that relaxation: the
+    bound then stalls a few percent above the optimum) and only its LP-based
+    subsolvers run; 500 requests on 20 bases are solved to optimality in
+    about half a second.
 
 Travel
     Which base covers a slot does not change the value, so travel is not in
@@ -409,7 +413,7 @@ def _build_plan(
                 fixed=slot in p.fixed[ri],
             )
         )
-    value = sum(covered_value(r, counts[ri]) for ri, r in enumerate(p.requests))
+    value = sum((covered_value(r, counts[ri]) for ri, r in enumerate(p.requests)), 0.0)
     plan = Plan(
         assignments=tuple(assignments),
         value=value,
@@ -420,7 +424,7 @@ def _build_plan(
         greedy_value=value if greedy_value is None else greedy_value,
         bound=bound,
         time_limit_s=time_limit_s,
-        travel_km=round(sum(a.km for a in assignments), 3),
+        travel_km=round(sum((a.km for a in assignments), 0.0), 3),
         use=use,
     )
     plan.explanations.update(_explain(p, chosen, counts, plan))
@@ -477,6 +481,18 @@ def greedy_plan(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> P
 
 # --- CP-SAT -------------------------------------------------------------------------------
 
+_IGNORED_SUBSOLVERS = (
+    "core",
+    "no_lp",
+    "quick_restart_no_lp",
+    "graph_arc_lns",
+    "graph_cst_lns",
+    "graph_dec_lns",
+    "graph_var_lns",
+    "rnd_cst_lns",
+    "rnd_var_lns",
+)
+
 
 def _nearest_bases(p: _Problem, chosen: _Chosen) -> _Chosen:
     """Re-match each (day, shift)'s chosen, not fixed, slots to free teams with least km."""
@@ -520,7 +536,7 @@ def plan_week(
     greedy_counts = [0] * len(requests)
     for ri, _ in greedy:
         greedy_counts[ri] += 1
-    greedy_value = sum(covered_value(r, greedy_counts[ri]) for ri, r in enumerate(requests))
+    greedy_value = sum((covered_value(r, greedy_counts[ri]) for ri, r in enumerate(requests)), 0.0)
 
     model = cp_model.CpModel()
     x: dict[tuple[int, Slot, int], cp_model.IntVar] = {}
@@ -548,10 +564,12 @@ def plan_week(
             model.add(sum(vars_) <= p.left(bi, d, s))
     terms: list[tuple[cp_model.IntVar, int]] = []
     y_of: dict[int, list[cp_model.IntVar]] = {}
+    slots_open: dict[int, int] = defaultdict(int)
+    for ri, _ in per_slot:
+        slots_open[ri] += 1
     for ri, vars_ in per_request.items():
         n_fixed = len(p.fixed[ri])
-        slots_open = len({slot for (rj, slot) in per_slot if rj == ri})
-        extra = min(p.limit[ri] - n_fixed, slots_open)
+        extra = min(p.limit[ri] - n_fixed, slots_open[ri])
         ys = [model.new_bool_var(f"y_{ri}_{k}") for k in range(extra)]
         y_of[ri] = ys
         model.add(sum(vars_) == sum(ys))
@@ -574,10 +592,14 @@ def plan_week(
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
+    # Interleaved search is deterministic whatever the number of workers.
     solver.parameters.interleave_search = True
     # The presolve's dual reductions weaken the (otherwise integral) linear relaxation: with
     # it the bound stalls a few percent above the optimum; without it the root LP proves it.
     solver.parameters.cp_model_presolve = False
+    # What closes this model is the LP: leave out the subsolvers without one and the
+    # neighbourhood searches, whose fixed time slices would only delay the proof.
+    solver.parameters.ignore_subsolvers.extend(_IGNORED_SUBSOLVERS)
     code = solver.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _build_plan(
@@ -635,7 +657,9 @@ def _explain(
         got = "none" if counts[ri] == 0 else str(counts[ri])
         reasons = [f"{r.community} requested {_plural(r.wanted, noun)}, {got} scheduled"]
         listed = len(set(r.slots))
-        if listed < r.wanted:
+        if listed == 0:
+            reasons.append("no slot was asked for")
+        elif listed < r.wanted:
             reasons.append(
                 f"only {_plural(listed, 'distinct slot')} {'was' if listed == 1 else 'were'} "
                 f"asked for"
@@ -646,9 +670,12 @@ def _explain(
         elif not reach:
             nearest = min(range(len(p.bases)), key=lambda bi: (p.km[ri, bi], bi))
             b = p.bases[nearest]
+            far, limit = float(p.km[ri, nearest]), b.max_km
+            # As few digits as show the gap: never "40 km away (limit 40 km)".
+            digits = next((k for k in range(3) if round(far, k) > round(limit, k)), 3)
             reasons.append(
-                f"no base within reach: the nearest, {b.name}, is {p.km[ri, nearest]:.0f} km "
-                f"away (limit {b.max_km:.0f} km)"
+                f"no base within reach: the nearest, {b.name}, is {far:.{digits}f} km away "
+                f"(limit {limit:.{digits}f} km)"
             )
         elif counts[ri] < p.limit[ri]:
             reasons.extend(_slot_reasons(p, chosen, counts, ri, reach, at, plan))

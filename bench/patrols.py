@@ -1,0 +1,553 @@
+"""Benchmark the weekly patrol planner (ulinzi.patrols.planner): value over greedy, optimality, speed.
+
+Run: ``.venv/bin/python bench/patrols.py [--quick] [--out PATH]``.
+
+Generated instances (seeded, ``instance()``)
+    Bases are the 20 towns of Nord-Kivu, Sud-Kivu and Ituri in the bundled
+    gazetteer (``ulinzi.places.gazetteer.bundled_records``: Beni, Butembo,
+    Katwa, Goma, Bunia, Bukavu, Uvira...), at their real coordinates; several
+    are close together (Butembo and Katwa are 6 km apart, Goma and Sake 20),
+    so their reach overlaps, as real company and temporary bases do. Each
+    base draws 1-3 day teams, 0-2 night teams, a reach ``max_km`` uniform in
+    30-60 km, and with probability 0.3 one unavailable day. A small instance
+    takes one town at random and its two nearest towns.
+
+    Communities are real villages and displaced-persons camps of the
+    gazetteer within 40 km of a chosen base (uniformly, so areas with many
+    villages get many requests); 30 % of requests come from a community that
+    already made one. Kinds and slot patterns:
+
+    * night (25 %): 3-7 consecutive night shifts from a random day, at a camp
+      when there is one near (half the time); wanted: half of them up to all;
+    * market (25 %): one day shift on a weekday (Monday-Saturday), wanted 1;
+    * firewood (15 %): 2-3 day shifts on distinct days, wanted all;
+    * water_point (10 %): 2-4 day shifts, wanted all or one fewer;
+    * route (15 %) and escort (5 %): 1-2 day shifts, 2-4 points: the village,
+      a real village 8-25 km away and 0-2 real villages nearest to points
+      between them;
+    * other (5 %): 1-2 shifts, day or night.
+
+    Priority 1-5 with weights 10/20/30/25/15 %; risk Beta(0.6, 4) (mean 0.13,
+    a few places high: a skewed forecast probability); beneficiaries
+    lognormal (median about 1,100; camps five times more); weeks_unmet 0 for
+    70 % of requests, else 1-4. Nothing in the generator looks at what the
+    greedy baseline does: contention comes only from asking for more slots
+    than there are teams (about 2.5 times more on the large instance) and
+    from overlapping reach.
+
+Figures
+    ``large_*``: 20 bases x 500 requests, seeds 1-5. ``value_ratio`` is the
+    planner's value over the greedy baseline's (same value function) per
+    seed, and the median; ``solve_s`` the planner's wall time (model, solve,
+    travel matching, explanations) with ``time_limit_s`` as given, and its
+    status; ``greedy_s`` greedy's wall time. ``replan_s``: after fixing 3
+    patrols the first plan had left out (a team of a reachable base that
+    still had one for that slot), the wall time of the new plan.
+    ``deterministic``: two runs with the same seed give the same patrols.
+
+    ``small_*``: 20 instances (seeds 101-120) of 3 bases x 25 requests. The
+    planner with its default 5 s time limit against the proven optimum: the
+    planner again with a 300 s limit, status checked to be ``optimal``, and,
+    independently, the linear relaxation solved with HiGHS (scipy
+    ``linprog``) in real values, an upper bound on any plan
+    (``lp_bound_gap``: how far above the optimum it is, relative). ``gap`` is
+    1 - value / optimum: worst and mean, for the planner and for greedy.
+
+    The problem is a transportation problem with concave gains, so its linear
+    relaxation is integral: the solver proves optimality in about a second
+    and the LP bound meets the optimum (to rounding).
+
+Why the 10 % target is missed
+    On these instances the planner's value is 2.5-4.7 % above greedy's
+    (median 3.6 % over 5 seeds; on the small instances greedy is 2.6 % below
+    the optimum on average, 10.5 % at worst): ``large_value_ratio`` reports
+    ``met: false`` rather than a generator tuned against greedy. Greedy is a
+    strong baseline here because the value of a plan is a sum of per-request
+    values with mild diminishing returns, and its heap takes patrols in
+    exactly the order of their marginal value; it loses only where capacity
+    is shared: it gives a slot to the nearest base when that base's team was
+    the only one another request could use, and takes a request's first open
+    slot rather than the one least in demand, so it plans 4-7 % fewer patrols
+    than the optimum. A larger gap would need instances where bases' reach
+    overlaps much more than the real towns' do, or lumpier values. What the
+    solver adds is a guarantee (no plan is better; every "given to
+    higher-value requests" it writes is true) rather than a large margin.
+
+``--quick`` is a small version for the test suite (1 large seed of 10 bases x
+150 requests, 4 small instances): its figures are not comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
+
+from ulinzi.patrols.planner import (  # noqa: E402
+    DAYS,
+    DECAY,
+    BaseCapacity,
+    Plan,
+    Request,
+    Slot,
+    covered_value,
+    greedy_plan,
+    haversine_km,
+    plan_week,
+    request_value,
+)
+from ulinzi.places.gazetteer import bundled_records  # noqa: E402
+
+PROVINCES = ("Nord-Kivu", "Sud-Kivu", "Ituri")
+KINDS = (
+    ("night", 0.25),
+    ("market", 0.25),
+    ("firewood", 0.15),
+    ("water_point", 0.10),
+    ("route", 0.15),
+    ("escort", 0.05),
+    ("other", 0.05),
+)
+COMMUNITY_KM = 40.0
+TIME_LIMIT_S = 8.0
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    kind: str
+    lat: float
+    lon: float
+
+
+class Places:
+    """Towns (bases) and villages and camps (communities) of the eastern provinces."""
+
+    def __init__(self) -> None:
+        records = [
+            Place(r.name, r.kind, r.lat, r.lon)
+            for r in bundled_records()
+            if r.lat is not None
+            and r.lon is not None
+            and (r.kind != "town" or r.admin_names[:1] in [(p,) for p in PROVINCES])
+        ]
+        self.towns = sorted((r for r in records if r.kind == "town"), key=lambda r: r.name)
+        self.villages = [r for r in records if r.kind in ("village", "camp")]
+        self.vlat = np.radians([v.lat for v in self.villages])
+        self.vlon = np.radians([v.lon for v in self.villages])
+
+    def km_from(self, lat: float, lon: float) -> np.ndarray:
+        p, lam = math.radians(lat), math.radians(lon)
+        a = (
+            np.sin((self.vlat - p) / 2) ** 2
+            + math.cos(p) * np.cos(self.vlat) * np.sin((self.vlon - lam) / 2) ** 2
+        )
+        result: np.ndarray = 2 * 6371.0088 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+        return result
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
+    return rng.choices([k for k, _ in weighted], [w for _, w in weighted])[0]
+
+
+def instance(
+    places: Places, seed: int, n_bases: int, n_requests: int
+) -> tuple[list[BaseCapacity], list[Request]]:
+    """One week's bases and requests, as documented in the module docstring."""
+    rng = random.Random(seed)
+    if n_bases >= len(places.towns):
+        towns = list(places.towns)
+    else:
+        first = rng.choice(places.towns)
+        towns = sorted(
+            places.towns, key=lambda t: haversine_km(first.lat, first.lon, t.lat, t.lon)
+        )[:n_bases]
+    bases = []
+    for t in towns:
+        bases.append(
+            BaseCapacity(
+                id=t.name.lower(),
+                name=t.name,
+                lat=t.lat,
+                lon=t.lon,
+                day_teams=rng.randint(1, 3),
+                night_teams=rng.randint(0, 2),
+                max_km=round(rng.uniform(30, 60), 1),
+                unavailable_days=frozenset({rng.randrange(DAYS)})
+                if rng.random() < 0.3
+                else frozenset(),
+            )
+        )
+    near = np.zeros(len(places.villages), dtype=bool)
+    for b in bases:
+        near |= places.km_from(b.lat, b.lon) <= COMMUNITY_KM
+    pool = [int(i) for i in np.flatnonzero(near)]
+    camps = [i for i in pool if places.villages[i].kind == "camp"]
+    used: list[int] = []
+    requests = []
+    for n in range(n_requests):
+        kind = _pick(rng, KINDS)
+        if kind == "night" and camps and rng.random() < 0.5:
+            where = rng.choice(camps)
+        elif used and rng.random() < 0.3:
+            where = rng.choice(used)
+        else:
+            where = rng.choice(pool)
+        used.append(where)
+        village = places.villages[where]
+        points = [(village.lat, village.lon)]
+        if kind == "night":
+            length = rng.randint(3, 7)
+            start = rng.randrange(DAYS)
+            slots = [Slot((start + k) % DAYS, "night") for k in range(length)]
+            wanted = rng.randint(math.ceil(length / 2), length)
+        elif kind == "market":
+            slots, wanted = [Slot(rng.randrange(6), "day")], 1
+        elif kind == "firewood":
+            slots = [Slot(d, "day") for d in rng.sample(range(DAYS), rng.randint(2, 3))]
+            wanted = len(slots)
+        elif kind == "water_point":
+            slots = [Slot(d, "day") for d in rng.sample(range(DAYS), rng.randint(2, 4))]
+            wanted = len(slots) - rng.randint(0, 1)
+        elif kind in ("route", "escort"):
+            slots = [Slot(d, "day") for d in rng.sample(range(DAYS), rng.randint(1, 2))]
+            wanted = len(slots)
+            points.extend(_road(places, rng, where))
+        else:
+            shift = rng.choice(("day", "night"))
+            slots = [Slot(d, shift) for d in rng.sample(range(DAYS), rng.randint(1, 2))]
+            wanted = len(slots)
+        people = int(math.exp(rng.gauss(7.0, 1.0)))
+        if village.kind == "camp":
+            people *= 5
+        requests.append(
+            Request(
+                id=f"r{n}",
+                community=village.name,
+                kind=kind,
+                points=tuple(points),
+                slots=tuple(sorted(set(slots))),
+                wanted=wanted,
+                priority=int(_pick(rng, (("1", 10), ("2", 20), ("3", 30), ("4", 25), ("5", 15)))),
+                risk=round(rng.betavariate(0.6, 4.0), 3),
+                beneficiaries=people,
+                weeks_unmet=0 if rng.random() < 0.7 else rng.randint(1, 4),
+            )
+        )
+    return bases, requests
+
+
+def _road(places: Places, rng: random.Random, where: int) -> list[tuple[float, float]]:
+    """A real village 8-25 km away and 0-2 real villages nearest to points between."""
+    start = places.villages[where]
+    km = places.km_from(start.lat, start.lon)
+    ends = np.flatnonzero((km >= 8) & (km <= 25))
+    if not len(ends):
+        return []
+    end = places.villages[int(rng.choice(list(ends)))]
+    points: list[tuple[float, float]] = []
+    stops = rng.randint(0, 2)
+    for k in range(1, stops + 1):
+        f = k / (stops + 1)
+        lat = start.lat + f * (end.lat - start.lat)
+        lon = start.lon + f * (end.lon - start.lon)
+        mid = places.villages[int(np.argmin(places.km_from(lat, lon)))]
+        points.append((mid.lat, mid.lon))
+    points.append((end.lat, end.lon))
+    return points
+
+
+def lp_bound(bases: list[BaseCapacity], requests: list[Request]) -> float:
+    """Upper bound on any plan's value: the linear relaxation, in real values (HiGHS)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    columns: list[tuple[str, Any]] = []  # ("x", (ri, slot, bi)) or ("y", (ri, k))
+    for ri, r in enumerate(requests):
+        reach = [
+            bi
+            for bi, b in enumerate(bases)
+            if max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points) <= b.max_km
+        ]
+        slots = sorted(set(r.slots))
+        for slot in slots:
+            for bi in reach:
+                if bases[bi].teams(slot.day, slot.shift) > 0:
+                    columns.append(("x", (ri, slot, bi)))
+        for k in range(min(r.wanted, len(slots))):
+            columns.append(("y", (ri, k)))
+    rows: list[int] = []
+    cols: list[int] = []
+    data: list[float] = []
+    ub: list[float] = []
+    eq_rows: list[int] = []
+    eq_cols: list[int] = []
+    eq_data: list[float] = []
+    cost = np.zeros(len(columns))
+    slot_row: dict[tuple[int, Slot], int] = {}
+    team_row: dict[tuple[int, int, str], int] = {}
+    for j, (what, key) in enumerate(columns):
+        if what == "x":
+            ri, slot, bi = key
+            if (ri, slot) not in slot_row:
+                slot_row[(ri, slot)] = len(ub)
+                ub.append(1.0)
+            team = (bi, slot.day, slot.shift)
+            if team not in team_row:
+                team_row[team] = len(ub)
+                ub.append(float(bases[bi].teams(slot.day, slot.shift)))
+            rows.extend((slot_row[(ri, slot)], team_row[team]))
+            cols.extend((j, j))
+            data.extend((1.0, 1.0))
+            eq_rows.append(ri)
+            eq_cols.append(j)
+            eq_data.append(1.0)
+        else:
+            ri, k = key
+            cost[j] = -request_value(requests[ri]) * DECAY**k
+            eq_rows.append(ri)
+            eq_cols.append(j)
+            eq_data.append(-1.0)
+    a_ub = coo_matrix((data, (rows, cols)), shape=(len(ub), len(columns)))
+    a_eq = coo_matrix((eq_data, (eq_rows, eq_cols)), shape=(len(requests), len(columns)))
+    done = linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=ub,
+        A_eq=a_eq,
+        b_eq=np.zeros(len(requests)),
+        bounds=(0, 1),
+        method="highs",
+    )
+    assert done.status == 0, done.message
+    return float(-done.fun)
+
+
+def check(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) -> None:
+    """Every constraint holds and the value is the value function of the plan's patrols."""
+    by_id = {r.id: r for r in requests}
+    base_by_id = {b.id: b for b in bases}
+    use: dict[tuple[str, int, str], int] = defaultdict(int)
+    seen: set[tuple[str, Slot]] = set()
+    counts: dict[str, int] = defaultdict(int)
+    for a in plan.assignments:
+        r, b = by_id[a.request], base_by_id[a.base]
+        assert (a.request, a.slot) not in seen
+        seen.add((a.request, a.slot))
+        assert a.slot in r.slots or (a.slot, a.base) in r.fixed
+        assert max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points) <= b.max_km
+        use[(b.id, a.slot.day, a.slot.shift)] += 1
+        counts[a.request] += 1
+    for (bid, d, s), n in use.items():
+        assert n <= base_by_id[bid].teams(d, s)
+    for r in requests:
+        assert counts[r.id] <= max(r.wanted, len(r.fixed))
+        for slot, bid in r.fixed:
+            assert (r.id, slot) in seen and any(
+                a.request == r.id and a.slot == slot and a.base == bid for a in plan.assignments
+            )
+    value = sum(covered_value(r, counts[r.id]) for r in requests)
+    assert abs(value - plan.value) < 1e-6 * max(1.0, value)
+
+
+def fix_three(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) -> list[Request]:
+    """The officer decides 3 patrols the plan left out, at a base with a team for that slot."""
+    planned = {(a.request, a.slot) for a in plan.assignments}
+    out = list(requests)
+    fixed = 0
+    extra: dict[tuple[str, int, str], int] = defaultdict(int)
+    for i, r in enumerate(requests):
+        if fixed == 3:
+            break
+        if plan.scheduled[r.id] >= r.wanted:
+            continue
+        for slot in r.slots:
+            if (r.id, slot) in planned:
+                continue
+            for b in sorted(
+                bases, key=lambda b: max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points)
+            ):
+                reach = max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points) <= b.max_km
+                key = (b.id, slot.day, slot.shift)
+                if reach and b.teams(slot.day, slot.shift) > extra[key]:
+                    extra[key] += 1
+                    out[i] = replace(r, fixed=((slot, b.id),))
+                    fixed += 1
+                    break
+            if out[i] is not r:
+                break
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, few instances")
+    parser.add_argument("--out", type=Path, help="where to write the JSON result")
+    args = parser.parse_args(argv)
+    quick = args.quick
+
+    large_bases, large_requests = (10, 150) if quick else (20, 500)
+    large_seeds = [1] if quick else [1, 2, 3, 4, 5]
+    small_seeds = list(range(101, 105)) if quick else list(range(101, 121))
+    small_limit = 60.0 if quick else 300.0
+
+    places = Places()
+    figures: dict[str, Any] = {}
+    baseline: dict[str, Any] = {
+        "name": "greedy_plan: the most valuable next patrol first, to the nearest base with a "
+        "team left (same value function)"
+    }
+
+    # Large instances: value over greedy, wall time, re-plan, determinism.
+    ratios, solve_times, replan_times, statuses, greedy_times = [], [], [], [], []
+    asked, capacity, deterministic = [], [], True
+    for seed in large_seeds:
+        bases, requests = instance(places, seed, large_bases, large_requests)
+        start = time.perf_counter()
+        greedy = greedy_plan(bases, requests)
+        greedy_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        plan = plan_week(bases, requests, time_limit_s=TIME_LIMIT_S, seed=seed)
+        solve_times.append(time.perf_counter() - start)
+        check(plan, bases, requests)
+        check(greedy, bases, requests)
+        assert abs(plan.greedy_value - greedy.value) < 1e-6 * greedy.value
+        ratios.append(plan.value / greedy.value)
+        statuses.append(plan.status)
+        asked.append(sum(r.wanted for r in requests))
+        capacity.append(
+            sum(b.teams(d, s) for b in bases for d in range(DAYS) for s in ("day", "night"))
+        )
+        again = plan_week(bases, requests, time_limit_s=TIME_LIMIT_S, seed=seed)
+        deterministic &= again.assignments == plan.assignments
+        changed = fix_three(plan, bases, requests)
+        start = time.perf_counter()
+        replanned = plan_week(bases, changed, time_limit_s=TIME_LIMIT_S, seed=seed)
+        replan_times.append(time.perf_counter() - start)
+        check(replanned, bases, changed)
+        figures.setdefault("large_detail", []).append(
+            {
+                "seed": seed,
+                "value": round(plan.value, 1),
+                "greedy_value": round(greedy.value, 1),
+                "value_ratio": round(plan.value / greedy.value, 4),
+                "status": plan.status,
+                "solve_s": round(solve_times[-1], 2),
+                "patrols": len(plan.assignments),
+                "greedy_patrols": len(greedy.assignments),
+                "explained_requests": len(plan.explanations),
+                "travel_km_mean": round(plan.travel_km / max(1, len(plan.assignments)), 1),
+                "greedy_travel_km_mean": round(
+                    greedy.travel_km / max(1, len(greedy.assignments)), 1
+                ),
+                "replan_s": round(replan_times[-1], 2),
+                "replan_status": replanned.status,
+                "replan_value_change": round(replanned.value / plan.value - 1, 4),
+            }
+        )
+    ratio = statistics.median(ratios)
+    wall = max(solve_times)
+    figures["large_size"] = f"{large_bases} bases x {large_requests} requests"
+    figures["large_slots_asked_per_team_slot"] = round(
+        statistics.fmean(a / c for a, c in zip(asked, capacity, strict=True)), 2
+    )
+    figures["large_value_ratio_median"] = round(ratio, 4)
+    figures["large_value_ratio_min"] = round(min(ratios), 4)
+    figures["large_solve_s_max"] = round(wall, 2)
+    figures["large_time_limit_s"] = TIME_LIMIT_S
+    figures["large_statuses"] = statuses
+    figures["large_replan_s_max"] = round(max(replan_times), 2)
+    figures["deterministic"] = deterministic
+    baseline["large_wall_s_max"] = round(max(greedy_times), 3)
+
+    # Small instances: against the proven optimum and the LP bound.
+    gaps, greedy_gaps, lp_gaps, small_times = [], [], [], []
+    proven = True
+    for seed in small_seeds:
+        bases, requests = instance(places, seed, 3, 25)
+        start = time.perf_counter()
+        plan = plan_week(bases, requests, seed=seed)
+        small_times.append(time.perf_counter() - start)
+        best = plan_week(bases, requests, time_limit_s=small_limit, seed=seed + 1000)
+        proven &= best.status == "optimal"
+        check(plan, bases, requests)
+        bound = lp_bound(bases, requests)
+        gaps.append(1 - plan.value / best.value)
+        greedy_gaps.append(1 - plan.greedy_value / best.value)
+        lp_gaps.append(bound / best.value - 1)
+    worst = max(gaps)
+    figures["small_instances"] = len(small_seeds)
+    figures["small_size"] = "3 bases x 25 requests"
+    figures["small_optimum_proven"] = proven
+    figures["small_gap_worst"] = float(f"{worst:.3g}")
+    figures["small_gap_mean"] = float(f"{statistics.fmean(gaps):.3g}")
+    figures["small_lp_bound_gap_worst"] = float(f"{max(lp_gaps):.3g}")
+    figures["small_solve_s_max"] = round(max(small_times), 3)
+    baseline["small_gap_worst"] = round(max(greedy_gaps), 4)
+    baseline["small_gap_mean"] = round(statistics.fmean(greedy_gaps), 4)
+
+    result: dict[str, Any] = {
+        "name": "patrols",
+        "command": "make bench ONLY=patrols",
+        "when": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "database": "none (pure module)",
+        },
+        "data": (
+            f"Generated, model in bench/patrols.py's docstring{' (quick subset)' if quick else ''}: "
+            f"bases at real towns of Nord-Kivu, Sud-Kivu and Ituri (bundled gazetteer), "
+            f"communities at real villages and camps within {COMMUNITY_KM:g} km, requests of 7 "
+            f"kinds with their usual slot patterns. Large: {large_bases} bases x "
+            f"{large_requests} requests, seeds {large_seeds}, time limit {TIME_LIMIT_S:g} s, 2 "
+            f"workers. Small: {len(small_seeds)} instances of 3 bases x 25 requests, default "
+            f"5 s limit against the optimum proven with a {small_limit:g} s limit and the LP "
+            f"relaxation (HiGHS)."
+        ),
+        "figures": figures,
+        "baseline": baseline,
+        "targets": {
+            "large_value_ratio": {
+                "value": round(ratio, 4),
+                "goal": ">= 1.10",
+                "met": bool(ratio >= 1.10),
+            },
+            "large_solve_s": {"value": round(wall, 2), "goal": "< 10", "met": bool(wall < 10)},
+            "small_gap_worst": {
+                "value": float(f"{worst:.3g}"),
+                "goal": "<= 0.01",
+                "met": bool(worst <= 0.01 and proven),
+            },
+        },
+    }
+    out = write_result("patrols", result, args.out, quick)
+    print(
+        f"patrols: value x{ratio:.3f} over greedy ({large_bases} bases x {large_requests} "
+        f"requests, {', '.join(statuses)}, {wall:.2f} s, limit {TIME_LIMIT_S:g} s), re-plan "
+        f"{max(replan_times):.2f} s | small: gap to optimum worst {worst:.2%}, greedy "
+        f"{max(greedy_gaps):.2%} -> {out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
