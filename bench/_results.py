@@ -22,3 +22,21 @@ def write_result(name: str, result: dict[str, Any], out: Path | None, quick: boo
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
+
+
+def header(name: str, database: str = "none (pure module)") -> dict[str, Any]:
+    """The first keys every results file shares: name, command, when, machine."""
+    import os
+    import platform
+    from datetime import UTC, datetime
+
+    return {
+        "name": name,
+        "command": f"make bench ONLY={name}",
+        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "database": database,
+        },
+    }

@@ -96,8 +96,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import math
-import os
-import platform
 import random
 import statistics
 import sys
@@ -105,7 +103,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -115,7 +112,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
+from _results import header, write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 
 from ulinzi.alerts.grouping import (  # noqa: E402
     COMPATIBLE,
@@ -703,14 +700,7 @@ def main(argv: list[str] | None = None) -> int:
 
     subset = " (quick subset)" if args.quick else ""
     result = {
-        "name": "dedupe",
-        "command": "make bench ONLY=dedupe",
-        "when": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "database": "none (pure module)",
-        },
+        **header("dedupe"),
         "data": (
             f"Generated{subset}, model in bench/dedupe.py's docstring: incidents at "
             f"{len(places)} real settlements of bundled_records() (GRID3/GeoNames, Ituri, "

@@ -88,12 +88,11 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +102,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
+from _results import header, write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 
 from ulinzi.threats.forecast import (  # noqa: E402
     BASELINES,
@@ -340,14 +339,7 @@ def main(argv: list[str] | None = None) -> int:
 
     quick = " (quick subset: one year per period, two half-lives tried)" if args.quick else ""
     result: dict[str, Any] = {
-        "name": "forecast",
-        "command": "make bench ONLY=forecast",
-        "when": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "database": "none (pure module)",
-        },
+        **header("forecast"),
         "data": (
             f"car: UCDP GED 23.1 events of the Central African Republic "
             f"(shared/data/events/ucdp_ged_car_1989_2019.csv, CC BY 4.0), {kept} of {read} kept "

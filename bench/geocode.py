@@ -58,7 +58,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import random
 import re
 import statistics
@@ -67,7 +66,6 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +73,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
+from _results import header, write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from ulinzi.places.gazetteer import bundled_records  # noqa: E402
@@ -319,14 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     n_held = sum(q.held_out for q in queries)
     n_noisy = sum(q.noisy for q in queries)
     result = {
-        "name": "geocode",
-        "command": "make bench ONLY=geocode",
-        "when": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "database": "none (pure module)",
-        },
+        **header("geocode"),
         "data": (
             f"{len(queries)} queries{' (quick subset)' if args.quick else ''}: "
             f"{len(queries) - n_noisy} raw where_description strings of UCDP GED/Candidate "

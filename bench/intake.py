@@ -73,7 +73,6 @@ import contextlib
 import http.server
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -88,10 +87,11 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from _results import header
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -1134,14 +1134,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     names = {"sqlite": "sqlite", "postgres": "postgresql"}
     result = {
-        "name": "intake",
-        "command": "make bench ONLY=intake",
-        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "database": " and ".join(names[k] for k in kinds),
-        },
+        **header("intake", " and ".join(names[k] for k in kinds)),
         "data": (
             ("quick subset: " if args.quick else "")
             + f"synthetic SMS from {sum(len(t) for t in TEMPLATES.values())} templates in "

@@ -45,7 +45,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -56,7 +55,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from _results import write_result
+from _results import header, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "ulinzi_bench_matrix"
@@ -311,14 +310,7 @@ def main() -> int:
             "met": run["p95_ms"] < 300,
         }
     result = {
-        "name": "matrix",
-        "command": "make bench ONLY=matrix",
-        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "database": " and ".join("postgresql" if d == "postgres" else d for d in runs),
-        },
+        **header("matrix", " and ".join("postgresql" if d == "postgres" else d for d in runs)),
         "data": (
             f"{n:,} synthetic events (seeded) around the bundled GeoNames towns over "
             "2019-2024, imported through import_events and linked to the bundled COD-AB "

@@ -81,15 +81,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import random
 import statistics
 import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +96,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
+from _results import header, write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 
 from ulinzi.patrols.planner import (  # noqa: E402
     DAYS,
@@ -505,14 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     baseline["small_gap_mean"] = round(statistics.fmean(greedy_gaps), 4)
 
     result: dict[str, Any] = {
-        "name": "patrols",
-        "command": "make bench ONLY=patrols",
-        "when": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "database": "none (pure module)",
-        },
+        **header("patrols"),
         "data": (
             f"Generated, model in bench/patrols.py's docstring{' (quick subset)' if quick else ''}: "
             f"bases at real towns of Nord-Kivu, Sud-Kivu and Ituri (bundled gazetteer), "

@@ -64,11 +64,10 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import platform
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +77,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
+from _results import header, write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 from _scan_reference import reference_scan  # noqa: E402
 
 from ulinzi.threats.scan import ScanResult, ScanSettings, haversine_km, scan  # noqa: E402
@@ -291,14 +290,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ratio_small, ratio_big = ratios[sizes[0]], ratios[big]
     result_json: dict[str, Any] = {
-        "name": "scan",
-        "command": "make bench ONLY=scan",
-        "when": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "database": "none (pure module)",
-        },
+        **header("scan"),
         "data": (
             f"Synthetic, model in bench/scan.py's docstring{' (quick subset)' if quick else ''}: "
             f"{LOCATIONS} locations in a 2x2 degree box with lognormal weights, events by weight "

@@ -53,11 +53,9 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import platform
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +65,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _results import write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
+from _results import header, write_result  # noqa: E402 (bench/ is on sys.path when a script runs)
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
@@ -192,14 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in scored_names
     }
     result: dict[str, Any] = {
-        "name": "triage",
-        "command": "make bench ONLY=triage",
-        "when": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "database": "none (pure module)",
-        },
+        **header("triage"),
         "data": (
             f"{len(train)} train and {len(validation)} validation messages"
             f"{' (quick subset)' if args.quick else ''} of shared/data/messages/"
