@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "ulinzi.alerts",
     "ulinzi.threats",
     "ulinzi.patrols",
+    "ulinzi.engagement",
     "ulinzi.api",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("ulinzi.alerts.urls")),
     path("", include("ulinzi.threats.urls")),
     path("", include("ulinzi.patrols.urls")),
+    path("", include("ulinzi.engagement.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

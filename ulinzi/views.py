@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ulinzi.engagement import queries as engagement
 from ulinzi.places import queries
 
 # What each role comes to Ulinzi for, in one paragraph.
@@ -59,5 +61,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "user_bases": bases,
             "communities": queries.communities_in(scope).count(),
             "bases_visible": queries.bases_in(scope).count(),
+            "commitments": [
+                c
+                for c in engagement.commitments_of(user, timezone.localdate())
+                if c["state"] in ("overdue", "due_soon")
+            ],
         },
     )

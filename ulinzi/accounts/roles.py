@@ -38,6 +38,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "patrols.view",
             "patrols.request",
             "patrols.record",
+            "engagement.view",
         }
     ),
     Role.LIAISON: frozenset(
@@ -47,17 +48,31 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "communities.manage",
             "patrols.view",
             "patrols.request",
+            "engagement.view",
+            "engagement.manage",
+            "broadcasts.draft",
         }
     ),
-    Role.ANALYST: frozenset({"analysis.view", "events.manage", "patrols.view"}),
+    Role.ANALYST: frozenset({"analysis.view", "events.manage", "patrols.view", "engagement.view"}),
     Role.PATROL_PLANNER: frozenset(
-        {"patrols.plan", "patrols.view", "patrols.request", "patrols.record", "analysis.view"}
+        {
+            "patrols.plan",
+            "patrols.view",
+            "patrols.request",
+            "patrols.record",
+            "analysis.view",
+            "engagement.view",
+        }
     ),
-    Role.HUMAN_RIGHTS: frozenset({"cases.view", "cases.manage", "analysis.view"}),
+    Role.HUMAN_RIGHTS: frozenset(
+        {"cases.view", "cases.manage", "analysis.view", "engagement.view", "engagement.manage"}
+    ),
     Role.ME_OFFICER: frozenset(
-        {"surveys.manage", "indicators.manage", "analysis.view", "patrols.view"}
+        {"surveys.manage", "indicators.manage", "analysis.view", "patrols.view", "engagement.view"}
     ),
-    Role.PUBLIC_INFORMATION: frozenset({"broadcasts.manage"}),
+    Role.PUBLIC_INFORMATION: frozenset(
+        {"broadcasts.manage", "broadcasts.draft", "broadcasts.approve", "engagement.view"}
+    ),
     Role.VIEWER: frozenset(),
 }
 

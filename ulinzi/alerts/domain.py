@@ -31,7 +31,7 @@ from ulinzi.alerts.models import (
     Report,
     Responder,
 )
-from ulinzi.alerts.signals import alert_closed, patrol_keyword
+from ulinzi.alerts.signals import alert_closed, info_keyword, ok_reply, patrol_keyword
 from ulinzi.audit import domain as audit
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Message, Reporter
@@ -533,7 +533,16 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
             ask_again(message)
         return
     if parsed.kind == "info":
-        return  # keyword auto-replies belong to public communication
+        info_keyword.send(
+            sender=Message,
+            message=message,
+            keyword=parsed.keyword or "INFO",
+            language=parsed.language or message.reporter.language,
+        )
+        return
+    if parsed.kind == "ok":
+        ok_reply.send(sender=Message, reporter=message.reporter)
+        return
     if parsed.kind == "patrol":
         patrol_keyword.send(
             sender=Message,

@@ -15,6 +15,7 @@ start       START (en), DEBUT/DÉBUT (fr), ANZA (sw),        the whole message
             ابدأ (ar)
 patrol      PATROL (en), PATROUILLE (fr), DORIA (sw)        ``PATROL <place> <what>``
 info        INFO, MANDAT (fr), HABARI (sw), معلومات (ar)    the whole message
+ok          OK, OKAY, SAWA (sw)                             the whole message
 reply       ``1`` ... ``9``, "1.", "(2)", "#3", "no 2",      the whole message
             "n° 2", "numéro 2", "nambari 2", "namba 2",
             "number 2"
@@ -69,7 +70,7 @@ from typing import Final, Literal
 
 __all__ = ["KEYWORDS", "Kind", "Parsed", "parse"]
 
-Kind = Literal["alert", "patrol", "stop", "start", "info", "reply", "free"]
+Kind = Literal["alert", "patrol", "stop", "start", "info", "ok", "reply", "free"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,10 @@ KEYWORDS: Final[dict[str, tuple[Kind, str | None]]] = {
     "MANDAT": ("info", "fr"),
     "HABARI": ("info", "sw"),  # news (also the greeting: whole message only)
     "معلومات": ("info", "ar"),  # information
+    # the answer to a test message of the network
+    "OK": ("ok", None),  # also a politeness word: "STOP ok" is a stop
+    "OKAY": ("ok", None),
+    "SAWA": ("ok", "sw"),  # fine, agreed
 }
 
 # Words for "number" before a reply digit: folded word -> language.
@@ -293,7 +298,9 @@ def _reply(words: list[str]) -> Parsed | None:
 def _whole_message_keyword(words: list[str]) -> Parsed | None:
     meaningful = [w for w in words if w not in _POLITE]
     if not meaningful:
-        return None
+        # Only polite words: "OK", "ok merci" answer a test message.
+        ok = next((w for w in words if KEYWORDS.get(w, ("", None))[0] == "ok"), None)
+        return Parsed("ok", keyword=ok) if ok else None
     found = [KEYWORDS.get(w) for w in meaningful]
     first = found[0]
     if first is None or first[0] == "alert":

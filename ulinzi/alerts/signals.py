@@ -10,3 +10,11 @@ alert_closed = Signal()
 # with ``message``, ``place`` (the text naming it, or None), ``what`` and ``language`` (the
 # keyword's language, else the reporter's).
 patrol_keyword = Signal()
+
+# Sent by handle_inbound for an SMS that is only "OK" (or its equivalent), with
+# ``reporter``: the answer to a test message.
+ok_reply = Signal()
+
+# Sent by handle_inbound for an information keyword alone (INFO, MANDAT, HABARI), with
+# ``message``, ``keyword`` and ``language``.
+info_keyword = Signal()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -285,6 +286,59 @@ def queue_message(
         after={"purpose": purpose, "status": message.status, "parts": message.parts},
     )
     return message
+
+
+def queue_many(
+    messages: Sequence[tuple[int, bool, str]],
+    *,
+    purpose: str,
+    channel: Channel | None = None,
+    send_at: datetime | None = None,
+    actor: Any = None,
+) -> dict[str, int]:
+    """Put many messages in the outbox at once (a broadcast), in the caller's transaction:
+    ``(reporter id, opted out, text)`` each. Opted-out reporters get a ``suppressed`` row
+    and nothing is sent. ``send_at``: not before this time. One audit entry for all."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("queue_many() must run inside the transaction of the change")
+    channel = channel or default_channel()
+    if channel is None:
+        return {"queued": 0, "suppressed": 0}
+    due = send_at or timezone.now()
+    counts = {"queued": 0, "suppressed": 0}
+    batch: list[Message] = []
+    parts: dict[str, tuple[str, int]] = {}
+    for reporter_id, opted_out, raw in messages:
+        if raw not in parts:
+            clean = _clean_text(raw)
+            parts[raw] = (clean, sms_count(clean))
+        text, count = parts[raw]
+        status = Message.Status.SUPPRESSED if opted_out else Message.Status.QUEUED
+        counts["suppressed" if opted_out else "queued"] += 1
+        batch.append(
+            Message(
+                channel=channel,
+                direction=Message.Direction.OUT,
+                reporter_id=reporter_id,
+                text=text,
+                purpose=purpose,
+                parts=count,
+                status=status,
+                next_attempt_at=None if opted_out else due,
+            )
+        )
+        if len(batch) >= 2000:
+            Message.objects.bulk_create(batch)
+            batch = []
+    Message.objects.bulk_create(batch)
+    audit.record(
+        actor or "system",
+        "messaging.queue_many",
+        subject_type="messaging.message",
+        subject_label=purpose,
+        after={**counts, "purpose": purpose, "send_at": due.isoformat()},
+    )
+    return counts
 
 
 def set_opt_out(reporter: Reporter, *, opted_out: bool, source: str) -> None:

@@ -249,7 +249,7 @@ def test_every_keyword_in_the_table_is_recognised() -> None:
 @example("ALERT \u00a0\u2003")
 def test_parse_never_raises_and_fields_fit_the_kind(text: str) -> None:
     parsed = parse(text)
-    assert parsed.kind in ("alert", "patrol", "stop", "start", "info", "reply", "free")
+    assert parsed.kind in ("alert", "patrol", "stop", "start", "info", "ok", "reply", "free")
     if parsed.kind == "reply":
         assert parsed.choice is not None and 1 <= parsed.choice <= 9
     else:
