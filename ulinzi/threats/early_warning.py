@@ -129,7 +129,8 @@ def _cell_name(cell: str) -> str:
 def forecast_rows(
     unit: str, events: QuerySet[Event], *, horizon: int = 1, origin: int | None = None
 ) -> list[dict[str, Any]]:
-    """One forecast per area for month ``origin + horizon``, riskiest first."""
+    """One forecast per area for month ``origin + horizon``, riskiest first (by the
+    ranking score the backtest's top 5% use, then by probability)."""
     origin = origin if origin is not None else latest_origin(events)
     if origin is None:
         return []
@@ -147,6 +148,8 @@ def forecast_rows(
                 "expected_fatalities": round(f.expected_fatalities, 3),
                 "expected_fatal_events": round(f.expected_events, 3),
                 "probability": round(f.probability, 4),
+                # The benchmarked top-5% ranking: expected fatal events from persistence.
+                "rank_score": round(f.rank_score, 4),
                 "drivers": [
                     {"name": d.name, "label": d.label, "contribution": round(d.contribution, 4)}
                     for d in f.drivers[:3]
@@ -154,7 +157,7 @@ def forecast_rows(
                 "explanation": f.explanation(3),
             }
         )
-    rows.sort(key=lambda r: (-r["probability"], -r["expected_fatalities"], r["name"]))
+    rows.sort(key=lambda r: (-r["rank_score"], -r["probability"], r["name"]))
     return rows
 
 

@@ -52,9 +52,26 @@ Model
     * a Poisson regression (log link) of next month's number of fatal events;
       ``expected_events`` is ``exp(prediction)``, an estimate of the mean;
     * a logistic regression of "at least one fatal event next month";
-      ``probability``.
+      ``probability``;
 
-    The two GLMs carry a small L2 penalty and are solved by Newton's method,
+    and, to rank areas for a watch list (:attr:`Forecast.rank_score`), a
+    fourth, smaller one:
+
+    * the *ranking model*, a Poisson regression of next month's number of
+      fatal events on the area's persistence alone (:data:`RANK_FEATURES`:
+      its fatal events in the three windows, the time since the last one,
+      its long-run level); ``rank_score`` is its expected number of fatal
+      events. Left out are the fatalities (one massacre makes a large,
+      short-lived number), the neighbours and the season: on both tuning
+      periods (see Backtest) the Poisson model with them picked the few areas
+      where most fatal events happen less well than without them. Areas where
+      fatal events keep happening are the likeliest to have them next month,
+      and the ranking model says only that. Its training rows can be weighted
+      in addition by ``(1 + the area's fatal events in the last 12 months) **
+      rank_weight``, which fits it more closely where the top of the list is
+      decided (``rank_weight`` 0, the default, adds no weight).
+
+    The GLMs carry a small L2 penalty and are solved by Newton's method,
     the ridge by its normal equations: exact, deterministic NumPy solutions
     with no random state. Training rows can be weighted to favour recent
     months (``half_life``). Identical training rows (mostly areas with no
@@ -82,7 +99,12 @@ Explanation
     the last 12 months (+0.80)". A positive contribution means the fact
     raises the forecast compared with an average area-month of the training
     period, a negative one that it lowers it ("no fatal event in the last 12
-    months, the last one 17 months ago (−0.02)").
+    months, the last one 17 months ago (−0.02)"). The rank score is explained
+    the same way, on the scale of log(rank score): ``log(rank_score) =
+    rank_base + sum of the rank drivers`` (:attr:`Forecast.rank_drivers`,
+    groups :data:`RANK_DRIVER_GROUPS`: the events and the long-run level,
+    measured from the same training-average area-month),
+    :meth:`Forecast.rank_explanation` in words.
 
 Baselines
     :func:`baseline_forecast` with ``window`` = 1, 6 or 12 (``last_month``,
@@ -99,12 +121,16 @@ Metrics (:func:`mse_log1p`, :func:`average_precision`, :func:`top_capture`)
       positive area-months, of the precision at their score, tied scores taken
       as one threshold (the same as ``sklearn.metrics.average_precision_score``);
     * ``top5_capture``: each target month, the areas are ranked by a
-      forecast (Ulinzi: expected events, expected fatalities or probability,
-      see :func:`backtest`; a baseline: its mean of fatal events) and the
-      first 5% (rounded up, at least one) are kept; the figure is the share of all the target months' fatal events
-      that fell in the kept areas. Areas tied at the cut share the remaining
-      places equally (each counts for the fraction of places left over the
-      number tied), so ties never depend on the order of the areas.
+      forecast (Ulinzi: the rank score by default, or expected events,
+      expected fatalities or probability, see :func:`backtest`; a baseline:
+      its mean of fatal events) and the first 5% (rounded up, at least one)
+      are kept; the figure is the share of all the target months' fatal
+      events that fell in the kept areas. Areas tied at the cut share the
+      remaining places equally (each counts for the fraction of places left
+      over the number tied), so ties never depend on the order of the areas.
+      The same rule applies to every method: the baselines' means tie often
+      (many areas with one event in the window), Ulinzi's scores tie only
+      for areas with identical histories (e.g. none on record).
 
 Backtest
     :func:`backtest` makes the forecasts as they would have been made at the
@@ -114,7 +140,18 @@ Backtest
     pooled and scored with the three baselines on the same area-months. Each
     refit starts Newton's method from the previous fit, which only saves
     iterations: the optimum is unique. Choose hyper-parameters (``half_life``,
-    the ranking) on one period and report another, later one.
+    ``rank_weight``, the ranking) on one period and report another, later one,
+    looked at once the choice is made. ``bench/forecast.py`` does so: it
+    chooses on the target months 2010-2014 (CAR grid) and 2008-2012 (Africa
+    countries) and reports 2015-2019 and 2013-2017. The ranking model's
+    features were settled on those tuning periods too: there, ranking the
+    top 5% by the full Poisson model's expected events caught 0.59 of the
+    fatal events (CAR) and 0.57 (Africa), by the persistence-only model 0.67
+    and 0.58 (0.59 with ``rank_weight`` 1), against 0.60 and 0.59 for the
+    best baseline (a 6-month mean, last month's count); adding the
+    neighbours' fatalities to it cost 0.07 on CAR, and blending the Poisson
+    model's expected events with a 6- or 12-month mean gained less (at most
+    0.63 and 0.576).
 """
 
 from __future__ import annotations
@@ -134,6 +171,8 @@ __all__ = [
     "DRIVER_GROUPS",
     "FEATURES",
     "RANKINGS",
+    "RANK_DRIVER_GROUPS",
+    "RANK_FEATURES",
     "Driver",
     "Forecast",
     "Model",
@@ -183,9 +222,19 @@ DRIVER_GROUPS: dict[str, tuple[str, ...]] = {
     "season": ("season_sin", "season_cos"),
 }
 
+#: The features of the ranking model (:attr:`Forecast.rank_score`): the area's persistence.
+RANK_FEATURES: tuple[str, ...] = ("events_1", "events_3", "events_12", "recency", "long_run")
+
+#: How the ranking model's features are reported as drivers (:attr:`Forecast.rank_drivers`).
+RANK_DRIVER_GROUPS: dict[str, tuple[str, ...]] = {
+    "events": ("events_1", "events_3", "events_12", "recency"),
+    "long_run": ("long_run",),
+}
+
 #: The baselines scored by :func:`backtest`: name and window in months.
 BASELINES: dict[str, int] = {"last_month": 1, "mean_6": 6, "mean_12": 12}
 
+_RANK_COLUMNS = np.array([FEATURES.index(name) for name in RANK_FEATURES])
 RECENCY_HALF_LIFE = 6.0  # months: the recency feature halves every 6 months without an event
 TOP_SHARE = 0.05
 _MONTH_NAMES = (
@@ -611,10 +660,18 @@ class Forecast:
     drivers: tuple[Driver, ...]  # by decreasing |contribution|
     probability_base: float  # log-odds at the training-average features
     probability_drivers: tuple[Driver, ...]  # on the log-odds scale
+    # The ranking model's expected fatal events: sort a watch list by it (module docstring).
+    rank_score: float = 0.0  # exp(rank_base + sum of the rank drivers' contributions)
+    rank_base: float = 0.0  # log(rank_score) at the training-average features
+    rank_drivers: tuple[Driver, ...] = ()  # on the log(rank_score) scale
 
     def explanation(self, n: int = 3) -> list[str]:
         """The ``n`` main drivers of the fatality forecast, in words."""
         return [d.text() for d in self.drivers[:n]]
+
+    def rank_explanation(self, n: int = 2) -> list[str]:
+        """The ``n`` main drivers of :attr:`rank_score`, in words (on the log scale)."""
+        return [d.text() for d in self.rank_drivers[:n]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -623,6 +680,9 @@ class Model:
 
     Coefficients are per raw feature (already divided by the feature's
     standard deviation), so that a prediction is ``intercept + coef @ (x - mean)``.
+    The ranking model's ``rank_coef`` are for :data:`RANK_FEATURES`, and its
+    ``rank_intercept`` is its prediction at the same ``mean`` (those columns of
+    it), so that its drivers are measured from the same average area-month.
     """
 
     names: tuple[str, ...]
@@ -640,6 +700,9 @@ class Model:
     l2: float
     window: int | None = None
     half_life: float | None = None
+    rank_coef: Array = field(default_factory=lambda: np.zeros(len(RANK_FEATURES)))
+    rank_intercept: float = 0.0
+    rank_weight: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (to store a fitted model)."""
@@ -659,6 +722,9 @@ class Model:
             "l2": self.l2,
             "window": self.window,
             "half_life": self.half_life,
+            "rank_coef": self.rank_coef.tolist(),
+            "rank_intercept": self.rank_intercept,
+            "rank_weight": self.rank_weight,
         }
 
     @classmethod
@@ -673,6 +739,11 @@ class Model:
         for key, value in arrays.items():
             if value.shape != (len(names),):
                 raise ValueError(f"stored model: {key} has shape {value.shape}")
+        if "rank_coef" not in data:
+            raise ValueError("the stored model has no ranking model: fit it again")
+        rank_coef = np.array(data["rank_coef"], dtype=np.float64)
+        if rank_coef.shape != (len(RANK_FEATURES),):
+            raise ValueError(f"stored model: rank_coef has shape {rank_coef.shape}")
         return cls(
             names=names,
             horizon=int(data["horizon"]),
@@ -685,6 +756,9 @@ class Model:
             l2=float(data["l2"]),
             window=None if data.get("window") is None else int(data["window"]),
             half_life=None if data.get("half_life") is None else float(data["half_life"]),
+            rank_coef=rank_coef,
+            rank_intercept=float(data["rank_intercept"]),
+            rank_weight=float(data["rank_weight"]),
             **arrays,
         )
 
@@ -824,6 +898,7 @@ def fit(
     min_history: int = 12,
     window: int | None = None,
     half_life: float | None = None,
+    rank_weight: float = 0.0,
 ) -> Model:
     """Fit the three models on every (unit, origin) whose target month is at most
     ``until_month`` and whose origin has at least ``min_history`` months of data.
@@ -833,7 +908,9 @@ def fit(
     are). ``window``, if given, keeps only the last ``window`` origins (a
     moving training period); ``half_life``, if given, weighs each row by
     ``2 ** (-age / half_life)``, its age in months counted from the last
-    origin, so that recent months count more.
+    origin, so that recent months count more. The ranking model is fitted on
+    the same rows, each weighted in addition by ``(1 + fatal events in its
+    last 12 months) ** rank_weight`` (0: no extra weight).
     """
     _check_horizon(horizon)
     panel.column(until_month)
@@ -845,7 +922,14 @@ def fit(
         raise ValueError("window must be at least 1 month")
     if half_life is not None and not half_life > 0:
         raise ValueError("half_life must be positive")
-    return _fit(panel, until_month, horizon, alpha, l2, min_history, window, half_life)
+    _check_rank_weight(rank_weight)
+    return _fit(panel, until_month, horizon, alpha, l2, min_history, window, half_life, rank_weight)
+
+
+def _check_rank_weight(rank_weight: float) -> float:
+    if not (math.isfinite(rank_weight) and rank_weight >= 0):
+        raise ValueError(f"rank_weight must be a number >= 0, got {rank_weight!r}")
+    return float(rank_weight)
 
 
 def _merge_duplicates(
@@ -873,6 +957,7 @@ def _fit(
     min_history: int,
     window: int | None,
     half_life: float | None,
+    rank_weight: float = 0.0,
     raw: _Raw | None = None,
     previous: Model | None = None,
 ) -> Model:
@@ -885,6 +970,10 @@ def _fit(
     else:
         weight = np.exp2(-age / half_life)
         weight *= weight.size / weight.sum()
+    rank_x = x[:, _RANK_COLUMNS]
+    rank_w = weight * (1.0 + np.expm1(x[:, FEATURES.index("events_12")])) ** rank_weight
+    rank_w *= rank_w.size / rank_w.sum()
+    rank_y = y_e
     x, y_f, y_e, weight = _merge_duplicates(x, y_f, y_e, weight)
     z, mean, scale = _standardise(x, weight)
     e_start: tuple[Array, float] | None = None
@@ -903,6 +992,7 @@ def _fit(
     f_coef, f_intercept = _ridge(z, y_f, weight, alpha)
     e_coef, e_intercept = _glm("poisson", z, y_e, weight, l2, e_start)
     p_coef, p_intercept = _glm("logistic", z, (y_e > 0).astype(np.float64), weight, l2, p_start)
+    r_coef, r_intercept = _rank_glm(rank_x, rank_y, rank_w, l2, mean[_RANK_COLUMNS], previous)
     return Model(
         names=FEATURES,
         horizon=horizon,
@@ -919,7 +1009,30 @@ def _fit(
         l2=float(l2),
         window=window,
         half_life=half_life,
+        rank_coef=r_coef,
+        rank_intercept=r_intercept,
+        rank_weight=float(rank_weight),
     )
+
+
+def _rank_glm(
+    x: Array, y_e: Array, weight: Array, l2: float, centre: Array, previous: Model | None
+) -> tuple[Array, float]:
+    """The ranking model: a Poisson regression of next month's fatal events on the
+    :data:`RANK_FEATURES` columns ``x``, with the same penalty as the other GLM;
+    (coefficients per raw feature, prediction at ``centre``)."""
+    x, _, y_e, weight = _merge_duplicates(x, np.zeros_like(y_e), y_e, weight)
+    z, mean, scale = _standardise(x, weight)
+    start: tuple[Array, float] | None = None
+    if previous is not None:
+        start = (
+            previous.rank_coef * scale,
+            previous.rank_intercept
+            + float(previous.rank_coef @ (mean - previous.mean[_RANK_COLUMNS])),
+        )
+    coef, intercept = _glm("poisson", z, y_e, weight, l2, start)
+    coef = coef / scale
+    return coef, intercept + float(coef @ (centre - mean))
 
 
 def _count(value: float, one: str, many: str) -> str:
@@ -964,9 +1077,12 @@ def _label(group: str, values: Sequence[float]) -> str:
     raise ValueError(f"no label for driver {group!r}")
 
 
-def _drivers(contributions: Array, shown: Array) -> tuple[Driver, ...]:
+def _drivers(
+    contributions: Array, shown: Array, groups: Mapping[str, tuple[str, ...]] = DRIVER_GROUPS
+) -> tuple[Driver, ...]:
+    """Drivers from per-feature ``contributions`` (one per :data:`FEATURES` column)."""
     found: list[Driver] = []
-    for group, columns in DRIVER_GROUPS.items():
+    for group, columns in groups.items():
         index = [FEATURES.index(c) for c in columns]
         values = tuple(float(shown[j]) for j in index)
         total = float(sum(float(contributions[j]) for j in index))
@@ -984,6 +1100,12 @@ def _scores(model: Model, x: Array) -> tuple[Array, Array, Array]:
     )
 
 
+def _rank_log(model: Model, x: Array) -> Array:
+    """log(rank score) of feature rows ``x`` (columns :data:`FEATURES`)."""
+    centred = x[:, _RANK_COLUMNS] - model.mean[_RANK_COLUMNS]
+    return np.asarray(model.rank_intercept + centred @ model.rank_coef, dtype=np.float64)
+
+
 def _sigmoid(values: Array) -> Array:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * values)), dtype=np.float64)
 
@@ -998,15 +1120,20 @@ def predict(model: Model, panel: Panel, t: int, *, explain: bool = True) -> list
     x = raw.x[:, 0, :]
     shown = raw.shown[:, 0, :]
     log_f, log_e, logit = _scores(model, x)
+    log_r = _rank_log(model, x)
     probability = _sigmoid(logit)
     centred = x - model.mean
+    rank_coef = np.zeros(len(FEATURES))
+    rank_coef[_RANK_COLUMNS] = model.rank_coef
     result: list[Forecast] = []
     for i, unit in enumerate(panel.units):
         drivers: tuple[Driver, ...] = ()
         p_drivers: tuple[Driver, ...] = ()
+        r_drivers: tuple[Driver, ...] = ()
         if explain:
             drivers = _drivers(centred[i] * model.fatalities_coef, shown[i])
             p_drivers = _drivers(centred[i] * model.probability_coef, shown[i])
+            r_drivers = _drivers(centred[i] * rank_coef, shown[i], RANK_DRIVER_GROUPS)
         result.append(
             Forecast(
                 unit=unit,
@@ -1020,6 +1147,9 @@ def predict(model: Model, panel: Panel, t: int, *, explain: bool = True) -> list
                 drivers=drivers,
                 probability_base=model.probability_intercept,
                 probability_drivers=p_drivers,
+                rank_score=math.exp(min(float(log_r[i]), 700.0)),
+                rank_base=model.rank_intercept,
+                rank_drivers=r_drivers,
             )
         )
     return result
@@ -1112,7 +1242,8 @@ def top_capture(scores: Any, outcome: Any, share: float = TOP_SHARE) -> tuple[fl
 # --------------------------------------------------------------------------- backtest
 
 
-RANKINGS = ("events", "fatalities", "probability")
+#: What :func:`backtest` can rank Ulinzi's top 5% by (see its docstring).
+RANKINGS = ("rank_score", "events", "fatalities", "probability")
 
 
 def backtest(
@@ -1127,7 +1258,8 @@ def backtest(
     min_history: int = 12,
     window: int | None = None,
     half_life: float | None = None,
-    rank_by: str = "events",
+    rank_weight: float = 0.0,
+    rank_by: str = "rank_score",
 ) -> dict[str, Any]:
     """Rolling-origin backtest of the model and the baselines for the target months
     ``from_month .. to_month``.
@@ -1136,16 +1268,17 @@ def backtest(
     on the data up to the origin (only outcomes up to *m - horizon*) when
     ``(m - from_month) % refit_every == 0``, else the last fit is reused. All
     methods forecast the same unit-months; the metrics pool them. Ulinzi's
-    top 5% are its areas with the highest ``expected_events`` (``rank_by`` =
-    ``"events"``), ``expected_fatalities`` (``"fatalities"``) or
-    ``probability`` (``"probability"``); the other options are passed to
-    :func:`fit`.
+    top 5% are its areas with the highest ``rank_score`` (``rank_by`` =
+    ``"rank_score"``, the default), ``expected_events`` (``"events"``),
+    ``expected_fatalities`` (``"fatalities"``) or ``probability``
+    (``"probability"``), cut with the same tie rule as the baselines
+    (:func:`top_capture`); the other options are passed to :func:`fit`.
 
     Returns ``{"methods": {name: {"mse_log1p", "average_precision",
     "top5_capture"}}, "targets": months, "forecasts": unit-months,
     "positive_share": share of unit-months with a fatal event, "fatal_events":
-    total, "top5_capture_by": {ranking: Ulinzi's top5_capture with each of the
-    three rankings}, "refits": n, "fit_s": median seconds per fit}``, methods
+    total, "top5_capture_by": {ranking: Ulinzi's top5_capture with each of
+    :data:`RANKINGS`}, "refits": n, "fit_s": median seconds per fit}``, methods
     ``ulinzi`` then :data:`BASELINES`.
     """
     _check_horizon(horizon)
@@ -1155,6 +1288,7 @@ def backtest(
         raise ValueError("refit_every must be at least 1")
     if rank_by not in RANKINGS:
         raise ValueError(f"rank_by must be one of {', '.join(RANKINGS)}, got {rank_by!r}")
+    _check_rank_weight(rank_weight)
     panel.column(from_month - horizon)
     panel.column(to_month)
     names = ["ulinzi", *BASELINES]
@@ -1182,20 +1316,37 @@ def backtest(
                     min_history=min_history,
                     window=window,
                     half_life=half_life,
+                    rank_weight=rank_weight,
                 )
             else:  # later fits start from the previous one: the same optimum, sooner
                 model = _fit(
-                    panel, origin, horizon, alpha, l2, min_history, window, half_life, raw, model
+                    panel,
+                    origin,
+                    horizon,
+                    alpha,
+                    l2,
+                    min_history,
+                    window,
+                    half_life,
+                    rank_weight,
+                    raw,
+                    model,
                 )
             fit_times.append(perf_counter() - start)
-        log_f, log_e, logit = _scores(model, raw.x[:, panel.column(origin), :])
+        x_origin = raw.x[:, panel.column(origin), :]
+        log_f, log_e, logit = _scores(model, x_origin)
         truth_f = panel.fatalities[:, panel.column(target)]
         truth_e = panel.events[:, panel.column(target)]
         actual_f.append(truth_f)
         actual_e.append(truth_e)
         total_events += float(truth_e.sum())
         # Rankings by monotone transforms of the three predictions.
-        ranking = {"events": log_e, "fatalities": log_f, "probability": logit}
+        ranking = {
+            "rank_score": _rank_log(model, x_origin),
+            "events": log_e,
+            "fatalities": log_f,
+            "probability": logit,
+        }
         for key, values in ranking.items():
             captured_by[key] += top_capture(values, truth_e)[0]
         forecasts = {"ulinzi": (np.maximum(np.expm1(log_f), 0.0), _sigmoid(logit))}

@@ -347,7 +347,7 @@ def watch_page(request: HttpRequest) -> HttpResponse:
             key = fc.grid_cell(place.lat, place.lon) if place.lat is not None else ""
         if key in by_id:
             communities.append({"community": community, "forecast": by_id[key]})
-    communities.sort(key=lambda c: (-c["forecast"]["probability"], c["community"].name))
+    communities.sort(key=lambda c: (-c["forecast"]["rank_score"], c["community"].name))
     context.update(
         {
             "areas": areas[:20],

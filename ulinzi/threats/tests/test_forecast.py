@@ -9,12 +9,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.linear_model import PoissonRegressor
 from sklearn.metrics import average_precision_score
 
 from ulinzi.threats.forecast import (
     BASELINES,
     DRIVER_GROUPS,
     FEATURES,
+    RANK_DRIVER_GROUPS,
+    RANK_FEATURES,
+    RANKINGS,
     Model,
     Panel,
     _raw_features,  # every origin at once, as fit reads them
@@ -385,6 +389,55 @@ def test_drivers_add_up_to_the_forecast() -> None:
     assert recent[top].mean() > recent.mean()
 
 
+def test_rank_score_drivers_add_up_and_use_persistence_only() -> None:
+    panel = synthetic_panel()
+    t = panel.last_month - 1
+    model = fit(panel, t, rank_weight=1.0)
+    forecasts = predict(model, panel, t)
+    for f in forecasts:
+        assert {d.name for d in f.rank_drivers} == set(RANK_DRIVER_GROUPS)
+        total = f.rank_base + sum(d.contribution for d in f.rank_drivers)
+        assert math.log(f.rank_score) == pytest.approx(total, abs=1e-9)
+        sizes = [abs(d.contribution) for d in f.rank_drivers]
+        assert sizes == sorted(sizes, reverse=True)
+        assert len(f.rank_explanation()) == 2
+        assert f.rank_drivers[0].text().endswith(")")
+    # Areas with more fatal events in the last 12 months rank higher, all else aside.
+    twelve = panel.events[:, panel.column(t) - 11 : panel.column(t) + 1].sum(axis=1)
+    ranked = np.argsort([-f.rank_score for f in forecasts])
+    assert twelve[ranked[:5]].mean() > twelve.mean()
+    # Without explanations the scores are the same and the drivers empty.
+    quick = predict(model, panel, t, explain=False)
+    assert [f.rank_score for f in quick] == [f.rank_score for f in forecasts]
+    assert all(f.rank_drivers == () for f in quick)
+
+
+def test_ranking_model_is_a_weighted_poisson_regression_as_sklearn() -> None:
+    # The same fit by scikit-learn: the persistence columns standardised with the
+    # rows' weights, each row weighted by (1 + events of the last 12 months) ** 1;
+    # sklearn's penalty is on the weighted mean loss, ours on the sum: alpha = l2 / sum(w).
+    panel = synthetic_panel()
+    t = panel.last_month
+    model = fit(panel, t, rank_weight=1.0)
+    raw = _raw_features(panel, 1, last=t - 1)
+    a, b = panel.column(panel.first_month + 11), panel.column(t - 1) + 1
+    x = raw.x[:, a:b, :].reshape(-1, len(FEATURES))
+    y = panel.events[:, a + 1 : b + 1].reshape(-1)
+    columns = [FEATURES.index(name) for name in RANK_FEATURES]
+    weight = 1.0 + np.expm1(x[:, FEATURES.index("events_12")])
+    weight *= weight.size / weight.sum()
+    xr = x[:, columns]
+    mean = weight @ xr / weight.sum()
+    scale = np.sqrt(weight @ (xr - mean) ** 2 / weight.sum())
+    reference = PoissonRegressor(alpha=1.0 / weight.sum(), tol=1e-12, max_iter=10_000)
+    reference.fit((xr - mean) / scale, y, sample_weight=weight)
+    assert model.rank_coef == pytest.approx(reference.coef_ / scale, rel=1e-4, abs=1e-6)
+    # The intercept is the prediction at the other models' training mean.
+    centre = model.mean[columns]
+    expected = reference.intercept_ + (reference.coef_ / scale) @ (centre - mean)
+    assert model.rank_intercept == pytest.approx(expected, abs=1e-5)
+
+
 def test_explanation_words_by_hand() -> None:
     panel = hand_panel()
     model = fit(panel, T, min_history=1)
@@ -437,14 +490,24 @@ def test_backtest_refits_match_fresh_fits() -> None:
     panel = synthetic_panel()
     start, end = panel.last_month - 3, panel.last_month
     forecast, probability, actual, positive = [], [], [], []
+    captured = total = 0.0
     for target in range(start, end + 1):
-        model = fit(panel, target - 1)
-        for f in predict(model, panel, target - 1, explain=False):
+        model = fit(panel, target - 1, rank_weight=1.0)
+        forecasts = predict(model, panel, target - 1, explain=False)
+        for f in forecasts:
             forecast.append(f.expected_fatalities)
             probability.append(f.probability)
         actual.extend(panel.fatalities[:, panel.column(target)])
         positive.extend(panel.events[:, panel.column(target)] > 0)
-    ours = backtest(panel, start, end)["methods"]["ulinzi"]
+        kept, events = top_capture(
+            [f.rank_score for f in forecasts], panel.events[:, panel.column(target)]
+        )
+        captured, total = captured + kept, total + events
+    result = backtest(panel, start, end, rank_weight=1.0)
+    ours = result["methods"]["ulinzi"]
+    assert set(result["top5_capture_by"]) == set(RANKINGS)
+    assert ours["top5_capture"] == result["top5_capture_by"]["rank_score"]
+    assert ours["top5_capture"] == pytest.approx(captured / total, rel=1e-9)
     assert ours["mse_log1p"] == pytest.approx(mse_log1p(forecast, actual), rel=1e-9)
     assert ours["average_precision"] == pytest.approx(
         average_precision(probability, positive), rel=1e-9
@@ -459,10 +522,17 @@ def test_model_round_trips_through_a_dict() -> None:
     assert [f.probability for f in predict(model, panel, t)] == [
         f.probability for f in predict(again, panel, t)
     ]
+    assert [f.rank_score for f in predict(model, panel, t)] == [
+        f.rank_score for f in predict(again, panel, t)
+    ]
     broken = model.as_dict()
     broken["names"] = ["something_else"]
     with pytest.raises(ValueError, match="other features"):
         Model.from_dict(broken)
+    older = model.as_dict()
+    del older["rank_coef"]
+    with pytest.raises(ValueError, match="no ranking model"):
+        Model.from_dict(older)
 
 
 def test_a_panel_without_any_event_still_fits() -> None:
@@ -481,6 +551,7 @@ def test_a_panel_without_any_event_still_fits() -> None:
         ({"until_month": T, "alpha": 0.0}, "alpha and l2 must be positive"),
         ({"until_month": T, "window": 0}, "window must be"),
         ({"until_month": T, "half_life": -1.0}, "half_life must be positive"),
+        ({"until_month": T, "rank_weight": -1.0}, "rank_weight must be"),
     ],
 )
 def test_fit_rejects_bad_input(kwargs: dict[str, Any], message: str) -> None:
