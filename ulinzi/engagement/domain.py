@@ -30,8 +30,8 @@ from ulinzi.engagement.models import (
     JptMember,
     JptMission,
     Meeting,
-    StaffMember,
     NetworkTest,
+    StaffMember,
 )
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Reporter

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ulinzi.alerts.models import Alert
 from ulinzi.engagement import rules, summary
-from ulinzi.engagement.models import Commitment, FocalPoint, StaffMember, NetworkTest
+from ulinzi.engagement.models import Commitment, FocalPoint, NetworkTest, StaffMember
 from ulinzi.places.models import Community
 
 
