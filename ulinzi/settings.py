@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "ulinzi.threats",
     "ulinzi.patrols",
     "ulinzi.engagement",
+    "ulinzi.surveys",
+    "ulinzi.indicators",
     "ulinzi.api",
 ]
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("ulinzi.threats.urls")),
     path("", include("ulinzi.patrols.urls")),
     path("", include("ulinzi.engagement.urls")),
+    path("", include("ulinzi.surveys.urls")),
+    path("", include("ulinzi.indicators.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -39,6 +39,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "patrols.request",
             "patrols.record",
             "engagement.view",
+            "indicators.view",
         }
     ),
     Role.LIAISON: frozenset(
@@ -51,9 +52,12 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "engagement.view",
             "engagement.manage",
             "broadcasts.draft",
+            "indicators.view",
         }
     ),
-    Role.ANALYST: frozenset({"analysis.view", "events.manage", "patrols.view", "engagement.view"}),
+    Role.ANALYST: frozenset(
+        {"analysis.view", "events.manage", "patrols.view", "engagement.view", "indicators.view"}
+    ),
     Role.PATROL_PLANNER: frozenset(
         {
             "patrols.plan",
@@ -62,16 +66,30 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "patrols.record",
             "analysis.view",
             "engagement.view",
+            "indicators.view",
         }
     ),
     Role.HUMAN_RIGHTS: frozenset(
         {"cases.view", "cases.manage", "analysis.view", "engagement.view", "engagement.manage"}
     ),
     Role.ME_OFFICER: frozenset(
-        {"surveys.manage", "indicators.manage", "analysis.view", "patrols.view", "engagement.view"}
+        {
+            "surveys.manage",
+            "indicators.manage",
+            "indicators.view",
+            "analysis.view",
+            "patrols.view",
+            "engagement.view",
+        }
     ),
     Role.PUBLIC_INFORMATION: frozenset(
-        {"broadcasts.manage", "broadcasts.draft", "broadcasts.approve", "engagement.view"}
+        {
+            "broadcasts.manage",
+            "broadcasts.draft",
+            "broadcasts.approve",
+            "engagement.view",
+            "indicators.view",
+        }
     ),
     Role.VIEWER: frozenset(),
 }

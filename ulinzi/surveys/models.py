@@ -1,0 +1,81 @@
+"""Perception-of-safety surveys: the XLSForm definitions, the survey rounds, and the
+responses imported from KoBoToolbox or ODK exports.
+
+A ``SurveyRound`` is one collection with one form (for example "Beni, March 2026"): its
+responses, its sampling design (which answers give the stratum and the cluster) and
+their weights. Responses are keyed on the export's submission id, so importing the same
+export twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ulinzi.places.models import Community
+
+
+class SurveyForm(models.Model):
+    id_string = models.CharField(_("form id"), max_length=120)
+    title = models.CharField(_("title"), max_length=200)
+    version = models.CharField(_("version"), max_length=60, blank=True)
+    languages = models.JSONField(default=list)
+    questions = models.JSONField(default=list)
+    xlsform = models.BinaryField(_("XLSForm file"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_string", "version"], name="survey_form_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.version})" if self.version else self.title
+
+
+class SurveyRound(models.Model):
+    name = models.CharField(_("name"), max_length=160, unique=True)
+    form = models.ForeignKey(SurveyForm, on_delete=models.PROTECT, related_name="rounds")
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    stratum_question = models.CharField(_("stratum from"), max_length=120, blank=True)
+    cluster_question = models.CharField(_("cluster (PSU) from"), max_length=120, blank=True)
+    community_question = models.CharField(_("community from"), max_length=120, default="community")
+    min_respondents = models.PositiveSmallIntegerField(
+        _("flag estimates with fewer respondents than"), default=30
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Response(models.Model):
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="responses")
+    submission_id = models.CharField(max_length=120)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    values = models.JSONField(default=dict)
+    missing = models.JSONField(default=dict)
+    weight = models.FloatField(default=1.0)
+    stratum = models.CharField(max_length=120, blank=True)
+    cluster = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["round", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "submission_id"], name="response_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.submission_id

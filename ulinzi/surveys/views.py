@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ulinzi.places.domain import ImportRefused
+from ulinzi.surveys import domain
+from ulinzi.surveys.models import SurveyForm, SurveyRound
+
+STANDARD_FORM = Path(__file__).resolve().parent / "data" / "perception_of_safety.xlsx"
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def need(request: HttpRequest, capability: str) -> None:
+    if not request.user.can(capability):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("XLSForm (.xlsx)"))
+
+
+class RoundForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=160)
+    form = forms.ModelChoiceField(label=gettext_lazy("Form"), queryset=SurveyForm.objects.all())
+    start = forms.DateField(
+        label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    stratum_question = forms.CharField(
+        label=gettext_lazy("Stratum from question"), max_length=120, required=False
+    )
+    cluster_question = forms.CharField(
+        label=gettext_lazy("Cluster (PSU) from question"), max_length=120, required=False
+    )
+    community_question = forms.CharField(
+        label=gettext_lazy("Community from question"), max_length=120, initial="community"
+    )
+
+
+class ExportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Export from KoBoToolbox or ODK (CSV or XLSX)"))
+    skip_bad = forms.BooleanField(
+        label=gettext_lazy("Import the good rows and list the bad ones"), required=False
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    need(request, "indicators.view")
+    upload = UploadForm(request.POST or None, request.FILES or None)
+    round_form = RoundForm(request.POST or None if request.POST.get("action") == "round" else None)
+    if request.method == "POST":
+        need(request, "surveys.manage")
+        if request.POST.get("action") == "upload" and upload.is_valid():
+            content = upload.cleaned_data["file"].read(MAX_UPLOAD + 1)
+            if len(content) > MAX_UPLOAD:
+                messages.error(request, _("The file is larger than 20 MB."))
+            else:
+                from ulinzi.surveys.xlsform import FormError
+
+                try:
+                    saved = domain.upload_form(actor=request.user, content=content)
+                except FormError as exc:
+                    messages.error(request, _("This form cannot be used: %(why)s") % {"why": exc})
+                else:
+                    messages.success(
+                        request,
+                        _("%(title)s: %(n)s questions.")
+                        % {"title": saved.title, "n": len(saved.questions)},
+                    )
+                    return redirect("surveys:index")
+        elif request.POST.get("action") == "round" and round_form.is_valid():
+            try:
+                survey = domain.create_round(actor=request.user, **round_form.cleaned_data)
+            except ValueError as exc:
+                round_form.add_error(None, str(exc))
+            else:
+                return redirect("surveys:round", pk=survey.pk)
+    return render(
+        request,
+        "surveys/index.html",
+        {
+            "forms": SurveyForm.objects.all(),
+            "rounds": SurveyRound.objects.all(),
+            "upload": upload,
+            "round_form": round_form,
+        },
+    )
+
+
+@require_GET
+def standard_form(request: HttpRequest) -> FileResponse:
+    need(request, "indicators.view")
+    return FileResponse(
+        STANDARD_FORM.open("rb"), as_attachment=True, filename="perception_of_safety.xlsx"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    need(request, "indicators.view")
+    survey = SurveyRound.objects.filter(pk=pk).select_related("form").first()
+    if survey is None:
+        raise Http404("No such survey round.")
+    form = ExportForm(request.POST or None, request.FILES or None)
+    problems: list[Any] = []
+    if request.method == "POST":
+        need(request, "surveys.manage")
+        if form.is_valid():
+            from ulinzi.surveys.responses import ExportError
+
+            upload = form.cleaned_data["file"]
+            try:
+                result = domain.import_responses(
+                    actor=request.user,
+                    survey=survey,
+                    path=upload,
+                    skip_bad=form.cleaned_data["skip_bad"],
+                )
+            except ExportError as exc:
+                messages.error(request, _("This file cannot be read: %(why)s") % {"why": exc})
+            except ImportRefused as exc:
+                problems = exc.errors[:50]
+                messages.error(
+                    request,
+                    _("%(n)s bad row(s); nothing was imported.") % {"n": len(exc.errors)},
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(created)s new, %(updated)s updated, %(unchanged)s unchanged, %(skipped_bad)s bad rows skipped."
+                    )
+                    % result.summary(),
+                )
+                problems = result.errors[:50]
+                if not problems:
+                    return redirect("surveys:round", pk=survey.pk)
+    return render(
+        request,
+        "surveys/round.html",
+        {
+            "survey": survey,
+            "form": form,
+            "problems": problems,
+            "responses": survey.responses.count(),
+            "questions": survey.form.questions,
+        },
+        status=400 if problems and request.method == "POST" else 200,
+    )
