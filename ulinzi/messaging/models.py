@@ -154,6 +154,7 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["channel", "claimed_at"], name="outbox_rate"),
             models.Index(fields=["direction", "processed_at", "id"], name="inbox_waiting"),
             models.Index(fields=["reporter", "created_at"], name="message_reporter_recent"),
         ]
