@@ -238,6 +238,7 @@ def survey_values(indicator: Indicator, user: Any) -> list[Value]:
             psu=np.array([r[3] or str(i) for i, r in enumerate(answered)])
             if survey.cluster_question
             else None,
+            lonely_psu="adjust",
         )
         groups = {"": None}
         if by:

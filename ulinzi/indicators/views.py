@@ -130,19 +130,21 @@ def initiatives(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _svg(labels: list[str], treated: list[float], control: list[float], start: str) -> str:
+def _svg(
+    labels: list[str], treated: list[float | None], control: list[float | None], start: str
+) -> str:
     """A small line chart of both groups' means (server-made SVG: no script, prints)."""
     from django.utils.html import escape
 
     width, height, pad = 640, 220, 30
-    top = max([*treated, *control, 1e-9])
+    top = max([v for v in (*treated, *control) if v is not None] + [1e-9])
     n = max(1, len(labels) - 1)
 
     def xy(i: int, v: float) -> str:
         return f"{pad + i * (width - 2 * pad) / n:.1f},{height - pad - v / top * (height - 2 * pad):.1f}"
 
-    def line(values: list[float], css: str) -> str:
-        points = " ".join(xy(i, v) for i, v in enumerate(values))
+    def line(values: list[float | None], css: str) -> str:
+        points = " ".join(xy(i, v) for i, v in enumerate(values) if v is not None)
         return f'<polyline class="{css}" fill="none" points="{points}"/>'
 
     k = labels.index(start) if start in labels else 0
