@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.utils import timezone
