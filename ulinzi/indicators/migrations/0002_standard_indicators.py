@@ -9,8 +9,8 @@ STANDARD = [
     ("alerts-feedback", "Share of alerts with feedback to the reporter", "alerts.feedback", "alerts.closed", {}, 100, "%", "", 90, "higher"),
     ("patrol-requests-met", "Patrol requests met", "patrols.requests_met", "patrols.requests_closed", {}, 100, "%", "", 70, "higher"),
     ("events-per-10000", "Events per 10,000 people", "events.count", "population", {}, 10000, "per 10,000", "", None, "lower"),
-    ("safe-at-night", "Share who feel safe at night, by sex", "survey.share", "", {"question": "safe_night", "values": ["very_safe", "safe"]}, 100, "%", "sex", 50, "higher"),
-    ("knows-how-to-alert", "Share who know how to raise an alert", "survey.share", "", {"question": "knows_how_to_alert", "values": ["yes"]}, 100, "%", "sex", 80, "higher"),
+    ("safe-at-night", "Share who feel safe at night, by sex", "survey.share", "", {"question": "safe_night", "values": ["very_safe", "fairly_safe"]}, 100, "%", "sex", 50, "higher"),
+    ("knows-how-to-alert", "Share who know how to raise an alert", "survey.share", "", {"question": "knows_alert", "values": ["yes"]}, 100, "%", "sex", 80, "higher"),
     ("commitments-on-time", "Commitments kept on time", "commitments.kept_on_time", "commitments.due", {}, 100, "%", "", 80, "higher"),
 ]
 
