@@ -61,6 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
     need(request, "indicators.view")
     upload = UploadForm(request.POST or None, request.FILES or None)
     round_form = RoundForm(request.POST or None if request.POST.get("action") == "round" else None)
+    failed = request.method == "POST"  # until the upload or the round is saved
     if request.method == "POST":
         need(request, "surveys.manage")
         if request.POST.get("action") == "upload" and upload.is_valid():
@@ -97,6 +98,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "upload": upload,
             "round_form": round_form,
         },
+        status=400 if failed else 200,
     )
 
 
@@ -116,6 +118,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such survey round.")
     form = ExportForm(request.POST or None, request.FILES or None)
     problems: list[Any] = []
+    failed = False
     if request.method == "POST":
         need(request, "surveys.manage")
         if form.is_valid():
@@ -130,8 +133,10 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     skip_bad=form.cleaned_data["skip_bad"],
                 )
             except ExportError as exc:
+                failed = True
                 messages.error(request, _("This file cannot be read: %(why)s") % {"why": exc})
             except ImportRefused as exc:
+                failed = True
                 problems = exc.errors[:50]
                 messages.error(
                     request,
@@ -158,5 +163,5 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "responses": survey.responses.count(),
             "questions": survey.form.questions,
         },
-        status=400 if problems and request.method == "POST" else 200,
+        status=400 if (problems or failed) and request.method == "POST" else 200,
     )

@@ -1,0 +1,180 @@
+"""Surveys on the database: upload the standard XLSForm, create a round, import a KoBo
+export (idempotent, bad rows refused with their line), and the survey indicators on the
+dashboard, with small cells never shown; in a browser, the whole path."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ulinzi.indicators import engine
+from ulinzi.indicators.models import Indicator
+from ulinzi.surveys.models import Response, SurveyForm, SurveyRound
+from ulinzi.surveys.views import STANDARD_FORM
+from ulinzi.test import log_in_browser, make_user, verified_client
+
+pytestmark = pytest.mark.django_db
+HEADER = [
+    "_uuid",
+    "_submission_time",
+    "consent",
+    "safety/safe_night",
+    "alerts/knows_alert",
+    "profile/sex",
+    "profile/community",
+]
+
+
+def export(rows: list[list[str]]) -> bytes:
+    lines = [",".join(HEADER)] + [",".join(r) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def respondents(
+    n_women: int, n_men: int, seed: int = 1
+) -> tuple[list[list[str]], dict[str, float]]:
+    """Answers of ``n_women`` women and ``n_men`` men at Mbau, and the true shares."""
+    rng = random.Random(seed)
+    rows, safe = [], {"female": 0, "male": 0}
+    for i, sex in enumerate(["female"] * n_women + ["male"] * n_men):
+        night = rng.choice(["very_safe", "fairly_safe", "fairly_unsafe", "very_unsafe"])
+        safe[sex] += night in ("very_safe", "fairly_safe")
+        rows.append(
+            [
+                f"uuid-{i}",
+                "2026-11-01T10:00:00",
+                "yes",
+                night,
+                rng.choice(["yes", "no"]),
+                sex,
+                "Mbau",
+            ]
+        )
+    return rows, {
+        "female": safe["female"] / n_women * 100 if n_women else 0,
+        "male": safe["male"] / n_men * 100 if n_men else 0,
+        "": (safe["female"] + safe["male"]) / (n_women + n_men) * 100,
+    }
+
+
+@pytest.fixture
+def meo(personas: dict[str, Any]) -> Any:
+    return make_user("meo", "me_officer", whole_mission=True)
+
+
+def upload_and_round(client: Any) -> SurveyRound:
+    response = client.post(
+        "/surveys/",
+        {"action": "upload", "file": SimpleUploadedFile("form.xlsx", STANDARD_FORM.read_bytes())},
+    )
+    assert response.status_code == 302
+    form = SurveyForm.objects.get()
+    names = {q["name"] for q in form.questions}
+    assert {"safe_night", "knows_alert", "sex", "community"} <= names
+    response = client.post(
+        "/surveys/",
+        {
+            "action": "round",
+            "name": "Mbau, November",
+            "form": form.pk,
+            "start": "2026-11-01",
+            "end": "2026-11-15",
+            "community_question": "community",
+        },
+    )
+    assert response.status_code == 302
+    return SurveyRound.objects.get()
+
+
+def test_a_broken_form_is_refused_with_a_clear_message(meo: Any) -> None:
+    client = verified_client(meo)
+    response = client.post(
+        "/surveys/", {"action": "upload", "file": SimpleUploadedFile("x.xlsx", b"not a workbook")}
+    )
+    assert response.status_code == 400
+    assert "This form cannot be used:" in response.content.decode()
+    assert not SurveyForm.objects.exists()
+
+
+def test_import_is_idempotent_and_feeds_the_indicators(meo: Any) -> None:
+    client = verified_client(meo)
+    survey = upload_and_round(client)
+    rows, truth = respondents(40, 3)
+    url = f"/surveys/rounds/{survey.pk}/"
+    first = client.post(url, {"file": SimpleUploadedFile("kobo.csv", export(rows))})
+    assert first.status_code == 302
+    assert Response.objects.count() == 43
+    assert Response.objects.filter(community__name="Mbau").count() == 43
+    again = client.post(url, {"file": SimpleUploadedFile("kobo.csv", export(rows))})
+    assert again.status_code == 302 and Response.objects.count() == 43
+
+    values = engine.survey_values(Indicator.objects.get(code="safe-at-night"), meo)
+    by_group = {v.group: v for v in values}
+    assert by_group[""].value == pytest.approx(truth[""], abs=0.05)
+    assert by_group["female"].value == pytest.approx(truth["female"], abs=0.05)
+    assert by_group["female"].ci[0] < by_group["female"].value < by_group["female"].ci[1]
+    male = by_group["male"]
+    assert male.suppressed and male.value is None and male.ci is None  # 3 men: never shown
+    dashboard = client.get("/indicators/").content.decode()
+    assert "Mbau, November" in dashboard and "under 5" in dashboard
+
+
+def test_bad_rows_refuse_the_file_unless_told(meo: Any) -> None:
+    client = verified_client(meo)
+    survey = upload_and_round(client)
+    rows, _truth = respondents(5, 5)
+    rows[2][3] = "terribly_safe"  # not a choice of safe_night
+    rows[4][0] = ""  # no submission id
+    url = f"/surveys/rounds/{survey.pk}/"
+    refused = client.post(url, {"file": SimpleUploadedFile("kobo.csv", export(rows))})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "2 bad row(s); nothing was imported." in page
+    assert "line 4" in page and "line 6" in page
+    assert not Response.objects.exists()
+    skipped = client.post(
+        url, {"file": SimpleUploadedFile("kobo.csv", export(rows)), "skip_bad": "on"}
+    )
+    assert skipped.status_code == 400  # the page lists what was left out
+    assert Response.objects.count() == 8
+    garbage = client.post(url, {"file": SimpleUploadedFile("x.csv", b"\x00\x01\x02")})
+    assert garbage.status_code == 400
+    assert "This file cannot be read:" in garbage.content.decode()
+    assert Response.objects.count() == 8
+
+
+@pytest.mark.browser
+def test_import_a_survey_export_and_open_the_dashboard(
+    page: Any, live_server: Any, personas: dict[str, Any], tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from ulinzi.surveys import domain
+
+    meo = make_user("meo", "me_officer", whole_mission=True)
+    form = domain.upload_form(actor=meo, content=STANDARD_FORM.read_bytes())
+    domain.create_round(
+        actor=meo,
+        name="Mbau, November",
+        form=form,
+        start=dt.date(2026, 11, 1),
+        end=dt.date(2026, 11, 15),
+    )
+    rows, truth = respondents(30, 30)
+    path = tmp_path / "kobo.csv"
+    path.write_bytes(export(rows))
+    log_in_browser(page, live_server.url, "meo")
+    page.goto(f"{live_server.url}/surveys/")
+    page.click("text=Mbau, November")
+    page.set_input_files("#id_file", str(path))
+    page.click("button:has-text('Import')")
+    page.wait_for_selector("text=60 new")
+    page.click("text=Indicators")
+    page.wait_for_selector("text=Share who feel safe at night, by sex")
+    text = page.inner_text("main")
+    assert f"{round(truth[''], 1)}%" in text
+    assert Response.objects.count() == 60
