@@ -56,6 +56,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "latest": latest,
                 "met": met,
                 "trend": engine.trend(values, indicator.polarity),
+                "no_population": indicator.denominator == "population"
+                and all(not v.denominator for v in overall),
             }
         )
     return render(request, "indicators/dashboard.html", {"rows": rows, "months": months})

@@ -135,12 +135,14 @@ class Command(BaseCommand):
                 places.save_community(actor=ACTOR, name=name, place=place, languages=languages)
                 made += 1
         from ulinzi.engagement.demo import load_demo_engagement
+        from ulinzi.indicators.demo import load_demo_indicators
         from ulinzi.patrols.demo import load_demo_requests
         from ulinzi.threats.demo import load_demo_events
 
         events = load_demo_events()
         load_demo_requests()
         load_demo_engagement()
+        load_demo_indicators()
         channel = Channel.objects.filter(name=DEMO_CHANNEL).first() or messaging.create_channel(
             actor=ACTOR, name=DEMO_CHANNEL, send_url="console:", address="+243800000000"
         )
