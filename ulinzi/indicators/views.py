@@ -31,11 +31,38 @@ def last_months(today: dt.date, n: int = MONTHS) -> list[str]:
     return [f"{m // 12}-{m % 12 + 1:02d}" for m in range(index - n + 1, index + 1)]
 
 
-@require_GET
+class TargetForm(forms.Form):
+    target = forms.FloatField(label=gettext_lazy("Target"), required=False)
+    baseline = forms.FloatField(label=gettext_lazy("Baseline"), required=False)
+
+
+@require_http_methods(["GET", "POST"])
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Each indicator against its target, with its trend, every figure linked to the
-    records behind it."""
+    records behind it. M&E officers set targets and baselines here."""
     need(request, "indicators.view")
+    if request.method == "POST":
+        need(request, "indicators.manage")
+        indicator = Indicator.objects.filter(code=request.POST.get("code", "")[:60]).first()
+        form = TargetForm(request.POST)
+        if indicator is None or not form.is_valid():
+            from django.contrib import messages
+
+            messages.error(request, _("Give numbers for the target and the baseline."))
+        else:
+            with transaction.atomic():
+                before = {"target": indicator.target, "baseline": indicator.baseline}
+                indicator.target = form.cleaned_data["target"]
+                indicator.baseline = form.cleaned_data["baseline"]
+                indicator.save(update_fields=["target", "baseline"])
+                audit.record(
+                    request.user,
+                    "indicators.set_target",
+                    indicator,
+                    before=before,
+                    after={"target": indicator.target, "baseline": indicator.baseline},
+                )
+        return redirect("indicators:dashboard")
     months = last_months(timezone.localdate())
     rows = []
     for indicator in Indicator.objects.filter(active=True):

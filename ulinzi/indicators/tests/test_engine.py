@@ -148,9 +148,25 @@ def test_events_per_10000_and_commitments_on_time(personas: dict[str, Any], tmp_
 
 def test_the_dashboard(personas: dict[str, Any]) -> None:
     me = make_user("meo", "me_officer", whole_mission=True)
-    page = verified_client(me).get("/indicators/")
+    client = verified_client(me)
+    page = client.get("/indicators/")
     assert page.status_code == 200
     names = [r["indicator"].code for r in page.context["rows"]]
     assert names[0] == "alerts-addressed" and len(names) == 8
+    client = verified_client(me)
+    assert (
+        client.post(
+            "/indicators/", {"code": "alerts-addressed", "target": "90", "baseline": "70"}
+        ).status_code
+        == 302
+    )
+    changed = Indicator.objects.get(code="alerts-addressed")
+    assert (changed.target, changed.baseline) == (90.0, 70.0)
+    client.post("/indicators/", {"code": "alerts-addressed", "target": "ninety"})
+    assert Indicator.objects.get(code="alerts-addressed").target == 90.0
+    analyst = verified_client(make_user("ana", "analyst", whole_mission=True))
+    assert (
+        analyst.post("/indicators/", {"code": "alerts-addressed", "target": "1"}).status_code == 403
+    )
     viewer = verified_client(make_user("vera", "viewer", whole_mission=True))
     assert viewer.get("/indicators/").status_code == 403
