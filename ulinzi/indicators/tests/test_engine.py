@@ -153,7 +153,6 @@ def test_the_dashboard(personas: dict[str, Any]) -> None:
     assert page.status_code == 200
     names = [r["indicator"].code for r in page.context["rows"]]
     assert names[0] == "alerts-addressed" and len(names) == 8
-    client = verified_client(me)
     assert (
         client.post(
             "/indicators/", {"code": "alerts-addressed", "target": "90", "baseline": "70"}
