@@ -268,7 +268,8 @@ def commitments(request: HttpRequest) -> HttpResponse:
     need(request, "engagement.view")
     today = timezone.localdate()
     if request.method == "POST":
-        commitment = Commitment.objects.filter(pk=request.POST.get("commitment") or 0).first()
+        raw = str(request.POST.get("commitment", ""))
+        commitment = Commitment.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if commitment is None:
             raise Http404("No such commitment.")
         if commitment.owner_id != request.user.pk:

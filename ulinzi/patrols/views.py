@@ -194,8 +194,9 @@ def plan_page(request: HttpRequest) -> HttpResponse:
                 domain.plan_week(actor=request.user, week_start=week)
                 messages.success(request, _("Patrol fixed; the plan was run again around it."))
             elif action == "remove":
-                patrol = Patrol.objects.filter(pk=request.POST.get("patrol", "0") or 0).first()
-                if patrol is None or not str(request.POST.get("patrol", "")).isdigit():
+                raw = str(request.POST.get("patrol", ""))
+                patrol = Patrol.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+                if patrol is None:
                     raise Http404("No such patrol.")
                 domain.unfix_patrol(actor=request.user, patrol=patrol)
             else:
