@@ -29,12 +29,26 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import NotSupportedError
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
+from django.db.models import Value as Constant
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
+from django.utils import timezone
 
 from ulinzi.alerts.models import Alert
 from ulinzi.indicators.models import Indicator
+from ulinzi.places.models import Base
 
 ADDRESSED = ("prevented", "mitigated", "response_too_late")
 NOT_GENUINE = ("false_alarm", "duplicate")
@@ -74,12 +88,115 @@ def month_label(day: dt.date | dt.datetime) -> str:
 
 
 def scoped_alerts(user: Any) -> QuerySet[Alert]:
+    """The user's alerts (those of their bases or in their areas), merged ones left out.
+
+    Both conditions are on the alert's own row (its base's id, its place's ancestors), so
+    no join can repeat an alert and no ``pk IN (...)`` subquery over every alert is needed.
+    """
     alerts = Alert.objects.filter(merged_into__isnull=True)
     scope = user.scope()
     if scope.whole_mission:
         return alerts
-    visible = Alert.objects.filter(Q(base__users=user) | scope.place_q("place__")).values("pk")
-    return alerts.filter(pk__in=visible)
+    bases = Base.users.through.objects.filter(user_id=user.pk).values("base_id")
+    return alerts.filter(Q(base_id__in=bases) | scope.place_q("place__"))
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in the current time zone: ``received_at >= this`` is
+    ``received_at__date >= day`` in a form the database answers from its index."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _month_starts(since: dt.date) -> list[tuple[str, dt.datetime]]:
+    """Each month from ``since``'s to the current one, with the instant it ends."""
+    last = timezone.localdate()
+    year, month = since.year, since.month
+    out = []
+    while (year, month) <= (last.year, last.month):
+        label = f"{year}-{month:02d}"
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        out.append((label, local_midnight(dt.date(year, month, 1))))
+    return out
+
+
+LATER = "later"  # the label of rows received after the current month (a clock ahead)
+
+
+def _month_of(field: str, since: dt.date) -> tuple[Case, dt.datetime]:
+    """A YYYY-MM label of ``field`` (local time) for the rows at or after ``since``, as
+    plain comparisons against the month boundaries (no per-row date function, so the
+    database can use its index); rows after the current month get ``LATER``. Also
+    returns where that range starts."""
+    months = _month_starts(since)
+    whens = [When(**{f"{field}__lt": end}, then=Constant(label)) for label, end in months]
+    later = months[-1][1] if months else local_midnight(since)
+    return Case(*whens, default=Constant(LATER), output_field=CharField()), later
+
+
+class MinutesBetween(Func):
+    """Minutes from the first datetime to the second, as a float computed by the database
+    (``dispatched - received`` alone becomes a Python function per row on SQLite)."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def _operands(self, compiler: Any, connection: Any) -> tuple[str, str, list[Any]]:
+        start, start_params = compiler.compile(self.source_expressions[0])
+        end, end_params = compiler.compile(self.source_expressions[1])
+        return start, end, [*end_params, *start_params]
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        raise NotSupportedError(f"minutes between datetimes on {connection.vendor}")
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        start, end, params = self._operands(compiler, connection)
+        return f"((julianday({end}) - julianday({start})) * 1440.0)", params
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        start, end, params = self._operands(compiler, connection)
+        return f"(EXTRACT(EPOCH FROM ({end} - {start}))::double precision / 60.0)", params
+
+
+ALERT_COUNTS = {
+    "alerts.genuine": Count("pk"),
+    "alerts.closed": Count("pk", filter=Q(status=Alert.Status.CLOSED)),
+    "alerts.addressed": Count("pk", filter=Q(status=Alert.Status.CLOSED, outcome__in=ADDRESSED)),
+    "alerts.feedback": Count(
+        "pk", filter=Q(status=Alert.Status.CLOSED, feedback_sent_at__isnull=False)
+    ),
+}
+
+
+def alert_counts(user: Any, since: dt.date) -> dict[str, dict[str, float]]:
+    """Every ``alerts.*`` count per month received, in one grouped query (conditional
+    aggregation), false alarms, duplicates and merged alerts left out."""
+    alerts = scoped_alerts(user).exclude(outcome__in=NOT_GENUINE)
+    alerts = alerts.filter(received_at__gte=local_midnight(since))
+    month, later = _month_of("received_at", since)
+    rows = alerts.annotate(m=month).values("m").order_by().annotate(**ALERT_COUNTS)
+    out: dict[str, dict[str, float]] = {measure: {} for measure in ALERT_COUNTS}
+    ahead = False
+    for row in rows:
+        if row["m"] == LATER:
+            ahead = True
+            continue
+        for measure in ALERT_COUNTS:
+            if row[measure]:
+                out[measure][row["m"]] = float(row[measure])
+    if ahead:
+        for measure in ALERT_COUNTS:
+            out[measure].update(_alert_months(alerts.filter(received_at__gte=later), measure))
+    return out
+
+
+def _alert_months(alerts: QuerySet[Alert], measure: str) -> dict[str, float]:
+    if measure != "alerts.genuine":
+        alerts = alerts.filter(status=Alert.Status.CLOSED)
+    if measure == "alerts.addressed":
+        alerts = alerts.filter(outcome__in=ADDRESSED)
+    elif measure == "alerts.feedback":
+        alerts = alerts.filter(feedback_sent_at__isnull=False)
+    return _by_month(alerts, "received_at")
 
 
 def _by_month(queryset: QuerySet[Any], field: str) -> dict[str, float]:
@@ -100,16 +217,8 @@ def count(measure: str, user: Any, since: dt.date) -> dict[str, float]:
     from ulinzi.patrols.models import PatrolRequest
     from ulinzi.threats.queries import events_for
 
-    if measure.startswith("alerts."):
-        alerts = scoped_alerts(user).exclude(outcome__in=NOT_GENUINE)
-        if measure == "alerts.genuine":
-            return _by_month(alerts.filter(received_at__date__gte=since), "received_at")
-        closed = alerts.filter(status=Alert.Status.CLOSED, received_at__date__gte=since)
-        if measure == "alerts.addressed":
-            closed = closed.filter(outcome__in=ADDRESSED)
-        elif measure == "alerts.feedback":
-            closed = closed.filter(feedback_sent_at__isnull=False)
-        return _by_month(closed, "received_at")
+    if measure in ALERT_COUNTS:
+        return alert_counts(user, since)[measure]
     if measure.startswith("patrols."):
         scope = user.scope()
         requests = PatrolRequest.objects.filter(closed_at__isnull=False, closed_at__date__gte=since)
@@ -140,15 +249,26 @@ def count(measure: str, user: Any, since: dt.date) -> dict[str, float]:
 
 
 def minutes_to_dispatch(user: Any, since: dt.date) -> dict[str, float]:
-    rows = (
+    """The median minutes from the first report to the dispatch, per month received
+    (local time, as the counts). The database gives each alert's month and delay, so no
+    timestamp is parsed in Python."""
+    alerts = (
         scoped_alerts(user)
         .exclude(outcome__in=NOT_GENUINE)
-        .filter(received_at__date__gte=since, dispatched_at__isnull=False)
-        .values_list("received_at", "dispatched_at")
+        .filter(received_at__gte=local_midnight(since), dispatched_at__isnull=False)
     )
+    month, later = _month_of("received_at", since)
+    rows = alerts.annotate(m=month, d=MinutesBetween("received_at", "dispatched_at"))
     minutes: dict[str, list[float]] = defaultdict(list)
-    for received, dispatched in rows:
-        minutes[month_label(received)].append((dispatched - received).total_seconds() / 60)
+    for label, delay in rows.values_list("m", "d").order_by():
+        minutes[label].append(delay)
+    if minutes.pop(LATER, None) is not None:
+        local = timezone.get_current_timezone()
+        for received, dispatched in alerts.filter(received_at__gte=later).values_list(
+            "received_at", "dispatched_at"
+        ):
+            label = month_label(received.astimezone(local))
+            minutes[label].append((dispatched - received).total_seconds() / 60)
     return {m: statistics.median(v) for m, v in minutes.items()}
 
 
@@ -186,8 +306,13 @@ def compute(indicator: Indicator, user: Any, months: list[str]) -> list[Value]:
             Value(m, "", round(medians[m], 1) if m in medians else None, link=_link("alerts.", m))
             for m in months
         ]
-    top = count(indicator.numerator, user, since)
-    bottom = count(indicator.denominator, user, since) if indicator.denominator else None
+    bottom: dict[str, float] | None
+    if indicator.numerator in ALERT_COUNTS and indicator.denominator in ALERT_COUNTS:
+        alert_months = alert_counts(user, since)  # both from one query
+        top, bottom = alert_months[indicator.numerator], alert_months[indicator.denominator]
+    else:
+        top = count(indicator.numerator, user, since)
+        bottom = count(indicator.denominator, user, since) if indicator.denominator else None
     values = []
     for m in months:
         n = top.get(m, top.get(ANY_MONTH, 0.0))
