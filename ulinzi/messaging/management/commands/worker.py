@@ -40,18 +40,25 @@ class Command(BaseCommand):
             received = domain.process_inbound(limit=50)
             handled += received
             rates = dict(Channel.objects.values_list("pk", "rate_per_minute"))
-            message = domain.claim_next(rates)
-            if message is None and received:
-                continue
-            if message is None:
-                if options["once"]:
+            # Then as many due messages as were received (at least one), so that
+            # acknowledgements keep pace with a flood of reports instead of waiting
+            # behind it.
+            sent = 0
+            limit = options["max_messages"]
+            while sent < max(1, received) and not (limit and handled + sent >= limit):
+                message = domain.claim_next(rates)
+                if message is None:
                     break
-                time.sleep(options["idle_sleep"])
-                continue
-            self.deliver(message)
-            handled += 1
-            if options["max_messages"] and handled >= options["max_messages"]:
+                self.deliver(message)
+                sent += 1
+            handled += sent
+            if limit and handled >= limit:
                 break
+            if sent or received:
+                continue
+            if options["once"]:
+                break
+            time.sleep(options["idle_sleep"])
         self.stdout.write(f"worker: {handled} message(s) handled")
 
     def deliver(self, message: Message) -> None:
