@@ -168,3 +168,19 @@ def page(browser: Any, live_db: None, live_server: Any) -> Iterator[Any]:
     context.close()
     assert outside == [], f"the page requested outside resources: {outside}"
     assert errors == [], f"the page logged errors: {errors}"
+
+
+@pytest.fixture(autouse=True)
+def standard_indicators(request: pytest.FixtureRequest) -> None:
+    """The standard indicators come from a data migration, and tests that flush the
+    database (live-server tests) remove them: every test that uses the database gets
+    them back, as a real database has them."""
+    uses = set(request.fixturenames)
+    if not (request.node.get_closest_marker("django_db") or uses & {"db", "transactional_db"}):
+        return
+    if "transactional_db" not in uses:
+        request.getfixturevalue("db")
+    from ulinzi.indicators.models import Indicator
+    from ulinzi.indicators.standard import create
+
+    create(Indicator)

@@ -2,37 +2,11 @@
 
 from django.db import migrations
 
-# code, name, numerator, denominator, params, factor, unit, disaggregation, target, polarity
-STANDARD = [
-    ("alerts-addressed", "Share of alerts addressed", "alerts.addressed", "alerts.closed", {}, 100, "%", "", 85, "higher"),
-    ("minutes-to-respond", "Median minutes to respond (first report to dispatch)", "alerts.minutes_to_dispatch", "", {}, 1, "min", "", 60, "lower"),
-    ("alerts-feedback", "Share of alerts with feedback to the reporter", "alerts.feedback", "alerts.closed", {}, 100, "%", "", 90, "higher"),
-    ("patrol-requests-met", "Patrol requests met", "patrols.requests_met", "patrols.requests_closed", {}, 100, "%", "", 70, "higher"),
-    ("events-per-10000", "Events per 10,000 people", "events.count", "population", {}, 10000, "per 10,000", "", None, "lower"),
-    ("safe-at-night", "Share who feel safe at night, by sex", "survey.share", "", {"question": "safe_night", "values": ["very_safe", "fairly_safe"]}, 100, "%", "sex", 50, "higher"),
-    ("knows-how-to-alert", "Share who know how to raise an alert", "survey.share", "", {"question": "knows_alert", "values": ["yes"]}, 100, "%", "sex", 80, "higher"),
-    ("commitments-on-time", "Commitments kept on time", "commitments.kept_on_time", "commitments.due", {}, 100, "%", "", 80, "higher"),
-]
+from ulinzi.indicators.standard import STANDARD, create as create_standard
 
 
 def create(apps, schema_editor):
-    Indicator = apps.get_model("indicators", "Indicator")
-    for position, (code, name, top, bottom, params, factor, unit, by, target, polarity) in enumerate(STANDARD):
-        Indicator.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "numerator": top,
-                "denominator": bottom,
-                "params": params,
-                "factor": factor,
-                "unit": unit,
-                "disaggregation": by,
-                "target": target,
-                "polarity": polarity,
-                "position": position,
-            },
-        )
+    create_standard(apps.get_model("indicators", "Indicator"))
 
 
 def remove(apps, schema_editor):

@@ -37,6 +37,13 @@ def new_alert(personas: dict[str, Any], text: str, phone: str) -> Alert:
 
 
 def test_the_standard_set_is_shipped(db: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    Indicator.objects.all().delete()
+    migration = importlib.import_module("ulinzi.indicators.migrations.0002_standard_indicators")
+    migration.create(apps, None)
     codes = list(Indicator.objects.values_list("code", flat=True))
     assert codes == [
         "alerts-addressed",
