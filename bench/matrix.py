@@ -40,26 +40,23 @@ Baseline (same process, same database, same filters)
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import math
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _children as children
 from _results import header, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "ulinzi_bench_matrix"
-PG_ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
+PG_DB = "ulinzi_bench_matrix"
 SEED = 11
 TYPES = [
     ("killing", 25),
@@ -223,49 +220,8 @@ def child(n: int, reps: int) -> dict[str, Any]:
     }
 
 
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {PG_DB}")
-    try:
-        yield f"postgres://postgres@{PG_HOST}:{PG_PORT}/{PG_DB}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return True
-    except Exception:
-        return False
-
-
 def run_child(database_url: str, n: int, reps: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as var:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "ULINZI_VAR_DIR": var,
-            "ULINZI_DEBUG": "0",
-        }
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", str(n), "--reps", str(reps)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=1200,
-            check=False,
-        )
-    if done.returncode != 0:
-        raise SystemExit(f"the benchmark child failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return children.run_child(__file__, database_url, ["--child", str(n), "--reps", str(reps)])
 
 
 def main() -> int:
@@ -281,14 +237,14 @@ def main() -> int:
         return 0
     n, reps = (5_000, 8) if args.quick else (100_000, 40)
     database = args.database or ("sqlite" if args.quick else "both")
-    if database == "both" and not postgres_available():
+    if database == "both" and not children.postgres_available():
         database = "sqlite"
     runs: dict[str, dict[str, Any]] = {}
     if database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             runs["sqlite"] = run_child(f"sqlite:///{tmp}/bench.sqlite3", n, reps)
     if database in ("postgres", "both"):
-        with postgres_database() as url:
+        with children.postgres_database(PG_DB) as url:
             runs["postgres"] = run_child(url, n, reps)
     figures: dict[str, Any] = {}
     baseline: dict[str, Any] = {

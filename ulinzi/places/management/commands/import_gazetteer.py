@@ -7,10 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from ulinzi.places import importing
 from ulinzi.places.domain import ImportRefused, import_gazetteer
 from ulinzi.places.sources import FORMATS, SourceError
-
-SHOWN_ERRORS = 50
 
 
 class Command(BaseCommand):
@@ -49,19 +48,10 @@ class Command(BaseCommand):
         except SourceError as exc:
             raise CommandError(f"{path}: {exc}")
         except ImportRefused as exc:
-            for error in exc.errors[:SHOWN_ERRORS]:
-                self.stderr.write(f"{path.name}: {error}")
-            more = len(exc.errors) - SHOWN_ERRORS
-            if more > 0:
-                self.stderr.write(f"… and {more} more")
-            raise CommandError(
-                f"{len(exc.errors)} bad row(s) in {path.name}; nothing was imported. "
-                "Fix them, or use --skip-bad to import the good rows."
-            )
+            raise importing.refused(self.stderr, path, exc.errors)
         finally:
             bar.close()
-        for error in result.errors[:SHOWN_ERRORS]:
-            self.stderr.write(f"{path.name}: skipped {error}")
+        importing.skipped(self.stderr, path, result.errors)
         summary = {"file": str(path), **result.summary()}
         if options["json"]:
             self.stdout.write(json.dumps(summary))
