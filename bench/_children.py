@@ -63,3 +63,37 @@ def run_child(
     if done.returncode != 0:
         raise SystemExit(f"the benchmark child failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def runs_per_database(
+    script: str, child: Any, database_name: str, description: str
+) -> tuple[Any, int, int, dict[str, dict[str, Any]]] | None:
+    """The shared command line of these benchmarks (``--quick``, ``--out``, ``--database``)
+    and a run of ``script``'s child on each database: (args, n, reps, runs). In a child
+    process, runs ``child(n, reps)``, prints its JSON and returns None."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"])
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--reps", type=int, default=40, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.reps)))
+        return None
+    n, reps = (5_000, 8) if args.quick else (100_000, 40)
+    database = args.database or ("sqlite" if args.quick else "both")
+    if database == "both" and not postgres_available():
+        database = "sqlite"
+    child_args = ["--child", str(n), "--reps", str(reps)]
+    runs: dict[str, dict[str, Any]] = {}
+    if database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs["sqlite"] = run_child(script, f"sqlite:///{tmp}/bench.sqlite3", child_args)
+    if database in ("postgres", "both"):
+        with postgres_database(database_name) as url:
+            runs["postgres"] = run_child(script, url, child_args)
+    return args, n, reps, runs

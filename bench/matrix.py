@@ -39,9 +39,7 @@ Baseline (same process, same database, same filters)
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import math
 import os
 import random
@@ -220,32 +218,11 @@ def child(n: int, reps: int) -> dict[str, Any]:
     }
 
 
-def run_child(database_url: str, n: int, reps: int) -> dict[str, Any]:
-    return children.run_child(__file__, database_url, ["--child", str(n), "--reps", str(reps)])
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path)
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"])
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--reps", type=int, default=40, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child, args.reps)))
+    ran = children.runs_per_database(__file__, child, PG_DB, __doc__.splitlines()[0])
+    if ran is None:
         return 0
-    n, reps = (5_000, 8) if args.quick else (100_000, 40)
-    database = args.database or ("sqlite" if args.quick else "both")
-    if database == "both" and not children.postgres_available():
-        database = "sqlite"
-    runs: dict[str, dict[str, Any]] = {}
-    if database in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            runs["sqlite"] = run_child(f"sqlite:///{tmp}/bench.sqlite3", n, reps)
-    if database in ("postgres", "both"):
-        with children.postgres_database(PG_DB) as url:
-            runs["postgres"] = run_child(url, n, reps)
+    args, n, reps, runs = ran
     figures: dict[str, Any] = {}
     baseline: dict[str, Any] = {
         "name": "naive: fetch the window's events and count them in Python, same layout"
