@@ -232,38 +232,21 @@ class FindingForm(CleanForm):
         return data
 
 
+def broadcast_text(label: Any, rtl: bool = False) -> forms.CharField:
+    """The broadcast's text in one language (optional: at least one is required)."""
+    attrs = {"rows": 3, **({"dir": "rtl"} if rtl else {})}
+    return forms.CharField(
+        label=label, max_length=1000, required=False, widget=forms.Textarea(attrs=attrs)
+    )
+
+
 class BroadcastForm(CleanForm):
     title = forms.CharField(label=_("Title"), max_length=160)
-    text_fr = forms.CharField(
-        label=_("Text in French"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    text_sw = forms.CharField(
-        label=_("Text in Swahili"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    text_ln = forms.CharField(
-        label=_("Text in Lingala"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    text_en = forms.CharField(
-        label=_("Text in English"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    text_ar = forms.CharField(
-        label=_("Text in Arabic"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "dir": "rtl"}),
-    )
+    text_fr = broadcast_text(_("Text in French"))
+    text_sw = broadcast_text(_("Text in Swahili"))
+    text_ln = broadcast_text(_("Text in Lingala"))
+    text_en = broadcast_text(_("Text in English"))
+    text_ar = broadcast_text(_("Text in Arabic"), rtl=True)
     communities = forms.ModelMultipleChoiceField(
         label=_("Communities"), queryset=Community.objects.none(), required=False
     )

@@ -219,7 +219,7 @@ def event_from_alert(sender: Any, alert: Alert, actor: Any = None, **kwargs: Any
     ):
         return None
     day = alert.received_at.date()
-    link = Linker.from_database().link([(alert.lat, alert.lon)])[0]
+    link = Linker.cached().link([(alert.lat, alert.lon)])[0]
     place = alert.place
     event, created = Event.objects.update_or_create(
         key=f"alert:{alert.pk}",

@@ -9,6 +9,7 @@ the great-circle distance does), and the gazetteer's own polygons for "inside".
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,9 @@ from ulinzi.places.records import SETTLEMENT_KINDS
 EARTH_KM = 6371.0088
 LINK_KM = 25.0  # an event further than this from every settlement keeps no place
 COMMUNITY_KM = 15.0  # and further than this from every community keeps no community
-BORDER_KM = 2.0  # a point outside every province this close to a settlement is its
+BORDER_KM = 2.0  # a point outside every province this close to a settlement takes its areas
+_lock = threading.Lock()
+_cache: dict[str, Any] = {}  # the cached linker and the state it was built for
 
 
 def grid_cell(lat: float, lon: float) -> int:
@@ -113,6 +116,25 @@ class Linker:
             Place.objects.filter(kind__in=("province", "territory")).values_list("key", "id")
         )
         return cls(settlements, communities, area_index_from_database(), area_ids)
+
+    @classmethod
+    def cached(cls) -> Linker:
+        """One linker per state of the gazetteer and the communities: closing an alert
+        links one point, and must not reload 20,000 places and the polygons to do it."""
+        from django.db.models import Count, Max
+
+        from ulinzi.places.models import Community
+        from ulinzi.places.queries import gazetteer_version
+
+        stamp = Community.objects.aggregate(n=Count("id"), last=Max("id"))
+        key = f"{gazetteer_version()}:{stamp['n']}:{stamp['last']}"
+        with _lock:
+            if _cache.get("key") == key:
+                return _cache["linker"]  # type: ignore[no-any-return]
+        linker = cls.from_database()
+        with _lock:
+            _cache.update(key=key, linker=linker)
+        return linker
 
     def _area(self, kind: str, lat: float, lon: float) -> int | None:
         key = self.area_index.containing(kind, lat, lon)
