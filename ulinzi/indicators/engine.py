@@ -356,7 +356,7 @@ def survey_values(indicator: Indicator, user: Any) -> list[Value]:
         answered = [r for r in rows if r[0].get(question) not in (None, "", [])]
         if not answered:
             continue
-        y = np.array([1.0 if _answer_in(r[0].get(question), wanted) else 0.0 for r in answered])
+        y = np.array([1.0 if answer_in(r[0].get(question), wanted) else 0.0 for r in answered])
         design = estimators.Design(
             weights=np.array([r[1] for r in answered]),
             strata=np.array([r[2] or "all" for r in answered]) if survey.stratum_question else None,
@@ -394,7 +394,7 @@ def survey_values(indicator: Indicator, user: Any) -> list[Value]:
     return out
 
 
-def _answer_in(answer: Any, wanted: set[str]) -> bool:
+def answer_in(answer: Any, wanted: set[str]) -> bool:
     if isinstance(answer, list):
         return bool(wanted.intersection(answer))
     return str(answer) in wanted

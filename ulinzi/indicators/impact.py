@@ -1,31 +1,187 @@
-"""An initiative's effect on an indicator: the community-month panel and the
-difference-in-differences estimate against comparison communities.
+"""An initiative's effect on an indicator: the observations of the covered and the
+comparison communities, before and after the start, for the difference-in-differences
+estimate (``ulinzi.indicators.did``).
 
-Indicators that can be counted per community and month (alerts, events, patrol
-requests met, commitments) get a panel: the indicator's numerator per community and
-month, per 10,000 people when the community's population is known (so large and small
-communities weigh alike), else as a count. Survey indicators have too few rounds for a
-panel: the page shows their before/after figures only.
+What one observation is depends on the indicator:
+
+* **Counts per person** (``alerts.genuine``, ``events.count``): one per community and
+  month, the count per 10,000 people when the community's population is known (so large
+  and small communities weigh alike), else the count.
+* **Shares of records** (alerts addressed or with feedback among those closed, patrol
+  requests met among those closed, commitments kept on time among those due): one per
+  record of the denominator, 1 when it is also in the numerator, else 0, times the
+  indicator's factor (so a share in percent gives an effect in percentage points), in the
+  month the record counts in (received, closed, due). The pooled estimate is then the
+  difference in differences of the four groups' shares, each record weighing alike.
+* **Minutes to dispatch**: one per dispatched alert, its minutes; the estimate is on the
+  *mean* minutes (the dashboard shows the median, which has no such estimator).
+* **Survey shares** (``survey.share``): one per respondent who answered the question,
+  1 when the answer is among the indicator's values, with the respondent's survey weight,
+  in the month the round ended. Rounds are rare, so the window is wider
+  (``SURVEY_MONTHS`` on each side of the start).
+
+In every case the errors are clustered by community: the records and respondents of
+one community are not independent draws.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ulinzi.alerts.models import Alert
-from ulinzi.indicators.engine import NOT_GENUINE, month_label
+from ulinzi.indicators.engine import ADDRESSED, NOT_GENUINE, month_label
+from ulinzi.indicators.models import Indicator
 from ulinzi.places.models import Community, Place
 
-PANEL_MEASURES = ("alerts.genuine", "events.count")
+COUNT_MEASURES = ("alerts.genuine", "events.count")
 MONTHS_BEFORE = 12
 MONTHS_AFTER = 12
+SURVEY_MONTHS = 36
+
+# Which records each alert measure counts (genuine alerts only, as the dashboard).
+ALERT_RECORDS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "alerts.genuine": lambda a: True,
+    "alerts.closed": lambda a: a["status"] == Alert.Status.CLOSED,
+    "alerts.addressed": lambda a: a["status"] == Alert.Status.CLOSED and a["outcome"] in ADDRESSED,
+    "alerts.feedback": lambda a: (
+        a["status"] == Alert.Status.CLOSED and a["feedback_sent_at"] is not None
+    ),
+}
+# Numerator over denominator pairs whose numerator is a subset of the denominator's records.
+SHARES = {
+    ("alerts.addressed", "alerts.closed"),
+    ("alerts.feedback", "alerts.closed"),
+    ("alerts.closed", "alerts.genuine"),
+    ("alerts.addressed", "alerts.genuine"),
+    ("alerts.feedback", "alerts.genuine"),
+    ("patrols.requests_met", "patrols.requests_closed"),
+    ("commitments.kept_on_time", "commitments.due"),
+}
 
 
 def month_index(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
+
+
+def _local_month(moment: dt.datetime) -> int:
+    return month_index(timezone.localtime(moment).date())
+
+
+def _first_day(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class Observations:
+    """Parallel lists, one entry per observation; ``weights`` None when all weigh alike."""
+
+    units: list[str]
+    periods: list[int]
+    values: list[float]
+    weights: list[float] | None
+    effect_unit: str
+    note: str = ""
+
+    def pre_start_series(self, start: int) -> dict[str, list[float]]:
+        """Each unit's mean per period before the start (every unit over the same
+        periods, NaN where it has none): what ``did.suggest_controls`` compares."""
+        periods = sorted({p for p in self.periods if p < start})
+        sums: dict[tuple[str, int], float] = defaultdict(float)
+        totals: dict[tuple[str, int], float] = defaultdict(float)
+        weights = self.weights or [1.0] * len(self.values)
+        for unit, period, value, weight in zip(
+            self.units, self.periods, self.values, weights, strict=True
+        ):
+            if period < start:
+                sums[(unit, period)] += value * weight
+                totals[(unit, period)] += weight
+        return {
+            unit: [
+                sums[(unit, p)] / totals[(unit, p)] if totals[(unit, p)] else math.nan
+                for p in periods
+            ]
+            for unit in dict.fromkeys(self.units)
+        }
+
+
+def supported(indicator: Indicator) -> bool:
+    """Whether the impact page can estimate a difference in differences for it."""
+    measure = indicator.numerator
+    return (
+        measure in COUNT_MEASURES
+        or measure in ("alerts.minutes_to_dispatch", "survey.share")
+        or (measure, indicator.denominator) in SHARES
+    )
+
+
+def observations(
+    indicator: Indicator, communities: Iterable[Community], started: dt.date
+) -> Observations:
+    """The indicator's observations for ``communities`` around ``started`` (module docstring)."""
+    communities = list(communities)
+    measure, denominator = indicator.numerator, indicator.denominator
+    start = month_index(started)
+    if measure in COUNT_MEASURES:
+        return _counts(measure, communities, start)
+    if measure == "survey.share":
+        return _survey(indicator, communities, start)
+    first = start - MONTHS_BEFORE
+    last = min(start + MONTHS_AFTER - 1, month_index(timezone.localdate()) - 1)
+    if measure == "alerts.minutes_to_dispatch":
+        rows = _alert_rows(communities, first, last)
+        return Observations(
+            *_columns(
+                (unit, month, (a["dispatched_at"] - a["received_at"]).total_seconds() / 60)
+                for unit, month, a in rows
+                if a["dispatched_at"] is not None
+            ),
+            weights=None,
+            effect_unit=_("minutes"),
+            note=_(
+                "The estimate is on the mean minutes of the alerts dispatched; the dashboard "
+                "shows the median."
+            ),
+        )
+    if (measure, denominator) not in SHARES:
+        raise ValueError(f"no difference in differences for {measure} over {denominator}")
+    factor = indicator.factor
+    if measure.startswith("alerts."):
+        keep, hit = ALERT_RECORDS[denominator], ALERT_RECORDS[measure]
+        records = (
+            (unit, month, factor * float(hit(a)))
+            for unit, month, a in _alert_rows(communities, first, last)
+            if keep(a)
+        )
+    elif measure.startswith("patrols."):
+        records = _patrol_requests(communities, first, last, factor)
+    else:
+        records = _commitments(communities, first, last, factor)
+    unit = (
+        _("percentage points")
+        if factor == 100
+        else _("(share × %(factor)s)") % {"factor": f"{factor:g}"}
+    )
+    return Observations(*_columns(records), weights=None, effect_unit=unit)
+
+
+def _columns(rows: Iterable[tuple[str, int, float]]) -> tuple[list[str], list[int], list[float]]:
+    units: list[str] = []
+    periods: list[int] = []
+    values: list[float] = []
+    for unit, period, value in rows:
+        units.append(unit)
+        periods.append(period)
+        values.append(value)
+    return units, periods, values
 
 
 def _places(community: Community) -> Q:
@@ -35,54 +191,119 @@ def _places(community: Community) -> Q:
     return q
 
 
-def panel(
-    measure: str, communities: list[Community], started: dt.date
-) -> tuple[list[str], list[int], list[float], dict[str, list[float]]]:
-    """(unit, period, value) rows for every community and month from ``MONTHS_BEFORE``
-    months before the start to ``MONTHS_AFTER`` after (or to last month), and the
-    pre-start series of each community (for suggesting comparisons)."""
+def _window(first: int, last: int, moment_field: str) -> Q:
+    since = timezone.make_aware(dt.datetime.combine(_first_day(first), dt.time()))
+    until = timezone.make_aware(dt.datetime.combine(_first_day(last + 1), dt.time()))
+    return Q(**{f"{moment_field}__gte": since, f"{moment_field}__lt": until})
+
+
+def _alert_rows(
+    communities: list[Community], first: int, last: int
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """Every genuine alert at each community's place (or below it) in the window."""
+    fields = ("received_at", "status", "outcome", "feedback_sent_at", "dispatched_at")
+    out = []
+    for community in communities:
+        alerts = (
+            Alert.objects.filter(_places(community), _window(first, last, "received_at"))
+            .filter(merged_into__isnull=True)
+            .exclude(outcome__in=NOT_GENUINE)
+            .values(*fields)
+        )
+        out.extend((str(community.pk), _local_month(a["received_at"]), a) for a in alerts)
+    return out
+
+
+def _patrol_requests(
+    communities: list[Community], first: int, last: int, factor: float
+) -> Iterable[tuple[str, int, float]]:
+    from ulinzi.patrols.models import PatrolRequest
+
+    met = ("done", "partly_done")  # as the dashboard's patrols.requests_met
+    rows = PatrolRequest.objects.filter(
+        _window(first, last, "closed_at"), community__in=communities
+    ).values_list("community_id", "closed_at", "outcome")
+    for community_id, closed_at, outcome in rows:
+        yield str(community_id), _local_month(closed_at), factor * float(outcome in met)
+
+
+def _commitments(
+    communities: list[Community], first: int, last: int, factor: float
+) -> Iterable[tuple[str, int, float]]:
+    from ulinzi.engagement.models import Commitment
+
+    today = timezone.localdate()
+    rows = Commitment.objects.filter(
+        community__in=communities,
+        due__gte=_first_day(first),
+        due__lt=min(_first_day(last + 1), today),
+    ).values_list("community_id", "due", "status", "closed_at")
+    for community_id, due, status, closed_at in rows:
+        kept = (
+            status == Commitment.Status.KEPT
+            and closed_at is not None
+            and timezone.localtime(closed_at).date() <= due
+        )
+        yield str(community_id), month_index(due), factor * float(kept)
+
+
+def _counts(measure: str, communities: list[Community], start: int) -> Observations:
+    """One observation per community and month: the count, per 10,000 people when the
+    community's population is known."""
     from ulinzi.threats.models import Event
 
-    start = month_index(started)
-    last = min(start + MONTHS_AFTER - 1, month_index(dt.date.today()) - 1)
     first = start - MONTHS_BEFORE
-    since = dt.date(first // 12, first % 12 + 1, 1)
-    counts: dict[tuple[int, int], float] = defaultdict(float)
-    for community in communities:
-        if measure == "alerts.genuine":
-            days = (
-                Alert.objects.filter(_places(community), merged_into__isnull=True)
-                .exclude(outcome__in=NOT_GENUINE)
-                .filter(received_at__date__gte=since)
-                .values_list("received_at", flat=True)
-            )
-            months = [month_index(d.date()) for d in days]
-        elif measure == "events.count":
-            months = [
-                month_index(d)
-                for d in Event.objects.filter(
-                    community=community, date_start__gte=since
-                ).values_list("date_start", flat=True)
-            ]
-        else:
-            raise ValueError(f"{measure} cannot be counted per community and month")
-        for m in months:
-            counts[(community.pk, m)] += 1
-    units, periods, values = [], [], []
-    series: dict[str, list[float]] = {}
+    last = min(start + MONTHS_AFTER - 1, month_index(timezone.localdate()) - 1)
+    counts: dict[tuple[str, int], float] = defaultdict(float)
+    if measure == "alerts.genuine":
+        for unit, month, _a in _alert_rows(communities, first, last):
+            counts[(unit, month)] += 1
+    else:
+        for community in communities:
+            days = Event.objects.filter(
+                community=community,
+                date_start__gte=_first_day(first),
+                date_start__lt=_first_day(last + 1),
+            ).values_list("date_start", flat=True)
+            for day in days:
+                counts[(str(community.pk), month_index(day))] += 1
+    rows = []
     for community in communities:
         per = 10_000 / community.population if community.population else 1.0
-        row = []
-        for m in range(first, last + 1):
-            value = counts[(community.pk, m)] * per
-            units.append(str(community.pk))
-            periods.append(m)
-            values.append(value)
-            if m < start:
-                row.append(value)
-        series[str(community.pk)] = row
-    return units, periods, values, series
+        unit = str(community.pk)
+        rows.extend((unit, m, counts[(unit, m)] * per) for m in range(first, last + 1))
+    every_population = all(c.population for c in communities)
+    return Observations(
+        *_columns(rows),
+        weights=None,
+        effect_unit=_("per 10,000 people a month") if every_population else _("a month"),
+    )
 
 
-def period_labels(first: int, last: int) -> list[str]:
-    return [month_label(dt.date(m // 12, m % 12 + 1, 1)) for m in range(first, last + 1)]
+def _survey(indicator: Indicator, communities: list[Community], start: int) -> Observations:
+    """One observation per respondent who answered the indicator's question."""
+    from ulinzi.indicators.engine import answer_in
+    from ulinzi.surveys.models import Response
+
+    question = indicator.params.get("question", "")
+    wanted = set(indicator.params.get("values", []))
+    rows = Response.objects.filter(
+        community__in=communities,
+        round__end__gte=_first_day(start - SURVEY_MONTHS),
+        round__end__lt=_first_day(start + SURVEY_MONTHS),
+    ).values_list("community_id", "round__end", "values", "weight")
+    units, periods, values, weights = [], [], [], []
+    for community_id, end, answers, weight in rows:
+        answer = answers.get(question)
+        if answer in (None, "", []):
+            continue
+        units.append(str(community_id))
+        periods.append(month_index(end))
+        values.append(indicator.factor * float(answer_in(answer, wanted)))
+        weights.append(weight)
+    unit = _("percentage points") if indicator.factor == 100 else ""
+    return Observations(units, periods, values, weights, effect_unit=unit)
+
+
+def period_labels(periods: Iterable[int]) -> list[str]:
+    return [month_label(_first_day(m)) for m in periods]

@@ -160,40 +160,50 @@ def initiatives(request: HttpRequest) -> HttpResponse:
 
 
 def _svg(
-    labels: list[str], treated: list[float | None], control: list[float | None], start: str
+    periods: list[int], treated: list[float | None], control: list[float | None], start: int
 ) -> str:
-    """A small line chart of both groups' means (server-made SVG: no script, prints)."""
+    """A small line chart of both groups' means over time, the start as a vertical line
+    (server-made SVG: no script, prints). Periods are months: sparse ones (survey rounds)
+    are placed at their date, with a dot each."""
     from django.utils.html import escape
 
     width, height, pad = 640, 220, 30
     top = max([v for v in (*treated, *control) if v is not None] + [1e-9])
-    n = max(1, len(labels) - 1)
+    first, last = min(*periods, start), max(*periods, start)
+    span = max(1, last - first)
 
-    def xy(i: int, v: float) -> str:
-        return f"{pad + i * (width - 2 * pad) / n:.1f},{height - pad - v / top * (height - 2 * pad):.1f}"
+    def x(period: float) -> float:
+        return pad + (period - first) * (width - 2 * pad) / span
+
+    def y(value: float) -> float:
+        return height - pad - value / top * (height - 2 * pad)
 
     def line(values: list[float | None], css: str) -> str:
-        points = " ".join(xy(i, v) for i, v in enumerate(values) if v is not None)
-        return f'<polyline class="{css}" fill="none" points="{points}"/>'
+        shown = [(x(p), y(v)) for p, v in zip(periods, values, strict=True) if v is not None]
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in shown)
+        dots = "".join(
+            f'<circle class="{css}" cx="{px:.1f}" cy="{py:.1f}" r="3"/>' for px, py in shown
+        )
+        return f'<polyline class="{css}" fill="none" points="{points}"/>' + dots
 
-    k = labels.index(start) if start in labels else 0
-    x = pad + k * (width - 2 * pad) / n
+    labels = impact.period_labels([first, last])
     return (
         f'<svg viewBox="0 0 {width} {height}" class="did-chart" role="img" '
         f'aria-label="{escape(_("Both groups over time"))}">'
-        f'<line class="start" x1="{x:.1f}" x2="{x:.1f}" y1="{pad}" y2="{height - pad}"/>'
+        f'<line class="start" x1="{x(start - 0.5):.1f}" x2="{x(start - 0.5):.1f}" y1="{pad}" '
+        f'y2="{height - pad}"/>'
         + line(treated, "treated")
         + line(control, "control")
         + f'<text x="{pad}" y="{height - 8}">{escape(labels[0])}</text>'
-        + f'<text x="{width - pad}" y="{height - 8}" text-anchor="end">{escape(labels[-1])}</text>'
+        + f'<text x="{width - pad}" y="{height - 8}" text-anchor="end">{escape(labels[1])}</text>'
         + "</svg>"
     )
 
 
 @require_GET
 def initiative(request: HttpRequest, pk: int) -> HttpResponse:
-    """Before/after figures and, for indicators counted per community and month, a
-    difference-in-differences estimate against the comparison communities."""
+    """Before/after figures and a difference-in-differences estimate against the
+    comparison communities, for every indicator of the initiative."""
     need(request, "indicators.view")
     found = Initiative.objects.filter(pk=pk).first()
     if found is None:
@@ -203,53 +213,52 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
     from ulinzi.indicators import did
 
     treated = list(found.communities.all())
+    treated_ids = [str(c.pk) for c in treated]
     comparison = list(found.comparison.all())
+    start = impact.month_index(found.started)
     results = []
     for link in InitiativeIndicator.objects.filter(initiative=found).select_related("indicator"):
         indicator = link.indicator
         entry: dict[str, Any] = {"link": link, "indicator": indicator}
-        if indicator.numerator not in impact.PANEL_MEASURES:
+        results.append(entry)
+        if not impact.supported(indicator):
             entry["note"] = _(
-                "Survey and ratio indicators have too few rounds or cases for a comparison over "
-                "time: see the dashboard for their values."
+                "This indicator's numerator and denominator are not counted over the same "
+                "records, so no comparison over time can be estimated: see the dashboard."
             )
-            results.append(entry)
             continue
         controls = comparison
         suggested = False
         if not controls:
             others = list(Community.objects.exclude(pk__in=[c.pk for c in treated]))
-            _u, _p, _v, series = impact.panel(indicator.numerator, treated + others, found.started)
-            chosen = did.suggest_controls(
-                series, [str(c.pk) for c in treated], k=max(3, 2 * len(treated))
-            )
-            controls = [c for c in others if str(c.pk) in set(chosen)]
+            series = impact.observations(indicator, treated + others, found.started)
+            try:
+                chosen = set(
+                    did.suggest_controls(
+                        series.pre_start_series(start), treated_ids, k=max(3, 2 * len(treated))
+                    )
+                )
+            except ValueError as exc:
+                entry["error"] = _("No comparison communities could be suggested: %(why)s") % {
+                    "why": exc
+                }
+                continue
+            controls = [c for c in others if str(c.pk) in chosen]
             suggested = True
-        units, periods, values, _series = impact.panel(
-            indicator.numerator, treated + controls, found.started
-        )
-        start = impact.month_index(found.started)
-        entry["suggested"] = suggested
-        entry["controls"] = controls
-        entry["before_after"] = did.before_after(
-            values, units, periods, [str(c.pk) for c in treated], start
-        )
+        data = impact.observations(indicator, treated + controls, found.started)
+        entry.update(suggested=suggested, controls=controls, effect_unit=data.effect_unit)
+        entry["what"] = data.note
+        arguments = (data.values, data.units, data.periods, treated_ids, start)
         try:
-            result = did.did(values, units, periods, [str(c.pk) for c in treated], start)
+            entry["before_after"] = did.before_after(*arguments, weights=data.weights)
+            result = did.did(*arguments, weights=data.weights)
         except ValueError as exc:
             entry["error"] = str(exc)
-        else:
-            entry["result"] = result
-            labels = impact.period_labels(min(periods), max(periods))
-            entry["chart"] = mark_safe(  # noqa: S308  (numbers and escaped labels only)
-                _svg(
-                    labels,
-                    list(result.treated_means),
-                    list(result.control_means),
-                    impact.period_labels(start, start)[0],
-                )
-            )
-        results.append(entry)
+            continue
+        entry["result"] = result
+        entry["chart"] = mark_safe(  # noqa: S308  (numbers and escaped labels only)
+            _svg(result.periods, list(result.treated_means), list(result.control_means), start)
+        )
     return render(
         request,
         "indicators/initiative.html",

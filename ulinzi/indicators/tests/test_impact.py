@@ -58,12 +58,14 @@ def test_impact_of_an_initiative_on_events(gazetteer: None, tmp_path: Path) -> N
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     threats.import_events(path, "csv", source="t")
 
-    units, periods, values, series = impact.panel("events.count", communities, started)
-    assert len(set(units)) == 6 and min(periods) == start_index - 12
-    assert max(periods) == start_index + 5
-    assert sum(values) == n  # populations of 10,000: a rate per 10,000 equals the count
-
     indicator = Indicator.objects.get(code="events-per-10000")
+    data = impact.observations(indicator, communities, started)
+    assert len(set(data.units)) == 6 and min(data.periods) == start_index - 12
+    assert max(data.periods) == start_index + 5
+    assert sum(data.values) == n  # populations of 10,000: a rate per 10,000 equals the count
+    series = data.pre_start_series(start_index)
+    assert all(len(v) == 12 for v in series.values()) and len(series) == 6
+
     initiative = Initiative.objects.create(
         name="Firewood patrols", objectives="Fewer attacks", started=started
     )
