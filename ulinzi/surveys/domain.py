@@ -88,6 +88,7 @@ class ImportResult:
     unchanged: int = 0
     skipped_bad: int = 0
     unknown_communities: int = 0
+    repeat_entries: int = 0
     errors: list[Any] = dataclasses.field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
@@ -97,7 +98,15 @@ class ImportResult:
             "unchanged": self.unchanged,
             "skipped_bad": self.skipped_bad,
             "unknown_communities": self.unknown_communities,
+            "repeat_entries": self.repeat_entries,
         }
+
+
+def _entries(repeats: dict[str, list[dict[str, Any]]]) -> int:
+    """How many repeat-group entries a submission has, nested ones included."""
+    return sum(
+        1 + _entries(entry.get("repeats", {})) for entries in repeats.values() for entry in entries
+    )
 
 
 def _text(value: Any) -> str:
@@ -131,6 +140,7 @@ def import_responses(
         }
         for row in export.rows:
             values = _plain(row.values)
+            result.repeat_entries += _entries(row.repeats)
             community_name = _text(values.get(survey.community_question)).strip().casefold()
             community = communities.get(community_name)
             if community_name and community is None:
@@ -139,6 +149,7 @@ def import_responses(
                 "submitted_at": row.submitted_at,
                 "values": values,
                 "missing": _plain(row.missing_reasons),
+                "repeats": _plain(row.repeats),
                 "community": community,
                 "stratum": _text(values.get(survey.stratum_question))[:120]
                 if survey.stratum_question

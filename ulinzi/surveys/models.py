@@ -67,6 +67,8 @@ class Response(models.Model):
     )
     values = models.JSONField(default=dict)
     missing = models.JSONField(default=dict)
+    # Repeat groups (household members, incidents...): repeat name -> its entries.
+    repeats = models.JSONField(default=dict, blank=True)
     weight = models.FloatField(default=1.0)
     stratum = models.CharField(max_length=120, blank=True)
     cluster = models.CharField(max_length=120, blank=True)

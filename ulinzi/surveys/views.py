@@ -50,7 +50,9 @@ class RoundForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Export from KoBoToolbox or ODK (CSV or XLSX)"))
+    file = forms.FileField(
+        label=gettext_lazy("Export from KoBoToolbox or ODK (CSV, XLSX, or ODK Central's ZIP)")
+    )
     skip_bad = forms.BooleanField(
         label=gettext_lazy("Import the good rows and list the bad ones"), required=False
     )
@@ -146,7 +148,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "%(created)s new, %(updated)s updated, %(unchanged)s unchanged, %(skipped_bad)s bad rows skipped."
+                        "%(created)s new, %(updated)s updated, %(unchanged)s unchanged, %(skipped_bad)s bad rows skipped; %(repeat_entries)s repeat-group entries."
                     )
                     % result.summary(),
                 )

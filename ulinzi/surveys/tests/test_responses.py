@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from ulinzi.surveys import standard_form
+from ulinzi.surveys import responses, standard_form
 from ulinzi.surveys.responses import Export, ExportError, Value, read_export
 from ulinzi.surveys.xlsform import Form, validate
 
@@ -63,6 +64,8 @@ def test_kobo_csv_with_form(form: Form) -> None:
     assert export.columns["safety/main_threats/killing"] == "main_threats"
     assert "enumerator_remark" in export.ignored  # the odd extra column
     assert "_validation_status" in export.ignored
+
+    assert all(row.repeats == {} for row in export.rows)
 
     first = export.rows[0]
     assert first.submission_id == "5a0f3c2e-1b7d-4c55-9e0f-0c2b1d9a7e01"
@@ -294,6 +297,13 @@ def test_kobo_xlsx_export(form: Form) -> None:
     }
     assert [(e.line, e.submission_id) for e in export.errors] == [(5, "x-3")]
     assert "'safe_day' has 'unsafe'" in export.errors[0].reason
+    # Other sheets without KoBo's link columns are not read, and are said so.
+    assert export.ignored[-1] == (
+        "sheet 'safety_repeat' (no _parent_index or _submission__uuid or _submission__id "
+        "column to link it to the submissions)"
+    )
+    assert export.repeat_tables == []
+    assert all(row.repeats == {} for row in export.rows)
 
 
 # ------------------------------------------------------------------ encodings, separators
@@ -334,7 +344,7 @@ def test_same_name_in_two_groups_keys_by_path() -> None:
         (b"", "The file is empty"),
         (b"  \n\n", "The file is empty"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "old-style .xls"),
-        (b"PK\x03\x04 broken zip", "The XLSX file could not be read"),
+        (b"PK\x03\x04 broken zip", "The XLSX or ZIP file could not be read"),
         (b"\x00\x01\x02binary\x00", "neither CSV nor XLSX"),
         (
             b"name,age\nAmani,30\n",
@@ -443,3 +453,420 @@ def _form_xlsx(rows: list[list[str]], group: str) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# ------------------------------------------------------------------ repeat groups
+#
+# The fixtures are generated here (openpyxl, zipfile) with the column names that
+# KoBoToolbox's XLSX export and ODK Central's "CSV (zip)" download use.
+
+LONG = "incidents_reported_by_the_member"  # 32 characters: KoBo cuts its sheet name
+LONG_SHEET = LONG[:28] + "..."  # as KoBo names the sheet (Excel allows 31 characters)
+MAIN_SHEET = "Household roster"
+KOBO_SUBMISSION = [
+    "_submission__id",
+    "_submission__uuid",
+    "_submission__submission_time",
+    "_submission__validation_status",
+]
+KOBO_MEMBERS = [
+    "household/members/member_name",
+    "household/members/member_sex",
+    "household/members/member_threats",
+    "household/members/member_threats/killing",
+    "household/members/member_threats/abduction",
+    "household/members/member_threats/dk",
+    "household/members/member_home",
+    "_household/members/member_home_latitude",
+    "_index",
+    "_parent_table_name",
+    "_parent_index",
+    *KOBO_SUBMISSION,
+]
+T1 = "2024-07-01T10:00:00"
+
+
+@pytest.fixture(scope="module")
+def roster() -> Form:
+    return validate(roster_xlsform())
+
+
+def roster_xlsform() -> bytes:
+    """A household roster: a ``members`` repeat inside a group, and a repeat inside it."""
+    wb = Workbook()
+    survey = wb.active
+    assert survey is not None
+    survey.title = "survey"
+    for row in [
+        ["type", "name", "label"],
+        ["select_one yn", "consent", "Consent"],
+        ["begin group", "household", "Household"],
+        ["integer", "size", "Household size"],
+        ["begin repeat", "members", "Members"],
+        ["text", "member_name", "Name"],
+        ["select_one sex", "member_sex", "Sex"],
+        ["select_multiple threats", "member_threats", "Threats faced"],
+        ["geopoint", "member_home", "Home"],
+        ["begin repeat", LONG, "Incidents"],
+        ["select_one yn", "reported", "Reported to the mission?"],
+        ["end repeat", "", ""],
+        ["end repeat", "", ""],
+        ["end group", "", ""],
+        ["text", "community", "Community"],
+    ]:
+        survey.append(row)
+    choices = wb.create_sheet("choices")
+    for row in [
+        ["list_name", "name", "label"],
+        *(["yn", c, c] for c in ("yes", "no", "dk", "refused")),
+        *(["sex", c, c] for c in ("female", "male", "refused")),
+        *(["threats", c, c] for c in ("killing", "abduction", "looting", "dk", "refused")),
+    ]:
+        choices.append(row)
+    settings_sheet = wb.create_sheet("settings")
+    settings_sheet.append(["form_title", "form_id"])
+    settings_sheet.append([MAIN_SHEET, "hh_roster"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def kobo_sheets() -> dict[str, list[list[object]]]:
+    """A KoBo XLSX export of the roster: main sheet, ``members``, nested incidents."""
+    sub = {  # _submission__id, _submission__uuid, time, validation status
+        1: [301, "u-1", T1, ""],
+        2: [302, "u-2", T1, ""],
+    }
+    return {
+        MAIN_SHEET: [
+            [
+                "consent",
+                "household/size",
+                "community",
+                "_id",
+                "_uuid",
+                "_submission_time",
+                "_validation_status",
+                "_index",
+            ],
+            ["yes", 4, "Kibumba", 301, "u-1", dt.datetime(2024, 7, 1, 10), "", 1],
+            ["yes", 2, "Rugari", 302, "u-2", dt.datetime(2024, 7, 1, 11), "", 2],
+            ["no", None, "Goma", 303, "u-3", dt.datetime(2024, 7, 1, 12), "", 3],
+        ],
+        "members": [
+            KOBO_MEMBERS,
+            ["Amani", "female", "killing abduction", 1, 1, 0, "-1.5 29.2 1500 5", -1.5]
+            + [1, MAIN_SHEET, 1, *sub[1]],
+            ["Baraka", "male", None, 0, 0, 0, None, None, 2, MAIN_SHEET, 1, *sub[1]],
+            ["Chance", "refused", "dk", 0, 0, 1, None, None, 3, MAIN_SHEET, 2, *sub[2]],
+        ],
+        LONG_SHEET: [
+            [
+                f"household/members/{LONG}/reported",
+                "_index",
+                "_parent_table_name",
+                "_parent_index",
+                *KOBO_SUBMISSION,
+            ],
+            ["yes", 1, "members", 1, *sub[1]],
+            ["dk", 2, "members", 1, *sub[1]],
+            ["no", 3, "members", 3, *sub[2]],
+        ],
+    }
+
+
+def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    for title, rows in sheets.items():
+        sheet = wb.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_kobo_xlsx_repeats_with_form(roster: Form) -> None:
+    export = read_export(workbook(kobo_sheets()), roster)
+    assert export.errors == []
+    assert [r.submission_id for r in export.rows] == ["u-1", "u-2", "u-3"]
+    first, second, third = export.rows
+    assert first.values == {"consent": "yes", "size": "4", "community": "Kibumba"}
+    assert first.repeats == {
+        "members": [
+            {
+                "member_name": "Amani",
+                "member_sex": "female",
+                "member_threats": ["killing", "abduction"],
+                "member_home": "-1.5 29.2 1500 5",
+                "missing_reasons": {},
+                "repeats": {
+                    LONG: [  # the full name, though the sheet's is cut
+                        {"reported": "yes", "missing_reasons": {}},
+                        {"reported": None, "missing_reasons": {"reported": "dk"}},
+                    ]
+                },
+            },
+            {
+                "member_name": "Baraka",
+                "member_sex": "male",
+                "member_threats": None,
+                "member_home": None,
+                "missing_reasons": {},
+                "repeats": {LONG: []},
+            },
+        ]
+    }
+    chance = second.repeats["members"][0]
+    assert chance["member_sex"] is None
+    assert chance["member_threats"] is None
+    assert chance["missing_reasons"] == {"member_sex": "refused", "member_threats": "dk"}
+    assert chance["repeats"] == {LONG: [{"reported": "no", "missing_reasons": {}}]}
+    assert third.repeats == {"members": []}  # no member: the key is still there
+
+    members, incidents = export.repeat_tables
+    assert (members.name, members.table, members.table_kind, members.parent) == (
+        "members",
+        "members",
+        "sheet",
+        None,
+    )
+    assert members.columns["household/members/member_threats/killing"] == "member_threats"
+    assert "_submission__submission_time" in members.ignored
+    assert (incidents.name, incidents.table, incidents.parent) == (LONG, LONG_SHEET, "members")
+
+
+def test_kobo_xlsx_repeats_without_form() -> None:
+    export = read_export(workbook(kobo_sheets()))
+    assert export.errors == []
+    amani = export.rows[0].repeats["members"][0]
+    assert amani["member_threats"] == ["killing", "abduction"]  # from the 0/1 columns
+    assert amani["member_home"] == "-1.5 29.2 1500 5"
+    assert amani["repeats"] == {
+        LONG_SHEET: [  # without a form: the sheet's name
+            {"reported": "yes", "missing_reasons": {}},
+            {"reported": None, "missing_reasons": {"reported": "dk"}},
+        ]
+    }
+    assert export.rows[1].repeats["members"][0]["missing_reasons"] == {
+        "member_sex": "refused",
+        "member_threats": "dk",
+    }
+
+
+def test_bad_choice_in_a_repeat_rejects_its_submission(roster: Form) -> None:
+    sheets = kobo_sheets()
+    sheets["members"][3][1] = "alien"  # Chance, of u-2, on line 4 of the sheet
+    sheets[LONG_SHEET][2][0] = "maybe"  # an incident of Amani, of u-1
+    export = read_export(workbook(sheets), roster)
+    assert [r.submission_id for r in export.rows] == ["u-3"]
+    assert [(e.table, e.line, e.submission_id) for e in export.errors] == [
+        ("members", 4, "u-2"),
+        (LONG_SHEET, 3, "u-1"),
+    ]
+    assert str(export.errors[0]) == (
+        "sheet 'members' line 4: 'member_sex' has 'alien', which is not a choice of 'sex' "
+        "(female, male, refused); submission u-2 (line 3) is left out as a whole"
+    )
+    assert str(export.errors[1]).startswith(
+        f"sheet '{LONG_SHEET}' line 3: 'reported' has 'maybe', which is not a choice of 'yn'"
+    )
+    assert export.errors[1].reason.endswith("submission u-1 (line 2) is left out as a whole")
+
+
+def test_orphan_repeat_lines_are_reported(roster: Form) -> None:
+    sheets = kobo_sheets()
+    orphan = ["Dunia", "female", None, 0, 0, 0, None, None, 4, MAIN_SHEET, 9, None, None, T1, ""]
+    sheets["members"].append(orphan)  # line 5: _parent_index 9 is no _index
+    # line 5: an unknown parent sheet; its _submission__uuid tells whose it is
+    sheets[LONG_SHEET].append(["yes", 4, "visits", 1, 303, "u-3", T1, ""])
+    export = read_export(workbook(sheets), roster)
+    assert [r.submission_id for r in export.rows] == ["u-1", "u-2"]  # u-3 left out
+    assert [str(e) for e in export.errors] == [
+        "sheet 'members' line 5: its parent line (_index 9 of sheet 'Household roster') "
+        "is not in the export",
+        f"sheet '{LONG_SHEET}' line 5: _parent_table_name 'visits' is not a sheet of this "
+        f"export ('Household roster', 'members', '{LONG_SHEET}'); submission u-3 (line 4) "
+        "is left out as a whole",
+    ]
+    assert [e.submission_id for e in export.errors] == [None, "u-3"]
+    assert len(export.rows[0].repeats["members"]) == 2  # the others are untouched
+
+
+def test_repeat_lines_of_a_rejected_submission_add_no_error(roster: Form) -> None:
+    sheets = kobo_sheets()
+    sheets[MAIN_SHEET][1][0] = "perhaps"  # u-1 itself is bad
+    export = read_export(workbook(sheets), roster)
+    assert [(e.line, e.table, e.submission_id) for e in export.errors] == [(2, None, "u-1")]
+    assert [r.submission_id for r in export.rows] == ["u-2", "u-3"]
+
+
+def test_kobo_links_by_submission_uuid_without_parent_index() -> None:
+    sheets = {
+        MAIN_SHEET: [["consent", "_uuid", "_id"], ["yes", "u-1", 1], ["yes", "u-2", 2]],
+        "members": [
+            ["household/members/member_name", "_submission__uuid"],
+            ["Amani", "u-2"],
+            ["Baraka", "u-1"],
+            ["Chance", "u-2"],
+        ],
+    }
+    export = read_export(workbook(sheets))
+    assert export.errors == []
+    names = {r.submission_id: [m["member_name"] for m in r.repeats["members"]] for r in export.rows}
+    assert names == {"u-1": ["Baraka"], "u-2": ["Amani", "Chance"]}
+
+
+def test_repeat_sheet_that_cannot_be_linked(roster: Form) -> None:
+    sheets = kobo_sheets()
+    sheets["members"] = [[h for h in KOBO_MEMBERS if not h.startswith("_")], ["Amani"]]
+    with pytest.raises(ExportError) as caught:
+        read_export(workbook(sheets), roster)
+    assert str(caught.value) == (
+        "The sheet 'members' holds the repeat group 'household/members' of the form but has "
+        "no _parent_index or _submission__uuid or _submission__id column to link its lines "
+        "to their submissions. Export the data again from KoBoToolbox or ODK Central, "
+        "without removing columns."
+    )
+    # Without a form nothing says it is a repeat: the sheet is left aside, and said so.
+    export = read_export(workbook(sheets))
+    assert "sheet 'members' (no _parent_index or _submission__uuid" in export.ignored[-1]
+    # Its nested sheet's lines name a parent sheet that is not read: each is an error,
+    # and the submissions they belong to (by _submission__uuid) are left out.
+    assert [(e.table, e.submission_id) for e in export.errors] == [
+        (LONG_SHEET, "u-1"),
+        (LONG_SHEET, "u-1"),
+        (LONG_SHEET, "u-2"),
+    ]
+    assert export.errors[0].reason.startswith(
+        "_parent_table_name 'members' is not a sheet of this export"
+    )
+    assert [(r.submission_id, r.repeats) for r in export.rows] == [("u-3", {})]
+
+
+# ODK Central's "CSV (zip)": <form>.csv, <form>-<repeat>.csv, media/.
+CENTRAL_MAIN = (
+    "SubmissionDate,consent,household-size,community,meta-instanceID,KEY,SubmitterID,"
+    "SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,Edits,"
+    "FormVersion\n"
+    "2024-07-02T08:00:00.000Z,yes,3,Walikale,uuid:c-1,uuid:c-1,14,Enumerator,0,0,,approved,"
+    "collect:x,0,1\n"
+    "2024-07-02T09:00:00.000Z,yes,1,Mpofi,uuid:c-2,uuid:c-2,14,Enumerator,0,0,,,collect:x,0,1\n"
+)
+CENTRAL_MEMBERS = (
+    "member_name,member_sex,member_threats,member_home-Latitude,member_home-Longitude,"
+    "member_home-Altitude,member_home-Accuracy,PARENT_KEY,KEY\n"
+    "Amani,female,killing abduction,-1.5,29.2,1500,5,uuid:c-1,uuid:c-1/members[1]\n"
+    "Baraka,male,,,,,,uuid:c-1,uuid:c-1/members[2]\n"
+    "Chance,-99,-88,,,,,uuid:c-2,uuid:c-2/members[1]\n"
+)
+CENTRAL_INCIDENTS = (
+    "reported,PARENT_KEY,KEY\n"
+    f"yes,uuid:c-1/members[2],uuid:c-1/members[2]/{LONG}[1]\n"
+    f"no,uuid:c-1/members[2],uuid:c-1/members[2]/{LONG}[2]\n"
+)
+
+
+def central_zip(members: str = CENTRAL_MEMBERS) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("hh_roster.csv", CENTRAL_MAIN)
+        archive.writestr("hh_roster-members.csv", members)
+        archive.writestr(f"hh_roster-{LONG}.csv", CENTRAL_INCIDENTS)
+        archive.writestr("media/1719900000000.jpg", b"\xff\xd8\xff\xe0 not read")
+    return buf.getvalue()
+
+
+def test_odk_central_zip_with_repeats(roster: Form) -> None:
+    export = read_export(io.BytesIO(central_zip()), roster)
+    assert export.format == "zip"
+    assert export.errors == []
+    assert export.id_columns == ["meta-instanceID", "KEY"]
+    first, second = export.rows
+    assert first.submission_id == "c-1"
+    assert first.values == {"consent": "yes", "size": "3", "community": "Walikale"}
+    amani, baraka = first.repeats["members"]
+    assert amani == {
+        "member_name": "Amani",
+        "member_sex": "female",
+        "member_threats": ["killing", "abduction"],
+        "member_home": "-1.5 29.2 1500 5",  # Central's -Latitude... columns joined
+        "missing_reasons": {},
+        "repeats": {LONG: []},
+    }
+    assert [i["reported"] for i in baraka["repeats"][LONG]] == ["yes", "no"]
+    chance = second.repeats["members"][0]
+    assert chance["missing_reasons"] == {"member_sex": "refused", "member_threats": "dk"}
+    assert [(t.name, t.table, t.table_kind, t.parent) for t in export.repeat_tables] == [
+        ("members", "hh_roster-members.csv", "file", None),
+        (LONG, f"hh_roster-{LONG}.csv", "file", "members"),
+    ]
+    assert export.repeat_tables[0].columns["member_home-Latitude"] == "member_home"
+
+    plain = read_export(central_zip())  # without a form
+    assert plain.errors == []
+    assert plain.rows[0].repeats["members"][0]["member_home"] == "-1.5 29.2 1500 5"
+    assert plain.rows[0].repeats["members"][1]["repeats"][LONG][0]["reported"] == "yes"
+
+
+def test_odk_central_zip_bad_and_orphan_lines(roster: Form) -> None:
+    members = (
+        CENTRAL_MEMBERS
+        + "Dunia,alien,,,,,,uuid:c-2,uuid:c-2/members[2]\n"  # line 5
+        + "Eli,male,,,,,,uuid:c-9,uuid:c-9/members[1]\n"  # line 6: no such submission
+    )
+    export = read_export(central_zip(members), roster)
+    assert [r.submission_id for r in export.rows] == ["c-1"]
+    assert [str(e) for e in export.errors] == [
+        "file 'hh_roster-members.csv' line 5: 'member_sex' has 'alien', which is not a "
+        "choice of 'sex' (female, male, refused); submission c-2 (line 3) is left out as a "
+        "whole",
+        "file 'hh_roster-members.csv' line 6: its parent uuid:c-9 (PARENT_KEY) is not in "
+        "the export",
+    ]
+    assert [e.submission_id for e in export.errors] == ["c-2", "c-9"]
+
+
+def test_zip_without_csv_or_main_table() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("media/a.jpg", b"jpeg")
+    with pytest.raises(ExportError, match="The ZIP file holds no CSV file"):
+        read_export(buf.getvalue())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("form-members.csv", CENTRAL_MEMBERS)
+    with pytest.raises(ExportError, match="None of the CSV files in the ZIP is the main"):
+        read_export(buf.getvalue())
+
+
+def test_zip_bomb_is_refused_before_expanding() -> None:
+    """The sizes the ZIP declares are checked first; zipfile never expands an entry
+    beyond its declared size, so a lying header cannot get more through."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("form.csv", "KEY,q\n" + "uuid:a,1\n" * 1000)
+    data = bytearray(buf.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 24 : central + 28] = (3 * 1024**3).to_bytes(4, "little")  # 3 GB
+    with pytest.raises(ExportError) as caught:
+        read_export(bytes(data))
+    assert str(caught.value).startswith(
+        "The ZIP file would be larger than 200 MB once uncompressed (3072 MB); it is not read."
+    )
+
+
+def test_over_limit_zip_and_xlsx_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(responses, "MAX_EXPORT_BYTES", 64 * 1024)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("form.csv", "KEY,q\n" + "uuid:a,1\n" * 10_000)  # 90 kB of text
+    assert len(buf.getvalue()) < 64 * 1024
+    with pytest.raises(ExportError, match="The ZIP file would be larger than"):
+        read_export(buf.getvalue())
+    rows: list[list[object]] = [["_uuid", "q"], *([f"id-{i}", "x" * 50] for i in range(2000))]
+    with pytest.raises(ExportError, match="The XLSX file would be larger than"):
+        read_export(workbook({"main": rows}))

@@ -4,6 +4,7 @@ dashboard, with small cells never shown; in a browser, the whole path."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,45 @@ def test_bad_rows_refuse_the_file_unless_told(meo: Any) -> None:
     assert garbage.status_code == 400
     assert "This file cannot be read:" in garbage.content.decode()
     assert Response.objects.count() == 8
+
+
+def test_repeat_groups_are_kept_with_their_submission(meo: Any) -> None:
+    from ulinzi.surveys import domain
+    from ulinzi.surveys.tests.test_responses import (
+        LONG,
+        LONG_SHEET,
+        kobo_sheets,
+        roster_xlsform,
+        workbook,
+    )
+
+    form = domain.upload_form(actor=meo, content=roster_xlsform())
+    survey = domain.create_round(
+        actor=meo,
+        name="Roster",
+        form=form,
+        start=dt.date(2024, 7, 1),
+        end=dt.date(2024, 7, 2),
+    )
+    client = verified_client(meo)
+    url = f"/surveys/rounds/{survey.pk}/"
+
+    # A bad answer deep in a nested repeat refuses the file: nothing is written.
+    sheets = kobo_sheets()
+    sheets[LONG_SHEET][2][0] = "perhaps"
+    refused = client.post(url, {"file": SimpleUploadedFile("kobo.xlsx", workbook(sheets))})
+    assert refused.status_code == 400 and not Response.objects.exists()
+    assert f"sheet &#x27;{LONG_SHEET}&#x27; line 3" in refused.content.decode()
+
+    done = client.post(url, {"file": SimpleUploadedFile("kobo.xlsx", workbook(kobo_sheets()))})
+    assert done.status_code == 302
+    first = Response.objects.get(submission_id="u-1")
+    members = first.repeats["members"]
+    assert [m["member_name"] for m in members] == ["Amani", "Baraka"]
+    assert members[0]["member_threats"] == ["killing", "abduction"]
+    assert [i["reported"] for i in members[0]["repeats"][LONG]] == ["yes", None]
+    assert Response.objects.get(submission_id="u-3").repeats == {"members": []}
+    assert first.values["community"] == "Kibumba" and "members" not in first.values
 
 
 @pytest.mark.browser
