@@ -51,6 +51,7 @@ def _survey_rounds(form: object, start: int, covered: set[str]) -> None:
     """Rounds ending 14, 8 and 2 months before the start and 3 months after: in the
     covered communities more people feel safe at night after the start."""
     from ulinzi.surveys import domain as surveys
+    from ulinzi.surveys.models import SurveyRound
 
     rng = random.Random(2017)
     communities = list(Community.objects.order_by("name").values_list("name", flat=True))
@@ -58,9 +59,12 @@ def _survey_rounds(form: object, start: int, covered: set[str]) -> None:
     for offset in (-14, -8, -2, 3):
         month = start + offset
         end = dt.date(month // 12, month % 12 + 1, 20)
+        title = f"Perception of safety, {end:%B %Y} (demonstration)"
+        if SurveyRound.objects.filter(name=title).exists():
+            continue
         survey = surveys.create_round(
             actor=ACTOR,
-            name=f"Perception of safety, {end:%B %Y} (demonstration)",
+            name=title,
             form=form,  # type: ignore[arg-type]
             start=end - dt.timedelta(days=12),
             end=end,
