@@ -28,30 +28,59 @@ Data (shared/data/events/, see its README)
     are zeros. No neighbours are given, so the spatial-lag features are zero
     and unused for this panel.
 
-Periods: tuned on an earlier period, reported on a later one
-    ``car``: hyper-parameters chosen on the target months 2010-01 to 2014-12,
-    figures reported for 2015-01 to 2019-12. ``africa``: chosen on 2008-01 to
-    2012-12, reported for 2013-01 to 2017-12. The only hyper-parameters are
-    the half-life of the training rows' weights (none, 24, 60 or 120 months),
-    the ranking model's extra weight on violent areas (``rank_weight`` 0 or 1:
-    rows weighted by 1 + the area's fatal events of the last 12 months) and
-    the prediction used to rank the top 5% (the rank score, expected events,
-    expected fatalities or probability). For each dataset the choice is the
-    one that meets the most targets on the tuning period, then has the
-    largest sum of margins (0.9 - MSE ratio, AP gain, top-5% gain); the
-    reported period is never looked at to choose. The model's form and
-    features were settled on the tuning periods too (a gradient-boosting
-    model was no more accurate there, and its forecasts could not be
-    explained exactly), and so was the ranking model's: a Poisson model of
-    fatal events on the area's persistence alone (fatal events in the last
-    1, 3 and 12 months, time since the last one, long-run level). On the
-    tuning periods it caught 0.66-0.67 (car) and 0.58-0.59 (africa) of the fatal
-    events in its top 5%, against 0.58-0.59 and 0.57 for the full Poisson model
-    and 0.60 and 0.59 for the best baseline; with the neighbours' fatalities
-    added it caught 0.59-0.63 on car; blends of the full model's expected
-    events with the 6- or 12-month mean (weights 0.25-0.75) caught at most
-    0.63 and 0.576, and the expected events of the next 3 months summed
-    0.59-0.60 and 0.57, so these were not kept.
+Periods: tuned on earlier periods, reported on a later one
+    ``car``: hyper-parameters chosen on three windows of target months,
+    2000-01 to 2004-12, 2005-01 to 2009-12 and 2010-01 to 2014-12, figures
+    reported for 2015-01 to 2019-12. ``africa``: chosen on 1998-2002,
+    2003-2007 and 2008-2012, reported for 2013-01 to 2017-12. The only
+    hyper-parameters are the half-life of the training rows' weights (none,
+    24, 60 or 120 months), the ranking model's extra weight on violent areas
+    (``rank_weight`` 0, 0.5 or 1: rows weighted by (1 + the area's fatal
+    events of the last 12 months) ** rank_weight) and the prediction used to
+    rank the top 5% (the rank score, expected events, expected fatalities or
+    probability). For each dataset the choice is the one that meets the most
+    targets, counted over the three windows, then has the largest sum of
+    margins (0.9 - MSE ratio, AP gain, top-5% gain) averaged over them; the
+    reported period is never looked at to choose. Several windows, because
+    the top 5% of 54 countries is three countries a month: on one 5-year
+    window the top-5% difference between two rankings has a standard error
+    of about 0.01 (paired bootstrap over months, africa), larger than most
+    differences between the candidates. The model's form and features were
+    settled on the 2010-2014 / 2008-2012 windows (a gradient-boosting model
+    was no more accurate there, and its forecasts could not be explained
+    exactly), and so was the ranking model's: a Poisson model of fatal
+    events on the area's persistence alone (fatal events in the last 1, 3
+    and 12 months, time since the last one, long-run level). On those
+    windows it caught 0.66-0.67 (car) and 0.58-0.59 (africa) of the fatal
+    events in its top 5%, against 0.58-0.59 and 0.57 for the full Poisson
+    model and 0.60 and 0.59 for the best baseline; with the neighbours'
+    fatalities added it caught 0.59-0.63 on car; blends of the full model's
+    expected events with the 6- or 12-month mean (weights 0.25-0.75) caught
+    at most 0.63 and 0.576, and the expected events of the next 3 months
+    summed 0.59-0.60 and 0.57, so these were not kept.
+
+    Tried later for the africa top 5% on the three windows (mean top-5%
+    capture of the windows; best baseline per window 0.484, 0.496, 0.586, mean_6's
+    mean 0.511): the ranking model as it is, 0.517-0.526 over the half-lives
+    and weights 0 and 1 (0.526: half-life 24, weight 1, the former choice);
+    weight 0.5, 0.524-0.528 (0.528 with half-life 60, the only combination
+    ahead of the best baseline on all three windows, by 0.009, 0.004 and
+    0.004); weights 1.5 and 2, 0.51 or worse (2 does not converge); the
+    fatal events of the last 2, 6 or 24 months added as features,
+    0.516-0.527 (on car the 24-month window cost 0.06); the long-run level
+    in fatal events instead of fatalities, 0.513-0.524 (car: up to 0.04
+    worse); a linear model on the count scale (non-negative least squares or
+    identity-link Poisson on the 1-, 3-, 6-, 12- and 24-month means of fatal
+    events), 0.517-0.525; exponentially weighted means of fatal events
+    (half-lives 2-6 months), 0.505-0.521. None is clearly better than the
+    ranking model (all within the noise above), so the ranking model was kept
+    and only ``rank_weight`` 0.5 was added to the grid. On car the same
+    variants were within 0.001 of the ranking model or worse. The top-5%
+    figure itself was checked: the share of the target months' fatal events
+    that fell in the 5% of areas ranked highest the month before (5% rounded
+    up to whole areas), ties at the cut sharing the places left; the
+    baselines and the model are ranked by the same rule, at the same
+    origin, on the same area-months.
 
 Backtest
     :func:`ulinzi.threats.forecast.backtest`, one month ahead: for each target
@@ -73,9 +102,11 @@ Figures (per dataset, prefix ``car_`` or ``africa_``; held-out period)
     of 3). ``backtest_s``: the whole held-out backtest, all refits included.
     ``top5_capture_by``: the held-out top5_capture of each ranking, for the
     chosen half-life and rank weight (reported, not used to choose).
-    ``tuning_*``: the same comparison on the tuning period, for the chosen
-    hyper-parameters; ``tuning_top5_tried``: the tuning top5_capture of every
-    combination tried, ``tuning_top5_best_baseline`` the best baseline's.
+    ``tuning_*``: the same comparison on the tuning windows, for the chosen
+    hyper-parameters, averaged over the windows
+    (``tuning_top5_minus_best_baseline_by_window``: each window's);
+    ``tuning_top5_tried``: the mean tuning top5_capture of every combination
+    tried, ``tuning_top5_best_baseline`` the best baseline's.
     ``example``: the forecast for the month after the panel ends for the
     area with the highest probability, with its three main drivers
     (contributions on the log(1 + fatalities) scale); ``rank_example``: the
@@ -90,17 +121,27 @@ Reading the figures
     and in the share of fatal events captured: a ``top5_capture`` of 0.64 says
     that 64% of the period's fatal events happened, each month, in the 5% of
     areas ranked highest at the end of the month before. The held-out period
-    was scored once the model and its features had been settled on the
-    tuning periods, and the model was not changed after that. The top-5%
+    was first scored once the model and its features had been settled on the
+    2010-2014 / 2008-2012 windows. The model was not changed after that; the
+    selection was, once: two earlier tuning windows per panel and
+    ``rank_weight`` 0.5 were added, chosen on the tuning windows only (the
+    held-out figures of the new candidates were not computed while choosing),
+    and the bench was then run once. That second look is known to whoever
+    reads the figures: the africa top-5% result below is not a fresh
+    held-out test. The top-5%
     target is a hard one: in both panels most fatal events keep happening in
     the same few areas, so the area's mean over the last 6 or 12 months
     already ranks the top 5% well, and which window is best changes from one
-    period to the next (car: mean_6 on the tuning period, mean_12 on the
-    reported one; africa: last_month, then mean_6). On the tuning periods the
-    chosen ranking (the rank score) was ahead of the best baseline by 0.07
-    (car) and by under 0.005 (africa, with ``rank_weight`` 1). On the
-    reported periods it is ahead by 0.03 on car and behind by 0.002 on
-    africa, three countries out of 54 a month: that target is not met.
+    period to the next (car: mean_12 on the first two tuning windows, mean_6
+    on the third, mean_12 on the reported period; africa: mean_6 on the first two tuning windows, last_month
+    on the third, mean_6 on the reported period). On the tuning windows the
+    chosen ranking (the rank score) was ahead of the best baseline by 0.07 on
+    average (car: half-life none, rank_weight 0) and by 0.005 (africa:
+    half-life 60, rank_weight 0.5). On the reported periods it is ahead by
+    0.03 on car and behind mean_6 by 0.0005 on africa (0.5424 against
+    0.5428, about 4 of 10,519 fatal events; the former choice, half-life 24
+    and rank_weight 1 chosen on 2008-2012 alone, was behind by 0.002): that
+    target is not met, by far less than the noise of a 54-country top 5%.
 """
 
 from __future__ import annotations
@@ -111,7 +152,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -141,7 +182,7 @@ from ulinzi.threats.forecast import (  # noqa: E402
 
 CAR_BOX = (2.0, 11.0, 14.0, 27.5)  # centres of the cells: lat_min, lat_max, lon_min, lon_max
 HALF_LIVES: tuple[float | None, ...] = (None, 24.0, 60.0, 120.0)
-RANK_WEIGHTS: tuple[float, ...] = (0.0, 1.0)
+RANK_WEIGHTS: tuple[float, ...] = (0.0, 0.5, 1.0)
 METRICS = ("mse_log1p", "average_precision", "top5_capture")
 MSE_GOAL = 0.9
 
@@ -210,31 +251,45 @@ def margins(c: dict[str, float]) -> list[float]:
 
 
 Choice = tuple[float | None, float, str]  # half-life, rank weight, ranking
+Window = tuple[int, int]  # first and last target month
+Span = tuple[int, int, int, int]  # first year and month, last year and month
 
 
 def tune(
-    panel: Panel, start: int, end: int, half_lives: tuple[float | None, ...]
-) -> tuple[Choice, dict[str, Any], dict[str, float]]:
-    """The (half-life, rank weight, ranking) that does best on the tuning period, its
-    result, and the tuning top5_capture of every combination tried."""
-    best: tuple[tuple[int, float], Choice, dict[str, Any]] | None = None
+    panel: Panel, windows: Sequence[Window], half_lives: tuple[float | None, ...]
+) -> tuple[Choice, list[dict[str, Any]], dict[str, float]]:
+    """The (half-life, rank weight, ranking) that does best over the tuning windows, its
+    result on each window, and the mean tuning top5_capture of every combination tried.
+
+    Best: the most targets met, counted over all the windows, then the largest sum of
+    margins averaged over the windows."""
+    best: tuple[tuple[int, float], Choice, list[dict[str, Any]]] | None = None
     tried: dict[str, float] = {}
     for half_life in half_lives:
         for rank_weight in RANK_WEIGHTS:
-            result = backtest(panel, start, end, half_life=half_life, rank_weight=rank_weight)
+            results = [
+                backtest(panel, start, end, half_life=half_life, rank_weight=rank_weight)
+                for start, end in windows
+            ]
             for rank_by in RANKINGS:
                 if rank_weight and rank_by != "rank_score":
                     continue  # the weight only changes the ranking model
-                variant = dict(result)
-                variant["methods"] = {k: dict(v) for k, v in result["methods"].items()}
-                top5 = result["top5_capture_by"][rank_by]
-                variant["methods"]["ulinzi"]["top5_capture"] = top5
+                variants = []
+                for result in results:
+                    variant = dict(result)
+                    variant["methods"] = {k: dict(v) for k, v in result["methods"].items()}
+                    top5 = result["top5_capture_by"][rank_by]
+                    variant["methods"]["ulinzi"]["top5_capture"] = top5
+                    variants.append(variant)
                 suffix = f" w{rank_weight:g}" if rank_by == "rank_score" else ""
-                tried[f"{rank_by}{suffix} hl{half_life}"] = round(top5, 4)
-                m = margins(comparison(variant))
-                key = (sum(x >= 0 for x in m), sum(m))
+                tried[f"{rank_by}{suffix} hl{half_life}"] = round(
+                    statistics.fmean(v["methods"]["ulinzi"]["top5_capture"] for v in variants), 4
+                )
+                all_margins = [margins(comparison(v)) for v in variants]
+                met = sum(x >= 0 for m in all_margins for x in m)
+                key = (met, statistics.fmean(sum(m) for m in all_margins))
                 if best is None or key > best[0]:
-                    best = (key, (half_life, rank_weight, rank_by), variant)
+                    best = (key, (half_life, rank_weight, rank_by), variants)
     assert best is not None
     return best[1], best[2], tried
 
@@ -251,12 +306,12 @@ def median_time(call: Callable[[], object], repeat: int) -> float:
 def run_dataset(
     prefix: str,
     panel: Panel,
-    tuning: tuple[int, int],
-    held_out: tuple[int, int],
+    tuning: Sequence[Window],
+    held_out: Window,
     half_lives: tuple[float | None, ...],
     repeat: int,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], str]:
-    (half_life, rank_weight, rank_by), tuned, tried = tune(panel, *tuning, half_lives)
+    (half_life, rank_weight, rank_by), tuned, tried = tune(panel, tuning, half_lives)
     options: dict[str, Any] = {"half_life": half_life, "rank_weight": rank_weight}
     start = time.perf_counter()
     result = backtest(panel, *held_out, rank_by=rank_by, **options)
@@ -276,11 +331,14 @@ def run_dataset(
         f"{first.unit} for {month_label(first.target)}: rank score {first.rank_score:.2f} "
         f"(base {first.rank_base:+.2f} on the log scale); " + "; ".join(first.rank_explanation())
     )
-    best_tuning_baseline = max(tuned["methods"][b]["top5_capture"] for b in BASELINES)
+    best_tuning_baseline = statistics.fmean(
+        max(t["methods"][b]["top5_capture"] for b in BASELINES) for t in tuned
+    )
+    by_window = [comparison(t) for t in tuned]
+    t = {key: statistics.fmean(c[key] for c in by_window) for key in by_window[0]}
 
     ours = result["methods"]["ulinzi"]
     c = comparison(result)
-    t = comparison(tuned)
     figures: dict[str, Any] = {f"{prefix}_{m}": round(ours[m], 4) for m in METRICS}
     figures.update(
         {
@@ -301,6 +359,10 @@ def run_dataset(
             f"{prefix}_tuning_ap_minus_best_baseline": round(t["ap_minus_best_baseline"], 4),
             f"{prefix}_tuning_top5_minus_best_baseline": round(t["top5_minus_best_baseline"], 4),
             f"{prefix}_tuning_top5_best_baseline": round(best_tuning_baseline, 4),
+            f"{prefix}_tuning_top5_minus_best_baseline_by_window": {
+                f"{month_label(a)} to {month_label(b)}": round(w["top5_minus_best_baseline"], 4)
+                for (a, b), w in zip(tuning, by_window, strict=True)
+            },
             f"{prefix}_tuning_top5_tried": tried,
             f"{prefix}_example": example,
             f"{prefix}_rank_example": rank_example,
@@ -344,16 +406,23 @@ def main(argv: list[str] | None = None) -> int:
     events = shared_data() / "events"
     car, read, kept = car_panel(events / "ucdp_ged_car_1989_2019.csv")
     africa = africa_panel(events / "views_cm_africa_until_2017.csv")
+    periods: dict[str, tuple[tuple[Span, ...], Span]]
     if args.quick:
         periods = {
-            "car": ((2014, 1, 2014, 12), (2019, 1, 2019, 12)),
-            "africa": ((2012, 1, 2012, 12), (2017, 1, 2017, 12)),
+            "car": (((2014, 1, 2014, 12),), (2019, 1, 2019, 12)),
+            "africa": (((2012, 1, 2012, 12),), (2017, 1, 2017, 12)),
         }
         half_lives: tuple[float | None, ...] = (None, 24.0)
     else:
         periods = {
-            "car": ((2010, 1, 2014, 12), (2015, 1, 2019, 12)),
-            "africa": ((2008, 1, 2012, 12), (2013, 1, 2017, 12)),
+            "car": (
+                ((2000, 1, 2004, 12), (2005, 1, 2009, 12), (2010, 1, 2014, 12)),
+                (2015, 1, 2019, 12),
+            ),
+            "africa": (
+                ((1998, 1, 2002, 12), (2003, 1, 2007, 12), (2008, 1, 2012, 12)),
+                (2013, 1, 2017, 12),
+            ),
         }
         half_lives = HALF_LIVES
     repeat = 1 if args.quick else 3
@@ -365,13 +434,17 @@ def main(argv: list[str] | None = None) -> int:
     }
     targets: dict[str, Any] = {}
     summaries: list[str] = []
+
+    def window(p: Span) -> Window:
+        return month_index(*p[:2]), month_index(*p[2:])
+
     for prefix, panel in (("car", car), ("africa", africa)):
         tuning, held_out = periods[prefix]
         f, b, t, s = run_dataset(
             prefix,
             panel,
-            (month_index(*tuning[:2]), month_index(*tuning[2:])),
-            (month_index(*held_out[:2]), month_index(*held_out[2:])),
+            [window(w) for w in tuning],
+            window(held_out),
             half_lives,
             repeat,
         )
@@ -380,8 +453,11 @@ def main(argv: list[str] | None = None) -> int:
         targets.update(t)
         summaries.append(s)
 
-    def span(p: tuple[int, int, int, int]) -> str:
+    def span(p: Span) -> str:
         return f"{p[0]}-{p[1]:02d} to {p[2]}-{p[3]:02d}"
+
+    def spans(ps: tuple[Span, ...]) -> str:
+        return ", ".join(span(p) for p in ps)
 
     quick = " (quick subset: one year per period, two half-lives tried)" if args.quick else ""
     result: dict[str, Any] = {
@@ -391,11 +467,11 @@ def main(argv: list[str] | None = None) -> int:
             f"(shared/data/events/ucdp_ged_car_1989_2019.csv, CC BY 4.0), {kept} of {read} kept "
             f"(month known, where_prec <= 3), on {len(car.units)} PRIO-GRID 0.5-degree cells of "
             f"the country's bounding box, queen neighbours, months 1989-01 to 2019-12; tuned on "
-            f"targets {span(periods['car'][0])}, reported on {span(periods['car'][1])}. africa: "
+            f"targets {spans(periods['car'][0])}, reported on {span(periods['car'][1])}. africa: "
             f"ViEWS 2020 country-month UCDP outcomes for {len(africa.units)} African countries "
             f"(shared/data/events/views_cm_africa_until_2017.csv, CC BY-NC 4.0, measurement "
             f"only), all three violence types summed, no neighbours, months 1989-01 to 2017-12; "
-            f"tuned on {span(periods['africa'][0])}, reported on {span(periods['africa'][1])}. "
+            f"tuned on {spans(periods['africa'][0])}, reported on {span(periods['africa'][1])}. "
             f"Rolling origin, one month ahead, refitted every month; the three baselines "
             f"forecast the same area-months{quick}."
         ),

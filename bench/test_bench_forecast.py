@@ -31,7 +31,7 @@ def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
         assert figures[f"{d}_refits"] == 12  # one year of targets, refitted every month
         assert figures[f"{d}_area_months"] == 12 * figures[f"{d}_units"]
         assert figures[f"{d}_rank_by"] in {"rank_score", "events", "fatalities", "probability"}
-        assert figures[f"{d}_rank_weight"] in {0.0, 1.0}
+        assert figures[f"{d}_rank_weight"] in {0.0, 0.5, 1.0}
         assert set(figures[f"{d}_top5_capture_by"]) == {
             "rank_score",
             "events",
@@ -42,6 +42,7 @@ def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
             figures[f"{d}_top5_capture"], abs=1e-4
         )
         assert "rank score" in figures[f"{d}_rank_example"]
+        assert len(figures[f"{d}_tuning_top5_minus_best_baseline_by_window"]) == 1  # quick
         assert figures[f"{d}_half_life"] in {None, 24.0}
         assert " for " in figures[f"{d}_example"]
         for b in BASELINES:

@@ -484,6 +484,29 @@ def test_fit_and_backtest_are_deterministic() -> None:
     assert backtest(panel, start, end, refit_every=12)["refits"] == 1
 
 
+def test_a_warm_start_that_overflows_falls_back_to_a_cold_start() -> None:
+    # A backtest starts each fit from the previous one; on sparse data those coefficients
+    # can be huge and overflow on the new rows. The fit then starts again from the
+    # constant and reaches the same optimum as a cold start.
+    from ulinzi.threats.forecast import _glm
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(200, 3))
+    y = rng.poisson(np.exp(0.5 * z[:, 0] - 1.0)).astype(np.float64)
+    weight = np.ones(200)
+    cold = _glm("poisson", z, y, weight, 1.0)
+    for start in ((np.array([800.0, -900.0, 700.0]), 50.0), (cold[0] + 0.1, cold[1] - 0.1)):
+        coef, intercept = _glm("poisson", z, y, weight, 1.0, start)
+        assert coef == pytest.approx(cold[0], abs=1e-6)
+        assert intercept == pytest.approx(cold[1], abs=1e-6)
+    logistic = _glm("logistic", z, (y > 0).astype(np.float64), weight, 1.0)
+    coef, intercept = _glm(
+        "logistic", z, (y > 0).astype(np.float64), weight, 1.0, (np.full(3, 1e200), 1e200)
+    )
+    assert coef == pytest.approx(logistic[0], abs=1e-6)
+    assert intercept == pytest.approx(logistic[1], abs=1e-6)
+
+
 def test_backtest_refits_match_fresh_fits() -> None:
     # A backtest starts each refit from the previous model; the optimum is the same, so
     # its pooled scores equal those of a fresh fit and forecast for every target month.
