@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -146,5 +147,6 @@ def bare_receive(request: HttpRequest, channel_uuid: str) -> JsonResponse:
         direction=Message.Direction.IN,
         text=f"{number} {text}",
         status=Message.Status.RECEIVED,
+        processed_at=timezone.now(),  # nothing more to do: the worker must not take it
     )
     return JsonResponse({"status": "ok", "message_id": message.pk})
