@@ -157,13 +157,16 @@ class MinutesBetween(Func):
         return f"(EXTRACT(EPOCH FROM ({end} - {start}))::double precision / 60.0)", params
 
 
+# Which genuine alerts each alert measure counts: the dashboard's counts and the impact
+# page's per-alert observations both read these.
+ALERT_FILTERS = {
+    "alerts.genuine": Q(),
+    "alerts.closed": Q(status=Alert.Status.CLOSED),
+    "alerts.addressed": Q(status=Alert.Status.CLOSED, outcome__in=ADDRESSED),
+    "alerts.feedback": Q(status=Alert.Status.CLOSED, feedback_sent_at__isnull=False),
+}
 ALERT_COUNTS = {
-    "alerts.genuine": Count("pk"),
-    "alerts.closed": Count("pk", filter=Q(status=Alert.Status.CLOSED)),
-    "alerts.addressed": Count("pk", filter=Q(status=Alert.Status.CLOSED, outcome__in=ADDRESSED)),
-    "alerts.feedback": Count(
-        "pk", filter=Q(status=Alert.Status.CLOSED, feedback_sent_at__isnull=False)
-    ),
+    measure: Count("pk", filter=q) if q else Count("pk") for measure, q in ALERT_FILTERS.items()
 }
 
 
@@ -190,13 +193,7 @@ def alert_counts(user: Any, since: dt.date) -> dict[str, dict[str, float]]:
 
 
 def _alert_months(alerts: QuerySet[Alert], measure: str) -> dict[str, float]:
-    if measure != "alerts.genuine":
-        alerts = alerts.filter(status=Alert.Status.CLOSED)
-    if measure == "alerts.addressed":
-        alerts = alerts.filter(outcome__in=ADDRESSED)
-    elif measure == "alerts.feedback":
-        alerts = alerts.filter(feedback_sent_at__isnull=False)
-    return _by_month(alerts, "received_at")
+    return _by_month(alerts.filter(ALERT_FILTERS[measure]), "received_at")
 
 
 def _by_month(queryset: QuerySet[Any], field: str) -> dict[str, float]:

@@ -29,16 +29,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ulinzi.alerts.models import Alert
-from ulinzi.indicators.engine import ADDRESSED, NOT_GENUINE, month_label
+from ulinzi.indicators.engine import ALERT_FILTERS, NOT_GENUINE, month_label
 from ulinzi.indicators.models import Indicator
 from ulinzi.places.models import Community, Place
 
@@ -47,15 +47,6 @@ MONTHS_BEFORE = 12
 MONTHS_AFTER = 12
 SURVEY_MONTHS = 36
 
-# Which records each alert measure counts (genuine alerts only, as the dashboard).
-ALERT_RECORDS: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "alerts.genuine": lambda a: True,
-    "alerts.closed": lambda a: a["status"] == Alert.Status.CLOSED,
-    "alerts.addressed": lambda a: a["status"] == Alert.Status.CLOSED and a["outcome"] in ADDRESSED,
-    "alerts.feedback": lambda a: (
-        a["status"] == Alert.Status.CLOSED and a["feedback_sent_at"] is not None
-    ),
-}
 # Numerator over denominator pairs whose numerator is a subset of the denominator's records.
 SHARES = {
     ("alerts.addressed", "alerts.closed"),
@@ -90,6 +81,19 @@ class Observations:
     weights: list[float] | None
     effect_unit: str
     note: str = ""
+
+    def only(self, units: Iterable[str]) -> Observations:
+        """The observations of some units, in the same order."""
+        wanted = set(units)
+        keep = [i for i, unit in enumerate(self.units) if unit in wanted]
+        return Observations(
+            [self.units[i] for i in keep],
+            [self.periods[i] for i in keep],
+            [self.values[i] for i in keep],
+            None if self.weights is None else [self.weights[i] for i in keep],
+            self.effect_unit,
+            self.note,
+        )
 
     def pre_start_series(self, start: int) -> dict[str, list[float]]:
         """Each unit's mean per period before the start (every unit over the same
@@ -155,11 +159,11 @@ def observations(
         raise ValueError(f"no difference in differences for {measure} over {denominator}")
     factor = indicator.factor
     if measure.startswith("alerts."):
-        keep, hit = ALERT_RECORDS[denominator], ALERT_RECORDS[measure]
         records = (
-            (unit, month, factor * float(hit(a)))
-            for unit, month, a in _alert_rows(communities, first, last)
-            if keep(a)
+            (unit, month, factor * float(a["hit"]))
+            for unit, month, a in _alert_rows(
+                communities, first, last, ALERT_FILTERS[denominator], ALERT_FILTERS[measure]
+            )
         )
     elif measure.startswith("patrols."):
         records = _patrol_requests(communities, first, last, factor)
@@ -198,19 +202,32 @@ def _window(first: int, last: int, moment_field: str) -> Q:
 
 
 def _alert_rows(
-    communities: list[Community], first: int, last: int
+    communities: list[Community],
+    first: int,
+    last: int,
+    keep: Q | None = None,
+    hit: Q | None = None,
 ) -> list[tuple[str, int, dict[str, Any]]]:
-    """Every genuine alert at each community's place (or below it) in the window."""
-    fields = ("received_at", "status", "outcome", "feedback_sent_at", "dispatched_at")
+    """Every genuine alert at each community's place (or below it) in the window that
+    ``keep`` selects; with ``hit``, each row says whether the alert also matches it."""
+    fields = ["received_at", "dispatched_at"]
     out = []
     for community in communities:
         alerts = (
             Alert.objects.filter(_places(community), _window(first, last, "received_at"))
             .filter(merged_into__isnull=True)
             .exclude(outcome__in=NOT_GENUINE)
-            .values(*fields)
         )
-        out.extend((str(community.pk), _local_month(a["received_at"]), a) for a in alerts)
+        if keep:
+            alerts = alerts.filter(keep)
+        if hit is not None:
+            alerts = alerts.annotate(
+                hit=Case(
+                    When(hit, then=Value(True)), default=Value(False), output_field=BooleanField()
+                )
+            )
+        rows = alerts.values(*fields, *(["hit"] if hit is not None else []))
+        out.extend((str(community.pk), _local_month(a["received_at"]), a) for a in rows)
     return out
 
 

@@ -229,13 +229,16 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
             continue
         controls = comparison
         suggested = False
-        if not controls:
+        if controls:
+            data = impact.observations(indicator, treated + controls, found.started)
+        else:
+            # Every other community is a candidate: read them all once, keep the chosen.
             others = list(Community.objects.exclude(pk__in=[c.pk for c in treated]))
-            series = impact.observations(indicator, treated + others, found.started)
+            everyone = impact.observations(indicator, treated + others, found.started)
             try:
                 chosen = set(
                     did.suggest_controls(
-                        series.pre_start_series(start), treated_ids, k=max(3, 2 * len(treated))
+                        everyone.pre_start_series(start), treated_ids, k=max(3, 2 * len(treated))
                     )
                 )
             except ValueError as exc:
@@ -244,8 +247,8 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 continue
             controls = [c for c in others if str(c.pk) in chosen]
+            data = everyone.only([*treated_ids, *chosen])
             suggested = True
-        data = impact.observations(indicator, treated + controls, found.started)
         entry.update(suggested=suggested, controls=controls, effect_unit=data.effect_unit)
         entry["what"] = data.note
         arguments = (data.values, data.units, data.periods, treated_ids, start)
