@@ -7,20 +7,22 @@ audit entry, and queues any SMS through the outbox (never a network call here).
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ulinzi.alerts import keywords, texts
-from ulinzi.alerts.grouping import AlertIndex, ReportFacts, Thresholds
+from ulinzi.alerts import keywords, live, texts
+from ulinzi.alerts.grouping import ReportFacts, Thresholds
 from ulinzi.alerts.models import (
     SEVERITY_RANK,
     Alert,
@@ -55,7 +57,6 @@ ACTION_NAMES = {
     "dispatch": gettext_lazy("dispatch"),
     "arrive": gettext_lazy("mark on site"),
 }
-NEARBY_REPORTS = 300  # recent reports a new one is compared with (open alerts, nearby)
 CLARIFY_BELOW = 0.6  # place confidence under which the reporter is asked which place
 CLARIFY_WINDOW = timedelta(hours=6)
 
@@ -102,10 +103,74 @@ def _cached_model(path: str, model_class: Any) -> Any:
     return _models[path]
 
 
-def locate(text: str, place_hint: str | None, near: Place | None) -> Located:
+@dataclass(frozen=True)
+class _Prepared:
+    """What the worker worked out for a waiting message before its transaction began:
+    the triage, the place and, against the open alerts as they were (``token``), the
+    alert the report would join. The transaction uses the decision only if the state of
+    grouping is still the same; otherwise it decides again, under the lock."""
+
+    key: tuple[str, str | None, str | None]  # text, place given, hint
+    found: Any
+    located: Located
+    at: datetime
+    token: str
+    decision: tuple[int | None, str]
+
+
+_prepared: OrderedDict[int, _Prepared] = OrderedDict()  # message id -> what was prepared
+_prepared_lock = threading.Lock()
+
+
+def _take_prepared(message: Message | None) -> _Prepared | None:
+    if message is None:
+        return None
+    with _prepared_lock:
+        return _prepared.pop(message.pk, None)
+
+
+@receiver(messaging.inbound_waiting, dispatch_uid="ulinzi-alerts-prepare")
+def prepare_inbound(
+    sender: Any, message_id: int, text: str, reporter_id: int | None, **kwargs: Any
+) -> None:
+    """Triage, locate and group the next waiting report before the worker's transaction
+    (which on SQLite holds the database's only write lock), against the open alerts as
+    they are now."""
+    parsed = keywords.parse(text)
+    if reporter_id is None or parsed.kind not in ("alert", "free"):
+        return
+    text = text.replace("\x00", "").strip()
+    reporter = Reporter.objects.filter(pk=reporter_id).values_list(
+        "community__place__name", "phone_index"
+    )
+    hint, reporter_key = reporter.first() or (None, None)
+    place_hint = parsed.place if parsed.kind == "alert" else None
+    found = _triage(text)
+    located = locate(text, place_hint, hint)
+    now = timezone.now()
+    facts = ReportFacts(
+        id=0,
+        lat=located.lat,
+        lon=located.lon,
+        at=now.timestamp(),
+        threat_type=found.threat_type,
+        text=text,
+        place_id=located.place_id,
+        reporter_key=reporter_key,
+    )
+    token = live.current()
+    decision = live.decide(token, grouping_thresholds(), facts, _open_reports)
+    prepared = _Prepared((text, place_hint, hint), found, located, now, token, decision)
+    with _prepared_lock:
+        _prepared[message_id] = prepared
+        while len(_prepared) > 16:
+            _prepared.popitem(last=False)
+
+
+def locate(text: str, place_hint: str | None, hint: str | None) -> Located:
     """Find the place a report speaks of: the keyword form's place when given, else the
-    best-matching words of the text; the reporter's community is the hint."""
-    hint = near.name if near is not None else None
+    best-matching words of the text; ``hint`` (the reporter's community's place) breaks
+    ties between namesakes."""
     tries = [place_hint] if place_hint else _place_phrases(text)
     best: tuple[float, dict[str, Any], str, list[dict[str, Any]]] | None = None
     current = places.matcher()
@@ -176,12 +241,16 @@ def _place_phrases(text: str) -> list[str]:
 
 def route(place: Place | None, lat: float | None, lon: float | None) -> tuple[Base | None, str]:
     """The base whose area of responsibility holds the place, else the nearest base."""
-    bases = list(Base.objects.prefetch_related("areas"))
+    # Only what routing reads: an area's boundary is large and never needed here.
+    bases = list(Base.objects.only("id", "code", "name", "kind", "place_id", "lat", "lon"))
     if not bases:
         return None, "no base is configured"
     if place is not None:
         inside = {place.pk, *place.ancestor_ids}
-        owners = [b for b in bases if inside & {a.pk for a in b.areas.all()}]
+        holding = set(
+            Base.areas.through.objects.filter(place_id__in=inside).values_list("base_id", flat=True)
+        )
+        owners = [b for b in bases if b.pk in holding]
         if owners:
             chosen = min(owners, key=lambda b: _km(b.lat, b.lon, lat, lon))
             return chosen, f"{place.name} is in the area of {chosen.name}"
@@ -207,29 +276,16 @@ def grouping_thresholds() -> Thresholds:
     return Thresholds(**getattr(settings, "ULINZI_GROUPING", {}))
 
 
-def _open_alert_for(facts: ReportFacts) -> tuple[int | None, str]:
-    """The open alert this report belongs to, judged against recent open alerts nearby."""
-    thresholds = grouping_thresholds()
-    since = datetime.fromtimestamp(
-        facts.at - thresholds.max_hours * 3600, tz=timezone.get_current_timezone()
-    )
-    nearby = Report.objects.filter(
-        received_at__gte=since, alert__status__in=[s for s in S.values if s != S.CLOSED]
-    )
-    if facts.lat is not None and facts.lon is not None:
-        # As far as any rule can join (a wrong-village match up to far_km), with a margin.
-        pad = thresholds.reach_km / 111.0 * 1.1
-        nearby = nearby.filter(
-            Q(
-                lat__range=(facts.lat - pad, facts.lat + pad),
-                lon__range=(facts.lon - pad * 2, facts.lon + pad * 2),
-            )
-            | Q(lat__isnull=True)
+def _open_reports(since: float) -> Iterator[tuple[int, ReportFacts]]:
+    """Every report of an open alert received since ``since`` (POSIX time), oldest first,
+    as plain rows: the index of open alerts is built from them."""
+    rows = (
+        Report.objects.filter(
+            received_at__gte=datetime.fromtimestamp(since, tz=timezone.get_current_timezone()),
+            alert__status__in=[s for s in S.values if s != S.CLOSED],
         )
-    # The most recent reports nearby (plain rows, not model instances: this runs for
-    # every report), added oldest first as the index expects.
-    rows = list(
-        nearby.order_by("-received_at", "-id").values_list(
+        .order_by("received_at", "id")
+        .values_list(
             "id",
             "alert_id",
             "lat",
@@ -239,11 +295,12 @@ def _open_alert_for(facts: ReportFacts) -> tuple[int | None, str]:
             "text",
             "place_id",
             "reporter__phone_index",
-        )[:NEARBY_REPORTS]
+        )
     )
-    index = AlertIndex(thresholds)
-    for pk, alert_id, lat, lon, received, threat, text, place_id, reporter_key in reversed(rows):
-        index.add(
+    for pk, alert_id, lat, lon, received, threat, text, place_id, reporter_key in rows.iterator(
+        chunk_size=2000
+    ):
+        yield (
             alert_id,
             ReportFacts(
                 id=pk,
@@ -256,8 +313,6 @@ def _open_alert_for(facts: ReportFacts) -> tuple[int | None, str]:
                 reporter_key=reporter_key,
             ),
         )
-    decision = index.decide(facts)
-    return decision.alert_id, decision.reason
 
 
 def _facts(report: Report) -> ReportFacts:
@@ -298,15 +353,23 @@ def receive_report(
     if not text:
         raise ValueError("the report has no text")
     now = timezone.now()
-    found = _triage(text)
     community_place = reporter.community.place if reporter and reporter.community_id else None
-    if place is not None:
+    hint = community_place.name if community_place else None
+    prepared = _take_prepared(message)
+    if prepared is not None and (prepared.key != (text, place_hint, hint) or place or threat_type):
+        prepared = None
+    if prepared is not None:
+        found, located, now = prepared.found, prepared.located, prepared.at
+    elif place is not None:
+        found = _triage(text)
         located = Located(place.pk, place.name, place.lat, place.lon, 1.0, place.name, [])
     else:
-        located = locate(text, place_hint, community_place)
+        found, located = _triage(text), locate(text, place_hint, hint)
     with transaction.atomic():
         place_obj = place or (
-            Place.objects.filter(pk=located.place_id).first() if located.place_id else None
+            Place.objects.defer("geometry", "details").filter(pk=located.place_id).first()
+            if located.place_id
+            else None
         )
         report = Report(
             source=source,
@@ -325,7 +388,14 @@ def receive_report(
             lon=located.lon,
             received_at=now,
         )
-        alert_id, reason = _open_alert_for(_facts(report))
+        # Reports are grouped one at a time: the state stays locked until commit.
+        token = live.lock()
+        if prepared is not None and prepared.token == token:
+            alert_id, reason = prepared.decision
+        else:
+            alert_id, reason = live.decide(
+                token, grouping_thresholds(), _facts(report), _open_reports
+            )
         alert = Alert.objects.select_for_update().filter(pk=alert_id).first() if alert_id else None
         if alert is not None and alert.status == S.CLOSED:
             alert = None  # closed or merged a moment ago: the report starts a new alert
@@ -352,6 +422,7 @@ def receive_report(
         report.alert = alert
         report.grouping_reason = reason[:300]
         report.save()
+        live.joined(token, live.changed(), alert.pk, _facts(report))
         audit.record(
             actor or source,
             "alerts.receive_report",
@@ -420,6 +491,7 @@ def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
         report = question.report
         report.place, report.lat, report.lon, report.place_score = place, place.lat, place.lon, 1.0
         report.save(update_fields=["place", "lat", "lon", "place_score"])
+        live.changed()
         alert = report.alert
         if alert.reports.count() == 1 and alert.status == S.RECEIVED:  # not yet in anyone's hands
             base, why = route(place, place.lat, place.lon)
@@ -689,6 +761,7 @@ def close_alert(
         locked.outcome, locked.closing_note = outcome, note
         locked.fatalities = fatalities
         locked.save(update_fields=["outcome", "closing_note", "fatalities"])
+        live.changed()
         _change(
             locked,
             actor,
@@ -738,6 +811,7 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert) -> Alert:
         target = Alert.objects.select_for_update().get(pk=into.pk)
         if source.status == S.CLOSED or target.status == S.CLOSED:
             raise TransitionRefused("only open alerts can be merged")
+        live.changed()
         moved = Report.objects.filter(alert=source).update(
             alert=target, grouping_reason=f"merged from {source.reference}"
         )
@@ -775,6 +849,7 @@ def split_report(*, actor: Any, report: Report) -> Alert:
             received_at=report.received_at,
         )
         report.alert, report.grouping_reason = new, f"split from {old.reference}"
+        live.changed()
         report.save(update_fields=["alert", "grouping_reason"])
         _step(new, "received", actor, f"split from {old.reference}")
         _step(old, "split", actor, f"report {report.pk} to {new.reference}")

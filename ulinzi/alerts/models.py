@@ -260,3 +260,19 @@ class CallbackTask(models.Model):
 
     def __str__(self) -> str:
         return f"call back {self.reporter}"
+
+
+class GroupingState(models.Model):
+    """One row, changed in the transaction of every change that grouping reads: a new
+    report, a report's place clarified, an alert closed, merged or split.
+
+    Its random ``token`` tells a process whether the index of open alerts it keeps in
+    memory still holds (``alerts.live``). Intake locks the row while it decides, so that
+    two reports of one incident arriving at the same instant are grouped one after the
+    other and cannot both open an alert (on SQLite the write lock already does this).
+    """
+
+    token = models.CharField(max_length=32, default="")
+
+    def __str__(self) -> str:
+        return f"grouping state {self.token}"

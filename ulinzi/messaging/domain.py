@@ -6,8 +6,10 @@ request or a transaction: a message to send is an outbox row; ``ulinzi worker`` 
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
+import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,12 +34,21 @@ from ulinzi.messaging.models import PHONE_FIELD, Channel, Message, Reporter, cip
 # Arguments: message (Message), created (bool).
 message_received = Signal()
 
+# Sent by the worker before it takes the next inbound message, outside any transaction:
+# listeners may prepare work that reads but writes nothing (understanding the text), so
+# that the transaction that follows, which on SQLite holds the only write lock, is short.
+# Arguments: message_id (int), text (str), reporter_id (int | None).
+inbound_waiting = Signal()
+
 # Sent inside the transaction of a missed call ("beep") from a reporter.
 # Arguments: reporter (Reporter), channel (Channel).
 missed_call = Signal()
 
 MAX_TEXT = 2000  # characters; longer texts are refused, not cut
 DUPLICATE_WINDOW = timedelta(minutes=10)
+# A reporter's last_seen_at is kept to the minute (silence is counted in days): a
+# sender of several messages a minute costs one write, not one per message.
+LAST_SEEN_STEP = timedelta(minutes=1)
 FUTURE_TOLERANCE = timedelta(minutes=10)
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 3600
@@ -152,7 +163,9 @@ def receive_message(
     sent_at = _parse_gateway_date(date if isinstance(date, str) else None)
     with transaction.atomic():
         reporter = reporter_for_number(number)
-        duplicate = _previous_copy(channel, reporter, body, gid)
+        # A copy with the same gateway id is found by the insert below, which the
+        # database refuses: one query fewer for every new message.
+        duplicate = _previous_copy(channel, reporter, body)
         if duplicate is not None:
             return Received(duplicate, created=False)
         try:
@@ -166,12 +179,12 @@ def receive_message(
                     gateway_id=gid,
                     gateway_date=sent_at,
                 )
-        except IntegrityError:  # the same gateway id, stored by a concurrent request
+        except IntegrityError:  # the same gateway id: a retry, or a copy stored a moment ago
             return Received(
                 Message.objects.get(channel=channel, direction="in", gateway_id=gid),
                 created=False,
             )
-        Reporter.objects.filter(pk=reporter.pk).update(last_seen_at=timezone.now())
+        _seen(reporter)
         audit.record(
             channel.name,
             "messaging.receive_message",
@@ -189,6 +202,18 @@ def process_next_inbound() -> Message | None:
     writers), ``message_received`` is sent, and the message is marked processed, all in
     one transaction: if anything fails the message stays waiting for the next try.
     """
+    if not connection.in_atomic_block:
+        waiting = (
+            Message.objects.filter(direction=Message.Direction.IN, processed_at__isnull=True)
+            .order_by("id")
+            .values_list("id", "text", "reporter_id")
+            .first()
+        )
+        if waiting is None:
+            return None
+        inbound_waiting.send(
+            sender=Message, message_id=waiting[0], text=waiting[1], reporter_id=waiting[2]
+        )
     with transaction.atomic():
         message = (
             Message.objects.select_for_update(skip_locked=True, of=("self",))
@@ -223,26 +248,31 @@ def receive_missed_call(channel: Channel, *, sender: Any) -> Reporter:
         raise MessageRefused(f"from: {exc}") from exc
     with transaction.atomic():
         reporter = reporter_for_number(number)
-        Reporter.objects.filter(pk=reporter.pk).update(last_seen_at=timezone.now())
+        _seen(reporter)
         missed_call.send(sender=Reporter, reporter=reporter, channel=channel)
     return reporter
 
 
-def _previous_copy(
-    channel: Channel, reporter: Reporter, text: str, gateway_id: str | None
-) -> Message | None:
-    inbound = Message.objects.filter(channel=channel, direction=Message.Direction.IN)
-    if gateway_id is not None:
-        found = inbound.filter(gateway_id=gateway_id).first()
-        if found is not None:
-            return found
+def _previous_copy(channel: Channel, reporter: Reporter, text: str) -> Message | None:
+    """The same sender's same text, stored within DUPLICATE_WINDOW."""
     return (
-        inbound.filter(
-            reporter=reporter, text=text, created_at__gte=timezone.now() - DUPLICATE_WINDOW
+        Message.objects.filter(
+            channel=channel,
+            direction=Message.Direction.IN,
+            reporter=reporter,
+            text=text,
+            created_at__gte=timezone.now() - DUPLICATE_WINDOW,
         )
         .order_by("-created_at")
         .first()
     )
+
+
+def _seen(reporter: Reporter) -> None:
+    now = timezone.now()
+    if reporter.last_seen_at is None or now - reporter.last_seen_at >= LAST_SEEN_STEP:
+        Reporter.objects.filter(pk=reporter.pk).update(last_seen_at=now)
+        reporter.last_seen_at = now
 
 
 def default_channel() -> Channel | None:
@@ -494,7 +524,57 @@ def create_channel(
 # --- The worker's side of the outbox ---------------------------------------------
 
 
-def claim_next(channel_rates: dict[int, int] | None = None) -> Message | None:
+def worker_identity(pid: int | None = None) -> str:
+    """``host:pid:start`` of a process (this one by default): the start time (in clock
+    ticks since boot, from /proc where there is one) tells a live process from a new
+    one that was given a dead one's pid."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid)}"
+
+
+def _process_start(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            # Field 22, counted after the command name (which may hold spaces).
+            return stat.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+def _alive(identity: str) -> bool:
+    host, _, rest = identity.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True  # another machine's worker: only its stale-claim delay can tell
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, under another user
+    return _process_start(pid) == start
+
+
+def release_dead_claims() -> int:
+    """Give back the messages that workers of this machine claimed and did not finish
+    before they died (a crash, a SIGKILL): they are queued again at once, with the same
+    idempotency key, instead of waiting for STALE_CLAIM. How many were given back."""
+    owners = set(
+        Message.objects.filter(status=Message.Status.SENDING)
+        .exclude(claimed_by="")
+        .values_list("claimed_by", flat=True)
+        .distinct()
+    )
+    dead = [owner for owner in owners if not _alive(owner)]
+    if not dead:
+        return 0
+    return Message.objects.filter(status=Message.Status.SENDING, claimed_by__in=dead).update(
+        status=Message.Status.QUEUED, next_attempt_at=timezone.now()
+    )
+
+
+def claim_next(channel_rates: dict[int, int] | None = None, owner: str = "") -> Message | None:
     """Claim one due message: a conditional UPDATE that must change exactly one row,
     so two workers never send the same message.
 
@@ -529,7 +609,12 @@ def claim_next(channel_rates: dict[int, int] | None = None) -> Message | None:
                 continue
         claimed = Message.objects.filter(
             pk=pk, status=Message.Status.QUEUED, reporter__opted_out_at__isnull=True
-        ).update(status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        ).update(
+            status=Message.Status.SENDING,
+            claimed_at=now,
+            claimed_by=owner,
+            attempts=F("attempts") + 1,
+        )
         if claimed == 1:
             return Message.objects.select_related("channel", "reporter").get(pk=pk)
         # Not claimed: another worker took it, or its reporter has opted out since.

@@ -134,6 +134,9 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The worker that claimed it ("host:pid:start"), so that a worker started again after
+    # a crash gives back at once what the dead one had claimed and not sent.
+    claimed_by = models.CharField(max_length=120, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)

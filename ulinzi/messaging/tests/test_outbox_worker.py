@@ -224,3 +224,28 @@ def test_a_message_back_in_the_queue_is_not_sent_once_the_reporter_opted_out() -
     message.refresh_from_db()
     assert message.status == "suppressed"
     assert len(gateway.requests) == 1
+
+
+def test_a_worker_started_after_a_crash_sends_what_the_dead_one_had_claimed() -> None:
+    import subprocess
+    import sys
+
+    with fake_gateway() as gateway:
+        make_channel(gateway.url)
+        reporter = make_reporter()
+        orphan, kept = queue(reporter, "Ref A-1"), queue(reporter, "Ref A-2")
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        claimed = domain.claim_next(owner=domain.worker_identity(dead.pid))
+        assert claimed is not None and claimed.pk == orphan.pk
+        # A claim by a worker that is still running (this process) is left alone.
+        other = domain.claim_next(owner=domain.worker_identity())
+        assert other is not None and other.pk == kept.pk
+        assert "1 message(s) handled" in run_worker()
+    orphan.refresh_from_db()
+    kept.refresh_from_db()
+    assert (orphan.status, orphan.attempts) == ("sent", 2)
+    assert kept.status == "sending"
+    assert [r["headers"]["Idempotency-Key"] for r in gateway.requests] == [
+        str(orphan.idempotency_key)
+    ]

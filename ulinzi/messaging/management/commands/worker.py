@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from typing import Any
@@ -27,12 +28,33 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-messages", type=int, default=0, help="stop after this many (0: no limit)"
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=10,
+            help=(
+                "run the worker at this CPU niceness (default 10; 0 to keep it): "
+                "when the machine is busy, the web server answers the SMS gateway first "
+                "(a gateway left waiting sends again) and the stored messages wait"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.running = True
+        if options["nice"] > 0 and not options["once"]:
+            # An absolute niceness, not an increment: running twice in one process
+            # (tests) does not lower it further.
+            current = os.getpriority(os.PRIO_PROCESS, 0)
+            os.setpriority(os.PRIO_PROCESS, 0, max(current, min(options["nice"], 19)))
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         handled = 0
+        me = domain.worker_identity()
+        released = domain.release_dead_claims()
+        if released:
+            self.stderr.write(
+                f"worker: {released} message(s) claimed by a stopped worker queued again"
+            )
         while self.running:
             if not connection.in_atomic_block:  # (tests run the worker inside a transaction)
                 close_old_connections()  # a long-running process must not keep a dead connection
@@ -46,7 +68,7 @@ class Command(BaseCommand):
             sent = 0
             limit = options["max_messages"]
             while sent < max(1, received) and not (limit and handled + sent >= limit):
-                message = domain.claim_next(rates)
+                message = domain.claim_next(rates, owner=me)
                 if message is None:
                     break
                 self.deliver(message)
