@@ -42,7 +42,8 @@ def _database(url: str) -> dict[str, object]:
         name = unquote(parsed.netloc + parsed.path)
         name = name[1:] if name.startswith("/") and not parsed.netloc else name
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with writers queued on a file lock (ulinzi/lib/sqlite)
+            "ENGINE": "ulinzi.lib.sqlite",
             "NAME": name or str(VAR_DIR / "ulinzi.sqlite3"),
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write
             # lock at BEGIN so two writers queue instead of failing halfway.
@@ -51,6 +52,9 @@ def _database(url: str) -> dict[str, object]:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Tests run on an in-memory database, one per test process (the test
+            # runner would otherwise name a file after the engine it does not know).
+            "TEST": {"NAME": ":memory:"},
         }
     if parsed.scheme in ("postgres", "postgresql"):
         return {

@@ -110,9 +110,11 @@ class _Prepared:
     alert the report would join. The transaction uses the decision only if the state of
     grouping is still the same; otherwise it decides again, under the lock."""
 
-    key: tuple[str, str | None, str | None]  # text, place given, hint
+    key: tuple[str, str | None]  # text, place given
     found: Any
     located: Located
+    place: Place | None
+    route: tuple[Base | None, str]
     at: datetime
     token: str
     decision: tuple[int | None, str]
@@ -120,6 +122,19 @@ class _Prepared:
 
 _prepared: OrderedDict[int, _Prepared] = OrderedDict()  # message id -> what was prepared
 _prepared_lock = threading.Lock()
+
+
+def _hint(reporter: Reporter | None) -> str | None:
+    """The name of the reporter's community's place: it breaks ties between namesakes."""
+    if reporter is None or reporter.community_id is None:
+        return None
+    return reporter.community.place.name
+
+
+def _place(place_id: int | None) -> Place | None:
+    if place_id is None:
+        return None
+    return Place.objects.defer("geometry", "details").filter(pk=place_id).first()
 
 
 def _take_prepared(message: Message | None) -> _Prepared | None:
@@ -160,7 +175,17 @@ def prepare_inbound(
     )
     token = live.current()
     decision = live.decide(token, grouping_thresholds(), facts, _open_reports)
-    prepared = _Prepared((text, place_hint, hint), found, located, now, token, decision)
+    place = _place(located.place_id)
+    prepared = _Prepared(
+        (text, place_hint),
+        found,
+        located,
+        place,
+        route(place, located.lat, located.lon),
+        now,
+        token,
+        decision,
+    )
     with _prepared_lock:
         _prepared[message_id] = prepared
         while len(_prepared) > 16:
@@ -353,10 +378,8 @@ def receive_report(
     if not text:
         raise ValueError("the report has no text")
     now = timezone.now()
-    community_place = reporter.community.place if reporter and reporter.community_id else None
-    hint = community_place.name if community_place else None
     prepared = _take_prepared(message)
-    if prepared is not None and (prepared.key != (text, place_hint, hint) or place or threat_type):
+    if prepared is not None and (prepared.key != (text, place_hint) or place or threat_type):
         prepared = None
     if prepared is not None:
         found, located, now = prepared.found, prepared.located, prepared.at
@@ -364,13 +387,9 @@ def receive_report(
         found = _triage(text)
         located = Located(place.pk, place.name, place.lat, place.lon, 1.0, place.name, [])
     else:
-        found, located = _triage(text), locate(text, place_hint, hint)
+        found, located = _triage(text), locate(text, place_hint, _hint(reporter))
     with transaction.atomic():
-        place_obj = place or (
-            Place.objects.defer("geometry", "details").filter(pk=located.place_id).first()
-            if located.place_id
-            else None
-        )
+        place_obj = prepared.place if prepared is not None else place or _place(located.place_id)
         report = Report(
             source=source,
             message=message,
@@ -388,19 +407,25 @@ def receive_report(
             lon=located.lon,
             received_at=now,
         )
-        # Reports are grouped one at a time: the state stays locked until commit.
-        token = live.lock()
-        if prepared is not None and prepared.token == token:
-            alert_id, reason = prepared.decision
+        # Reports are grouped one at a time: the state stays locked until commit. A
+        # decision prepared in advance holds if the state has not changed since.
+        token = live.advance(prepared.token) if prepared is not None else None
+        if prepared is not None and token is not None:
+            before, (alert_id, reason) = prepared.token, prepared.decision
         else:
+            before = live.lock()
             alert_id, reason = live.decide(
-                token, grouping_thresholds(), _facts(report), _open_reports
+                before, grouping_thresholds(), _facts(report), _open_reports
             )
+            token = live.changed()
         alert = Alert.objects.select_for_update().filter(pk=alert_id).first() if alert_id else None
         if alert is not None and alert.status == S.CLOSED:
             alert = None  # closed or merged a moment ago: the report starts a new alert
         if alert is None:
-            base, why = route(place_obj, located.lat, located.lon)
+            if prepared is not None:
+                base, why = prepared.route
+            else:
+                base, why = route(place_obj, located.lat, located.lon)
             alert = Alert.objects.create(
                 threat_type=report.threat_type,
                 severity=report.severity,
@@ -422,7 +447,7 @@ def receive_report(
         report.alert = alert
         report.grouping_reason = reason[:300]
         report.save()
-        live.joined(token, live.changed(), alert.pk, _facts(report))
+        live.joined(before, token, alert.pk, _facts(report))
         audit.record(
             actor or source,
             "alerts.receive_report",

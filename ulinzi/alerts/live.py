@@ -110,6 +110,15 @@ def current() -> str:
     return token
 
 
+def advance(expected: str) -> str | None:
+    """If the grouping state is still ``expected``, change it (in the caller's
+    transaction, which keeps it locked) and return the new token; else None, and
+    nothing is changed."""
+    token = secrets.token_hex(16)
+    updated = GroupingState.objects.filter(pk=1, token=expected).update(token=token)
+    return token if updated else None
+
+
 def changed() -> str:
     """Record, in the caller's transaction, that something grouping reads has changed.
     Indexes kept for the earlier state are loaded again before their next use."""

@@ -1,0 +1,128 @@
+"""The SQLite backend queues writers on a file lock: a transaction holds it from BEGIN to
+COMMIT or ROLLBACK, a second writer waits for it in the kernel, and nothing is left
+locked after an error."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ulinzi.lib.sqlite.base import DatabaseWrapper
+
+
+@pytest.fixture(autouse=True)
+def own_connections(django_db_blocker: Any) -> Any:
+    """These tests open their own database files, not the suite's database."""
+    with django_db_blocker.unblock():
+        yield
+
+
+def connect(path: Path) -> Any:
+    settings = {
+        "ENGINE": "ulinzi.lib.sqlite",
+        "NAME": str(path),
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        "TIME_ZONE": None,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+        "AUTOCOMMIT": True,
+        "ATOMIC_REQUESTS": False,
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "TEST": {},
+    }
+    return DatabaseWrapper(settings, alias=f"writers-{id(settings)}")
+
+
+def held(path: Path) -> bool:
+    """Whether some connection holds the writers' lock now."""
+    with open(f"{path}.writers", "ab") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return False
+
+
+def test_a_transaction_holds_the_lock_until_it_ends(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    first = connect(path)
+    with first.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (n INTEGER)")
+    assert not held(path)
+    with _atomic(first):
+        with first.cursor() as cursor:
+            cursor.execute("INSERT INTO t VALUES (1)")
+        assert held(path)
+    assert not held(path)
+    with pytest.raises(RuntimeError), _atomic(first):
+        assert held(path)
+        raise RuntimeError("rolled back")
+    assert not held(path)
+    first.close()
+
+
+def test_a_second_writer_waits_for_the_first_and_both_are_written(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    setup = connect(path)
+    with setup.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (n INTEGER)")
+    setup.close()
+    order: list[str] = []
+    inside = threading.Event()
+
+    def first() -> None:
+        conn = connect(path)
+        with _atomic(conn):
+            with conn.cursor() as cursor:
+                cursor.execute("INSERT INTO t VALUES (1)")
+            inside.set()
+            time.sleep(0.3)
+            order.append("first commits")
+        conn.close()
+
+    def second() -> None:
+        conn = connect(path)
+        inside.wait(5)
+        with _atomic(conn):
+            order.append("second begins")
+            with conn.cursor() as cursor:
+                cursor.execute("INSERT INTO t VALUES (2)")
+        conn.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert order == ["first commits", "second begins"]
+    check = connect(path)
+    with check.cursor() as cursor:
+        cursor.execute("SELECT n FROM t ORDER BY n")
+        assert [row[0] for row in cursor.fetchall()] == [1, 2]
+    check.close()
+
+
+class _atomic:  # noqa: N801 - used like transaction.atomic, on a connection of its own
+    """BEGIN ... COMMIT (or ROLLBACK on an error) on ``conn``, as Django's atomic does."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.ensure_connection()
+        self.conn._start_transaction_under_autocommit()
+
+    def __exit__(self, kind: Any, *args: Any) -> None:
+        if kind is None:
+            self.conn.commit()
+        else:
+            self.conn.rollback()
