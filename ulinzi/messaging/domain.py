@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -162,12 +162,9 @@ def receive_message(
             raise MessageRefused("id contains a NUL character")
     sent_at = _parse_gateway_date(date if isinstance(date, str) else None)
     with transaction.atomic():
-        reporter = reporter_for_number(number)
-        # A copy with the same gateway id is found by the insert below, which the
-        # database refuses: one query fewer for every new message.
-        duplicate = _previous_copy(channel, reporter, body)
-        if duplicate is not None:
-            return Received(duplicate, created=False)
+        reporter, copy = _reporter_and_copy(number, channel, body)
+        if copy is not None:
+            return Received(Message.objects.get(pk=copy), created=False)
         try:
             with transaction.atomic():
                 message = Message.objects.create(
@@ -253,19 +250,27 @@ def receive_missed_call(channel: Channel, *, sender: Any) -> Reporter:
     return reporter
 
 
-def _previous_copy(channel: Channel, reporter: Reporter, text: str) -> Message | None:
-    """The same sender's same text, stored within DUPLICATE_WINDOW."""
-    return (
-        Message.objects.filter(
-            channel=channel,
-            direction=Message.Direction.IN,
-            reporter=reporter,
-            text=text,
-            created_at__gte=timezone.now() - DUPLICATE_WINDOW,
-        )
-        .order_by("-created_at")
+def _reporter_and_copy(number: str, channel: Channel, text: str) -> tuple[Reporter, int | None]:
+    """The sender (locked, created if new) and the id of the copy of this text they sent
+    within DUPLICATE_WINDOW, if there is one, in one query. A copy with the same gateway
+    id is found by the insert that follows, which the database refuses."""
+    index = blind_index(settings.BLIND_INDEX_KEY, number)
+    copies = Message.objects.filter(
+        channel=channel,
+        direction=Message.Direction.IN,
+        reporter=OuterRef("pk"),
+        text=text,
+        created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+    ).order_by("-created_at")
+    known = (
+        Reporter.objects.select_for_update(of=("self",))
+        .filter(phone_index=index)
+        .annotate(copy=Subquery(copies.values("pk")[:1]))
         .first()
     )
+    if known is not None:
+        return known, known.copy
+    return reporter_for_number(number), None  # new: no copy can exist
 
 
 def _seen(reporter: Reporter) -> None:
@@ -344,6 +349,7 @@ def queue_many(
     names = [
         "channel", "direction", "reporter", "text", "purpose", "parts", "status",
         "next_attempt_at", "idempotency_key", "created_at", "attempts", "last_error",
+        "claimed_by",
     ]  # fmt: skip
     fields = [Message._meta.get_field(name) for name in names]
     prep = {f.name: f for f in fields}
@@ -377,6 +383,7 @@ def queue_many(
                 db("idempotency_key", uuid.uuid4()),
                 now_db,
                 0,
+                "",
                 "",
             )
         )
