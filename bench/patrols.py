@@ -9,8 +9,10 @@ Generated instances (seeded, ``instance()``)
     are close together (Butembo and Katwa are 6 km apart, Goma and Sake 20),
     so their reach overlaps, as real company and temporary bases do. Each
     base draws 1-3 day teams, 0-2 night teams, a reach ``max_km`` uniform in
-    30-60 km, and with probability 0.3 one unavailable day. A small instance
-    takes one town at random and its two nearest towns.
+    30-60 km, with probability 0.3 one unavailable day, and 1-2 vehicles a
+    shift (a company base keeps a few vehicles on the road; the others are
+    in maintenance, on escorts or on logistics runs). A small instance takes
+    one town at random and its two nearest towns.
 
     Communities are real villages and displaced-persons camps of the
     gazetteer within 40 km of a chosen base (uniformly, so areas with many
@@ -32,46 +34,56 @@ Generated instances (seeded, ``instance()``)
     lognormal (median about 1,100; camps five times more); weeks_unmet 0 for
     70 % of requests, else 1-4. Nothing in the generator looks at what the
     greedy baseline does: contention comes only from asking for more slots
-    than there are teams (about 2.5 times more on the large instance) and
-    from overlapping reach.
+    than there are teams (about 2.5 times more on the large instance), from
+    vehicles and from overlapping reach.
+
+Patrols (the planner's rules, ``ulinzi.patrols.planner``'s docstring)
+    A patrol is one team of a base in one slot; it visits up to 3 requests of
+    that slot, in the best order, and covers each. It goes on foot (4 km/h)
+    when all its places are within 5 km of the base, otherwise it takes one
+    of the base's vehicles (25 km/h); road km are 1.3 times straight-line
+    km. With several requests it must fit in the shift (9 hours by day, 8 by
+    night): travel plus the time it stays with each (night 3 h, market 2,
+    firewood 4, water point 1.5, route 1 plus the route itself, escort 3,
+    other 2). These figures were set from how patrols are run, before any
+    run of this benchmark, and are the same for the planner and greedy.
 
 Figures
     ``large_*``: 20 bases x 500 requests, seeds 1-5. ``value_ratio`` is the
-    planner's value over the greedy baseline's (same value function) per
-    seed, and the median; ``solve_s`` the planner's wall time (model, solve,
-    travel matching, explanations) with ``time_limit_s`` as given, and its
-    status; ``greedy_s`` greedy's wall time. ``replan_s``: after fixing 3
-    patrols the first plan had left out (a team of a reachable base that
-    still had one for that slot), the wall time of the new plan.
+    planner's value over the greedy baseline's (same value function, same
+    patrols) per seed, and the median; ``solve_s`` the planner's wall time
+    (possible patrols, model, solve, travel matching, explanations) with
+    ``time_limit_s`` as given, its status and ``bound``, the solver's proven
+    upper bound on any plan's value. ``slots_covered`` counts (request,
+    slot) pairs covered, ``patrols`` the teams sent out (``vehicle_patrols``
+    those by vehicle), ``route_km_mean`` a patrol's mean road km.
+    ``replan_s``: after fixing 3 patrols the first plan had left out (a team,
+    and a vehicle beyond walking distance, of a reachable base that still
+    had one for that slot), the wall time of the new plan.
     ``deterministic``: two runs with the same seed give the same patrols.
+    ``baseline.large_wall_s_max``: greedy's wall time.
 
     ``small_*``: 20 instances (seeds 101-120) of 3 bases x 25 requests. The
     planner with its default 5 s time limit against the proven optimum: the
-    planner again with a 300 s limit, status checked to be ``optimal``, and,
-    independently, the linear relaxation solved with HiGHS (scipy
-    ``linprog``) in real values, an upper bound on any plan
-    (``lp_bound_gap``: how far above the optimum it is, relative). ``gap`` is
-    1 - value / optimum: worst and mean, for the planner and for greedy.
-
-    The problem is a transportation problem with concave gains, so its linear
-    relaxation is integral: the solver proves optimality in about a second
-    and the LP bound meets the optimum (to rounding).
+    planner again with a 300 s limit and another seed, status checked to be
+    ``optimal``. ``gap`` is 1 - value / optimum: worst and mean, for the
+    planner and for greedy. Every plan is checked against the rules with a
+    route length computed here, apart from the planner (every order tried).
 
 Why the 10 % target is missed
-    On these instances the planner's value is 2.5-4.7 % above greedy's
-    (median 3.6 % over 5 seeds; on the small instances greedy is 2.6 % below
-    the optimum on average, 10.5 % at worst): ``large_value_ratio`` reports
-    ``met: false`` rather than a generator tuned against greedy. Greedy is a
-    strong baseline here because the value of a plan is a sum of per-request
-    values with mild diminishing returns, and its heap takes patrols in
-    exactly the order of their marginal value; it loses only where capacity
-    is shared: it gives a slot to the nearest base when that base's team was
-    the only one another request could use, and takes a request's first open
-    slot rather than the one least in demand, so it plans 4-7 % fewer patrols
-    than the optimum. A larger gap would need instances where bases' reach
-    overlaps much more than the real towns' do, or lumpier values. What the
-    solver adds is a guarantee (no plan is better; every "given to
-    higher-value requests" it writes is true) rather than a large margin.
+    Choosing patrols that visit several requests makes the choice
+    combinatorial (a set packing problem: greedy spends a team or a vehicle
+    on the most valuable request alone where the same team could cover two
+    or three requests of nearly the same value), and greedy falls further
+    behind than under the earlier rules, where a patrol covered one request
+    and vehicles were not counted (planner x1.025-1.047 over greedy on 5
+    seeds). But greedy is allowed, as a planner by hand is, to add a
+    request to any patrol already planned, and that takes most of the gain:
+    on these instances the planner's value is 4-6 % above greedy's (see
+    ``large_detail``), and the planner's plans are proven optimal, so no plan
+    on these instances is 10 % better than greedy's. ``large_value_ratio``
+    reports ``met: false`` rather than a generator or patrol rules tuned
+    against greedy.
 
 ``--quick`` is a small version for the test suite (1 large seed of 10 bases x
 150 requests, 4 small instances): its figures are not comparable.
@@ -80,6 +92,7 @@ Why the 10 % target is missed
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import random
 import statistics
@@ -100,7 +113,14 @@ from _results import header, write_result  # noqa: E402 (bench/ is on sys.path w
 
 from ulinzi.patrols.planner import (  # noqa: E402
     DAYS,
-    DECAY,
+    DEFAULT_STAY_HOURS,
+    FOOT_KM,
+    FOOT_KMH,
+    MAX_STOPS,
+    ROAD_FACTOR,
+    SHIFT_HOURS,
+    STAY_HOURS,
+    VEHICLE_KMH,
     BaseCapacity,
     Plan,
     Request,
@@ -109,7 +129,6 @@ from ulinzi.patrols.planner import (  # noqa: E402
     greedy_plan,
     haversine_km,
     plan_week,
-    request_value,
 )
 from ulinzi.places.gazetteer import bundled_records  # noqa: E402
 
@@ -191,6 +210,7 @@ def instance(
                 unavailable_days=frozenset({rng.randrange(DAYS)})
                 if rng.random() < 0.3
                 else frozenset(),
+                vehicles=rng.randint(1, 2),
             )
         )
     near = np.zeros(len(places.villages), dtype=bool)
@@ -272,70 +292,21 @@ def _road(places: Places, rng: random.Random, where: int) -> list[tuple[float, f
     return points
 
 
-def lp_bound(bases: list[BaseCapacity], requests: list[Request]) -> float:
-    """Upper bound on any plan's value: the linear relaxation, in real values (HiGHS)."""
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
-
-    columns: list[tuple[str, Any]] = []  # ("x", (ri, slot, bi)) or ("y", (ri, k))
-    for ri, r in enumerate(requests):
-        reach = [
-            bi
-            for bi, b in enumerate(bases)
-            if max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points) <= b.max_km
-        ]
-        slots = sorted(set(r.slots))
-        for slot in slots:
-            for bi in reach:
-                if bases[bi].teams(slot.day, slot.shift) > 0:
-                    columns.append(("x", (ri, slot, bi)))
-        for k in range(min(r.wanted, len(slots))):
-            columns.append(("y", (ri, k)))
-    rows: list[int] = []
-    cols: list[int] = []
-    data: list[float] = []
-    ub: list[float] = []
-    eq_rows: list[int] = []
-    eq_cols: list[int] = []
-    eq_data: list[float] = []
-    cost = np.zeros(len(columns))
-    slot_row: dict[tuple[int, Slot], int] = {}
-    team_row: dict[tuple[int, int, str], int] = {}
-    for j, (what, key) in enumerate(columns):
-        if what == "x":
-            ri, slot, bi = key
-            if (ri, slot) not in slot_row:
-                slot_row[(ri, slot)] = len(ub)
-                ub.append(1.0)
-            team = (bi, slot.day, slot.shift)
-            if team not in team_row:
-                team_row[team] = len(ub)
-                ub.append(float(bases[bi].teams(slot.day, slot.shift)))
-            rows.extend((slot_row[(ri, slot)], team_row[team]))
-            cols.extend((j, j))
-            data.extend((1.0, 1.0))
-            eq_rows.append(ri)
-            eq_cols.append(j)
-            eq_data.append(1.0)
-        else:
-            ri, k = key
-            cost[j] = -request_value(requests[ri]) * DECAY**k
-            eq_rows.append(ri)
-            eq_cols.append(j)
-            eq_data.append(-1.0)
-    a_ub = coo_matrix((data, (rows, cols)), shape=(len(ub), len(columns)))
-    a_eq = coo_matrix((eq_data, (eq_rows, eq_cols)), shape=(len(requests), len(columns)))
-    done = linprog(
-        cost,
-        A_ub=a_ub,
-        b_ub=ub,
-        A_eq=a_eq,
-        b_eq=np.zeros(len(requests)),
-        bounds=(0, 1),
-        method="highs",
-    )
-    assert done.status == 0, done.message
-    return float(-done.fun)
+def route_km(base: BaseCapacity, stops: list[Request]) -> float:
+    """Shortest road km from the base through every request (each route either way) and
+    back, by trying every order: written apart from the planner's own search."""
+    best = math.inf
+    for order in itertools.permutations(stops):
+        for ways in itertools.product((False, True), repeat=len(order)):
+            here, km = (base.lat, base.lon), 0.0
+            for r, back in zip(order, ways, strict=True):
+                pts = list(reversed(r.points)) if back else list(r.points)
+                for pt in pts:
+                    km += haversine_km(*here, *pt)
+                    here = pt
+            km += haversine_km(*here, base.lat, base.lon)
+            best = min(best, km)
+    return ROAD_FACTOR * best
 
 
 def check(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) -> None:
@@ -343,22 +314,38 @@ def check(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) -> Non
     by_id = {r.id: r for r in requests}
     base_by_id = {b.id: b for b in bases}
     use: dict[tuple[str, int, str], int] = defaultdict(int)
+    cars: dict[tuple[str, int, str], int] = defaultdict(int)
     seen: set[tuple[str, Slot]] = set()
     counts: dict[str, int] = defaultdict(int)
-    for a in plan.assignments:
-        r, b = by_id[a.request], base_by_id[a.base]
-        assert (a.request, a.slot) not in seen
-        seen.add((a.request, a.slot))
-        assert a.slot in r.slots or (a.slot, a.base) in r.fixed
-        assert max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points) <= b.max_km
-        use[(b.id, a.slot.day, a.slot.shift)] += 1
-        counts[a.request] += 1
+    for route in plan.routes:
+        b = base_by_id[route.base]
+        stops = [by_id[rid] for rid in route.requests]
+        assert 1 <= len(stops) <= MAX_STOPS
+        far = max(haversine_km(b.lat, b.lon, la, lo) for r in stops for la, lo in r.points)
+        assert far <= b.max_km
+        km = route_km(b, stops)
+        assert abs(km - route.km) < 1e-2
+        stays = sum(STAY_HOURS.get(r.kind, DEFAULT_STAY_HOURS) for r in stops)
+        too_long = len(stops) > 1 and km / FOOT_KMH + stays > SHIFT_HOURS[route.slot.shift]
+        assert route.vehicle == (far > FOOT_KM or too_long)
+        hours = km / (VEHICLE_KMH if route.vehicle else FOOT_KMH) + stays
+        assert abs(hours - route.hours) < 1e-2
+        assert len(stops) == 1 or hours <= SHIFT_HOURS[route.slot.shift] + 1e-6
+        use[(b.id, route.slot.day, route.slot.shift)] += 1
+        cars[(b.id, route.slot.day, route.slot.shift)] += int(route.vehicle)
+        for r in stops:
+            assert (r.id, route.slot) not in seen
+            seen.add((r.id, route.slot))
+            assert route.slot in r.slots or (route.slot, b.id) in r.fixed
+            counts[r.id] += 1
+    assert len(seen) == len(plan.assignments)
     for (bid, d, s), n in use.items():
         assert n <= base_by_id[bid].teams(d, s)
+        assert cars[(bid, d, s)] <= base_by_id[bid].vehicles_for(d, s)
     for r in requests:
         assert counts[r.id] <= max(r.wanted, len(r.fixed))
         for slot, bid in r.fixed:
-            assert (r.id, slot) in seen and any(
+            assert any(
                 a.request == r.id and a.slot == slot and a.base == bid for a in plan.assignments
             )
     value = sum(covered_value(r, counts[r.id]) for r in requests)
@@ -366,11 +353,13 @@ def check(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) -> Non
 
 
 def fix_three(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) -> list[Request]:
-    """The officer decides 3 patrols the plan left out, at a base with a team for that slot."""
+    """The officer decides 3 patrols the plan left out, at a base with a team (and, beyond
+    walking distance, a vehicle) for that slot, as a patrol of their own."""
     planned = {(a.request, a.slot) for a in plan.assignments}
     out = list(requests)
     fixed = 0
     extra: dict[tuple[str, int, str], int] = defaultdict(int)
+    extra_cars: dict[tuple[str, int, str], int] = defaultdict(int)
     for i, r in enumerate(requests):
         if fixed == 3:
             break
@@ -382,10 +371,16 @@ def fix_three(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) ->
             for b in sorted(
                 bases, key=lambda b: max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points)
             ):
-                reach = max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points) <= b.max_km
+                far = max(haversine_km(b.lat, b.lon, la, lo) for la, lo in r.points)
                 key = (b.id, slot.day, slot.shift)
-                if reach and b.teams(slot.day, slot.shift) > extra[key]:
+                car = far > FOOT_KM
+                if (
+                    far <= b.max_km
+                    and b.teams(slot.day, slot.shift) > extra[key]
+                    and (not car or b.vehicles_for(slot.day, slot.shift) > extra_cars[key])
+                ):
                     extra[key] += 1
+                    extra_cars[key] += int(car)
                     out[i] = replace(r, fixed=((slot, b.id),))
                     fixed += 1
                     break
@@ -409,8 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     places = Places()
     figures: dict[str, Any] = {}
     baseline: dict[str, Any] = {
-        "name": "greedy_plan: the most valuable next patrol first, to the nearest base with a "
-        "team left (same value function)"
+        "name": "greedy_plan: the most valuable next request first, joining a planned patrol "
+        "when its route allows, else a new patrol from the nearest base with a team (and a "
+        "vehicle if needed) left (same value function, same patrols)"
     }
 
     # Large instances: value over greedy, wall time, re-plan, determinism.
@@ -448,13 +444,16 @@ def main(argv: list[str] | None = None) -> int:
                 "value_ratio": round(plan.value / greedy.value, 4),
                 "status": plan.status,
                 "solve_s": round(solve_times[-1], 2),
-                "patrols": len(plan.assignments),
-                "greedy_patrols": len(greedy.assignments),
+                "bound": round(plan.bound or 0.0, 1),
+                "slots_covered": len(plan.assignments),
+                "greedy_slots_covered": len(greedy.assignments),
+                "patrols": len(plan.routes),
+                "greedy_patrols": len(greedy.routes),
+                "vehicle_patrols": sum(r.vehicle for r in plan.routes),
+                "greedy_vehicle_patrols": sum(r.vehicle for r in greedy.routes),
                 "explained_requests": len(plan.explanations),
-                "travel_km_mean": round(plan.travel_km / max(1, len(plan.assignments)), 1),
-                "greedy_travel_km_mean": round(
-                    greedy.travel_km / max(1, len(greedy.assignments)), 1
-                ),
+                "route_km_mean": round(plan.travel_km / max(1, len(plan.routes)), 1),
+                "greedy_route_km_mean": round(greedy.travel_km / max(1, len(greedy.routes)), 1),
                 "replan_s": round(replan_times[-1], 2),
                 "replan_status": replanned.status,
                 "replan_value_change": round(replanned.value / plan.value - 1, 4),
@@ -475,8 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     figures["deterministic"] = deterministic
     baseline["large_wall_s_max"] = round(max(greedy_times), 3)
 
-    # Small instances: against the proven optimum and the LP bound.
-    gaps, greedy_gaps, lp_gaps, small_times = [], [], [], []
+    # Small instances: against the proven optimum.
+    gaps, greedy_gaps, small_times = [], [], []
     proven = True
     for seed in small_seeds:
         bases, requests = instance(places, seed, 3, 25)
@@ -486,17 +485,15 @@ def main(argv: list[str] | None = None) -> int:
         best = plan_week(bases, requests, time_limit_s=small_limit, seed=seed + 1000)
         proven &= best.status == "optimal"
         check(plan, bases, requests)
-        bound = lp_bound(bases, requests)
+        check(best, bases, requests)
         gaps.append(1 - plan.value / best.value)
         greedy_gaps.append(1 - plan.greedy_value / best.value)
-        lp_gaps.append(bound / best.value - 1)
     worst = max(gaps)
     figures["small_instances"] = len(small_seeds)
     figures["small_size"] = "3 bases x 25 requests"
     figures["small_optimum_proven"] = proven
     figures["small_gap_worst"] = float(f"{worst:.3g}")
     figures["small_gap_mean"] = float(f"{statistics.fmean(gaps):.3g}")
-    figures["small_lp_bound_gap_worst"] = float(f"{max(lp_gaps):.3g}")
     figures["small_solve_s_max"] = round(max(small_times), 3)
     baseline["small_gap_worst"] = round(max(greedy_gaps), 4)
     baseline["small_gap_mean"] = round(statistics.fmean(greedy_gaps), 4)
@@ -505,13 +502,15 @@ def main(argv: list[str] | None = None) -> int:
         **header("patrols"),
         "data": (
             f"Generated, model in bench/patrols.py's docstring{' (quick subset)' if quick else ''}: "
-            f"bases at real towns of Nord-Kivu, Sud-Kivu and Ituri (bundled gazetteer), "
-            f"communities at real villages and camps within {COMMUNITY_KM:g} km, requests of 7 "
-            f"kinds with their usual slot patterns. Large: {large_bases} bases x "
-            f"{large_requests} requests, seeds {large_seeds}, time limit {TIME_LIMIT_S:g} s, 2 "
-            f"workers. Small: {len(small_seeds)} instances of 3 bases x 25 requests, default "
-            f"5 s limit against the optimum proven with a {small_limit:g} s limit and the LP "
-            f"relaxation (HiGHS)."
+            f"bases at real towns of Nord-Kivu, Sud-Kivu and Ituri (bundled gazetteer) with "
+            f"1-3 day teams, 0-2 night teams, 1-2 vehicles a shift; communities at real "
+            f"villages and camps within {COMMUNITY_KM:g} km, requests of 7 kinds with their "
+            f"usual slot patterns; a patrol visits up to {MAX_STOPS} requests of one slot "
+            f"within the shift's hours, on foot within {FOOT_KM:g} km of its base, else by "
+            f"vehicle. Large: {large_bases} bases x {large_requests} requests, seeds "
+            f"{large_seeds}, time limit {TIME_LIMIT_S:g} s, 1 worker. Small: "
+            f"{len(small_seeds)} instances of 3 bases x 25 requests, default 5 s limit against "
+            f"the optimum proven with a {small_limit:g} s limit."
         ),
         "figures": figures,
         "baseline": baseline,

@@ -20,7 +20,9 @@ def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
         assert detail["value"] >= detail["greedy_value"] > 0
         assert detail["value_ratio"] >= 1.0
         assert detail["status"] in ("optimal", "feasible")
-        assert detail["patrols"] > 0
+        assert 0 < detail["patrols"] <= detail["slots_covered"]  # a patrol covers 1 or more
+        assert detail["vehicle_patrols"] <= detail["patrols"]
+        assert detail["bound"] >= detail["value"] - 1e-3 * detail["value"]
         assert detail["explained_requests"] > 0
         assert detail["replan_status"] in ("optimal", "feasible")
     assert figures["large_value_ratio_min"] >= 1.0
@@ -30,7 +32,6 @@ def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
     assert figures["small_instances"] == 4
     assert figures["small_optimum_proven"] is True
     assert 0.0 <= figures["small_gap_mean"] <= figures["small_gap_worst"] <= 0.01
-    assert abs(figures["small_lp_bound_gap_worst"]) < 1e-6  # the LP relaxation is integral
 
     baseline = result["baseline"]
     assert baseline["name"].startswith("greedy_plan")

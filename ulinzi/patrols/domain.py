@@ -25,6 +25,7 @@ from ulinzi.patrols import texts
 from ulinzi.patrols.models import (
     Answer,
     Capacity,
+    Outing,
     Patrol,
     PatrolRequest,
     RoutePoint,
@@ -119,6 +120,7 @@ def save_capacity(
         before = {
             "day_teams": capacity.day_teams,
             "night_teams": capacity.night_teams,
+            "vehicles": capacity.vehicles,
             "max_km": capacity.max_km,
             "unavailable_days": capacity.unavailable_days,
         }
@@ -134,6 +136,7 @@ def save_capacity(
             after={
                 "day_teams": day_teams,
                 "night_teams": night_teams,
+                "vehicles": vehicles,
                 "max_km": max_km,
                 "unavailable_days": capacity.unavailable_days,
             },
@@ -312,6 +315,7 @@ def _capacities(week_start: dt.date) -> list[Any]:
             {
                 "day_teams": capacity.day_teams,
                 "night_teams": capacity.night_teams,
+                "vehicles": capacity.vehicles,
                 "max_km": capacity.max_km,
             }
             if capacity
@@ -331,6 +335,7 @@ def _capacities(week_start: dt.date) -> list[Any]:
                 night_teams=values["night_teams"],
                 max_km=values["max_km"],
                 unavailable_days=frozenset(d for d in off if 0 <= d < 7),
+                vehicles=int(values["vehicles"]),
             )
         )
     return out
@@ -366,6 +371,12 @@ def _planner_request(
     points = [(request.place.lat, request.place.lon)] + [
         (p.lat, p.lon) for p in request.route_places() if p.lat is not None
     ]
+    # A patrol stays its kind's usual time with the community, never longer than the hours
+    # the community asked for (a window past midnight wraps round).
+    start = request.start_time.hour + request.start_time.minute / 60
+    end = request.end_time.hour + request.end_time.minute / 60
+    window = (end - start) % 24 or 24.0
+    stay = min(planner.STAY_HOURS.get(request.kind, planner.DEFAULT_STAY_HOURS), window)
     return planner.Request(
         id=str(request.pk),
         community=request.community.name,
@@ -378,13 +389,16 @@ def _planner_request(
         beneficiaries=request.beneficiaries,
         weeks_unmet=request.weeks_unmet,
         fixed=tuple((planner.Slot((p.day - week_start).days, p.shift), p.base.code) for p in fixed),
+        hours=stay,
     )
 
 
 def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> WeeklyPlan:
     """Propose the week's patrols: the planner chooses which requested slots each base
-    covers; patrols the officer fixed stay. A new run replaces the proposed patrols
-    that are neither fixed nor recorded."""
+    covers and which of them one team visits in one outing (in order, on foot or by
+    vehicle); patrols the officer fixed stay, each leading its outing (others may join
+    it). A new run replaces the proposed patrols that are neither fixed nor recorded,
+    and the outings left empty."""
     from ulinzi.patrols import planner
 
     if week_start.weekday() != 0:
@@ -396,9 +410,12 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
         )
         week = Patrol.objects.filter(day__gte=week_start, day__lt=week_start + dt.timedelta(7))
         week.filter(status=Patrol.Status.PLANNED, fixed=False, request__isnull=False).delete()
+        _drop_empty_outings(week_start)
         fixed_by_request: dict[int, list[Patrol]] = {}
+        fixed_at: dict[tuple[int, dt.date, str], Patrol] = {}
         for patrol in week.filter(fixed=True, request__isnull=False).select_related("base"):
             fixed_by_request.setdefault(patrol.request_id, []).append(patrol)  # type: ignore[arg-type]
+            fixed_at[(patrol.request_id, patrol.day, patrol.shift)] = patrol  # type: ignore[index]
         requests = requests_for_week(week_start)
         forecast = forecast_risk()
         inputs = [
@@ -409,21 +426,7 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
         bases = _capacities(week_start)
         result = planner.plan_week(bases, inputs, time_limit_s=time_limit_s)
         greedy = planner.greedy_plan(bases, inputs)
-        by_code = {b.code: b for b in Base.objects.all()}
-        by_pk = {str(r.pk): r for r in requests}
-        for a in result.assignments:
-            if a.fixed:
-                continue
-            request = by_pk[a.request]
-            Patrol.objects.create(
-                base=by_code[a.base],
-                request=request,
-                plan=plan,
-                day=week_start + dt.timedelta(days=a.slot.day),
-                shift=a.slot.shift,
-                kind=request.kind,
-                km=round(a.km, 1),
-            )
+        _store_outings(plan, week_start, result, fixed_at)
         week.filter(fixed=True).update(plan=plan)
         plan.status = WeeklyPlan.Status.PROPOSED
         plan.value, plan.greedy_value = result.value, greedy.value
@@ -440,6 +443,7 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
                 "week": week_start.isoformat(),
                 "requests": len(inputs),
                 "patrols": len(result.assignments),
+                "outings": len(result.routes),
                 "value": round(result.value, 2),
                 "greedy_value": round(greedy.value, 2),
                 "status": result.status,
@@ -448,21 +452,103 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
     return plan
 
 
+def _drop_empty_outings(week_start: dt.date) -> None:
+    Outing.objects.filter(
+        day__gte=week_start, day__lt=week_start + dt.timedelta(7), patrols__isnull=True
+    ).delete()
+
+
+def _store_outings(
+    plan: WeeklyPlan,
+    week_start: dt.date,
+    result: Any,
+    fixed_at: dict[tuple[int, dt.date, str], Patrol],
+) -> None:
+    """One outing per planned route, its patrols numbered in the order visited. A route
+    that holds a fixed patrol keeps that patrol's outing (the officer's decision), which
+    the requests joining it share; the others get a new outing each."""
+    by_code = {b.code: b for b in Base.objects.all()}
+    by_pk = {str(r.pk): r for r in requests_for_week(week_start)}
+    stops: dict[int, list[Any]] = {}
+    for a in result.assignments:
+        stops.setdefault(a.patrol, []).append(a)
+    claimed: set[int] = set()
+    for k, route in enumerate(result.routes):
+        base = by_code[route.base]
+        day = week_start + dt.timedelta(days=route.slot.day)
+        shift = route.slot.shift
+        visits = sorted(stops.get(k, []), key=lambda a: route.requests.index(a.request))
+        kept = [
+            fixed_at[(int(a.request), day, shift)]
+            for a in visits
+            if a.fixed and (int(a.request), day, shift) in fixed_at
+        ]
+        outing = next(
+            (p.outing for p in kept if p.outing_id not in claimed),
+            None,
+        )
+        if outing is None:
+            outing = Outing(base=base, day=day, shift=shift)
+        outing.plan, outing.by_vehicle = plan, route.vehicle
+        outing.km, outing.hours = round(route.km, 1), round(route.hours, 1)
+        outing.save()
+        claimed.add(outing.pk)
+        for stop, a in enumerate(visits):
+            patrol = fixed_at.get((int(a.request), day, shift)) if a.fixed else None
+            if patrol is not None:
+                patrol.outing, patrol.stop, patrol.km = outing, stop, round(a.km, 1)
+                patrol.save(update_fields=["outing", "stop", "km"])
+                continue
+            request = by_pk[a.request]
+            Patrol.objects.create(
+                base=base,
+                request=request,
+                plan=plan,
+                outing=outing,
+                stop=stop,
+                day=day,
+                shift=shift,
+                kind=request.kind,
+                km=round(a.km, 1),
+            )
+    _drop_empty_outings(week_start)
+
+
 def fix_patrol(
     *, actor: Any, request: PatrolRequest, base: Base, day: dt.date, shift: str
 ) -> Patrol:
-    """A patrol the officer decided: the planner keeps it and plans around it."""
+    """A patrol the officer decided: the planner keeps it and plans around it. A new one
+    is a team outing of its own until the plan is run again (others may then join it)."""
+    from ulinzi.patrols import planner
+
     if shift not in ("day", "night"):
         raise ValueError(_("The shift is day or night."))
     with transaction.atomic():
-        patrol, created = Patrol.objects.get_or_create(
-            base=base,
-            request=request,
-            day=day,
-            shift=shift,
-            defaults={"kind": request.kind, "fixed": True},
-        )
-        if not created and not patrol.fixed:
+        patrol = Patrol.objects.filter(base=base, request=request, day=day, shift=shift).first()
+        if patrol is None:
+            points = [request.place, *request.route_places()]
+            km = max(
+                (
+                    planner.haversine_km(base.lat, base.lon, p.lat, p.lon)
+                    for p in points
+                    if p.lat is not None and p.lon is not None
+                ),
+                default=0.0,
+            )
+            outing = Outing.objects.create(
+                base=base, day=day, shift=shift, by_vehicle=km > planner.FOOT_KM
+            )
+            patrol = Patrol.objects.create(
+                base=base,
+                request=request,
+                outing=outing,
+                day=day,
+                shift=shift,
+                kind=request.kind,
+                fixed=True,
+                km=round(km, 1),
+            )
+        elif not patrol.fixed:
             patrol.fixed = True
             patrol.save(update_fields=["fixed"])
         audit.record(
@@ -475,11 +561,15 @@ def fix_patrol(
 
 
 def unfix_patrol(*, actor: Any, patrol: Patrol) -> None:
+    """Remove a planned patrol from the plan; its outing goes too when it was the last
+    request the outing visited."""
     with transaction.atomic():
         if patrol.status != Patrol.Status.PLANNED:
             raise TransitionRefused(_("A recorded patrol cannot be removed from the plan."))
         audit.record(actor, "patrols.unfix_patrol", patrol, before={"fixed": patrol.fixed})
+        outing_id = patrol.outing_id
         patrol.delete()
+        Outing.objects.filter(pk=outing_id, patrols__isnull=True).delete()
 
 
 def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
@@ -510,7 +600,12 @@ def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
             )
         locked.status, locked.approved_at = WeeklyPlan.Status.APPROVED, timezone.now()
         locked.save(update_fields=["status", "approved_at"])
-        audit.record(actor, "patrols.approve_plan", locked, after={"patrols": len(patrols)})
+        audit.record(
+            actor,
+            "patrols.approve_plan",
+            locked,
+            after={"patrols": len(patrols), "outings": locked.outings.count()},
+        )
     return locked
 
 

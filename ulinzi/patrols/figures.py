@@ -1,7 +1,11 @@
 """Patrol figures per base and month: what was asked, what was done, what was said.
 
 A request counts for the base whose area holds its place (the alert network's
-routing), in the month it was received. The "incidents before and after" columns
+routing), in the month it was received. Team patrols count per base and month of the
+patrol: one team outing is one patrol however many requests it visited (it counts
+when it went out to at least one of them), and under each kind of request it visited, so
+the kinds of an outing that visited a market and a water point add up to more than the
+outings; ``day_visits`` and ``night_visits`` count the requests visited. The "incidents before and after" columns
 are descriptive: alerts within ``NEAR_KM`` of the requested place in the four weeks
 before the first patrol and the four weeks after it, with no claim about cause.
 """
@@ -52,6 +56,8 @@ def monthly(requests: QuerySet[PatrolRequest]) -> list[dict[str, Any]]:
             "before": 0,
             "after": 0,
             "patrols": defaultdict(int),
+            "outings": defaultdict(int),
+            "visits": defaultdict(int),
         }
     )
     bases: dict[int, str] = {}
@@ -74,15 +80,23 @@ def monthly(requests: QuerySet[PatrolRequest]) -> list[dict[str, Any]]:
             window = dt.timedelta(weeks=WEEKS)
             row["before"] += _near(request, first - window, first)
             row["after"] += _near(request, first, first + window)
-    patrols = Patrol.objects.filter(request__in=requests).select_related("base")
-    for patrol in patrols:
+    # An outing's patrols share its base, day and shift: its row and shift are theirs.
+    went_out: dict[int, tuple[dict[str, Any], str, set[str]]] = {}
+    for patrol in Patrol.objects.filter(request__in=requests).select_related("base"):
         row = rows[(patrol.base.name, patrol.day.strftime("%Y-%m"))]
         if patrol.status == Patrol.Status.CONDUCTED:
-            row["patrols"][f"{patrol.kind}/{patrol.shift}"] += 1
+            row["visits"][patrol.shift] += 1
+            went_out.setdefault(patrol.outing_id, (row, patrol.shift, set()))[2].add(patrol.kind)
+    for row, shift, kinds in went_out.values():
+        row["outings"][shift] += 1
+        for kind in kinds:
+            row["patrols"][f"{kind}/{shift}"] += 1
     out = []
     for (base, month), row in sorted(rows.items()):
         days = row.pop("days_to_first")
         kinds = row.pop("patrols")
+        teams = row.pop("outings")
+        visited = row.pop("visits")
         out.append(
             {
                 "base": base,
@@ -93,8 +107,10 @@ def monthly(requests: QuerySet[PatrolRequest]) -> list[dict[str, Any]]:
                 if row["received"]
                 else None,
                 "patrols_by_kind_and_shift": dict(sorted(kinds.items())),
-                "day_patrols": sum(v for k, v in kinds.items() if k.endswith("/day")),
-                "night_patrols": sum(v for k, v in kinds.items() if k.endswith("/night")),
+                "day_patrols": teams["day"],
+                "night_patrols": teams["night"],
+                "day_visits": visited["day"],
+                "night_visits": visited["night"],
             }
         )
     return out

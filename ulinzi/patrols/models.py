@@ -4,9 +4,11 @@ each patrol.
 A ``PatrolRequest`` is a community's request (with its group, kind, place or route,
 time window and priority as the community states it); it goes
 ``received → accepted | declined → scheduled → done | partly done | not done →
-community informed``. A ``Patrol`` is one patrol on one day and shift from one base:
-proposed by a ``WeeklyPlan`` (or fixed by the officer), then recorded after it went
-out (or did not). Every change goes through ``patrols.domain``.
+community informed``. A ``Patrol`` is one request's visit on one day and shift from one
+base: proposed by a ``WeeklyPlan`` (or fixed by the officer), then recorded after it went
+out (or did not). An ``Outing`` is one team of the base out in that day and shift, on
+foot or by vehicle: it makes one or more of those visits, in order (``Patrol.stop``).
+Every change goes through ``patrols.domain``.
 """
 
 from __future__ import annotations
@@ -167,6 +169,32 @@ class WeeklyPlan(models.Model):
         return f"plan for the week of {self.week_start}"
 
 
+class Outing(models.Model):
+    """One team of a base out in one day and shift: it visits its patrols' requests in
+    the order of ``Patrol.stop``, on foot or with one of the base's vehicles. A base's
+    outings in one day and shift are at most its teams for that shift (and those by vehicle
+    at most its vehicles), as the planner chose them; ``km`` and ``hours`` are the
+    planned route's (road km base to base, travel plus stays), unknown (``None``) before
+    the planner saw it."""
+
+    base = models.ForeignKey(Base, on_delete=models.PROTECT, related_name="outings")
+    plan = models.ForeignKey(
+        WeeklyPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="outings"
+    )
+    day = models.DateField(_("day"), db_index=True)
+    shift = models.CharField(_("shift"), max_length=5, choices=SHIFTS)
+    by_vehicle = models.BooleanField(_("by vehicle"), default=False)
+    km = models.FloatField(_("route (km)"), null=True, blank=True)
+    hours = models.FloatField(_("hours out"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "shift", "base", "pk"]
+
+    def __str__(self) -> str:
+        how = "vehicle" if self.by_vehicle else "on foot"
+        return f"{self.base} {self.day} {self.shift} ({how})"
+
+
 class Patrol(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
@@ -180,6 +208,9 @@ class Patrol(models.Model):
     plan = models.ForeignKey(
         WeeklyPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="patrols"
     )
+    # The team outing that makes this visit, and its place in the outing's route (0 first).
+    outing = models.ForeignKey(Outing, on_delete=models.PROTECT, related_name="patrols")
+    stop = models.PositiveSmallIntegerField(_("stop"), default=0)
     day = models.DateField(_("day"), db_index=True)
     shift = models.CharField(_("shift"), max_length=5, choices=SHIFTS)
     kind = models.CharField(_("kind"), max_length=12, choices=PatrolRequest.Kind.choices)

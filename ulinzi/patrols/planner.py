@@ -1,17 +1,39 @@
-"""The weekly patrol plan: which requested patrol slots to cover, from which base (no Django import).
+"""The weekly patrol plan: which requested patrol slots to cover, by which patrols (no Django import).
 
 Communities ask the mission for patrols: a market patrol on Tuesday mornings, a
 firewood patrol three days a week, night patrols around a camp. Each base has a
-few teams per shift, cannot go farther than a set distance and is sometimes
-unavailable for a whole day. Every week there are more slots asked for than
-teams to cover them, so the planner chooses, and says why it left each request
-out.
+few teams and vehicles per shift, cannot go farther than a set distance and is
+sometimes unavailable for a whole day. Every week there are more slots asked
+for than teams to cover them, so the planner chooses, and says why it left
+each request out.
 
 Slots
     A week is :data:`DAYS` days (0 = Monday) of two shifts (:data:`SHIFTS`). A
     *slot* is one (day, shift). A request lists the slots it asks for this week
     (duplicates count once) and ``wanted``, how many of them the community asks
-    to be covered. A *patrol* is one slot of one request given to one base.
+    to be covered.
+
+Patrols
+    A *patrol* is one team of one base going out in one slot. It covers that
+    slot for every request it visits: a team out on a Tuesday morning can pass
+    the market of one village and the water point of the next before it comes
+    back, as real patrols do. A patrol visits at most :data:`MAX_STOPS`
+    requests, each one slot at most once. Its route leaves the base, visits
+    the requests in the best order (a route request is driven or walked along
+    its places, in either direction) and comes back; distances are great-circle
+    kilometres times :data:`ROAD_FACTOR` (tracks are not straight). A patrol
+    goes *on foot* when every place it visits is within :data:`FOOT_KM` of its
+    base, at :data:`FOOT_KMH`; otherwise it needs one of the base's vehicles
+    and drives at :data:`VEHICLE_KMH`. Its *hours* are its travel time plus the
+    time it stays with each request (:data:`STAY_HOURS` by kind, or the
+    request's own ``hours``). A patrol to one request is always possible
+    within the base's reach (the reach is what the base declares a team can
+    do in a shift); a patrol to several must fit in the shift
+    (:data:`SHIFT_HOURS`). Adding a request to a patrol never makes its route
+    shorter, so every part of a possible patrol is possible. The hours inside
+    a shift are not modelled: a patrol's stays follow one another in any
+    order, whatever hours each community asked for (the caller caps each stay
+    at the hours asked for).
 
 Value
     One covered slot of request ``r`` is worth (:func:`request_value`)::
@@ -32,67 +54,76 @@ Value
     ``0.9 ** (k - 1)`` (:data:`DECAY`): when two requests are otherwise equal
     the plan gives one patrol to each rather than two to one.
     :func:`covered_value` is the value of ``n`` covered slots; the value of a
-    plan is the sum over requests. The solver and the greedy baseline use
-    exactly this function, and a plan's ``value`` is always computed with it
-    (in floating point) from the plan's patrols.
+    plan is the sum over requests (a patrol is worth what it adds to the
+    requests it visits). The solver and the greedy baseline use exactly this
+    function, and a plan's ``value`` is always computed with it (in floating
+    point) from the plan's patrols.
 
 Constraints
-    * A slot of a request is covered at most once (by one base).
+    * A slot of a request is covered at most once (by one patrol).
     * A request gets at most ``wanted`` patrols (or as many as the officer
       fixed, when that is more; never more than its distinct slots).
     * A base's patrols in one (day, shift) are at most its teams for that
-      shift, and none on its unavailable days.
-    * A base covers a request only if every point of the request (the place,
+      shift, those needing a vehicle at most its vehicles (``vehicles=None``:
+      as many as its teams), and none on its unavailable days.
+    * A base visits a request only if every point of the request (the place,
       or each place along a route) is within the base's ``max_km`` (great
-      circle distance, haversine). A patrol's ``km`` is the distance from the
-      base to the request's farthest point.
-    * Patrols fixed by the officer (``Request.fixed``) are in the plan and
-      use their base's capacity. A fixed patrol may be on a slot the request
-      did not list. A fixed patrol that cannot be (unknown base, base out of
-      reach or unavailable that day, more fixed patrols than teams, the same
-      slot fixed twice) raises :class:`ValueError` naming it.
+      circle distance, haversine). An assignment's ``km`` is the distance from
+      the base to the request's farthest point.
+    * Patrols fixed by the officer (``Request.fixed``) are in the plan, each
+      as one patrol of its base (other requests may join it when its route
+      allows), and use their base's capacity. A fixed patrol may be on a slot
+      the request did not list. A fixed patrol that cannot be (unknown base,
+      base out of reach or unavailable that day, more fixed patrols than teams
+      or, beyond walking distance, than vehicles, the same slot fixed twice)
+      raises :class:`ValueError` naming it.
 
 Solver
-    :func:`plan_week` builds a CP-SAT model (OR-Tools): a boolean per
-    (request, slot, base) that is possible, at most one per (request, slot),
-    at most the teams left per (base, day, shift); per request, booleans
-    ``y_1 >= y_2 >= ...`` for its 1st, 2nd... extra patrols, their sum equal
-    to its patrols. The objective is the sum of each ``y_k`` times the value
-    of that patrol, scaled by :data:`SCALE` (1000) and rounded to an integer
-    (a thousandth of a value unit). The greedy plan is given as a hint. The
-    search runs with ``workers`` workers and ``random_seed`` = ``seed``, in
-    interleaved mode (deterministic: the same inputs and seed give the same
-    plan, whatever the number of workers, as long as the solver finishes
-    before the time limit), and stops at ``time_limit_s`` seconds. Status
+    :func:`plan_week` lists every possible patrol (base, slot, up to
+    :data:`MAX_STOPS` requests: each request alone, then pairs and triples
+    grown from possible pairs) and builds a CP-SAT model (OR-Tools): a boolean
+    per patrol, at most one chosen patrol per (request, slot), at most the
+    teams (and vehicles) per (base, day, shift), each fixed patrol chosen
+    exactly once; per request, booleans ``y_1 >= y_2 >= ...`` for its 1st,
+    2nd... patrol, their sum equal to its patrols. The objective is the sum of
+    each ``y_k`` times the value of that patrol, scaled by :data:`SCALE` (1000)
+    and rounded to an integer. The greedy plan is given as a hint. The search
+    branches on the linear relaxation (one worker by default; with more,
+    interleaved) with ``random_seed`` = ``seed``: the same inputs, seed and
+    number of workers give the same plan, as long as the solver finishes
+    before the time limit. It stops at ``time_limit_s`` seconds. Status
     ``optimal`` means proven optimal for the rounded values; ``feasible``
     means the time limit came first (the best plan found, never worse than
-    the greedy hint in the rounded values). If the solver returns no plan at all, the
-    greedy plan is returned with status ``greedy``.
+    the greedy hint in the rounded values). If the solver returns no plan at
+    all, the greedy plan is returned with status ``greedy``.
 
-    The problem is a transportation problem with concave gains (a min-cost
-    flow: request -> its slots -> (base, day, shift) teams), so its linear
-    relaxation is integral and the LP alone proves the optimum. CP-SAT's
-    presolve is turned off (its dual reductions weaken that relaxation: the
-    bound then stalls a few percent above the optimum) and only its LP-based
-    subsolvers run; 500 requests on 20 bases are solved to optimality in
-    about half a second.
+    Choosing patrols that share a team is a set packing problem: its linear
+    relaxation is not integral, and greedy can spend a team or a vehicle on
+    the most valuable request alone where the same team could have covered
+    two or three requests of nearly the same value each. On the bench's
+    instances (``bench/patrols.py``: 20 bases x 500 requests) the solver
+    proves its plan optimal in a few seconds, 4-6 % above greedy's.
 
 Travel
-    Which base covers a slot does not change the value, so travel is not in
+    Which base sends a patrol does not change the value, so travel is not in
     the objective (a penalty would trade value for kilometres). Instead, once
-    the covered slots are chosen, each (day, shift) is re-matched to the bases'
-    free teams with the fewest total kilometres (an assignment problem, solved
-    exactly with ``scipy.optimize.linear_sum_assignment``). The covered slots
-    and the value stay the same; patrols go to the nearer base where
-    capacity allows.
+    the patrols are chosen, each (day, shift)'s patrols are re-matched to the
+    bases' free teams with the fewest total route kilometres (an assignment
+    problem, solved exactly with ``scipy.optimize.linear_sum_assignment``,
+    where a patrol needing a vehicle from a base only takes a team that has
+    one). The covered slots and the value stay the same.
 
 Greedy baseline
     :func:`greedy_plan` takes the fixed patrols, then repeatedly takes the
-    request whose next patrol is worth the most (ties: input order), gives its
-    first listed slot that some reachable base still has a team for to the
-    nearest such base, and drops the request when none of its slots can be
-    covered any more (capacity only goes down). It is what a planner does by
-    hand, and the solver's hint.
+    request whose next patrol is worth the most (ties: input order). If one of
+    its open slots has a patrol already planned that it can join (the route
+    still fits the shift, one vehicle more is free if it now needs one), it
+    joins the one that adds the fewest kilometres, in its first such slot;
+    otherwise its first listed slot that some reachable base can still send a
+    patrol to goes to the nearest such base, as a new patrol. It drops the
+    request when none of its slots can be covered any more (capacity only goes
+    down and patrols only fill up). It is what a planner does by hand, and the
+    solver's hint.
 
 Explanations
     Every request with fewer patrols than it wanted gets reasons, in words. The
@@ -104,21 +135,25 @@ Explanations
 
     * ``"Beni is unavailable on Friday"``;
     * ``"Beni has no night team"``;
+    * ``"Beni has no vehicle and Kibirizi is beyond 5 km on foot"``;
     * ``"no night team free on Tuesday at Beni: 2 night patrols, both given
       to higher-value requests (Kibirizi, Mbau)"``: every team of that shift
-      at those bases on those days is in the plan, and the communities named
-      (up to 3, most valuable first) are those patrols'. "Higher value" is
-      said only when each of those patrols adds more value to the plan than
-      this request's next patrol would (the comparison the solver made, in
-      its rounded units); "of equal or higher value" when some tie; patrols
-      fixed by the officer are counted as such; if some planned patrol is
-      worth less (possible only in a plan not proven optimal), no value claim
-      is made. In an optimal plan a swap argument guarantees the claim: were a
-      patrol there worth less, giving its team to this request would raise
-      the value.
+      at those bases on those days is out, and the communities named (up to
+      3, most valuable first) are those patrols'. "Higher value" is said only
+      when each of those patrols adds more value to the plan than this
+      request's next patrol would (the comparison the solver made, in its
+      rounded units; a patrol adds the value its requests would lose without
+      it); "of equal or higher value" when some tie; patrols fixed by the
+      officer are counted as such; otherwise no value claim is made. In an
+      optimal plan a swap argument guarantees the claim where the swap is
+      possible: were a patrol there worth less, sending its team to this
+      request would raise the value;
+    * ``"no vehicle free on Tuesday at Beni: 1 day patrol by vehicle, given to
+      a higher-value request (Mbau)"``: teams were left but every vehicle was
+      out, and this request is beyond walking distance;
     * ``"a day team was still free on Friday at Oicha, but the solver
       stopped at its time limit ..."`` when the plan is not proven optimal
-      and a team was left free.
+      and a team (with a vehicle if needed) was left free.
 
     Every statement is computed from the plan returned, so it is true of it.
 """
@@ -126,6 +161,7 @@ Explanations
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import time
 from collections import defaultdict
@@ -140,18 +176,28 @@ __all__ = [
     "DAYS",
     "DAY_NAMES",
     "DECAY",
+    "DEFAULT_STAY_HOURS",
+    "FOOT_KM",
+    "FOOT_KMH",
+    "MAX_STOPS",
+    "ROAD_FACTOR",
     "SCALE",
     "SHIFTS",
+    "SHIFT_HOURS",
+    "STAY_HOURS",
+    "VEHICLE_KMH",
     "Assignment",
     "BaseCapacity",
     "Plan",
     "Request",
+    "Route",
     "Slot",
     "covered_value",
     "greedy_plan",
     "haversine_km",
     "plan_week",
     "request_value",
+    "stay_hours",
 ]
 
 DAYS = 7  # a plan covers one week: day 0 = Monday .. 6 = Sunday
@@ -162,6 +208,32 @@ DECAY = 0.9
 #: Value units per objective unit in the CP-SAT model (values rounded to 1/SCALE).
 SCALE = 1000
 EARTH_RADIUS_KM = 6371.0088
+#: Hours a patrol may be out in each shift (from leaving the base to coming back). A day
+#: patrol leaves after the morning briefing and is back before dark; a night patrol covers
+#: the hours when attacks on camps and villages are most frequent.
+SHIFT_HOURS = {"day": 9.0, "night": 8.0}
+#: A patrol whose places are all this close to its base (straight line) may go on foot.
+FOOT_KM = 5.0
+FOOT_KMH = 4.0  # a section on foot, with its stops
+VEHICLE_KMH = 25.0  # a vehicle on the dirt roads and tracks of the eastern provinces
+#: Road or track kilometres per straight-line kilometre.
+ROAD_FACTOR = 1.3
+#: Most requests one patrol visits.
+MAX_STOPS = 3
+#: Hours a patrol stays with a request, by kind, when the request does not say: an escort
+#: or a firewood patrol walks with the people for the morning, a night patrol holds a camp
+#: for a few hours, a market or water point patrol is a show of presence and a talk with
+#: the committee; a route patrol stops along the way (its travel along the route is counted
+#: as travel).
+STAY_HOURS = {
+    "night": 3.0,
+    "market": 2.0,
+    "firewood": 4.0,
+    "water_point": 1.5,
+    "route": 1.0,
+    "escort": 3.0,
+}
+DEFAULT_STAY_HOURS = 2.0
 
 _KIND_WORDS = {
     "night": "night",
@@ -183,12 +255,18 @@ class BaseCapacity:
     night_teams: int  # per night shift
     max_km: float  # farthest place a patrol from this base may go (straight line)
     unavailable_days: frozenset[int] = frozenset()  # days 0-6 with no patrol at all
+    vehicles: int | None = None  # vehicles per shift; None: one for every team
 
     def teams(self, day: int, shift: str) -> int:
         """Teams for one (day, shift): 0 on an unavailable day."""
         if day in self.unavailable_days:
             return 0
         return self.day_teams if shift == "day" else self.night_teams
+
+    def vehicles_for(self, day: int, shift: str) -> int:
+        """Patrols of one (day, shift) that can have a vehicle (never more than its teams)."""
+        teams = self.teams(day, shift)
+        return teams if self.vehicles is None else min(teams, max(0, self.vehicles))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -210,6 +288,7 @@ class Request:
     beneficiaries: int  # people who benefit (>= 0)
     weeks_unmet: int = 0  # consecutive past weeks with none of its slots covered
     fixed: tuple[tuple[Slot, str], ...] = ()  # (slot, base id) decided by the officer
+    hours: float | None = None  # hours a patrol stays with it; None: STAY_HOURS of its kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +298,20 @@ class Assignment:
     base: str
     km: float  # base to the farthest point of the request
     fixed: bool
+    patrol: int = 0  # index of the patrol (Plan.routes) that covers it
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One patrol: a team of a base, in one slot, visiting one or more requests."""
+
+    base: str
+    slot: Slot
+    requests: tuple[str, ...]  # in the order visited
+    km: float  # road kilometres, base to base
+    hours: float  # travel plus stays
+    vehicle: bool  # needs a vehicle (a place beyond FOOT_KM, or too long on foot)
+    fixed: bool  # a patrol fixed by the officer (others may have joined it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +325,11 @@ class Plan:
     greedy_value: float = 0.0  # value of the greedy plan on the same input
     bound: float | None = None  # solver's proven upper bound on the value (None for greedy)
     time_limit_s: float | None = None  # the solver's time limit (None for greedy)
-    travel_km: float = 0.0  # sum of the patrols' km
-    # (base id, day, shift) -> patrols planned, for every base and slot of the week
+    travel_km: float = 0.0  # sum of the patrols' road km
+    # (base id, day, shift) -> patrols (teams out), for every base and slot of the week
     use: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    routes: tuple[Route, ...] = ()  # the patrols; Assignment.patrol indexes them
+    vehicle_use: dict[tuple[str, int, str], int] = field(default_factory=dict)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -261,7 +356,37 @@ def covered_value(r: Request, n: int) -> float:
     return request_value(r) * sum(DECAY**k for k in range(n))
 
 
+def stay_hours(r: Request) -> float:
+    return r.hours if r.hours is not None else STAY_HOURS.get(r.kind, DEFAULT_STAY_HOURS)
+
+
+def _great_circle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Kilometres between every row of ``a`` and every row of ``b`` (lat, lon in degrees)."""
+    la, lb = np.radians(a), np.radians(b)
+    lat1, lon1 = la[:, :1], la[:, 1:2]
+    lat2, lon2 = lb[:, 0][None, :], lb[:, 1][None, :]
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    out: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return out
+
+
 # --- the problem, checked and indexed -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Trip:
+    """A possible patrol: its base, slot, requests (sorted), and how it goes."""
+
+    base: int
+    slot: Slot
+    members: tuple[int, ...]
+    order: tuple[int, ...]
+    km: float
+    hours: float
+    vehicle: bool
 
 
 @dataclass(slots=True)
@@ -275,6 +400,13 @@ class _Problem:
     unit: list[float]  # per request: request_value
     marginal: list[list[int]]  # per request: scaled value of its k-th patrol, k = 0..limit-1
     fixed_use: dict[tuple[int, int, str], int]  # (base, day, shift) -> fixed patrols
+    fixed_vehicles: dict[tuple[int, int, str], int]  # those of them needing a vehicle
+    stay: list[float]  # per request: hours a patrol stays
+    along: list[float]  # per request: road km along its route (0 for one place)
+    ends: list[tuple[int, int]]  # per request: indices of its first and last point in `road`
+    road: np.ndarray  # points x points: road km between request ends
+    base_road: np.ndarray  # bases x points: road km from a base to a request end
+    cache: dict[tuple[int, str, tuple[int, ...]], _Trip | None] = field(default_factory=dict)
 
     def reach(self, ri: int, bi: int) -> bool:
         return bool(self.km[ri, bi] <= self.bases[bi].max_km)
@@ -282,6 +414,66 @@ class _Problem:
     def left(self, bi: int, day: int, shift: str) -> int:
         """Teams of a base for a (day, shift) not taken by fixed patrols."""
         return self.bases[bi].teams(day, shift) - self.fixed_use.get((bi, day, shift), 0)
+
+    def vehicles_left(self, bi: int, day: int, shift: str) -> int:
+        return self.bases[bi].vehicles_for(day, shift) - self.fixed_vehicles.get(
+            (bi, day, shift), 0
+        )
+
+    def on_foot(self, ri: int, bi: int) -> bool:
+        return bool(self.km[ri, bi] <= FOOT_KM)
+
+    def trip(self, bi: int, slot: Slot, members: Sequence[int]) -> _Trip | None:
+        """The patrol from base ``bi`` in ``slot`` visiting ``members``, or None if impossible."""
+        key = (bi, slot.shift, tuple(sorted(members)))
+        if key in self.cache:
+            found = self.cache[key]
+            return None if found is None else _Trip(bi, slot, *_rest(found))
+        made = self._trip(bi, slot, key[2])
+        self.cache[key] = made
+        return made
+
+    def _trip(self, bi: int, slot: Slot, members: tuple[int, ...]) -> _Trip | None:
+        if not members or len(members) > MAX_STOPS or len(set(members)) < len(members):
+            return None
+        if not all(self.reach(ri, bi) for ri in members):
+            return None
+        best_km, best_order = math.inf, members
+        for order in itertools.permutations(members):
+            # Cheapest way through the requests in this order, each route either way round.
+            at: dict[int, float] = {-1: 0.0}  # last exit point (-1: the base) -> km so far
+            for ri in order:
+                first, last = self.ends[ri]
+                nxt: dict[int, float] = {}
+                for entry, exit_ in {(first, last), (last, first)}:
+                    km = min(
+                        done + (self.base_road[bi, entry] if pt < 0 else self.road[pt, entry])
+                        for pt, done in at.items()
+                    )
+                    km += self.along[ri]
+                    if km < nxt.get(exit_, math.inf):
+                        nxt[exit_] = km
+                at = nxt
+            total = min(done + self.base_road[bi, pt] for pt, done in at.items())
+            if total < best_km - 1e-9:
+                best_km, best_order = float(total), order
+        stays = sum(self.stay[ri] for ri in members)
+        limit = SHIFT_HOURS[slot.shift]
+        alone = len(members) == 1
+        if all(self.on_foot(ri, bi) for ri in members):
+            hours = best_km / FOOT_KMH + stays
+            if alone or hours <= limit + 1e-9:
+                return _Trip(bi, slot, members, best_order, best_km, hours, False)
+        if self.bases[bi].vehicles == 0:
+            return None
+        hours = best_km / VEHICLE_KMH + stays
+        if alone or hours <= limit + 1e-9:
+            return _Trip(bi, slot, members, best_order, best_km, hours, True)
+        return None
+
+
+def _rest(t: _Trip) -> tuple[tuple[int, ...], tuple[int, ...], float, float, bool]:
+    return t.members, t.order, t.km, t.hours, t.vehicle
 
 
 def _check_slot(slot: Slot, where: str) -> None:
@@ -298,8 +490,8 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
     for bi, b in enumerate(bases):
         if b.id in base_index:
             raise ValueError(f"base id {b.id!r} appears twice")
-        if b.day_teams < 0 or b.night_teams < 0:
-            raise ValueError(f"base {b.name} ({b.id}): team counts must be >= 0")
+        if b.day_teams < 0 or b.night_teams < 0 or (b.vehicles is not None and b.vehicles < 0):
+            raise ValueError(f"base {b.name} ({b.id}): team and vehicle counts must be >= 0")
         if any(not 0 <= d < DAYS for d in b.unavailable_days):
             raise ValueError(f"base {b.name} ({b.id}): unavailable days must be 0-6")
         base_index[b.id] = bi
@@ -315,30 +507,54 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
             raise ValueError(f"{where}: priority {r.priority} is not 1-5")
         if r.wanted < 0 or r.risk < 0 or r.beneficiaries < 0 or r.weeks_unmet < 0:
             raise ValueError(f"{where}: wanted, risk, beneficiaries, weeks_unmet must be >= 0")
+        if r.hours is not None and not 0 <= r.hours <= 24:
+            raise ValueError(f"{where}: hours {r.hours} is not 0-24")
         for s in r.slots:
             _check_slot(s, where)
 
     n_req, n_base = len(requests), len(bases)
     km = np.zeros((n_req, n_base))
-    if n_req and n_base:
-        blat = np.radians([b.lat for b in bases])
-        blon = np.radians([b.lon for b in bases])
-        for ri, r in enumerate(requests):
-            pts = np.radians(np.asarray(r.points, dtype=float).reshape(-1, 2))
-            plat, plon = pts[:, :1], pts[:, 1:]
-            a = (
-                np.sin((blat - plat) / 2) ** 2
-                + np.cos(plat) * np.cos(blat) * np.sin((blon - plon) / 2) ** 2
-            )
-            dist = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
-            km[ri] = dist.max(axis=0)
+    ends: list[tuple[int, int]] = []
+    along: list[float] = []
+    end_points: list[tuple[float, float]] = []
+    blocs = np.asarray([(b.lat, b.lon) for b in bases], dtype=float).reshape(-1, 2)
+    for ri, r in enumerate(requests):
+        pts = np.asarray(r.points, dtype=float).reshape(-1, 2)
+        if n_base:
+            km[ri] = _great_circle(pts, blocs).max(axis=0)
+        legs = sum(haversine_km(*r.points[k], *r.points[k + 1]) for k in range(len(r.points) - 1))
+        along.append(ROAD_FACTOR * legs)
+        first = len(end_points)
+        end_points.append(r.points[0])
+        if len(r.points) > 1:
+            end_points.append(r.points[-1])
+        ends.append((first, len(end_points) - 1))
+    ep = np.asarray(end_points, dtype=float).reshape(-1, 2)
+    road = ROAD_FACTOR * _great_circle(ep, ep) if len(ep) else np.zeros((0, 0))
+    if n_base and len(ep):
+        base_road = ROAD_FACTOR * _great_circle(blocs, ep)
+    else:
+        base_road = np.zeros((n_base, len(ep)))
 
-    slots: list[list[Slot]] = []
-    fixed: list[dict[Slot, int]] = []
-    limit: list[int] = []
-    unit: list[float] = []
-    marginal: list[list[int]] = []
+    p = _Problem(
+        bases,
+        requests,
+        km,
+        [],
+        [],
+        [],
+        [],
+        [],
+        {},
+        {},
+        [stay_hours(r) for r in requests],
+        along,
+        ends,
+        road,
+        base_road,
+    )
     fixed_use: dict[tuple[int, int, str], int] = defaultdict(int)
+    fixed_vehicles: dict[tuple[int, int, str], int] = defaultdict(int)
     for ri, r in enumerate(requests):
         where = f"request {r.id!r} ({r.community})"
         mine: dict[Slot, int] = {}
@@ -358,36 +574,163 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
                 )
             if slot.day in b.unavailable_days:
                 raise ValueError(f"{label}: {b.name} is unavailable on {DAY_NAMES[slot.day]}")
-            fixed_use[(bi, slot.day, slot.shift)] += 1
-            if fixed_use[(bi, slot.day, slot.shift)] > b.teams(slot.day, slot.shift):
+            team = (bi, slot.day, slot.shift)
+            fixed_use[team] += 1
+            if fixed_use[team] > b.teams(slot.day, slot.shift):
                 raise ValueError(
                     f"{label}: {b.name} has {b.teams(slot.day, slot.shift)} {slot.shift} "
                     f"team(s) on {DAY_NAMES[slot.day]}, fewer than the patrols fixed there"
                 )
+            alone = p.trip(bi, slot, (ri,))
+            if alone is None:
+                raise ValueError(
+                    f"{label}: the request is {km[ri, bi]:.0f} km from {b.name}, beyond "
+                    f"{FOOT_KM:g} km on foot, and {b.name} has no vehicle"
+                )
+            if alone.vehicle:
+                fixed_vehicles[team] += 1
+                if fixed_vehicles[team] > b.vehicles_for(slot.day, slot.shift):
+                    raise ValueError(
+                        f"{label}: {b.name} has {b.vehicles_for(slot.day, slot.shift)} "
+                        f"vehicle(s) for the {slot.shift} shift on {DAY_NAMES[slot.day]}, fewer "
+                        f"than the fixed patrols beyond {FOOT_KM:g} km"
+                    )
             mine[slot] = bi
         distinct = sorted(set(r.slots) | set(mine))
-        slots.append(distinct)
-        fixed.append(mine)
-        n_max = min(len(set(r.slots) | set(mine)), max(r.wanted, len(mine)))
-        limit.append(n_max)
+        p.slots.append(distinct)
+        p.fixed.append(mine)
+        n_max = min(len(distinct), max(r.wanted, len(mine)))
+        p.limit.append(n_max)
         v = request_value(r)
-        unit.append(v)
-        marginal.append([round(v * DECAY**k * SCALE) for k in range(n_max)])
-    return _Problem(bases, requests, km, slots, fixed, limit, unit, marginal, dict(fixed_use))
+        p.unit.append(v)
+        p.marginal.append([round(v * DECAY**k * SCALE) for k in range(n_max)])
+    p.fixed_use, p.fixed_vehicles = dict(fixed_use), dict(fixed_vehicles)
+    return p
+
+
+# --- possible patrols ---------------------------------------------------------------------
+
+
+def _open_slots(p: _Problem, ri: int) -> list[Slot]:
+    """Slots a patrol may cover for request ``ri``: its fixed ones, and the others while it
+    may get more patrols than those fixed."""
+    if p.limit[ri] > len(p.fixed[ri]):
+        return list(p.slots[ri])
+    return sorted(p.fixed[ri])
+
+
+def _allowed(p: _Problem, trip: _Trip) -> bool:
+    """Vehicles exist for it; a fixed (request, slot) is only with its base, one per patrol."""
+    d, s = trip.slot.day, trip.slot.shift
+    if trip.vehicle and p.bases[trip.base].vehicles_for(d, s) <= 0:
+        return False
+    fixed_here = 0
+    for ri in trip.members:
+        bi = p.fixed[ri].get(trip.slot)
+        if bi is not None:
+            if bi != trip.base:
+                return False
+            fixed_here += 1
+    return fixed_here <= 1
+
+
+def _candidates(p: _Problem) -> list[_Trip]:
+    """Every possible patrol: each request alone, then pairs and triples of requests."""
+    asking: dict[Slot, list[int]] = defaultdict(list)
+    for ri in range(len(p.requests)):
+        for slot in _open_slots(p, ri):
+            asking[slot].append(ri)
+    out: list[_Trip] = []
+    for slot in sorted(asking):
+        d, s = slot.day, slot.shift
+        limit = SHIFT_HOURS[s]
+        for bi, b in enumerate(p.bases):
+            if b.teams(d, s) <= 0:
+                continue
+            members: list[int] = []
+            for ri in asking[slot]:
+                if not p.reach(ri, bi):
+                    continue
+                alone = p.trip(bi, slot, (ri,))
+                if alone is not None and _allowed(p, alone):
+                    out.append(alone)
+                    members.append(ri)
+            if len(members) < 2 or MAX_STOPS < 2:
+                continue
+            # Pairs: the shortest way through two requests, for all pairs at once.
+            idx = np.asarray(members)
+            first = np.asarray([p.ends[ri][0] for ri in members])
+            last = np.asarray([p.ends[ri][1] for ri in members])
+            along = np.asarray([p.along[ri] for ri in members])
+            stays = np.asarray([p.stay[ri] for ri in members])
+            foot = p.km[idx, bi] <= FOOT_KM
+            best = np.full((len(members), len(members)), np.inf)
+            for a_in, a_out in ((first, last), (last, first)):
+                for b_in, b_out in ((first, last), (last, first)):
+                    km = (
+                        p.base_road[bi, a_in][:, None]
+                        + p.road[np.ix_(a_out, b_in)]
+                        + p.base_road[bi, b_out][None, :]
+                    )
+                    best = np.minimum(best, np.minimum(km, km.T))
+            best += along[:, None] + along[None, :]
+            stay2 = stays[:, None] + stays[None, :]
+            both_foot = foot[:, None] & foot[None, :]
+            ok = both_foot & (best / FOOT_KMH + stay2 <= limit + 1e-6)
+            if b.vehicles != 0:
+                ok |= best / VEHICLE_KMH + stay2 <= limit + 1e-6
+            ok = np.triu(ok, 1)
+            pairs: dict[int, set[int]] = defaultdict(set)
+            for i, j in zip(*np.nonzero(ok), strict=True):
+                ri, rj = members[int(i)], members[int(j)]
+                trip = p.trip(bi, slot, (ri, rj))
+                if trip is not None and _allowed(p, trip):
+                    out.append(trip)
+                    pairs[ri].add(rj)
+            if MAX_STOPS < 3:
+                continue
+            for ri in sorted(pairs):
+                for rj in sorted(pairs[ri]):
+                    for rk in sorted(pairs[ri] & pairs.get(rj, set())):
+                        trip = p.trip(bi, slot, (ri, rj, rk))
+                        if trip is not None and _allowed(p, trip):
+                            out.append(trip)
+    return out
 
 
 # --- building a Plan ----------------------------------------------------------------------
 
-_Chosen = dict[tuple[int, Slot], int]  # (request index, slot) -> base index
+
+def _fixed_trips(p: _Problem) -> list[_Trip]:
+    out = []
+    for ri, mine in enumerate(p.fixed):
+        for slot, bi in mine.items():
+            trip = p.trip(bi, slot, (ri,))
+            assert trip is not None  # checked by _problem
+            out.append(trip)
+    return out
 
 
-def _fixed_chosen(p: _Problem) -> _Chosen:
-    return {(ri, s): bi for ri, mine in enumerate(p.fixed) for s, bi in mine.items()}
+def _counts(p: _Problem, trips: Sequence[_Trip]) -> list[int]:
+    counts = [0] * len(p.requests)
+    for t in trips:
+        for ri in t.members:
+            counts[ri] += 1
+    return counts
+
+
+def _value(p: _Problem, trips: Sequence[_Trip]) -> float:
+    counts = _counts(p, trips)
+    return sum((covered_value(r, counts[ri]) for ri, r in enumerate(p.requests)), 0.0)
+
+
+def _is_fixed(p: _Problem, t: _Trip) -> bool:
+    return any(p.fixed[ri].get(t.slot) == t.base for ri in t.members)
 
 
 def _build_plan(
     p: _Problem,
-    chosen: _Chosen,
+    trips: Sequence[_Trip],
     status: str,
     solve_s: float,
     *,
@@ -395,24 +738,40 @@ def _build_plan(
     bound: float | None = None,
     time_limit_s: float | None = None,
 ) -> Plan:
-    counts = [0] * len(p.requests)
+    counts = _counts(p, trips)
     use: dict[tuple[str, int, str], int] = {
         (b.id, d, s): 0 for b in p.bases for d in range(DAYS) for s in SHIFTS
     }
+    vehicle_use = dict(use)
+    ordered = sorted(trips, key=lambda t: (t.slot, t.base, t.order))
+    routes: list[Route] = []
     assignments: list[Assignment] = []
-    for (ri, slot), bi in sorted(chosen.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        counts[ri] += 1
-        base = p.bases[bi]
-        use[(base.id, slot.day, slot.shift)] += 1
-        assignments.append(
-            Assignment(
-                request=p.requests[ri].id,
-                slot=slot,
+    for k, t in enumerate(ordered):
+        base = p.bases[t.base]
+        use[(base.id, t.slot.day, t.slot.shift)] += 1
+        vehicle_use[(base.id, t.slot.day, t.slot.shift)] += int(t.vehicle)
+        routes.append(
+            Route(
                 base=base.id,
-                km=round(float(p.km[ri, bi]), 3),
-                fixed=slot in p.fixed[ri],
+                slot=t.slot,
+                requests=tuple(p.requests[ri].id for ri in t.order),
+                km=round(t.km, 3),
+                hours=round(t.hours, 3),
+                vehicle=t.vehicle,
+                fixed=_is_fixed(p, t),
             )
         )
+        for ri in t.order:
+            assignments.append(
+                Assignment(
+                    request=p.requests[ri].id,
+                    slot=t.slot,
+                    base=base.id,
+                    km=round(float(p.km[ri, t.base]), 3),
+                    fixed=p.fixed[ri].get(t.slot) == t.base,
+                    patrol=k,
+                )
+            )
     value = sum((covered_value(r, counts[ri]) for ri, r in enumerate(p.requests)), 0.0)
     plan = Plan(
         assignments=tuple(assignments),
@@ -424,24 +783,32 @@ def _build_plan(
         greedy_value=value if greedy_value is None else greedy_value,
         bound=bound,
         time_limit_s=time_limit_s,
-        travel_km=round(sum((a.km for a in assignments), 0.0), 3),
+        travel_km=round(sum((t.km for t in ordered), 0.0), 3),
         use=use,
+        routes=tuple(routes),
+        vehicle_use=vehicle_use,
     )
-    plan.explanations.update(_explain(p, chosen, counts, plan))
+    plan.explanations.update(_explain(p, ordered, counts, plan))
     return plan
 
 
 # --- greedy -------------------------------------------------------------------------------
 
 
-def _greedy(p: _Problem) -> _Chosen:
-    chosen = _fixed_chosen(p)
-    left = {
-        (bi, d, s): p.left(bi, d, s)
+def _greedy(p: _Problem) -> list[_Trip]:
+    trips = _fixed_trips(p)
+    teams = {
+        (bi, d, s): p.bases[bi].teams(d, s)
         for bi in range(len(p.bases))
         for d in range(DAYS)
         for s in SHIFTS
     }
+    vehicles = {key: p.bases[key[0]].vehicles_for(key[1], key[2]) for key in teams}
+    by_slot: dict[Slot, list[int]] = defaultdict(list)  # slot -> indices into trips
+    for k, t in enumerate(trips):
+        teams[(t.base, t.slot.day, t.slot.shift)] -= 1
+        vehicles[(t.base, t.slot.day, t.slot.shift)] -= int(t.vehicle)
+        by_slot[t.slot].append(k)
     near: list[list[int]] = []
     for ri in range(len(p.requests)):
         order = np.argsort(p.km[ri], kind="stable")
@@ -456,68 +823,113 @@ def _greedy(p: _Problem) -> _Chosen:
     heapq.heapify(heap)
     while heap:
         _, ri = heapq.heappop(heap)
-        placed = False
-        while open_slots[ri] and not placed:
-            slot = open_slots[ri].pop(0)
+        join: tuple[int, _Trip] | None = None  # (index of the trip joined, the trip after)
+        new: _Trip | None = None
+        dead: list[Slot] = []
+        for slot in open_slots[ri]:
+            d, s = slot.day, slot.shift
+            best_added = math.inf
+            for k in by_slot[slot]:
+                t = trips[k]
+                if len(t.members) >= MAX_STOPS or not p.reach(ri, t.base):
+                    continue
+                after = p.trip(t.base, slot, (*t.members, ri))
+                if after is None or not _allowed(p, after):
+                    continue
+                if after.vehicle and not t.vehicle and vehicles[(t.base, d, s)] <= 0:
+                    continue
+                if after.km - t.km < best_added - 1e-9:
+                    best_added, join = after.km - t.km, (k, after)
+            if join is not None:
+                break
+            possible = False
             for bi in near[ri]:
-                if left[(bi, slot.day, slot.shift)] > 0:
-                    left[(bi, slot.day, slot.shift)] -= 1
-                    chosen[(ri, slot)] = bi
-                    counts[ri] += 1
-                    placed = True
-                    break
-        if placed and counts[ri] < p.limit[ri] and open_slots[ri]:
+                if teams[(bi, d, s)] <= 0:
+                    continue
+                alone = p.trip(bi, slot, (ri,))
+                if alone is None or (alone.vehicle and vehicles[(bi, d, s)] <= 0):
+                    continue
+                possible = True
+                if new is None:
+                    new = alone
+                break
+            if not possible:
+                dead.append(slot)
+        if join is not None:
+            k, after = join
+            before = trips[k]
+            trips[k] = after
+            if after.vehicle and not before.vehicle:
+                vehicles[(after.base, after.slot.day, after.slot.shift)] -= 1
+            chosen = after.slot
+        elif new is not None:
+            key = (new.base, new.slot.day, new.slot.shift)
+            teams[key] -= 1
+            vehicles[key] -= int(new.vehicle)
+            by_slot[new.slot].append(len(trips))
+            trips.append(new)
+            chosen = new.slot
+        else:
+            continue
+        counts[ri] += 1
+        open_slots[ri] = [s for s in open_slots[ri] if s != chosen and s not in dead]
+        if counts[ri] < p.limit[ri] and open_slots[ri]:
             heapq.heappush(heap, (-p.marginal[ri][counts[ri]], ri))
-    return chosen
+    return trips
 
 
 def greedy_plan(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> Plan:
-    """The baseline: the most valuable next patrol first, to the nearest base with a team left."""
+    """The baseline: the most valuable next patrol first, joining a planned patrol when it
+    can, else to the nearest base with a team (and a vehicle if needed) left."""
     start = time.perf_counter()
     p = _problem(bases, requests)
-    chosen = _greedy(p)
-    return _build_plan(p, chosen, "greedy", time.perf_counter() - start, greedy_value=None)
+    trips = _greedy(p)
+    return _build_plan(p, trips, "greedy", time.perf_counter() - start, greedy_value=None)
 
 
 # --- CP-SAT -------------------------------------------------------------------------------
 
-_IGNORED_SUBSOLVERS = (
-    "core",
-    "no_lp",
-    "quick_restart_no_lp",
-    "graph_arc_lns",
-    "graph_cst_lns",
-    "graph_dec_lns",
-    "graph_var_lns",
-    "rnd_cst_lns",
-    "rnd_var_lns",
-)
 
-
-def _nearest_bases(p: _Problem, chosen: _Chosen) -> _Chosen:
-    """Re-match each (day, shift)'s chosen, not fixed, slots to free teams with least km."""
+def _nearest_bases(p: _Problem, trips: list[_Trip]) -> list[_Trip]:
+    """Re-send each (day, shift)'s patrols, not fixed, from the free teams with least km."""
     by_slot: dict[Slot, list[int]] = defaultdict(list)
-    for (ri, slot), _ in chosen.items():
-        if slot not in p.fixed[ri]:
-            by_slot[slot].append(ri)
-    out = dict(chosen)
-    for slot, ris in by_slot.items():
-        ris.sort()
-        teams = [
-            bi
-            for bi in range(len(p.bases))
-            for _ in range(max(0, p.left(bi, slot.day, slot.shift)))
-        ]
-        cost = np.full((len(ris), len(teams)), 1e9)
-        for i, ri in enumerate(ris):
-            for j, bi in enumerate(teams):
-                if p.reach(ri, bi):
-                    cost[i, j] = p.km[ri, bi]
+    kept: list[_Trip] = []
+    for k, t in enumerate(trips):
+        if _is_fixed(p, t):
+            kept.append(t)
+        else:
+            by_slot[t.slot].append(k)
+    taken: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for t in kept:
+        taken[(t.base, t.slot.day, t.slot.shift)][0] += 1
+        taken[(t.base, t.slot.day, t.slot.shift)][1] += int(t.vehicle)
+    out = list(kept)
+    for slot in sorted(by_slot):
+        d, s = slot.day, slot.shift
+        mine = [trips[k] for k in by_slot[slot]]
+        teams: list[tuple[int, bool]] = []  # (base, with a vehicle)
+        for bi, b in enumerate(p.bases):
+            n_teams = b.teams(d, s) - taken[(bi, d, s)][0]
+            n_vehicles = min(n_teams, b.vehicles_for(d, s) - taken[(bi, d, s)][1])
+            teams.extend([(bi, True)] * max(0, n_vehicles))
+            teams.extend([(bi, False)] * max(0, n_teams - max(0, n_vehicles)))
+        options: dict[tuple[int, int], _Trip] = {}
+        cost = np.full((len(mine), len(teams)), 1e9)
+        for i, t in enumerate(mine):
+            for bi in {bi for bi, _ in teams}:
+                other = t if bi == t.base else p.trip(bi, slot, t.members)
+                if other is None or not _allowed(p, other):
+                    continue
+                options[(i, bi)] = other
+                for j, (bj, car) in enumerate(teams):
+                    if bj == bi and (car or not other.vehicle):
+                        cost[i, j] = other.km
         rows, cols = linear_sum_assignment(cost)
-        if len(rows) < len(ris) or cost[rows, cols].max(initial=0.0) >= 1e9:
-            continue  # cannot happen for a feasible plan; keep the solver's bases
+        if len(rows) < len(mine) or cost[rows, cols].max(initial=0.0) >= 1e9:
+            out.extend(mine)  # cannot happen for a feasible plan; keep the solver's bases
+            continue
         for i, j in zip(rows, cols, strict=True):
-            out[(ris[i], slot)] = teams[j]
+            out.append(options[(int(i), teams[j][0])])
     return out
 
 
@@ -526,80 +938,84 @@ def plan_week(
     requests: Sequence[Request],
     *,
     time_limit_s: float = 5.0,
-    workers: int = 2,
+    workers: int = 1,
     seed: int = 0,
 ) -> Plan:
     """Next week's plan: the most value within the bases' capacity, every gap explained."""
     start = time.perf_counter()
     p = _problem(bases, requests)
     greedy = _greedy(p)
-    greedy_counts = [0] * len(requests)
-    for ri, _ in greedy:
-        greedy_counts[ri] += 1
-    greedy_value = sum((covered_value(r, greedy_counts[ri]) for ri, r in enumerate(requests)), 0.0)
+    greedy_value = _value(p, greedy)
+
+    trips = _candidates(p)
+    index: dict[tuple[int, Slot, tuple[int, ...]], int] = {}
+    for k, t in enumerate(trips):
+        index[(t.base, t.slot, t.members)] = k
+    for t in greedy:  # the hint's patrols are possible patrols: make sure they are listed
+        if (t.base, t.slot, t.members) not in index:
+            index[(t.base, t.slot, t.members)] = len(trips)
+            trips.append(t)
 
     model = cp_model.CpModel()
-    x: dict[tuple[int, Slot, int], cp_model.IntVar] = {}
-    per_slot: dict[tuple[int, Slot], list[cp_model.IntVar]] = defaultdict(list)
-    per_team: dict[tuple[int, int, str], list[cp_model.IntVar]] = defaultdict(list)
-    per_request: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    for ri in range(len(requests)):
-        if p.limit[ri] <= len(p.fixed[ri]):
-            continue
-        for slot in p.slots[ri]:
-            if slot in p.fixed[ri]:
-                continue
-            for bi in range(len(bases)):
-                if p.reach(ri, bi) and p.left(bi, slot.day, slot.shift) > 0:
-                    var = model.new_bool_var(f"x_{ri}_{slot.day}{slot.shift[0]}_{bi}")
-                    x[(ri, slot, bi)] = var
-                    per_slot[(ri, slot)].append(var)
-                    per_team[(bi, slot.day, slot.shift)].append(var)
-                    per_request[ri].append(var)
-    for vars_ in per_slot.values():
-        if len(vars_) > 1:
-            model.add_at_most_one(vars_)
-    for (bi, d, s), vars_ in per_team.items():
-        if len(vars_) > p.left(bi, d, s):
-            model.add(sum(vars_) <= p.left(bi, d, s))
+    z = [model.new_bool_var(f"z{k}") for k in range(len(trips))]
+    per_slot: dict[tuple[int, Slot], list[int]] = defaultdict(list)
+    per_team: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    per_request: dict[int, list[int]] = defaultdict(list)
+    per_fixed: dict[tuple[int, Slot], list[int]] = defaultdict(list)
+    for k, t in enumerate(trips):
+        per_team[(t.base, t.slot.day, t.slot.shift)].append(k)
+        for ri in t.members:
+            per_slot[(ri, t.slot)].append(k)
+            per_request[ri].append(k)
+            if p.fixed[ri].get(t.slot) == t.base:
+                per_fixed[(ri, t.slot)].append(k)
+    for ks in per_slot.values():
+        if len(ks) > 1:
+            model.add_at_most_one(z[k] for k in ks)
+    for ri, mine in enumerate(p.fixed):
+        for slot in mine:
+            model.add_exactly_one(z[k] for k in per_fixed[(ri, slot)])
+    for (bi, d, s), ks in per_team.items():
+        teams = p.bases[bi].teams(d, s)
+        if len(ks) > teams:
+            model.add(sum(z[k] for k in ks) <= teams)
+        cars = [k for k in ks if trips[k].vehicle]
+        if len(cars) > p.bases[bi].vehicles_for(d, s):
+            model.add(sum(z[k] for k in cars) <= p.bases[bi].vehicles_for(d, s))
     terms: list[tuple[cp_model.IntVar, int]] = []
     y_of: dict[int, list[cp_model.IntVar]] = {}
-    slots_open: dict[int, int] = defaultdict(int)
-    for ri, _ in per_slot:
-        slots_open[ri] += 1
-    for ri, vars_ in per_request.items():
-        n_fixed = len(p.fixed[ri])
-        extra = min(p.limit[ri] - n_fixed, slots_open[ri])
-        ys = [model.new_bool_var(f"y_{ri}_{k}") for k in range(extra)]
+    for ri, ks in per_request.items():
+        n = min(p.limit[ri], len({trips[k].slot for k in ks}))
+        ys = [model.new_bool_var(f"y_{ri}_{k}") for k in range(n)]
         y_of[ri] = ys
-        model.add(sum(vars_) == sum(ys))
-        for k in range(1, extra):
+        model.add(sum(z[k] for k in ks) == sum(ys))
+        for k in range(1, n):
             model.add_implication(ys[k], ys[k - 1])
-        terms.extend((ys[k], p.marginal[ri][n_fixed + k]) for k in range(extra))
+        terms.extend((ys[k], p.marginal[ri][k]) for k in range(n))
     model.maximize(sum(coef * var for var, coef in terms))
 
-    greedy_extra = [0] * len(requests)
-    for ri, slot in greedy:
-        if slot not in p.fixed[ri]:
-            greedy_extra[ri] += 1
-    for (ri, slot, bi), var in x.items():
-        model.add_hint(var, greedy.get((ri, slot)) == bi)
+    chosen_hint = {index[(t.base, t.slot, t.members)] for t in greedy}
+    for k, var in enumerate(z):
+        model.add_hint(var, k in chosen_hint)
+    greedy_counts = _counts(p, greedy)
     for ri, ys in y_of.items():
         for k, var in enumerate(ys):
-            model.add_hint(var, k < greedy_extra[ri])
+            model.add_hint(var, k < greedy_counts[ri])
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
-    solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
+    # What finds and proves good plans here is the linear relaxation: branch on it (one
+    # worker, LP-guided search, the stronger linearisation). A portfolio of two workers
+    # found plans 1-5 % worse in the same time on the bench's instances.
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.search_branching = cp_model.LP_SEARCH
+    solver.parameters.linearization_level = 2
+    # Probing in the presolve took 1-3 s of the time on 20 bases x 500 requests and did
+    # not shorten the search (measured on bench seeds 1-3, checked on seeds 11-14).
+    solver.parameters.cp_model_probing_level = 0
     # Interleaved search is deterministic whatever the number of workers.
-    solver.parameters.interleave_search = True
-    # The presolve's dual reductions weaken the (otherwise integral) linear relaxation: with
-    # it the bound stalls a few percent above the optimum; without it the root LP proves it.
-    solver.parameters.cp_model_presolve = False
-    # What closes this model is the LP: leave out the subsolvers without one and the
-    # neighbourhood searches, whose fixed time slices would only delay the proof.
-    solver.parameters.ignore_subsolvers.extend(_IGNORED_SUBSOLVERS)
+    solver.parameters.interleave_search = workers > 1
     code = solver.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _build_plan(
@@ -610,20 +1026,15 @@ def plan_week(
             greedy_value=greedy_value,
             time_limit_s=time_limit_s,
         )
-    chosen = _fixed_chosen(p)
-    for (ri, slot, bi), var in x.items():
-        if solver.boolean_value(var):
-            chosen[(ri, slot)] = bi
+    chosen = [t for k, t in enumerate(trips) if solver.boolean_value(z[k])]
     chosen = _nearest_bases(p, chosen)
-    fixed_value = sum(covered_value(r, len(p.fixed[ri])) for ri, r in enumerate(requests))
-    bound = fixed_value + solver.best_objective_bound / SCALE
     return _build_plan(
         p,
         chosen,
         "optimal" if code == cp_model.OPTIMAL else "feasible",
         time.perf_counter() - start,
         greedy_value=greedy_value,
-        bound=bound,
+        bound=solver.best_objective_bound / SCALE,
         time_limit_s=time_limit_s,
     )
 
@@ -642,11 +1053,13 @@ def _plural(n: int, word: str) -> str:
 
 
 def _explain(
-    p: _Problem, chosen: _Chosen, counts: list[int], plan: Plan
+    p: _Problem, trips: Sequence[_Trip], counts: list[int], plan: Plan
 ) -> dict[str, tuple[str, ...]]:
-    at: dict[tuple[int, int, str], list[int]] = defaultdict(list)  # team -> request indices
-    for (ri, slot), bi in chosen.items():
-        at[(bi, slot.day, slot.shift)].append(ri)
+    at: dict[tuple[int, int, str], list[_Trip]] = defaultdict(list)  # team -> patrols
+    covered: set[tuple[int, Slot]] = set()
+    for t in trips:
+        at[(t.base, t.slot.day, t.slot.shift)].append(t)
+        covered.update((ri, t.slot) for ri in t.members)
 
     out: dict[str, tuple[str, ...]] = {}
     for ri, r in enumerate(p.requests):
@@ -678,40 +1091,51 @@ def _explain(
                 f"(limit {limit:.{digits}f} km)"
             )
         elif counts[ri] < p.limit[ri]:
-            reasons.extend(_slot_reasons(p, chosen, counts, ri, reach, at, plan))
+            reasons.extend(_slot_reasons(p, covered, counts, ri, reach, at, plan))
         out[r.id] = tuple(reasons)
     return out
 
 
+_Group = tuple[str, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+
+
 def _slot_reasons(
     p: _Problem,
-    chosen: _Chosen,
+    covered: set[tuple[int, Slot]],
     counts: list[int],
     ri: int,
     reach: list[int],
-    at: dict[tuple[int, int, str], list[int]],
+    at: dict[tuple[int, int, str], list[_Trip]],
     plan: Plan,
 ) -> list[str]:
     own_next = p.marginal[ri][counts[ri]]
-    # (shift, unavailable, no team, full, free) -> days
-    groups: dict[
-        tuple[str, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]], list[int]
-    ]
+    # (shift, unavailable, no team, no vehicle, full, vehicles out, free) -> days
+    groups: dict[tuple[str, _Group, tuple[int, ...], tuple[int, ...]], list[int]]
     groups = defaultdict(list)
     for slot in p.slots[ri]:
-        if (ri, slot) in chosen:
+        if (ri, slot) in covered:
             continue
         d, s = slot.day, slot.shift
         unavailable = tuple(bi for bi in reach if d in p.bases[bi].unavailable_days)
         rest = [bi for bi in reach if bi not in unavailable]
         no_team = tuple(bi for bi in rest if p.bases[bi].teams(d, s) == 0)
         staffed = [bi for bi in rest if bi not in no_team]
+        needs_car = {bi for bi in staffed if not p.on_foot(ri, bi)}
+        no_car = tuple(bi for bi in staffed if bi in needs_car and p.bases[bi].vehicles == 0)
+        staffed = [bi for bi in staffed if bi not in no_car]
         full = tuple(bi for bi in staffed if len(at[(bi, d, s)]) >= p.bases[bi].teams(d, s))
-        free = tuple(bi for bi in staffed if bi not in full)
-        groups[(s, unavailable, no_team, full, free)].append(d)
+        cars_out = tuple(
+            bi
+            for bi in staffed
+            if bi not in full
+            and bi in needs_car
+            and sum(t.vehicle for t in at[(bi, d, s)]) >= p.bases[bi].vehicles_for(d, s)
+        )
+        free = tuple(bi for bi in staffed if bi not in full and bi not in cars_out)
+        groups[(s, (s, unavailable, no_team, no_car, full), cars_out, free)].append(d)
 
     reasons: list[str] = []
-    for (shift, unavailable, no_team, full, free), days in groups.items():
+    for (shift, (_, unavailable, no_team, no_car, full), cars_out, free), days in groups.items():
         days = sorted(set(days))
         day_words = _words([DAY_NAMES[d] for d in days])
         parts: list[str] = []
@@ -723,8 +1147,24 @@ def _slot_reasons(
             names = [p.bases[bi].name for bi in no_team]
             verb = "has" if len(names) == 1 else "have"
             parts.append(f"{_words(names)} {verb} no {shift} team")
+        if no_car:
+            names = [p.bases[bi].name for bi in no_car]
+            verb = "has" if len(names) == 1 else "have"
+            parts.append(
+                f"{_words(names)} {verb} no vehicle and {p.requests[ri].community} is beyond "
+                f"{FOOT_KM:g} km on foot"
+            )
         if full:
-            parts.append(_full_words(p, counts, own_next, shift, days, full, at))
+            head = f"no {shift} team free on {day_words} at {_words([p.bases[bi].name for bi in full], 'or')}"
+            taken = [t for d in days for bi in full for t in at[(bi, d, shift)]]
+            parts.append(_taken_words(p, counts, own_next, head, f"{shift} patrol", taken))
+        if cars_out:
+            names = [p.bases[bi].name for bi in cars_out]
+            head = f"no vehicle free on {day_words} at {_words(names, 'or')}"
+            taken = [t for d in days for bi in cars_out for t in at[(bi, d, shift)] if t.vehicle]
+            parts.append(
+                _taken_words(p, counts, own_next, head, f"{shift} patrol by vehicle", taken)
+            )
         if free:
             names = [p.bases[bi].name for bi in free]
             limit = f"its {plan.time_limit_s:g} s " if plan.time_limit_s is not None else "its "
@@ -740,43 +1180,40 @@ def _slot_reasons(
     return reasons
 
 
-def _full_words(
-    p: _Problem,
-    counts: list[int],
-    own_next: int,
-    shift: str,
-    days: list[int],
-    full: tuple[int, ...],
-    at: dict[tuple[int, int, str], list[int]],
+def _trip_worth(p: _Problem, counts: list[int], t: _Trip) -> int:
+    """What the plan would lose without this patrol (scaled): each of its requests its last
+    patrol's value."""
+    return sum(p.marginal[rj][counts[rj] - 1] for rj in t.members)
+
+
+def _taken_words(
+    p: _Problem, counts: list[int], own_next: int, head: str, noun: str, taken: list[_Trip]
 ) -> str:
-    day_words = _words([DAY_NAMES[d] for d in days])
-    names = [p.bases[bi].name for bi in full]
-    given: list[tuple[int, int]] = []  # (request, what removing its last patrol takes off)
-    fixed: list[int] = []
-    for d in days:
-        for bi in full:
-            for rj in at[(bi, d, shift)]:
-                if Slot(d, shift) in p.fixed[rj]:
-                    fixed.append(rj)
-                else:
-                    given.append((rj, p.marginal[rj][counts[rj] - 1]))
-    n = len(given) + len(fixed)
-    head = f"no {shift} team free on {day_words} at {_words(names, 'or')}: {_plural(n, shift + ' patrol')}"
+    given = [t for t in taken if not _is_fixed(p, t)]
+    fixed = [t for t in taken if _is_fixed(p, t)]
+    n = len(taken)
+    head = (
+        f"{head}: {n} {noun}" if n == 1 else f"{head}: {n} {noun.replace(' patrol', ' patrols', 1)}"
+    )
     parts: list[str] = []
     if given:
-        one = len(given) == 1
-        if all(m > own_next for _, m in given):
+        one = sum(len(t.members) for t in given) == 1
+        worth = [_trip_worth(p, counts, t) for t in given]
+        if all(w > own_next for w in worth):
             whom = "a higher-value request" if one else "higher-value requests"
-        elif all(m >= own_next for _, m in given):
+        elif all(w >= own_next for w in worth):
             whom = (
                 "a request of equal or higher value" if one else "requests of equal or higher value"
             )
         else:
             whom = "another request" if one else "other requests"
-        ranked = [rj for rj, _ in sorted(given, key=lambda t: (-t[1], t[0]))]
+        ranked: list[int] = []
+        for _w, t in sorted(zip(worth, given, strict=True), key=lambda wt: (-wt[0], wt[1].members)):
+            ranked.extend(sorted(t.members, key=lambda rj: (-p.marginal[rj][counts[rj] - 1], rj)))
         parts.append(f"given to {whom} ({_communities(p, ranked)})")
     if fixed:
-        parts.append(f"fixed by the officer ({_communities(p, sorted(fixed))})")
+        names = sorted(rj for t in fixed for rj in t.members if p.fixed[rj].get(t.slot) == t.base)
+        parts.append(f"fixed by the officer ({_communities(p, names)})")
     if len(parts) == 1:
         every = "" if n == 1 else ("both " if n == 2 else "all ")
         return f"{head}, {every}{parts[0]}"

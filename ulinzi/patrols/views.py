@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.patrols import domain, figures, forms
-from ulinzi.patrols.models import Capacity, Patrol, PatrolRequest, WeeklyPlan
+from ulinzi.patrols.models import Capacity, Outing, Patrol, PatrolRequest, WeeklyPlan
 from ulinzi.places.models import Base, Community
 
 
@@ -111,7 +111,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "patrols/request.html",
         {
             "req": found,
-            "patrols": found.patrols.select_related("base").order_by("day"),
+            "patrols": found.patrols.select_related("base", "outing").order_by("day"),
             "answers": found.answers.all(),
             "decline_form": forms.DeclineForm(),
             "informed_form": forms.InformedForm(),
@@ -205,23 +205,8 @@ def plan_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
         return redirect(f"{request.path}?week={week.isoformat()}")
     plan = WeeklyPlan.objects.filter(week_start=week).first()
-    patrols = Patrol.objects.filter(
-        day__gte=week, day__lt=week + dt.timedelta(days=7)
-    ).select_related("base", "request__community")
     days = [week + dt.timedelta(days=i) for i in range(7)]
-    grid: dict[str, dict[str, Any]] = {}
-    for patrol in patrols:
-        row = grid.setdefault(patrol.base.name, {"base": patrol.base, "cells": {}})
-        row["cells"].setdefault((patrol.day, patrol.shift), []).append(patrol)
-    rows = [
-        {
-            "base": row["base"],
-            "cells": [
-                [row["cells"].get((d, shift), []) for shift in ("day", "night")] for d in days
-            ],
-        }
-        for _name, row in sorted(grid.items())
-    ]
+    rows = plan_rows(week, days)
     considered = domain.requests_for_week(week)
     unmet = []
     if plan:
@@ -248,9 +233,57 @@ def plan_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def plan_rows(week: dt.date, days: list[dt.date]) -> list[dict[str, Any]]:
+    """The plan as a table: a row per base, a cell per day holding its day then night
+    outings (one per team out), each with its requests in the order visited and the
+    base's teams for that shift."""
+    outings = (
+        Outing.objects.filter(day__gte=week, day__lt=week + dt.timedelta(days=7))
+        .select_related("base__capacity")
+        .prefetch_related(
+            Prefetch(
+                "patrols",
+                queryset=Patrol.objects.select_related("request__community").order_by("stop", "pk"),
+                to_attr="stops",
+            )
+        )
+        .order_by("day", "shift", "pk")
+    )
+    grid: dict[str, dict[str, Any]] = {}
+    for outing in outings:
+        row = grid.setdefault(outing.base.name, {"base": outing.base, "cells": {}})
+        row["cells"].setdefault((outing.day, outing.shift), []).append(outing)
+    out = []
+    for _name, row in sorted(grid.items()):
+        capacity = getattr(row["base"], "capacity", None)
+        teams = {
+            shift: getattr(capacity, f"{shift}_teams", None)
+            if capacity
+            else domain.DEFAULT_CAPACITY[f"{shift}_teams"]
+            for shift in ("day", "night")
+        }
+        out.append(
+            {
+                "base": row["base"],
+                "cells": [
+                    [
+                        {
+                            "shift": shift,
+                            "outings": row["cells"].get((d, shift), []),
+                            "teams": teams[shift],
+                        }
+                        for shift in ("day", "night")
+                    ]
+                    for d in days
+                ],
+            }
+        )
+    return out
+
+
 def _patrol_for(user: Any, pk: int) -> Patrol:
     patrol = (
-        Patrol.objects.select_related("base", "request__place", "request__community")
+        Patrol.objects.select_related("base", "outing", "request__place", "request__community")
         .filter(pk=pk)
         .first()
     )
@@ -285,10 +318,17 @@ def record_patrol(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Patrol recorded."))
             return redirect("patrols:record", pk=patrol.pk)
     status = 400 if request.method == "POST" else 200
+    stops = patrol.outing.patrols.select_related("request__community").order_by("stop", "pk")
     return render(
         request,
         "patrols/record.html",
-        {"patrol": patrol, "form": form, "incident_form": forms.IncidentForm()},
+        {
+            "patrol": patrol,
+            "outing": patrol.outing,
+            "stops": stops,
+            "form": form,
+            "incident_form": forms.IncidentForm(),
+        },
         status=status,
     )
 

@@ -12,7 +12,7 @@ from ulinzi.alerts.models import Report
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Message
-from ulinzi.patrols import domain, texts
+from ulinzi.patrols import domain, planner, texts
 from ulinzi.patrols.models import Answer, Patrol, PatrolRequest, WeeklyPlan
 from ulinzi.test import log_in_browser, make_user, verified_client
 
@@ -139,20 +139,39 @@ def test_capacity_is_respected_and_the_left_out_request_is_explained(
     domain.save_capacity(
         actor=planner_user, base=goma, day_teams=0, night_teams=0, vehicles=0, max_km=10
     )
+    # Mbau is close enough to Beni for its one night team to hold two night patrols of
+    # 3 hours there in one night (8 hours with the drive), not three.
+    place = personas["mbau"].place
+    assert planner.haversine_km(beni.lat, beni.lon, place.lat, place.lon) < 19
     strong = new_request(personas, priority=5, beneficiaries=8000, weekdays=[1], per_week=1)
+    middle = new_request(personas, priority=3, beneficiaries=2000, weekdays=[1], per_week=1)
     weak = new_request(personas, priority=1, beneficiaries=50, weekdays=[1], per_week=1, phone=None)
-    for r in (strong, weak):
+    for r in (strong, middle, weak):
         domain.accept_request(actor=planner_user, request=r)
     plan = domain.plan_week(actor=planner_user, week_start=MONDAY)
     tuesday_nights = Patrol.objects.filter(day=MONDAY + dt.timedelta(days=1), shift="night")
-    assert tuesday_nights.count() == 1 and tuesday_nights.get().request_id == strong.pk
+    assert {p.request_id for p in tuesday_nights} == {strong.pk, middle.pk}
+    assert {(p.base_id, p.shift) for p in tuesday_nights} == {(beni.pk, "night")}
     reasons = plan.explanations[str(weak.pk)]
     assert reasons[0] == "Mbau requested 1 night patrol, none scheduled"
-    assert reasons[1].startswith("no night team free on Tuesday at Beni")
+    assert reasons[1] == (
+        "no night team free on Tuesday at Beni: 1 night patrol, given to higher-value "
+        "requests (Mbau)"
+    )
     # Approving counts a week unmet for the left-out request: it rises next time.
     domain.approve_plan(actor=planner_user, plan=plan)
     weak.refresh_from_db()
     assert weak.weeks_unmet == 1 and weak.status == "accepted"
+
+
+def test_a_patrol_stays_no_longer_than_the_hours_asked_for(personas: dict[str, Any]) -> None:
+    night = new_request(personas, phone=None)  # 19:00 to 05:00: a night patrol's 3 hours
+    early = new_request(
+        personas, kind="water_point", start_time=dt.time(6), end_time=dt.time(7), phone=None
+    )
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert domain._planner_request(night, MONDAY, [], now, {}).hours == 3.0
+    assert domain._planner_request(early, MONDAY, [], now, {}).hours == 1.0
 
 
 def test_a_fixed_patrol_is_kept_and_planned_around(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import re
 from collections import defaultdict
@@ -15,10 +16,18 @@ from ortools.sat.python import cp_model
 
 from ulinzi.patrols.planner import (
     DAY_NAMES,
+    FOOT_KM,
+    FOOT_KMH,
+    MAX_STOPS,
+    ROAD_FACTOR,
+    SHIFT_HOURS,
     SHIFTS,
+    STAY_HOURS,
+    VEHICLE_KMH,
     BaseCapacity,
     Plan,
     Request,
+    Route,
     Slot,
     covered_value,
     greedy_plan,
@@ -28,6 +37,9 @@ from ulinzi.patrols.planner import (
 )
 
 BENI = (0.491, 29.473)
+# Villages about 30 km from Beni in four directions, 40-60 km apart: too far apart for one
+# patrol to visit two of them in a shift, so each request there takes a team of its own.
+NORTH, SOUTH, EAST, WEST = (0.75, 29.47), (0.25, 29.47), (0.49, 29.75), (0.49, 29.20)
 
 
 def base(
@@ -38,8 +50,9 @@ def base(
     night: int = 1,
     max_km: float = 40.0,
     off: frozenset[int] = frozenset(),
+    vehicles: int | None = None,
 ) -> BaseCapacity:
-    return BaseCapacity(id, name, at[0], at[1], day, night, max_km, off)
+    return BaseCapacity(id, name, at[0], at[1], day, night, max_km, off, vehicles)
 
 
 def request(
@@ -55,6 +68,7 @@ def request(
     people: int = 1000,
     weeks_unmet: int = 0,
     fixed: tuple[tuple[Slot, str], ...] = (),
+    hours: float | None = None,
 ) -> Request:
     return Request(
         id=id,
@@ -68,6 +82,7 @@ def request(
         beneficiaries=people,
         weeks_unmet=weeks_unmet,
         fixed=fixed,
+        hours=hours,
     )
 
 
@@ -80,10 +95,44 @@ def marginal(r: Request, n: int) -> float:
     return covered_value(r, n) - covered_value(r, n - 1)
 
 
+def route_km(b: BaseCapacity, stops: list[Request]) -> float:
+    """Shortest road km through every request (each route either way), every order tried."""
+    best = math.inf
+    for order in itertools.permutations(stops):
+        for ways in itertools.product((False, True), repeat=len(order)):
+            here, total = (b.lat, b.lon), 0.0
+            for r, back in zip(order, ways, strict=True):
+                for pt in reversed(r.points) if back else r.points:
+                    total += haversine_km(*here, *pt)
+                    here = pt
+            best = min(best, total + haversine_km(*here, b.lat, b.lon))
+    return ROAD_FACTOR * best
+
+
+def stays(stops: list[Request]) -> float:
+    return sum(r.hours if r.hours is not None else STAY_HOURS.get(r.kind, 2.0) for r in stops)
+
+
+def patrol_mode(b: BaseCapacity, stops: list[Request], shift: str) -> bool | None:
+    """Whether a patrol visiting ``stops`` needs a vehicle; None when no patrol can."""
+    if any(km(b, r) > b.max_km for r in stops):
+        return None
+    road, limit = route_km(b, stops), SHIFT_HOURS[shift]
+    alone = len(stops) == 1
+    if all(km(b, r) <= FOOT_KM for r in stops) and (
+        alone or road / FOOT_KMH + stays(stops) <= limit
+    ):
+        return False
+    if b.vehicles == 0:
+        return None
+    return True if alone or road / VEHICLE_KMH + stays(stops) <= limit else None
+
+
 def check_constraints(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) -> None:
     by_id = {r.id: r for r in requests}
     bases_by_id = {b.id: b for b in bases}
     use: dict[tuple[str, int, str], int] = defaultdict(int)
+    cars: dict[tuple[str, int, str], int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
     seen = set()
     for a in plan.assignments:
@@ -93,13 +142,26 @@ def check_constraints(plan: Plan, bases: list[BaseCapacity], requests: list[Requ
         assert a.slot in r.slots or (a.slot, a.base) in r.fixed
         assert km(b, r) <= b.max_km + 1e-9
         assert a.km == pytest.approx(km(b, r), abs=1e-3)
-        assert a.fixed == (a.slot in dict(r.fixed))
-        use[(b.id, a.slot.day, a.slot.shift)] += 1
+        assert a.fixed == ((a.slot, a.base) in r.fixed)
+        route = plan.routes[a.patrol]
+        assert (route.base, route.slot) == (a.base, a.slot) and a.request in route.requests
         counts[r.id] += 1
+    for route in plan.routes:
+        b = bases_by_id[route.base]
+        stops = [by_id[rid] for rid in route.requests]
+        assert 1 <= len(stops) <= MAX_STOPS and len(set(route.requests)) == len(stops)
+        assert route.vehicle == patrol_mode(b, stops, route.slot.shift), "not a possible patrol"
+        assert route.km == pytest.approx(route_km(b, stops), abs=1e-2)
+        assert route.fixed == any((route.slot, b.id) in r.fixed for r in stops)
+        use[(b.id, route.slot.day, route.slot.shift)] += 1
+        cars[(b.id, route.slot.day, route.slot.shift)] += route.vehicle
+    assert sum(len(route.requests) for route in plan.routes) == len(plan.assignments)
     for (bid, d, s), n in use.items():
         assert n <= bases_by_id[bid].teams(d, s), "capacity exceeded"
+        assert cars[(bid, d, s)] <= bases_by_id[bid].vehicles_for(d, s), "vehicles exceeded"
         assert plan.use[(bid, d, s)] == n
-    assert sum(plan.use.values()) == len(plan.assignments)
+        assert plan.vehicle_use[(bid, d, s)] == cars[(bid, d, s)]
+    assert sum(plan.use.values()) == len(plan.routes)
     for r in requests:
         assert counts[r.id] == plan.scheduled[r.id]
         assert counts[r.id] <= max(r.wanted, len(r.fixed))
@@ -109,6 +171,9 @@ def check_constraints(plan: Plan, bases: list[BaseCapacity], requests: list[Requ
                 for a in plan.assignments
             ), "a fixed patrol is missing"
         assert (r.id in plan.explanations) == (counts[r.id] < r.wanted)
+    for route in plan.routes:
+        fixed_here = [x for x in route.requests if (route.slot, route.base) in by_id[x].fixed]
+        assert len(fixed_here) <= 1, "two fixed patrols merged into one"
     value = sum(covered_value(r, counts[r.id]) for r in requests)
     assert plan.value == pytest.approx(value)
 
@@ -122,9 +187,9 @@ def check_explanations(plan: Plan, bases: list[BaseCapacity], requests: list[Req
     """Every statement made is true of the plan."""
     by_name = {b.name: b for b in bases}
     by_id = {r.id: r for r in requests}
-    at: dict[tuple[str, int, str], list[str]] = defaultdict(list)
-    for a in plan.assignments:
-        at[(a.base, a.slot.day, a.slot.shift)].append(a.request)
+    at: dict[tuple[str, int, str], list[Route]] = defaultdict(list)
+    for route in plan.routes:
+        at[(route.base, route.slot.day, route.slot.shift)].append(route)
     for rid, reasons in plan.explanations.items():
         r = by_id[rid]
         n = plan.scheduled[rid]
@@ -146,7 +211,7 @@ def check_statement(
     plan: Plan,
     by_name: dict[str, BaseCapacity],
     by_id: dict[str, Request],
-    at: dict[tuple[str, int, str], list[str]],
+    at: dict[tuple[str, int, str], list[Route]],
 ) -> None:
     if m := re.fullmatch(
         r"no base within reach: the nearest, (.+), is ([\d.]+) km away \(limit ([\d.]+) km\)",
@@ -166,12 +231,20 @@ def check_statement(
         for name in _split(m[1], "and"):
             b = by_name[name]
             assert (b.day_teams if m[2] == "day" else b.night_teams) == 0
+    elif m := re.fullmatch(r"(.+) (?:has|have) no vehicle and (.+) is beyond 5 km on foot", part):
+        assert m[2] == r.community
+        for name in _split(m[1], "and"):
+            assert by_name[name].vehicles == 0 and km(by_name[name], r) > FOOT_KM
     elif m := re.fullmatch(
-        r"no (day|night) team free on (.+?) at (.+?): (\d+) \w+ patrols?(.*)", part
+        r"no (?:(day|night) team|(vehicle)) free on (.+?) at (.+?): (\d+) (day|night) "
+        r"patrols?( by vehicle)?(.*)",
+        part,
     ):
-        shift, days = m[1], [DAY_NAMES.index(d) for d in _split(m[2], "and")]
-        full = [by_name[name] for name in _split(m[3], "or")]
-        taken: list[tuple[str, int]] = []
+        shift, days = m[6], [DAY_NAMES.index(d) for d in _split(m[3], "and")]
+        cars = m[2] is not None
+        assert cars == (m[7] is not None) and (cars or m[1] == shift)
+        full = [by_name[name] for name in _split(m[4], "or")]
+        taken: list[Route] = []
         for d in days:
             assert Slot(d, shift) in r.slots and not any(
                 a.request == r.id and a.slot == Slot(d, shift) for a in plan.assignments
@@ -179,21 +252,26 @@ def check_statement(
             for b in full:
                 assert km(b, r) <= b.max_km
                 assert b.teams(d, shift) > 0
-                assert plan.use[(b.id, d, shift)] == b.teams(d, shift), "said full, is not"
-                taken.extend((rid, d) for rid in at[(b.id, d, shift)])
-        assert int(m[4]) == len(taken)
-        names = set(re.findall(r"\(([^()]+)\)", m[5])[0].replace(" and ", ", ").split(", "))
-        communities = {by_id[rid].community for rid, _ in taken}
+                if cars:
+                    assert km(b, r) > FOOT_KM, "could have gone on foot"
+                    assert plan.use[(b.id, d, shift)] < b.teams(d, shift)
+                    assert plan.vehicle_use[(b.id, d, shift)] == b.vehicles_for(d, shift)
+                    taken.extend(x for x in at[(b.id, d, shift)] if x.vehicle)
+                else:
+                    assert plan.use[(b.id, d, shift)] == b.teams(d, shift), "said full, is not"
+                    taken.extend(at[(b.id, d, shift)])
+        assert int(m[5]) == len(taken)
+        names = set(re.findall(r"\(([^()]+)\)", m[8])[0].replace(" and ", ", ").split(", "))
+        communities = {by_id[rid].community for x in taken for rid in x.requests}
         assert {x for x in names if not re.fullmatch(r"\d+ more", x)} <= communities
-        if "higher-value" in m[5] or "equal or higher" in m[5]:
+        if "higher-value" in m[8] or "equal or higher" in m[8]:
             own = marginal(r, n + 1)
-            for rid, d in taken:
-                other = by_id[rid]
-                if Slot(d, shift) in dict(other.fixed):
+            for x in taken:
+                if x.fixed:
                     continue
-                worth = marginal(other, plan.scheduled[rid])
+                worth = sum(marginal(by_id[rid], plan.scheduled[rid]) for rid in x.requests)
                 assert worth >= own - 2e-3
-                if "higher-value" in m[5] and "equal" not in m[5]:
+                if "higher-value" in m[8] and "equal" not in m[8]:
                     assert worth > own - 1e-3
     elif m := re.fullmatch(r"a (day|night) team was still free on (.+) at (.+), but .+", part):
         assert plan.status != "optimal"
@@ -212,10 +290,13 @@ def test_capacity_full_names_the_requests_that_took_it() -> None:
     bases = [base(night=2), base("oicha", "Oicha COB", (0.70, 29.52), night=0)]
     requests = [
         request(
-            "kibirizi", slots=(Slot(1, "night"), Slot(2, "night"), Slot(3, "night")), priority=4
+            "kibirizi",
+            slots=(Slot(1, "night"), Slot(2, "night"), Slot(3, "night")),
+            priority=4,
+            at=NORTH,
         ),
-        request("mbau", priority=5, risk=0.9, people=5000),
-        request("mavivi", priority=1, risk=0.1, people=100),
+        request("mbau", priority=5, risk=0.9, people=5000, at=SOUTH),
+        request("mavivi", priority=1, risk=0.1, people=100, at=EAST),
     ]
     plan = plan_week(bases, requests)
     check_constraints(plan, bases, requests)
@@ -232,9 +313,17 @@ def test_capacity_full_names_the_requests_that_took_it() -> None:
 def test_partly_covered_request_says_how_many_of_how_many() -> None:
     bases = [base(night=1)]
     camp = request(
-        "camp", "Kibirizi", tuple(Slot(d, "night") for d in range(3)), 3, priority=2, people=50
+        "camp",
+        "Kibirizi",
+        tuple(Slot(d, "night") for d in range(3)),
+        3,
+        priority=2,
+        people=50,
+        at=NORTH,
     )
-    others = [request(f"v{d}", f"Village{d}", (Slot(d, "night"),), priority=5) for d in (0, 1)]
+    others = [
+        request(f"v{d}", f"Village{d}", (Slot(d, "night"),), priority=5, at=SOUTH) for d in (0, 1)
+    ]
     plan = plan_week(bases, [camp, *others])
     assert plan.scheduled["camp"] == 1
     reasons = plan.explanations["camp"]
@@ -279,6 +368,117 @@ def test_unavailable_base_is_said() -> None:
     )
 
 
+# --- patrols: several requests, vehicles, hours --------------------------------------------
+
+NORTH_2 = (NORTH[0] + 0.027, NORTH[1])  # a village 3 km from NORTH
+
+
+def test_one_patrol_covers_requests_near_each_other() -> None:
+    bases = [base(day=1)]
+    a = request("a", "Mbau", (Slot(1, "day"),), kind="market", at=NORTH)
+    b = request("b", "Kibirizi", (Slot(1, "day"),), kind="water_point", at=NORTH_2)
+    for plan in (plan_week(bases, [a, b]), greedy_plan(bases, [a, b])):
+        assert plan.scheduled == {"a": 1, "b": 1} and plan.explanations == {}
+        [route] = plan.routes
+        assert sorted(route.requests) == ["a", "b"] and route.vehicle
+        assert plan.use[("beni", 1, "day")] == 1
+        check_constraints(plan, bases, [a, b])
+
+
+def test_the_team_goes_where_it_covers_most_where_greedy_takes_the_top_request() -> None:
+    bases = [base(day=1)]
+    top = request("top", "Mbau", (Slot(1, "day"),), kind="market", priority=5, at=SOUTH)
+    b = request("b", "Kibirizi", (Slot(1, "day"),), kind="market", priority=4, at=NORTH)
+    c = request("c", "Mavivi", (Slot(1, "day"),), kind="market", priority=3, at=NORTH_2)
+    requests = [top, b, c]
+    assert request_value(top) > request_value(b) > request_value(c)
+    assert request_value(b) + request_value(c) > request_value(top)
+    greedy = greedy_plan(bases, requests)
+    assert greedy.scheduled == {"top": 1, "b": 0, "c": 0}
+    plan = plan_week(bases, requests)
+    assert plan.status == "optimal"
+    assert plan.scheduled == {"top": 0, "b": 1, "c": 1}
+    assert plan.value == pytest.approx(request_value(b) + request_value(c))
+    assert plan.greedy_value == pytest.approx(greedy.value) == pytest.approx(request_value(top))
+    assert plan.explanations["top"] == (
+        "Mbau requested 1 market patrol, none scheduled",
+        "no day team free on Tuesday at Beni: 1 day patrol, given to higher-value requests "
+        "(Kibirizi, Mavivi)",
+    )
+    for p in (plan, greedy):
+        check_constraints(p, bases, requests)
+        check_explanations(p, bases, requests)
+
+
+def test_a_far_patrol_needs_a_vehicle_and_a_near_one_walks() -> None:
+    bases = [base(day=3, vehicles=1)]  # a team is left, not a vehicle
+    day = (Slot(1, "day"),)
+    far = request("far", "Mbau", day, kind="market", priority=5, at=NORTH)
+    other = request("other", "Kibirizi", day, kind="market", priority=3, at=SOUTH)
+    near = request("near", "Mavivi", day, kind="market", priority=1, at=(0.50, 29.49), hours=5)
+    requests = [far, other, near]
+    for plan in (plan_week(bases, requests), greedy_plan(bases, requests)):
+        assert {(r.requests, r.vehicle) for r in plan.routes} == {
+            (("far",), True),
+            (("near",), False),
+        }
+        assert plan.explanations["other"] == (
+            "Kibirizi requested 1 market patrol, none scheduled",
+            "no vehicle free on Tuesday at Beni: 1 day patrol by vehicle, given to a "
+            "higher-value request (Mbau)",
+        )
+        check_constraints(plan, bases, requests)
+        check_explanations(plan, bases, requests)
+
+
+def test_a_base_without_vehicles_patrols_on_foot_only() -> None:
+    bases = [base(day=2, vehicles=0)]
+    far = request("far", "Mbau", (Slot(1, "day"),), kind="market", at=NORTH)
+    near = request("near", "Mavivi", (Slot(1, "day"),), kind="market", at=(0.50, 29.49))
+    plan = plan_week(bases, [far, near])
+    assert [(r.requests, r.vehicle) for r in plan.routes] == [(("near",), False)]
+    assert plan.explanations["far"] == (
+        "Mbau requested 1 market patrol, none scheduled",
+        "Beni has no vehicle and Mbau is beyond 5 km on foot",
+    )
+    check_explanations(plan, bases, [far, near])
+    with pytest.raises(ValueError, match="beyond 5 km on foot, and Beni has no vehicle"):
+        plan_week(bases, [replace(far, fixed=((Slot(1, "day"), "beni"),))])
+
+
+def test_a_patrol_to_several_requests_fits_in_its_shift() -> None:
+    bases = [base(day=1)]
+    day = (Slot(1, "day"),)
+    # Two firewood patrols of 4 hours each and the drive there and back: more than 9 hours.
+    a = request("a", "Mbau", day, kind="firewood", priority=5, at=NORTH)
+    b = request("b", "Kibirizi", day, kind="firewood", at=NORTH_2)
+    plan = plan_week(bases, [a, b])
+    assert plan.scheduled == {"a": 1, "b": 0}
+    assert plan.routes[0].hours <= SHIFT_HOURS["day"] or len(plan.routes[0].requests) == 1
+    # An hour each: one patrol covers both.
+    short = [replace(a, hours=1.0), replace(b, hours=1.0)]
+    plan = plan_week(bases, short)
+    assert plan.scheduled == {"a": 1, "b": 1} and len(plan.routes) == 1
+    assert plan.routes[0].hours == pytest.approx(plan.routes[0].km / VEHICLE_KMH + 2.0, abs=1e-3)
+    check_constraints(plan, bases, short)
+
+
+def test_another_request_joins_a_fixed_patrol() -> None:
+    bases = [base(night=1)]
+    fixed = request(
+        "low", "Mavivi", priority=1, fixed=((Slot(1, "night"), "beni"),), at=NORTH, hours=1
+    )
+    joins = request("high", "Mbau", priority=5, at=NORTH_2, hours=1)
+    for plan in (plan_week(bases, [fixed, joins]), greedy_plan(bases, [fixed, joins])):
+        [route] = plan.routes
+        assert route.fixed and sorted(route.requests) == ["high", "low"]
+        assert {(a.request, a.fixed) for a in plan.assignments} == {
+            ("low", True),
+            ("high", False),
+        }
+        check_constraints(plan, bases, [fixed, joins])
+
+
 # --- value, starvation, spreading ---------------------------------------------------------
 
 
@@ -295,8 +495,8 @@ def test_request_value_is_monotone_and_starvation_is_capped() -> None:
 
 def test_a_request_unmet_for_weeks_wins_over_an_equal_one() -> None:
     bases = [base(night=1)]
-    fresh = request("fresh", "Mbau")
-    starved = request("starved", "Kibirizi", weeks_unmet=3)
+    fresh = request("fresh", "Mbau", at=NORTH)
+    starved = request("starved", "Kibirizi", weeks_unmet=3, at=SOUTH)
     for order in ([fresh, starved], [starved, fresh]):
         for planned in (plan_week(bases, order), greedy_plan(bases, order)):
             assert planned.scheduled == {"fresh": 0, "starved": 1}
@@ -309,8 +509,8 @@ def test_a_request_unmet_for_weeks_wins_over_an_equal_one() -> None:
 def test_equal_requests_share_rather_than_one_taking_all() -> None:
     bases = [base(day=1)]
     slots = (Slot(0, "day"), Slot(1, "day"))
-    a = request("a", kind="firewood", slots=slots)
-    b = request("b", kind="firewood", slots=slots)
+    a = request("a", kind="firewood", slots=slots, at=NORTH)
+    b = request("b", kind="firewood", slots=slots, at=SOUTH)
     plan = plan_week(bases, [a, b])
     assert plan.scheduled == {"a": 1, "b": 1}
     assert plan.value == pytest.approx(2 * request_value(a))
@@ -329,8 +529,8 @@ def test_the_nearer_base_gets_the_patrol() -> None:
 
 def test_fixed_patrols_are_kept_and_use_capacity() -> None:
     bases = [base(night=1)]
-    low = request("low", "Mavivi", priority=1, fixed=((Slot(1, "night"), "beni"),))
-    high = request("high", "Mbau", priority=5)
+    low = request("low", "Mavivi", priority=1, fixed=((Slot(1, "night"), "beni"),), at=NORTH)
+    high = request("high", "Mbau", priority=5, at=SOUTH)
     for plan in (plan_week(bases, [low, high]), greedy_plan(bases, [low, high])):
         assert [(a.request, a.fixed) for a in plan.assignments] == [("low", True)]
         assert plan.explanations["high"][1] == (
@@ -387,7 +587,7 @@ def test_bad_inputs_raise() -> None:
 def test_greedy_fallback_when_the_solver_gives_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model: cp_model.UNKNOWN)
     bases = [base(night=1)]
-    requests = [request("a", priority=5), request("b", priority=1)]
+    requests = [request("a", priority=5, at=NORTH), request("b", priority=1, at=SOUTH)]
     plan = plan_week(bases, requests)
     assert plan.status == "greedy"
     assert plan.scheduled == {"a": 1, "b": 0}
@@ -434,8 +634,9 @@ def random_instance(
 def test_same_seed_same_plan_and_at_least_greedy() -> None:
     bases, requests = random_instance(7, 5, 80)
     first = plan_week(bases, requests, seed=3)
-    again = plan_week(bases, requests, seed=3, workers=2)
+    again = plan_week(bases, requests, seed=3)
     assert first.assignments == again.assignments
+    assert plan_week(bases, requests, seed=3, workers=2).value == pytest.approx(first.value)
     assert first.explanations == again.explanations
     assert first.status == "optimal"
     assert first.bound == pytest.approx(first.value, abs=0.1)
@@ -449,23 +650,41 @@ def test_same_seed_same_plan_and_at_least_greedy() -> None:
 
 # --- properties on random small instances -------------------------------------------------
 
-coord = st.tuples(st.floats(0.3, 0.7), st.floats(29.3, 29.7))
+
+def coords(box: float = 0.2) -> st.SearchStrategy[tuple[float, float]]:
+    """Places in a square of 2 * box degrees; some a few km apart, within walking distance."""
+    return st.one_of(
+        st.tuples(st.floats(0.5 - box, 0.5 + box), st.floats(29.5 - box, 29.5 + box)),
+        st.tuples(st.floats(0.48, 0.52), st.floats(29.48, 29.52)),
+    )
+
+
+coord = coords()
 slot = st.builds(Slot, st.integers(0, 2), st.sampled_from(SHIFTS))
 
 
 @st.composite
 def instances(
-    draw: st.DrawFn, max_bases: int = 3, max_requests: int = 6, max_slots: int = 3
+    draw: st.DrawFn,
+    max_bases: int = 3,
+    max_requests: int = 6,
+    max_slots: int = 3,
+    days: int = 3,
+    max_teams: int = 2,
+    box: float = 0.2,
 ) -> tuple[list[BaseCapacity], list[Request]]:
+    coord = coords(box)
+    slot = st.builds(Slot, st.integers(0, days - 1), st.sampled_from(SHIFTS))
     bases = [
         base(
             f"b{i}",
             f"Base{i}",
             draw(coord),
-            day=draw(st.integers(0, 2)),
-            night=draw(st.integers(0, 2)),
+            day=draw(st.integers(0, max_teams)),
+            night=draw(st.integers(0, max_teams)),
             max_km=draw(st.floats(10, 45)),
             off=draw(st.frozensets(st.integers(0, 2), max_size=1)),
+            vehicles=draw(st.one_of(st.none(), st.integers(0, 2))),
         )
         for i in range(draw(st.integers(1, max_bases)))
     ]
@@ -491,8 +710,36 @@ def instances(
     return bases, requests
 
 
+def partitions(items: list[Request]) -> list[list[list[Request]]]:
+    """Every way to split ``items`` into groups."""
+    if not items:
+        return [[]]
+    first, rest = items[0], items[1:]
+    out = []
+    for split in partitions(rest):
+        out.append([[first], *split])
+        for k in range(len(split)):
+            out.append([*split[:k], [first, *split[k]], *split[k + 1 :]])
+    return out
+
+
+def fits(b: BaseCapacity, slot: Slot, stops: list[Request]) -> bool:
+    """Some split of ``stops`` into possible patrols fits the base's teams and vehicles."""
+    for split in partitions(stops):
+        modes = [patrol_mode(b, group, slot.shift) for group in split]
+        if (
+            None not in modes
+            and all(len(group) <= MAX_STOPS for group in split)
+            and len(split) <= b.teams(slot.day, slot.shift)
+            and sum(m is True for m in modes) <= b.vehicles_for(slot.day, slot.shift)
+        ):
+            return True
+    return False
+
+
 def brute_force(bases: list[BaseCapacity], requests: list[Request]) -> float:
-    """The best value over every assignment of every (request, slot) to nothing or a base."""
+    """The best value over every assignment of every (request, slot) to nothing or a base,
+    the requests a base covers in a slot split into patrols in every possible way."""
     pairs = [(r, s) for r in requests for s in set(r.slots)]
     options = [
         [None, *(b for b in bases if km(b, r) <= b.max_km and b.teams(s.day, s.shift) > 0)]
@@ -500,19 +747,20 @@ def brute_force(bases: list[BaseCapacity], requests: list[Request]) -> float:
     ]
     best = 0.0
     for choice in itertools.product(*options):
-        use: dict[tuple[str, int, str], int] = defaultdict(int)
+        groups: dict[tuple[str, Slot], list[Request]] = defaultdict(list)
         counts: dict[str, int] = defaultdict(int)
         for (r, s), b in zip(pairs, choice, strict=True):
             if b is not None:
-                use[(b.id, s.day, s.shift)] += 1
+                groups[(b.id, s)].append(r)
                 counts[r.id] += 1
-        if any(
-            n > next(b for b in bases if b.id == k[0]).teams(k[1], k[2]) for k, n in use.items()
-        ):
-            continue
         if any(counts[r.id] > r.wanted for r in requests):
             continue
-        best = max(best, sum(covered_value(r, counts[r.id]) for r in requests))
+        value = sum(covered_value(r, counts[r.id]) for r in requests)
+        if value <= best:
+            continue
+        by_id = {b.id: b for b in bases}
+        if all(fits(by_id[bid], s, stops) for (bid, s), stops in groups.items()):
+            best = value
     return best
 
 
@@ -531,8 +779,8 @@ def test_every_constraint_holds_and_every_explanation_is_true(
         check_explanations(p, bases, requests)
 
 
-@settings(max_examples=40, deadline=None)
-@given(instances(max_bases=2, max_requests=3, max_slots=2))
+@settings(max_examples=60, deadline=None)
+@given(instances(max_bases=2, max_requests=4, max_slots=2, days=1, max_teams=1, box=0.1))
 def test_the_plan_is_the_brute_force_optimum(
     instance: tuple[list[BaseCapacity], list[Request]],
 ) -> None:
@@ -560,13 +808,16 @@ def test_fixed_patrols_are_planned_or_refused_with_a_reason(
     requests = [replace(r, fixed=fixed), *requests[1:]]
     by_id = {b.id: b for b in bases}
     per_team: dict[tuple[str, int, str], int] = defaultdict(int)
+    per_car: dict[tuple[str, int, str], int] = defaultdict(int)
     possible = len({s for s, _ in fixed}) == len(fixed)
     for s, bid in fixed:
         b = by_id[bid]
         per_team[(bid, s.day, s.shift)] += 1
+        per_car[(bid, s.day, s.shift)] += km(b, r) > FOOT_KM
         possible &= km(b, r) <= b.max_km and per_team[(bid, s.day, s.shift)] <= b.teams(
             s.day, s.shift
         )
+        possible &= per_car[(bid, s.day, s.shift)] <= b.vehicles_for(s.day, s.shift)
     if not possible:
         with pytest.raises(ValueError, match=re.escape(r.community)):
             plan_week(bases, requests)
