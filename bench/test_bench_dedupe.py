@@ -6,6 +6,8 @@ from pathlib import Path
 
 from _quick import run_quick
 
+from ulinzi.alerts.grouping import FEATURES
+
 
 def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
     stdout, result = run_quick("dedupe", tmp_path)
@@ -45,3 +47,17 @@ def test_quick_run_writes_the_result_shape(tmp_path: Path) -> None:
     assert targets["pairwise_recall"]["goal"] == ">= 0.95"
     assert targets["pairwise_precision"]["goal"] == ">= 0.95"
     assert targets["decide_per_s"]["goal"] == ">= 5000"
+
+
+def test_the_fit_learns_the_sign_of_each_kind_of_evidence() -> None:
+    from dedupe import HELD_OUT_SEED, TRAINING_SEEDS, Places, fit_logistic, training_pairs
+
+    assert HELD_OUT_SEED not in TRAINING_SEEDS
+
+    rows, labels = training_pairs(Places.load(), (1,), 150)
+    assert 0 < sum(labels) < len(labels)
+    weights = fit_logistic(rows, labels)
+    assert list(weights) == list(FEATURES)
+    # What the model of reporting implies, whatever the exact values.
+    assert weights["same_reporter"] > 0 and weights["same_number"] > 0
+    assert weights["hours"] < 0 and weights["other_number"] < 0

@@ -15,48 +15,57 @@ How a report is compared with an alert
 
     First, whether it is compared at all. Only the alert's reports within
     ``max_hours`` of the new one and of a threat type that can describe the
-    same incident (:data:`COMPATIBLE`) count; there must be at least one. Then
-    one report of the alert within ``max_hours`` must bring it in: located
-    within ``far_km`` of the (located) new report; or, when one of the two
-    has no coordinates, with the same ``reporter_key`` or ``place_id``, or,
-    for a new report with no coordinates, naming the same armed group within
-    ``unlocated_hours``. A report between ``max_km`` and ``far_km`` from the alert's nearest report
-    needs a text similarity of at least ``far_text_similarity`` (or the same
-    reporter).
+    same incident (:data:`COMPATIBLE`) count; there must be at least one (a
+    report whose type was misclassified into an incompatible one is therefore
+    not joined: the price of never mixing, say, an arrest with a raid). Then
+    one report of the alert must bring it in: located within ``far_km``
+    of the (located) new report; or, when one of the two has no coordinates,
+    with the same ``reporter_key`` or ``place_id``, or, for a new report with
+    no coordinates, naming the same armed group within ``unlocated_hours``.
 
-    Then the evidence, in points that add up (log-odds, as in Fellegi-Sunter
-    record linkage; the ``POINTS_*`` constants, chosen on the benchmark's
-    tuning seed):
+    Then the evidence: log-odds that the alert is the report's incident, the
+    sum of :data:`FEATURES` times :data:`WEIGHTS`, a logistic model fitted on
+    the training seeds of ``bench/dedupe.py``. What weighs for and against,
+    by the signs the fit gave:
 
-    * space: +2 within ``close_km`` and ``close_hours`` of a report of the
-      alert, +1.5 within ``max_km``, -1 up to ``far_km``, -1 when either side
-      has no coordinates; and +1 when the alert's *centre* (its located report
+    * space: for when the alert has a report within ``close_km`` and
+      ``close_hours``, or within ``max_km``; against when the nearest is
+      farther, or when either side has no coordinates; against per kilometre
+      to the nearest report and to the alert's *centre* (its located report
       with the most located reports within ``close_km``: the village itself,
-      not the one report from the next village) is within ``max_km``, -1.5
-      when it is farther;
-    * time: 3 points minus one per hour to the alert's nearest report in time
-      (at least -5);
-    * text: the highest text similarity with one of the alert's reports, 12
-      points per unit up to ``min_text_similarity`` and 5 per unit above it
-      (up to 0.5);
-    * the same reporter (+6): the same person writing again in the window,
-      with or without a place, is the strongest signal there is; the same
-      gazetteer place (+2);
-    * numbers (victims, houses): +1.5 when the report shares a stand-alone
-      number with the alert's texts, -1.5 when both give numbers and none is
-      shared (reporters do give different counts, so this is soft);
-    * armed groups (names from the triage lexicon): +0.5 when the report
-      names a group the alert's texts name, -5 when both name groups and
-      none is shared.
+      not the one report from the next village), more when the centre is
+      beyond ``max_km``;
+    * time: against per hour to the alert's nearest report in time, most in
+      the first hours;
+    * text: the highest text similarity with one of the alert's reports, for
+      (steeply up to ``min_text_similarity``, then slowly up to 0.5), less so
+      when the report is far or has no coordinates;
+    * a place named: for when the report's text names the place (gazetteer
+      name, misspellings allowed, :func:`names_place`) of one of the alert's
+      reports located elsewhere, or one of their texts names the report's
+      place; much more when far: a name matched to the wrong village puts a
+      report kilometres away, but its text still names the village;
+    * for the same reporter (the strongest sign: the same person writing
+      again in the window, with or without a place) and the same gazetteer
+      place;
+    * numbers (victims, houses): for when the report shares a stand-alone
+      number with the alert's texts, against when both give numbers and none
+      is shared;
+    * armed groups (names from the triage lexicon): strongly against when
+      both name groups and none is shared;
+    * threat types: for when one of the alert's reports has the same type
+      (not only a compatible one);
+    * against with the size of the alert (a large alert has more reports for
+      a stranger to resemble).
 
-    The report joins the compared alert with the most points if they reach
+    The report joins the compared alert with the most evidence if it reaches
     ``join_points``; otherwise it starts a new alert, and the reason names
-    the nearest alert and what kept it apart. The texts (the costly part) are
-    compared only when the other evidence, plus the most text and the same
-    reporter could add, can still reach ``join_points`` and the best alert so
-    far. Comparing with the footprint as a whole keeps one report from the
-    next village (or matched to the wrong one) from pulling in the
-    neighbouring village's incident.
+    the nearest alert and what kept it apart. The texts' similarity (the
+    costly part) is computed only when the other evidence, plus the most the
+    similarity and the same reporter could add, can still reach
+    ``join_points`` and the best alert so far. Comparing with the footprint
+    as a whole keeps one report from the next village (or matched to the
+    wrong one) from pulling in the neighbouring village's incident.
 
     Distances use the equirectangular approximation of the great-circle
     distance (error below 0.1 % under 50 km), which is what this needs and
@@ -93,15 +102,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import repeat
+from types import MappingProxyType
 
 from ulinzi.alerts.taxonomy import THREAT_TYPES
 from ulinzi.lib.text import fold
 
 __all__ = [
     "COMPATIBLE",
+    "FEATURES",
+    "NAME_CONTAINMENT",
     "STOPWORDS",
     "THREAT_TYPES",
     "AlertIndex",
@@ -109,7 +121,9 @@ __all__ = [
     "ReportFacts",
     "Thresholds",
     "compatible",
+    "WEIGHTS",
     "group",
+    "names_place",
     "text_numbers",
     "text_similarity",
 ]
@@ -264,7 +278,9 @@ class ReportFacts:
     the time the incident was reported, in epoch seconds; ``place_id`` the
     gazetteer place it was located at, if any; ``reporter_key`` a stable
     pseudonymous key of the sender (the blind index of the phone number),
-    never the number itself.
+    never the number itself; ``place_name`` the gazetteer's name of
+    ``place_id`` (None when unknown: grouping then cannot see that a report
+    located elsewhere names the alert's place, see :func:`names_place`).
     """
 
     id: int
@@ -275,15 +291,16 @@ class ReportFacts:
     text: str
     place_id: int | None = None
     reporter_key: str | None = None
+    place_name: str | None = None
+
+    # Whether lat/lon are a usable point: asked for every comparison, so computed once.
+    _located: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.at):
             raise ValueError(f"report {self.id}: time {self.at!r} is not a finite number")
-
-    @property
-    def located(self) -> bool:
         lat, lon = self.lat, self.lon
-        return (
+        located = (
             lat is not None
             and lon is not None
             and math.isfinite(lat)
@@ -291,6 +308,12 @@ class ReportFacts:
             and -90.0 <= lat <= 90.0
             and -180.0 <= lon <= 180.0
         )
+        object.__setattr__(self, "_located", located)
+
+    @property
+    def located(self) -> bool:
+        """Whether the report has a usable point (finite, in range)."""
+        return self._located
 
 
 _NUMBER = re.compile(r"(?<!\w)(?<!\d[.,:])\d{1,3}(?!\w)(?![.,:]\d)")
@@ -304,6 +327,29 @@ def text_numbers(text: str) -> frozenset[str]:
     "12.5") are not counts and are left out.
     """
     return frozenset(m.lstrip("0") or "0" for m in _NUMBER.findall(text))
+
+
+#: Share of a place name's trigrams a text must contain to name that place: a
+#: dropped, doubled or replaced letter keeps at least half of the trigrams of a name
+#: of six letters or more (two letters swapped in the middle of a name may not).
+NAME_CONTAINMENT = 0.5
+
+
+def names_place(text: str, place_name: str) -> bool:
+    """Whether ``text`` names ``place_name``, allowing for misspellings.
+
+    True when the text holds at least :data:`NAME_CONTAINMENT` of the name's
+    trigrams (see :func:`text_features`).
+
+    >>> names_place("Haraka! Kasinid: watu 4 wameuawa", "Kasindi")
+    True
+    >>> names_place("Haraka! Mbau: watu 4 wameuawa", "Kasindi")
+    False
+    """
+    name = text_features(place_name)
+    if not name:
+        return False
+    return len(name & text_features(text)) >= NAME_CONTAINMENT * len(name)
 
 
 def _actor_key(name: str) -> str:
@@ -333,24 +379,28 @@ def _default_actor_names() -> tuple[str, ...]:
 class Thresholds:
     """When a report joins an alert. Defaults are for rural eastern DR Congo.
 
-    The defaults were chosen on the tuning seed of ``bench/dedupe.py`` (its
-    figures are reported on a held-out seed); see that benchmark for what they
-    achieve and miss. How the evidence is weighed is in the module docstring.
+    ``join_points`` was chosen, with :data:`WEIGHTS`, on the training seeds of
+    ``bench/dedupe.py`` (its figures are reported on a held-out seed); see
+    that benchmark for what they achieve and miss. The other defaults come
+    from how people report in the region; the weights were fitted with them,
+    so changing one of them moves the evidence away from what was fitted.
+    How the evidence is weighed is in the module docstring.
 
     ``max_km`` (4.0)
         People report from their own village or the next one (villages there
         are 2-4 km apart) and the geocoder adds about a kilometre of error: a
         report this close to a report of the alert is evidence *for* the
         alert, and its centre this close is more evidence.
-    ``far_km`` (8.0) and ``far_text_similarity`` (0.15)
+    ``far_km`` (8.0) and ``far_text_similarity`` (0.0)
         Between ``max_km`` and ``far_km`` a report can still join (a place name
-        matched to the wrong village), but the distance counts *against* it
-        and the text similarity must be at least ``far_text_similarity``.
-        Nothing farther is ever compared (the index's cell size).
+        matched to the wrong village), but the distance counts *against* it,
+        and the text similarity must be at least ``far_text_similarity`` (by
+        default the evidence alone decides). Nothing farther is ever compared
+        (the index's cell size).
     ``max_hours`` (12.0)
         Longest time between the new report and a report of the alert. Most
         reports of an attack come within two hours and the last ones the next
-        morning; each hour apart weighs one point against.
+        morning.
     ``min_text_similarity`` (0.1)
         Text similarity (see :func:`text_similarity`, weighted by rarity in the
         index) up to which each hundredth counts most; above it, text still
@@ -366,9 +416,10 @@ class Thresholds:
     ``unlocated_hours`` (3.0)
         A report without coordinates, place or known reporter is compared only
         with alerts naming the same armed group, and only within this time.
-    ``join_points`` (4.5)
-        Evidence (see the module docstring) the best alert must reach for the
-        report to join it; below, the report starts a new alert.
+    ``join_points`` (0.0)
+        Evidence (log-odds, see the module docstring) the best alert must
+        reach for the report to join it; below, the report starts a new
+        alert. Raise it for fewer wrong merges and more duplicate alerts.
     """
 
     max_km: float = 4.0
@@ -378,9 +429,9 @@ class Thresholds:
     close_km: float = 1.0
     close_hours: float = 2.0
     far_km: float = 8.0
-    far_text_similarity: float = 0.15
+    far_text_similarity: float = 0.0
     unlocated_hours: float = 3.0
-    join_points: float = 4.5
+    join_points: float = 0.0
 
     @property
     def reach_km(self) -> float:
@@ -427,24 +478,70 @@ class Decision:
     text_similarity: float | None
 
 
-# -- evidence points (log-odds, Fellegi-Sunter style; see the module docstring) --------
+# -- evidence weights (log-odds; see the module docstring) ------------------------------
 
-POINTS_CLOSE = 2.0  # within close_km and close_hours of a report of the alert
-POINTS_NEAR = 1.5  # within max_km of a report of the alert
-POINTS_FAR = -1.0  # between max_km and far_km
-POINTS_NO_DISTANCE = -1.0  # no coordinates on one side: nothing to compare
-POINTS_CENTRE_NEAR = 1.0  # the alert's centre within max_km
-POINTS_CENTRE_FAR = -1.5  # the alert's centre farther
-POINTS_TIME_START = 3.0  # minus one point per hour to the nearest report in time
-POINTS_TIME_FLOOR = -5.0
-POINTS_TEXT_STEEP = 12.0  # per unit of similarity up to min_text_similarity
-POINTS_TEXT_SLOW = 5.0  # per unit above it, up to 0.5
-POINTS_SAME_REPORTER = 6.0
-POINTS_SAME_PLACE = 2.0
-POINTS_SAME_NUMBER = 1.5
-POINTS_OTHER_NUMBER = -1.5
-POINTS_SAME_GROUP = 0.5
-POINTS_OTHER_GROUP = -5.0
+#: The features of a (report, alert) pair that the evidence adds up, each with the
+#: weight :data:`WEIGHTS` gives it. Indicators are 0 or 1; ``km`` and ``centre_km``
+#: are kilometres (at most ``reach_km``), ``hours`` hours (at most ``max_hours``).
+FEATURES: tuple[str, ...] = (
+    "bias",  # 1 for every compared alert
+    "close",  # within close_km and close_hours of a report of the alert
+    "near",  # otherwise within max_km of one
+    "far",  # otherwise within reach_km
+    "no_distance",  # no coordinates on one side: nothing to compare
+    "km",  # to the alert's nearest located report
+    "centre_far",  # the alert's centre is farther than max_km
+    "centre_km",  # to the alert's centre
+    "hours",  # to the alert's nearest report in time
+    "log_hours",  # log(1 + hours): the first hour weighs most
+    "text_steep",  # text similarity up to min_text_similarity
+    "text_slow",  # text similarity above it, up to 0.5
+    "text_far",  # text similarity when far or with no distance (on top of the above)
+    "same_reporter",  # the same person wrote one of the alert's reports
+    "same_place",  # one of the alert's reports is at the same gazetteer place
+    "same_number",  # a stand-alone number of the report is in the alert's texts
+    "other_number",  # both give numbers and none is shared
+    "same_group",  # the report names an armed group the alert's texts name
+    "other_group",  # both name groups and none is shared
+    "log_size",  # log of the alert's reports in the window
+    "same_type",  # one of the alert's reports has the same threat type
+    "unlocated",  # the report has no coordinates
+    "names_place",  # one side's text names the other's (different) place
+    "names_place_far",  # the same, when far or with no distance (on top of the above)
+)
+
+#: Fitted by ``bench/dedupe.py --fit``: logistic regression of "the alert is the
+#: report's incident" on :data:`FEATURES`, over the (report, alert) pairs of the
+#: benchmark's training seeds only (each report compared with the true incidents
+#: already reported). Printed by that command; pasted here.
+WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "bias": 3.293,
+        "close": 0.594,
+        "near": 0.77,
+        "far": -0.184,
+        "no_distance": -1.18,
+        "km": -0.117,
+        "centre_far": -1.178,
+        "centre_km": -0.258,
+        "hours": -0.928,
+        "log_hours": -0.957,
+        "text_steep": 3.988,
+        "text_slow": 2.902,
+        "text_far": -0.896,
+        "same_reporter": 7.81,
+        "same_place": 1.399,
+        "same_number": 1.761,
+        "other_number": -2.43,
+        "same_group": 0.167,
+        "other_group": -5.684,
+        "log_size": -1.758,
+        "same_type": 1.097,
+        "unlocated": -0.204,
+        "names_place": 1.959,
+        "names_place_far": 1.966,
+    }
+)
 
 
 def _hours_text(hours: float) -> str:
@@ -494,6 +591,7 @@ class _Evidence:
     failure: str = ""  # why it was not compared, or what weighed against
     bounded: bool = False  # points is an upper bound; the texts were not compared
     parts: tuple[str, ...] = ()
+    features: dict[str, float] = field(default_factory=dict)  # see FEATURES
 
 
 class AlertIndex:
@@ -505,16 +603,39 @@ class AlertIndex:
     texts counts as evidence (default: the triage lexicon's ``ARMED_GROUPS``).
     """
 
+    #: Texts whose armed groups are kept (emptied when full). Every comparison asks for
+    #: the groups of the alert's texts: with a cache of 65,536 texts, an index of a
+    #: million reports recomputed them for most comparisons (a fifth of the time of a
+    #: decision). One dictionary entry a text: the group sets themselves are shared.
+    actor_cache_size = 1 << 20
+
     def __init__(
         self,
         thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so sharing is safe
         compatible_types: Mapping[str, frozenset[str]] = COMPATIBLE,
         armed_groups: Iterable[str] | None = None,
+        weights: Mapping[str, float] = WEIGHTS,
     ) -> None:
+        unknown = set(weights) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown features in weights: {', '.join(sorted(unknown))}")
         self.thresholds = thresholds
         self.compatible_types = compatible_types
+        # Every feature has a weight (0 when not given).
+        self.weights: dict[str, float] = {name: weights.get(name, 0.0) for name in FEATURES}
+        # The most the text similarity can add (its points are piecewise linear, with
+        # breaks at min_text_similarity and 0.5), near and far: it bounds the evidence
+        # before the texts are compared.
+        self._most_from_text = {
+            far_side: max(
+                self._text_points(x, far_side)
+                for x in (0.0, thresholds.min_text_similarity, 0.5, 1.0)
+            )
+            for far_side in (False, True)
+        }
         self._actors = _Actors.of(_default_actor_names() if armed_groups is None else armed_groups)
         self._actor_cache: dict[str, frozenset[str]] = {}
+        self._actor_sets: dict[frozenset[str], frozenset[str]] = {}  # one object per set
         self._row_deg = thresholds.reach_km / KM_PER_DEGREE
         self._bucket_s = thresholds.max_hours * 3600.0
         self._actor_bucket_s = max(thresholds.unlocated_hours, 0.25) * 3600.0
@@ -567,7 +688,8 @@ class AlertIndex:
         if found is None:
             padded = f" {_fold(text)} "
             found = frozenset(key for words, key in self._actors.by_words if words in padded)
-            if len(self._actor_cache) > 1 << 16:
+            found = self._actor_sets.setdefault(found, found)
+            if len(self._actor_cache) >= self.actor_cache_size:
                 self._actor_cache.clear()
             self._actor_cache[text] = found
         return found
@@ -738,6 +860,19 @@ class AlertIndex:
             and not self.actors(report.text).isdisjoint(self.actors(member.text))
         )
 
+    def _names_place(self, report: ReportFacts, fitting: list[ReportFacts]) -> bool:
+        """Whether the report's text names the place of one of ``fitting``, or one of their
+        texts names the report's place (other places than the report's own)."""
+        own = report.place_name
+        for m in fitting:
+            if m.place_id == report.place_id:
+                continue
+            if m.place_name and names_place(report.text, m.place_name):
+                return True
+            if own and names_place(m.text, own):
+                return True
+        return False
+
     def _evidence(self, report: ReportFacts, alert_id: int, floor: float) -> _Evidence:
         """Weigh everything alert ``alert_id`` has for and against ``report``.
 
@@ -746,6 +881,7 @@ class AlertIndex:
         ``points`` is that upper bound (``bounded``).
         """
         t = self.thresholds
+        w = self.weights
         table = self.compatible_types
         window = t.max_hours * 3600.0
         members = [
@@ -767,25 +903,34 @@ class AlertIndex:
                 f"{nearest.threat_type} cannot be the same incident as {report.threat_type}"
             )
             return ev
-        hours = min(abs(report.at - m.at) for m in fitting) / 3600.0
-        ev.hours = hours
+        # One pass for what every comparison needs (the hot path).
+        at = report.at
         located = report.located
-        nearest_m: ReportFacts | None = None
-        distance: float | None = None
-        if located:
-            for m in fitting:
-                if m.located:
-                    d = _km(report, m)
-                    if distance is None or d < distance:
-                        distance, nearest_m = d, m
-        ev.distance_km = distance
         key = report.reporter_key
         place = report.place_id
-        linked = any(
-            (key is not None and m.reporter_key == key)
-            or (place is not None and m.place_id == place)
-            for m in fitting
-        )
+        kind = report.threat_type
+        seconds = math.inf
+        nearest_m: ReportFacts | None = None
+        distance: float | None = None
+        same_place = reporter_link = same_type = False
+        for m in fitting:
+            dt = abs(at - m.at)
+            if dt < seconds:
+                seconds = dt
+            if located and m.located:
+                d = _km(report, m)
+                if distance is None or d < distance:
+                    distance, nearest_m = d, m
+            if place is not None and m.place_id == place:
+                same_place = True
+            if key is not None and m.reporter_key == key:
+                reporter_link = True
+            if m.threat_type == kind:
+                same_type = True
+        hours = seconds / 3600.0
+        ev.hours = hours
+        ev.distance_km = distance
+        linked = same_place or reporter_link
         report_actors = self.actors(report.text)
         # Out of reach (no text can change that): refuse before reading the texts.
         if distance is not None and distance > t.reach_km and not linked:
@@ -799,8 +944,6 @@ class AlertIndex:
                 "armed group is the same"
             )
             return ev
-        same_place = place is not None and any(m.place_id == place for m in fitting)
-        reporter_link = key is not None and any(m.reporter_key == key for m in fitting)
         ev.same_place = same_place
         ev.member = nearest_m or min(fitting, key=lambda m: abs(report.at - m.at))
         if report_actors:
@@ -810,30 +953,35 @@ class AlertIndex:
             if alert_actors:
                 ev.group = "same" if not report_actors.isdisjoint(alert_actors) else "other"
         parts: list[str] = []
-        points = 0.0
+        f: dict[str, float] = {"bias": 1.0}
         # Space: the nearest located report, then the alert's centre.
+        far_side = True
         if distance is not None:
             if distance <= t.close_km and hours <= t.close_hours:
-                points += POINTS_CLOSE
+                f["close"] = 1.0
+                far_side = False
             elif distance <= t.max_km:
-                points += POINTS_NEAR
+                f["near"] = 1.0
+                far_side = False
             else:
-                points += POINTS_FAR
+                f["far"] = 1.0
                 parts.append(f"farther than {_number(t.max_km)} km")
+            f["km"] = min(distance, t.reach_km)
             centre = self.centre(alert_id)
-            if centre is not None:
+            if centre is not None and centre.located:
                 ev.centre_km = _km(report, centre)
-                if ev.centre_km <= t.max_km:
-                    points += POINTS_CENTRE_NEAR
-                else:
-                    points += POINTS_CENTRE_FAR
+                f["centre_km"] = min(ev.centre_km, t.reach_km)
+                if ev.centre_km > t.max_km:
+                    f["centre_far"] = 1.0
                     parts.append(f"{ev.centre_km:.1f} km from the alert's centre")
         else:
-            points += POINTS_NO_DISTANCE
-        # Time.
-        points += max(POINTS_TIME_FLOOR, POINTS_TIME_START - hours)
+            f["no_distance"] = 1.0
+        if not located:
+            f["unlocated"] = 1.0
+        f["hours"] = min(hours, t.max_hours)
+        f["log_hours"] = math.log1p(hours)
         if same_place:
-            points += POINTS_SAME_PLACE
+            f["same_place"] = 1.0
             if distance is None:
                 parts.append(f"same place #{report.place_id}")
         report_numbers = text_numbers(report.text)
@@ -843,24 +991,34 @@ class AlertIndex:
                 alert_numbers |= text_numbers(m.text)
             if alert_numbers:
                 if report_numbers.isdisjoint(alert_numbers):
-                    points += POINTS_OTHER_NUMBER
+                    f["other_number"] = 1.0
                     ev.numbers = "other"
                     parts.append("other numbers")
                 else:
-                    points += POINTS_SAME_NUMBER
+                    f["same_number"] = 1.0
                     ev.numbers = "same"
                     parts.append("same number")
         if ev.group == "same":
-            points += POINTS_SAME_GROUP
+            f["same_group"] = 1.0
             parts.append("same armed group")
         elif ev.group == "other":
-            points += POINTS_OTHER_GROUP
+            f["other_group"] = 1.0
             parts.append("another armed group")
-        # Reading the texts is the costly part: skip it when even the most the
+        f["log_size"] = math.log(len(fitting))
+        if same_type:
+            f["same_type"] = 1.0
+        named = self._names_place(report, fitting)  # cheap: sets of a few trigrams
+        if named:
+            f["names_place"] = 1.0
+            if far_side:
+                f["names_place_far"] = 1.0
+            parts.append("names the alert's place")
+        points = sum([w[name] * value for name, value in f.items()])
+        # Comparing the texts is the costly part: skip it when even the most the
         # text and the reporter could add would not reach ``floor``.
-        knee = t.min_text_similarity
-        text_max = POINTS_TEXT_STEEP * knee + POINTS_TEXT_SLOW * max(0.0, 0.5 - knee)
-        bound = points + text_max + (POINTS_SAME_REPORTER if reporter_link else 0.0)
+        bound = points + self._most_from_text[far_side]
+        if reporter_link:
+            bound += max(0.0, w["same_reporter"])
         if bound < floor:
             ev.passed = True
             ev.bounded = True
@@ -899,15 +1057,36 @@ class AlertIndex:
             )
             return ev
         ev.passed = True
-        points += POINTS_TEXT_STEEP * min(similarity, knee) + POINTS_TEXT_SLOW * max(
-            0.0, min(similarity, 0.5) - knee
-        )
+        knee = t.min_text_similarity
+        f["text_steep"] = min(similarity, knee)
+        f["text_slow"] = max(0.0, min(similarity, 0.5) - knee)
+        if far_side:
+            f["text_far"] = similarity
+        points += self._text_points(similarity, far_side)
         if same_reporter:
-            points += POINTS_SAME_REPORTER
+            f["same_reporter"] = 1.0
+            points += w["same_reporter"]
             parts.append("same reporter")
         ev.points = points
+        ev.features = f
         ev.parts = tuple(parts)
         return ev
+
+    def _text_points(self, similarity: float, far_side: bool) -> float:
+        w = self.weights
+        knee = self.thresholds.min_text_similarity
+        points = w["text_steep"] * min(similarity, knee)
+        points += w["text_slow"] * max(0.0, min(similarity, 0.5) - knee)
+        if far_side:
+            points += w["text_far"] * similarity
+        return points
+
+    def features(self, report: ReportFacts, alert_id: int) -> dict[str, float] | None:
+        """The features (see :data:`FEATURES`) of ``report`` against open alert ``alert_id``,
+        or None when the alert is not compared at all (out of reach). For fitting
+        :data:`WEIGHTS`; features that are 0 are left out."""
+        ev = self._evidence(report, alert_id, -math.inf)
+        return ev.features if ev.passed else None
 
     def decide(self, report: ReportFacts) -> Decision:
         """The open alert ``report`` should join (the most evidence), or None for a new alert."""
@@ -1021,15 +1200,17 @@ class AlertIndex:
 def group(
     reports: Iterable[ReportFacts],
     thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so sharing is safe
+    weights: Mapping[str, float] = WEIGHTS,
 ) -> dict[int, int]:
     """Group reports into alerts: report id -> alert id (the id of the alert's first report).
 
     Reports are processed in time order (ties by id), each joining the alert
     :meth:`AlertIndex.decide` proposes or starting a new one, so the result
     does not depend on the order of ``reports``. Report ids must be unique.
+    ``weights`` are the evidence's (see :data:`WEIGHTS`).
     """
     ordered = sorted(reports, key=lambda r: (r.at, r.id))
-    index = AlertIndex(thresholds)
+    index = AlertIndex(thresholds, weights=weights)
     assigned: dict[int, int] = {}
     for report in ordered:
         if report.id in assigned:
