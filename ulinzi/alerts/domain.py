@@ -172,6 +172,7 @@ def prepare_inbound(
         text=text,
         place_id=located.place_id,
         reporter_key=reporter_key,
+        place_name=located.name if located.place_id else None,
     )
     token = live.current()
     decision = live.decide(token, grouping_thresholds(), facts, _open_reports)
@@ -320,11 +321,11 @@ def _open_reports(since: float) -> Iterator[tuple[int, ReportFacts]]:
             "text",
             "place_id",
             "reporter__phone_index",
+            "place__name",
         )
     )
-    for pk, alert_id, lat, lon, received, threat, text, place_id, reporter_key in rows.iterator(
-        chunk_size=2000
-    ):
+    for row in rows.iterator(chunk_size=2000):
+        pk, alert_id, lat, lon, received, threat, text, place_id, reporter_key, name = row
         yield (
             alert_id,
             ReportFacts(
@@ -336,6 +337,7 @@ def _open_reports(since: float) -> Iterator[tuple[int, ReportFacts]]:
                 text=text,
                 place_id=place_id,
                 reporter_key=reporter_key,
+                place_name=name,
             ),
         )
 
@@ -350,6 +352,7 @@ def _facts(report: Report) -> ReportFacts:
         text=report.text,
         place_id=report.place_id,
         reporter_key=report.reporter.phone_index if report.reporter else None,
+        place_name=report.place.name if report.place is not None else None,
     )
 
 

@@ -215,3 +215,26 @@ def test_two_first_reports_at_the_same_instant_make_one_alert(
     assert not errors, errors
     assert Report.objects.count() == 2
     assert Alert.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("live_db")
+def test_grouping_is_told_the_name_of_each_reports_place(
+    channel: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grouping sees that a report placed at the next village names the alert's village."""
+    asked: list[ReportFacts] = []
+    real = live.decide
+
+    def watched(token: str, thresholds: Thresholds, report: ReportFacts, load: Any) -> Any:
+        asked.append(report)
+        return real(token, thresholds, report, load)
+
+    monkeypatch.setattr(live, "decide", watched)
+    sms(channel, "+243971234567", "ALERTE Mbau Centre: hommes armés, coups de feu")
+    report = Report.objects.get()
+    assert report.place is not None
+    assert [r.place_name for r in asked] == [report.place.name]
+    [(alert_id, stored)] = list(domain._open_reports(0.0))
+    assert (alert_id, stored.place_name) == (report.alert_id, report.place.name)
+    assert domain._facts(report).place_name == report.place.name
