@@ -161,34 +161,36 @@ def receive_message(
         if "\x00" in gid:
             raise MessageRefused("id contains a NUL character")
     sent_at = _parse_gateway_date(date if isinstance(date, str) else None)
-    with transaction.atomic():
-        reporter, copy = _reporter_and_copy(number, channel, body)
-        if copy is not None:
-            return Received(Message.objects.get(pk=copy), created=False)
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    channel=channel,
-                    direction=Message.Direction.IN,
-                    reporter=reporter,
-                    text=body,
-                    status=Message.Status.RECEIVED,
-                    gateway_id=gid,
-                    gateway_date=sent_at,
-                )
-        except IntegrityError:  # the same gateway id: a retry, or a copy stored a moment ago
-            return Received(
-                Message.objects.get(channel=channel, direction="in", gateway_id=gid),
-                created=False,
+    try:
+        with transaction.atomic():
+            reporter, copy = _reporter_and_copy(number, channel, body)
+            if copy is not None:
+                return Received(Message.objects.get(pk=copy), created=False)
+            message = Message.objects.create(
+                channel=channel,
+                direction=Message.Direction.IN,
+                reporter=reporter,
+                text=body,
+                status=Message.Status.RECEIVED,
+                gateway_id=gid,
+                gateway_date=sent_at,
             )
-        _seen(reporter)
-        audit.record(
-            channel.name,
-            "messaging.receive_message",
-            message,
-            subject_label=f"SMS from {reporter.pseudonym}",
-            after={"reporter": reporter.pseudonym, "channel": channel.name, "chars": len(body)},
-        )
+            _seen(reporter)
+            audit.record(
+                channel.name,
+                "messaging.receive_message",
+                message,
+                subject_label=f"SMS from {reporter.pseudonym}",
+                after={"reporter": reporter.pseudonym, "channel": channel.name, "chars": len(body)},
+            )
+    except IntegrityError:
+        # The same gateway id: a retry (with another text, or after DUPLICATE_WINDOW), or
+        # a copy committed by a concurrent request after the look-up. Rare, so the insert
+        # has no savepoint of its own: the whole transaction is undone and nothing written.
+        stored = Message.objects.filter(channel=channel, direction="in", gateway_id=gid).first()
+        if gid is None or stored is None:
+            raise
+        return Received(stored, created=False)
     return Received(message, created=True)
 
 

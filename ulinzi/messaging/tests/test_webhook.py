@@ -101,6 +101,27 @@ def test_the_same_sms_posted_200_times_is_one_message() -> None:
     assert AuditEntry.objects.filter(action="messaging.receive_message").count() == 1
 
 
+def test_a_copy_stored_by_a_concurrent_request_is_found_after_the_refused_insert(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two copies of one SMS arrive together: both look and find nothing, the first
+    commits, the database refuses the second's insert, and the second answers with the
+    first's message, having written nothing."""
+    channel = make_channel()
+    first = post(channel, {"from": "0971234567", "text": "Risasi Mbau", "id": "gw-7"}).json()
+    real = domain._reporter_and_copy
+
+    def looked_too_early(*args: Any) -> Any:
+        reporter, _copy = real(*args)
+        return reporter, None
+
+    monkeypatch.setattr(domain, "_reporter_and_copy", looked_too_early)
+    again = post(channel, {"from": "0971234567", "text": "Risasi Mbau!", "id": "gw-7"}).json()
+    assert again == {**first, "duplicate": True}
+    assert Message.objects.filter(direction="in").count() == 1
+    assert AuditEntry.objects.filter(action="messaging.receive_message").count() == 1
+
+
 def test_a_resend_without_gateway_id_within_ten_minutes_is_the_same_message() -> None:
     channel = make_channel()
     first = post(channel, {"from": "0971234567", "text": "Risasi Mbau"}).json()
