@@ -54,6 +54,7 @@ BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 3600
 # A send gives up after 15 s; a claim untouched for a minute belongs to a dead worker.
 STALE_CLAIM = timedelta(minutes=1)
+STALE_SWEEP = 10.0  # seconds between two looks for stale claims while the worker is busy
 
 
 class MessageRefused(ValueError):
@@ -565,6 +566,16 @@ def _alive(identity: str) -> bool:
     return _process_start(pid) == start
 
 
+def release_stale_claims() -> int:
+    """Give back the messages claimed more than STALE_CLAIM ago and still not sent (a
+    worker that died mid-send, on any machine). The worker calls it when it starts and
+    then every STALE_SWEEP seconds, not on every claim: it is a write. How many."""
+    now = timezone.now()
+    return Message.objects.filter(
+        status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+    ).update(status=Message.Status.QUEUED, next_attempt_at=now)
+
+
 def release_dead_claims() -> int:
     """Give back the messages that workers of this machine claimed and did not finish
     before they died (a crash, a SIGKILL): they are queued again at once, with the same
@@ -592,10 +603,6 @@ def claim_next(channel_rates: dict[int, int] | None = None, owner: str = "") -> 
     sends of the last minute on (channel, claimed_at), and a reporter who opted out
     after the message was queued is caught by the claim itself."""
     now = timezone.now()
-    # A worker that died mid-send left its claim behind; give the message back.
-    Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=Message.Status.QUEUED, next_attempt_at=now
-    )
     waiting = Message.objects.filter(
         direction=Message.Direction.OUT, status=Message.Status.QUEUED, channel__active=True
     )

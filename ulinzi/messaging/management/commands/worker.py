@@ -55,7 +55,11 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"worker: {released} message(s) claimed by a stopped worker queued again"
             )
+        swept = 0.0  # when stale claims were last looked for (a write: not on every claim)
         while self.running:
+            if time.monotonic() - swept >= domain.STALE_SWEEP:
+                domain.release_stale_claims()
+                swept = time.monotonic()
             if not connection.in_atomic_block:  # (tests run the worker inside a transaction)
                 close_old_connections()  # a long-running process must not keep a dead connection
             # Inbound first: each message becomes a report and queues its acknowledgement.
