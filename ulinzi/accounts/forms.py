@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from ulinzi.lib.text import digits_only
+
 
 class TokenForm(forms.Form):
     token = forms.CharField(
@@ -17,7 +19,7 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         token = self.cleaned_data["token"].replace(" ", "")
-        if not token.isdigit():
+        if not digits_only(token):
             raise forms.ValidationError(_("The code is made of digits only."))
         return token
 

@@ -18,6 +18,7 @@ from ulinzi.alerts import domain, forms, queries, sla
 from ulinzi.alerts.figures import summarise
 from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report
 from ulinzi.lib.phone import InvalidPhoneNumber
+from ulinzi.lib.text import digits_only
 from ulinzi.messaging import domain as messaging
 from ulinzi.places.models import Base, Place
 
@@ -181,7 +182,7 @@ def merge_or_split(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _int(text: str) -> int:
-    return int(text) if text.isdigit() and len(text) < 12 else 0
+    return int(text) if digits_only(text) and len(text) < 12 else 0
 
 
 @sensitive_variables("number")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import THREAT_TYPES
 from ulinzi.engagement.models import FocalPoint, JptMember, Meeting, StaffMember
+from ulinzi.lib.text import digits_only
 from ulinzi.places.models import Base, Community
 
 LANGUAGE_CHOICES = [
@@ -196,7 +197,7 @@ class JptForm(CleanForm):
         for part in (data.get("alerts") or "").split(","):
             part = part.strip().upper().removeprefix("A-")
             if part:
-                if not part.isdigit():
+                if not digits_only(part):
                     self.add_error(
                         "alerts", _("%(value)s is not an alert reference.") % {"value": part}
                     )

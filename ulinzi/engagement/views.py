@@ -28,6 +28,7 @@ from ulinzi.engagement.models import (
 )
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.sms import sms_count
+from ulinzi.lib.text import digits_only
 from ulinzi.messaging.models import Message
 
 SILENT_DAYS = 14  # the default for "silent": no message in two weeks
@@ -151,7 +152,7 @@ def network(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Focal point registered."))
                 return redirect("engagement:network")
         elif action == "test":
-            ids = [int(i) for i in request.POST.getlist("focal_point") if i.isdigit()]
+            ids = [int(i) for i in request.POST.getlist("focal_point") if digits_only(i)]
             chosen = list(
                 FocalPoint.objects.filter(
                     pk__in=ids, community__in=communities, active=True
@@ -269,7 +270,7 @@ def commitments(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if request.method == "POST":
         raw = str(request.POST.get("commitment", ""))
-        commitment = Commitment.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        commitment = Commitment.objects.filter(pk=int(raw)).first() if digits_only(raw) else None
         if commitment is None:
             raise Http404("No such commitment.")
         if commitment.owner_id != request.user.pk:

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 __all__ = [
     "GENERIC_PLACE_WORDS",
+    "digits_only",
     "fold",
     "spelling_key",
     "spelling_key_token",
@@ -166,3 +167,13 @@ def spelling_key(text: str, *, drop_generic: bool = True) -> str:
     if drop_generic:
         words = strip_generic(words)
     return " ".join(spelling_key_token(w) for w in words)
+
+
+def digits_only(text: str) -> bool:
+    """Whether ``text`` is a non-empty run of the digits 0-9: an id or a code typed in a
+    form. ``str.isdigit`` also accepts "²" or "①", which ``int()`` refuses.
+
+    >>> digits_only("42"), digits_only("4²"), digits_only("")
+    (True, False, False)
+    """
+    return text.isascii() and text.isdigit()

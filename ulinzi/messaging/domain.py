@@ -642,10 +642,12 @@ def claim_next(channel_rates: dict[int, int] | None = None, owner: str = "") -> 
 
 def _within_rate(channel_id: int, rates: dict[int, int]) -> bool:
     since = timezone.now() - timedelta(minutes=1)
-    sent = Message.objects.filter(
-        channel_id=channel_id, direction="out", claimed_at__gte=since
-    ).count()
-    return sent < rates.get(channel_id, 60)
+    rate = rates.get(channel_id, 60)
+    # Counting stops at the rate: whether there were 60 claims or 6,000 changes nothing.
+    sent = Message.objects.filter(channel_id=channel_id, direction="out", claimed_at__gte=since)[
+        :rate
+    ].count()
+    return sent < rate
 
 
 def record_sent(message: Message) -> None:

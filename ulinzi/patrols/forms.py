@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ulinzi.lib.text import digits_only
 from ulinzi.patrols.models import SHIFTS, WEEKDAYS, Patrol, PatrolRequest
 from ulinzi.places.models import Base, Community, Place
 
@@ -84,7 +85,7 @@ class RequestForm(forms.Form):
             part = part.strip()
             if not part:
                 continue
-            point = Place.objects.filter(pk=int(part)).first() if part.isdigit() else None
+            point = Place.objects.filter(pk=int(part)).first() if digits_only(part) else None
             if point is None:
                 self.add_error("route", _("%(value)s is not a place id.") % {"value": part})
             else:

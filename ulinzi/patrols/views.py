@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ulinzi.lib.phone import InvalidPhoneNumber
+from ulinzi.lib.text import digits_only
 from ulinzi.patrols import domain, figures, forms
 from ulinzi.patrols.models import Capacity, Outing, Patrol, PatrolRequest, WeeklyPlan
 from ulinzi.places.models import Base, Community
@@ -195,7 +196,7 @@ def plan_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Patrol fixed; the plan was run again around it."))
             elif action == "remove":
                 raw = str(request.POST.get("patrol", ""))
-                patrol = Patrol.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+                patrol = Patrol.objects.filter(pk=int(raw)).first() if digits_only(raw) else None
                 if patrol is None:
                     raise Http404("No such patrol.")
                 domain.unfix_patrol(actor=request.user, patrol=patrol)

@@ -96,3 +96,23 @@ def test_no_form_input_breaks_a_page(personas: dict[str, Any], url: str, data: A
     assert response.status_code in (302, 400), (url, fields, response.status_code)
     if response.status_code == 400:
         assert AuditEntry.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/patrols/requests/new/", "route"),
+        ("/engagement/jpt/", "alerts"),
+    ],
+)
+def test_digits_that_are_not_0_to_9_are_refused_in_words(
+    personas: dict[str, Any], url: str, field: str
+) -> None:
+    """ "²" and "①" pass str.isdigit() but not int(): found by the fuzz test above."""
+    role = "patrol_planner" if url.startswith("/patrols/") else "liaison"
+    client = client_for(f"digits-{role}", role)
+    for odd in ("²", "①", "4²"):
+        before = AuditEntry.objects.count()
+        response = client.post(url, {field: odd})
+        assert response.status_code == 400, (url, odd, response.status_code)
+        assert AuditEntry.objects.count() == before
