@@ -114,7 +114,7 @@ class _Prepared:
     found: Any
     located: Located
     place: Place | None
-    route: tuple[Base | None, str]
+    route: tuple[Base | None, str] | None  # worked out only when no alert was to be joined
     at: datetime
     token: str
     decision: tuple[int | None, str]
@@ -150,47 +150,42 @@ def prepare_inbound(
 ) -> None:
     """Triage, locate and group the next waiting report before the worker's transaction
     (which on SQLite holds the database's only write lock), against the open alerts as
-    they are now."""
+    they are now; route it too when it would open an alert."""
     parsed = keywords.parse(text)
     if reporter_id is None or parsed.kind not in ("alert", "free"):
         return
-    text = text.replace("\x00", "").strip()
-    reporter = Reporter.objects.filter(pk=reporter_id).values_list(
-        "community__place__name", "phone_index"
-    )
-    hint, reporter_key = reporter.first() or (None, None)
+    reporter = Reporter.objects.select_related("community__place").filter(pk=reporter_id).first()
+    if reporter is None:
+        return
+    text = _clean(text)
     place_hint = parsed.place if parsed.kind == "alert" else None
     found = _triage(text)
-    located = locate(text, place_hint, hint)
+    located = locate(text, place_hint, _hint(reporter))
+    place = _place(located.place_id)
     now = timezone.now()
-    facts = ReportFacts(
-        id=0,
+    unsaved = Report(
+        text=text,
+        threat_type=found.threat_type,
+        place=place,
         lat=located.lat,
         lon=located.lon,
-        at=now.timestamp(),
-        threat_type=found.threat_type,
-        text=text,
-        place_id=located.place_id,
-        reporter_key=reporter_key,
-        place_name=located.name if located.place_id else None,
+        received_at=now,
+        reporter=reporter,
     )
     token = live.current()
-    decision = live.decide(token, grouping_thresholds(), facts, _open_reports)
-    place = _place(located.place_id)
-    prepared = _Prepared(
-        (text, place_hint),
-        found,
-        located,
-        place,
-        route(place, located.lat, located.lon),
-        now,
-        token,
-        decision,
-    )
+    decision = live.decide(token, grouping_thresholds(), _facts(unsaved), _open_reports)
+    # Routing is for a new alert only; one that joins an alert needs none.
+    routed = route(place, located.lat, located.lon) if decision[0] is None else None
+    prepared = _Prepared((text, place_hint), found, located, place, routed, now, token, decision)
     with _prepared_lock:
         _prepared[message_id] = prepared
         while len(_prepared) > 16:
             _prepared.popitem(last=False)
+
+
+def _clean(text: str | None) -> str:
+    """Text as stored: without NUL characters or surrounding spaces."""
+    return (text or "").replace("\x00", "").strip()
 
 
 def locate(text: str, place_hint: str | None, hint: str | None) -> Located:
@@ -377,7 +372,7 @@ def receive_report(
     Side effects: an acknowledgement SMS to the reporter (outbox); a clarifying question
     when the place is ambiguous; AlertStep "received" for a new alert; audit entries.
     """
-    text = (text or "").replace("\x00", "").strip()
+    text = _clean(text)
     if not text:
         raise ValueError("the report has no text")
     now = timezone.now()
@@ -425,7 +420,7 @@ def receive_report(
         if alert is not None and alert.status == S.CLOSED:
             alert = None  # closed or merged a moment ago: the report starts a new alert
         if alert is None:
-            if prepared is not None:
+            if prepared is not None and prepared.route is not None:
                 base, why = prepared.route
             else:
                 base, why = route(place_obj, located.lat, located.lon)
@@ -596,7 +591,7 @@ def record_missed_call(reporter: Reporter) -> CallbackTask:
 
 def complete_callback(*, actor: Any, task: CallbackTask, note: str) -> CallbackTask:
     """The reporter was called back (or could not be reached: say so in the note)."""
-    note = (note or "").replace("\x00", "").strip()
+    note = _clean(note)
     if not note:
         raise TransitionRefused(_("say what came of the call"))
     with transaction.atomic():

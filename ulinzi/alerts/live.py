@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from ulinzi.alerts.grouping import AlertIndex, ReportFacts, Thresholds, _km
 from ulinzi.alerts.models import GroupingState
@@ -88,26 +89,27 @@ _kept: _Kept | None = None
 _guard = threading.Lock()
 
 
-def lock() -> str:
-    """Lock the grouping state until the caller's transaction ends; its token."""
-    query = GroupingState.objects.select_for_update().filter(pk=1).values_list("token", flat=True)
+def _token(query: QuerySet[GroupingState, str]) -> str:
+    """The state's token read by ``query``; the row is created first if it is missing (a
+    new database, or one a test flushed)."""
     token = query.first()
-    if token is None:  # a new or flushed database
+    if token is None:
         GroupingState.objects.get_or_create(pk=1, defaults={"token": secrets.token_hex(16)})
         token = query.get()
     return token
 
 
+def lock() -> str:
+    """Lock the grouping state until the caller's transaction ends; its token."""
+    return _token(
+        GroupingState.objects.select_for_update().filter(pk=1).values_list("token", flat=True)
+    )
+
+
 def current() -> str:
     """The token of the grouping state now, without a lock (for work done in advance,
     checked again under the lock)."""
-    token = GroupingState.objects.filter(pk=1).values_list("token", flat=True).first()
-    if token is None:  # a new or flushed database
-        state, _ = GroupingState.objects.get_or_create(
-            pk=1, defaults={"token": secrets.token_hex(16)}
-        )
-        token = state.token
-    return token
+    return _token(GroupingState.objects.filter(pk=1).values_list("token", flat=True))
 
 
 def advance(expected: str) -> str | None:
@@ -124,8 +126,7 @@ def changed() -> str:
     Indexes kept for the earlier state are loaded again before their next use."""
     token = secrets.token_hex(16)
     if not GroupingState.objects.filter(pk=1).update(token=token):
-        GroupingState.objects.get_or_create(pk=1, defaults={"token": token})
-        GroupingState.objects.filter(pk=1).update(token=token)
+        GroupingState.objects.update_or_create(pk=1, defaults={"token": token})
     return token
 
 

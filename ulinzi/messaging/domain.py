@@ -26,6 +26,7 @@ from ulinzi.audit import domain as audit
 from ulinzi.lib.crypto import blind_index, pseudonym
 from ulinzi.lib.phone import InvalidPhoneNumber, normalise
 from ulinzi.lib.sms import sms_count
+from ulinzi.lib.text import digits_only
 from ulinzi.messaging.models import PHONE_FIELD, Channel, Message, Reporter, cipher
 
 # Sent by the worker inside the transaction that marks an inbound message processed, so
@@ -54,7 +55,7 @@ BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 3600
 # A send gives up after 15 s; a claim untouched for a minute belongs to a dead worker.
 STALE_CLAIM = timedelta(minutes=1)
-STALE_SWEEP = 10.0  # seconds between two looks for stale claims while the worker is busy
+STALE_SWEEP = 10.0  # seconds between the worker's two looks for stale claims
 
 
 class MessageRefused(ValueError):
@@ -188,8 +189,10 @@ def receive_message(
         # The same gateway id: a retry (with another text, or after DUPLICATE_WINDOW), or
         # a copy committed by a concurrent request after the look-up. Rare, so the insert
         # has no savepoint of its own: the whole transaction is undone and nothing written.
+        if gid is None:
+            raise
         stored = Message.objects.filter(channel=channel, direction="in", gateway_id=gid).first()
-        if gid is None or stored is None:
+        if stored is None:
             raise
         return Received(stored, created=False)
     return Received(message, created=True)
@@ -554,7 +557,7 @@ def _process_start(pid: int) -> str:
 def _alive(identity: str) -> bool:
     host, _, rest = identity.partition(":")
     pid_text, _, start = rest.partition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != socket.gethostname() or not digits_only(pid_text):
         return True  # another machine's worker: only its stale-claim delay can tell
     pid = int(pid_text)
     try:

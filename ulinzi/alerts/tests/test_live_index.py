@@ -76,12 +76,18 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("live_db")
-def test_the_index_is_loaded_once_then_kept(channel: Channel, loads: list[float]) -> None:
+def test_the_index_is_loaded_once_then_kept(
+    channel: Channel, loads: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    routed: list[Any] = []
+    real_route = domain.route
+    monkeypatch.setattr(domain, "route", lambda *a: routed.append(a) or real_route(*a))
     sms(channel, "+243971234567", "ALERTE Mbau Centre: hommes armés, coups de feu")
     sms(channel, "+243971234568", "Risasi nyingi Mbau Centre sasa hivi, watu wenye silaha")
     sms(channel, "+243971234569", "ALERT Mbau Centre gunshots armed men")
     assert Alert.objects.count() == 1 and Report.objects.count() == 3
     assert len(loads) == 1
+    assert len(routed) == 1  # only the report that opened the alert was routed
 
 
 @pytest.mark.django_db(transaction=True)

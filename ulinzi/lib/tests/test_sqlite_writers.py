@@ -22,11 +22,11 @@ def own_connections(django_db_blocker: Any) -> Any:
         yield
 
 
-def connect(path: Path) -> Any:
+def connect(path: Path, timeout: float = 20) -> Any:
     settings = {
         "ENGINE": "ulinzi.lib.sqlite",
         "NAME": str(path),
-        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": timeout},
         "TIME_ZONE": None,
         "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": False,
@@ -71,6 +71,8 @@ def test_a_transaction_holds_the_lock_until_it_ends(tmp_path: Path) -> None:
 
 
 def test_a_second_writer_waits_for_the_first_and_both_are_written(tmp_path: Path) -> None:
+    """The second writer has no SQLite busy timeout at all: without the file lock its
+    BEGIN IMMEDIATE would fail at once with "database is locked"."""
     path = tmp_path / "db.sqlite3"
     setup = connect(path)
     with setup.cursor() as cursor:
@@ -90,7 +92,7 @@ def test_a_second_writer_waits_for_the_first_and_both_are_written(tmp_path: Path
         conn.close()
 
     def second() -> None:
-        conn = connect(path)
+        conn = connect(path, timeout=0)
         inside.wait(5)
         with _atomic(conn):
             order.append("second begins")
