@@ -81,8 +81,11 @@ def reporter_for_number(raw: str) -> Reporter:
     number = normalise(raw)
     index = blind_index(settings.BLIND_INDEX_KEY, number)
     reporter = Reporter.objects.select_for_update().filter(phone_index=index).first()
-    if reporter is not None:
-        return reporter
+    return reporter if reporter is not None else _new_reporter(number, index)
+
+
+def _new_reporter(number: str, index: str) -> Reporter:
+    """Create the reporter of a number not seen before (the caller looked, under lock)."""
     try:
         with transaction.atomic():
             return Reporter.objects.create(
@@ -276,7 +279,7 @@ def _reporter_and_copy(number: str, channel: Channel, text: str) -> tuple[Report
     )
     if known is not None:
         return known, known.copy
-    return reporter_for_number(number), None  # new: no copy can exist
+    return _new_reporter(number, index), None  # new: no copy can exist
 
 
 def _seen(reporter: Reporter) -> None:
