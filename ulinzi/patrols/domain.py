@@ -354,6 +354,14 @@ def requests_for_week(week_start: dt.date) -> list[PatrolRequest]:
     )
 
 
+def _points(request: PatrolRequest) -> tuple[tuple[float, float], ...]:
+    """The request's place then its route's places (lat, lon), those with coordinates."""
+    places = [request.place, *request.route_places()]
+    return tuple(
+        (float(p.lat), float(p.lon)) for p in places if p.lat is not None and p.lon is not None
+    )
+
+
 def _planner_request(
     request: PatrolRequest,
     week_start: dt.date,
@@ -368,9 +376,6 @@ def _planner_request(
         date = week_start + dt.timedelta(days=day)
         if day in request.weekdays and request.valid_from <= date <= request.valid_until:
             slots.append(planner.Slot(day, request.shift))
-    points = [(request.place.lat, request.place.lon)] + [
-        (p.lat, p.lon) for p in request.route_places() if p.lat is not None
-    ]
     # A patrol stays its kind's usual time with the community, never longer than the hours
     # the community asked for (a window past midnight wraps round).
     start = request.start_time.hour + request.start_time.minute / 60
@@ -381,7 +386,7 @@ def _planner_request(
         id=str(request.pk),
         community=request.community.name,
         kind=request.kind,
-        points=tuple((float(a), float(b)) for a, b in points if a is not None and b is not None),
+        points=_points(request),
         slots=tuple(slots),
         wanted=min(request.per_week, len(slots)),
         priority=request.priority,
@@ -410,10 +415,11 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
         )
         week = Patrol.objects.filter(day__gte=week_start, day__lt=week_start + dt.timedelta(7))
         week.filter(status=Patrol.Status.PLANNED, fixed=False, request__isnull=False).delete()
-        _drop_empty_outings(week_start)
         fixed_by_request: dict[int, list[Patrol]] = {}
         fixed_at: dict[tuple[int, dt.date, str], Patrol] = {}
-        for patrol in week.filter(fixed=True, request__isnull=False).select_related("base"):
+        for patrol in week.filter(fixed=True, request__isnull=False).select_related(
+            "base", "outing"
+        ):
             fixed_by_request.setdefault(patrol.request_id, []).append(patrol)  # type: ignore[arg-type]
             fixed_at[(patrol.request_id, patrol.day, patrol.shift)] = patrol  # type: ignore[index]
         requests = requests_for_week(week_start)
@@ -426,7 +432,7 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
         bases = _capacities(week_start)
         result = planner.plan_week(bases, inputs, time_limit_s=time_limit_s)
         greedy = planner.greedy_plan(bases, inputs)
-        _store_outings(plan, week_start, result, fixed_at)
+        _store_outings(plan, week_start, requests, result, fixed_at)
         week.filter(fixed=True).update(plan=plan)
         plan.status = WeeklyPlan.Status.PROPOSED
         plan.value, plan.greedy_value = result.value, greedy.value
@@ -461,14 +467,17 @@ def _drop_empty_outings(week_start: dt.date) -> None:
 def _store_outings(
     plan: WeeklyPlan,
     week_start: dt.date,
+    requests: list[PatrolRequest],
     result: Any,
     fixed_at: dict[tuple[int, dt.date, str], Patrol],
 ) -> None:
     """One outing per planned route, its patrols numbered in the order visited. A route
     that holds a fixed patrol keeps that patrol's outing (the officer's decision), which
-    the requests joining it share; the others get a new outing each."""
+    the requests joining it share; the others get a new outing each. Outings left empty
+    (those of the proposed patrols just replaced, or of a fixed patrol that joined another
+    outing) are deleted."""
     by_code = {b.code: b for b in Base.objects.all()}
-    by_pk = {str(r.pk): r for r in requests_for_week(week_start)}
+    by_pk = {str(r.pk): r for r in requests}
     stops: dict[int, list[Any]] = {}
     for a in result.assignments:
         stops.setdefault(a.patrol, []).append(a)
@@ -526,13 +535,9 @@ def fix_patrol(
     with transaction.atomic():
         patrol = Patrol.objects.filter(base=base, request=request, day=day, shift=shift).first()
         if patrol is None:
-            points = [request.place, *request.route_places()]
+            # The planner's distance: base to the request's farthest point.
             km = max(
-                (
-                    planner.haversine_km(base.lat, base.lon, p.lat, p.lon)
-                    for p in points
-                    if p.lat is not None and p.lon is not None
-                ),
+                (planner.haversine_km(base.lat, base.lon, *pt) for pt in _points(request)),
                 default=0.0,
             )
             outing = Outing.objects.create(

@@ -399,8 +399,6 @@ class _Problem:
     limit: list[int]  # per request: most patrols it may get
     unit: list[float]  # per request: request_value
     marginal: list[list[int]]  # per request: scaled value of its k-th patrol, k = 0..limit-1
-    fixed_use: dict[tuple[int, int, str], int]  # (base, day, shift) -> fixed patrols
-    fixed_vehicles: dict[tuple[int, int, str], int]  # those of them needing a vehicle
     stay: list[float]  # per request: hours a patrol stays
     along: list[float]  # per request: road km along its route (0 for one place)
     ends: list[tuple[int, int]]  # per request: indices of its first and last point in `road`
@@ -410,15 +408,6 @@ class _Problem:
 
     def reach(self, ri: int, bi: int) -> bool:
         return bool(self.km[ri, bi] <= self.bases[bi].max_km)
-
-    def left(self, bi: int, day: int, shift: str) -> int:
-        """Teams of a base for a (day, shift) not taken by fixed patrols."""
-        return self.bases[bi].teams(day, shift) - self.fixed_use.get((bi, day, shift), 0)
-
-    def vehicles_left(self, bi: int, day: int, shift: str) -> int:
-        return self.bases[bi].vehicles_for(day, shift) - self.fixed_vehicles.get(
-            (bi, day, shift), 0
-        )
 
     def on_foot(self, ri: int, bi: int) -> bool:
         return bool(self.km[ri, bi] <= FOOT_KM)
@@ -545,8 +534,6 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
         [],
         [],
         [],
-        {},
-        {},
         [stay_hours(r) for r in requests],
         along,
         ends,
@@ -604,7 +591,6 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
         v = request_value(r)
         p.unit.append(v)
         p.marginal.append([round(v * DECAY**k * SCALE) for k in range(n_max)])
-    p.fixed_use, p.fixed_vehicles = dict(fixed_use), dict(fixed_vehicles)
     return p
 
 
@@ -772,7 +758,7 @@ def _build_plan(
                     patrol=k,
                 )
             )
-    value = sum((covered_value(r, counts[ri]) for ri, r in enumerate(p.requests)), 0.0)
+    value = _value(p, trips)
     plan = Plan(
         assignments=tuple(assignments),
         value=value,
@@ -1096,7 +1082,7 @@ def _explain(
     return out
 
 
-_Group = tuple[str, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+_Bases = tuple[int, ...]  # base indices
 
 
 def _slot_reasons(
@@ -1110,7 +1096,7 @@ def _slot_reasons(
 ) -> list[str]:
     own_next = p.marginal[ri][counts[ri]]
     # (shift, unavailable, no team, no vehicle, full, vehicles out, free) -> days
-    groups: dict[tuple[str, _Group, tuple[int, ...], tuple[int, ...]], list[int]]
+    groups: dict[tuple[str, _Bases, _Bases, _Bases, _Bases, _Bases, _Bases], list[int]]
     groups = defaultdict(list)
     for slot in p.slots[ri]:
         if (ri, slot) in covered:
@@ -1132,10 +1118,10 @@ def _slot_reasons(
             and sum(t.vehicle for t in at[(bi, d, s)]) >= p.bases[bi].vehicles_for(d, s)
         )
         free = tuple(bi for bi in staffed if bi not in full and bi not in cars_out)
-        groups[(s, (s, unavailable, no_team, no_car, full), cars_out, free)].append(d)
+        groups[(s, unavailable, no_team, no_car, full, cars_out, free)].append(d)
 
     reasons: list[str] = []
-    for (shift, (_, unavailable, no_team, no_car, full), cars_out, free), days in groups.items():
+    for (shift, unavailable, no_team, no_car, full, cars_out, free), days in groups.items():
         days = sorted(set(days))
         day_words = _words([DAY_NAMES[d] for d in days])
         parts: list[str] = []

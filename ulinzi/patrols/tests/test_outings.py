@@ -73,6 +73,16 @@ def accepted(paul: Any, community: Any, **overrides: Any) -> PatrolRequest:
     return domain.accept_request(actor=paul, request=request)
 
 
+def plan_mbau_and_kasanga(
+    personas: dict[str, Any], paul: Any, kasanga: Any
+) -> tuple[PatrolRequest, PatrolRequest]:
+    """Two night requests a few km apart on Tuesday, planned: Beni's one team visits both."""
+    mbau = accepted(paul, personas["mbau"])
+    other = accepted(paul, kasanga, priority=5)
+    domain.plan_week(actor=paul, week_start=MONDAY)
+    return mbau, other
+
+
 def planner_routes() -> list[planner.Route]:
     """The routes the planner gives for the week's stored inputs (to compare with what the
     database kept)."""
@@ -87,9 +97,7 @@ def planner_routes() -> list[planner.Route]:
 def test_two_requests_one_team_make_one_outing_in_the_planned_order(
     personas: dict[str, Any], paul: Any, one_night_team: None, kasanga: Any
 ) -> None:
-    mbau = accepted(paul, personas["mbau"])
-    other = accepted(paul, kasanga, priority=5)
-    domain.plan_week(actor=paul, week_start=MONDAY)
+    mbau, other = plan_mbau_and_kasanga(personas, paul, kasanga)
     patrols = list(Patrol.objects.filter(day=TUESDAY, shift="night").order_by("stop"))
     assert {p.request_id for p in patrols} == {mbau.pk, other.pk}
     outing = Outing.objects.get()  # one team: one outing, both requests in it
@@ -106,9 +114,7 @@ def test_two_requests_one_team_make_one_outing_in_the_planned_order(
 def test_the_plan_page_shows_a_box_per_team_with_its_requests_in_order(
     personas: dict[str, Any], paul: Any, one_night_team: None, kasanga: Any
 ) -> None:
-    accepted(paul, personas["mbau"])
-    accepted(paul, kasanga, priority=5)
-    domain.plan_week(actor=paul, week_start=MONDAY)
+    plan_mbau_and_kasanga(personas, paul, kasanga)
     response = verified_client(paul).get("/patrols/plan/", {"week": MONDAY.isoformat()})
     (row,) = response.context["rows"]
     tuesday_night = row["cells"][1][1]
@@ -161,9 +167,7 @@ def test_figures_count_a_team_patrol_once_and_each_request_it_visited(
 def test_a_team_that_did_not_go_out_is_no_team_patrol(
     personas: dict[str, Any], paul: Any, one_night_team: None, kasanga: Any
 ) -> None:
-    accepted(paul, personas["mbau"])
-    accepted(paul, kasanga, priority=5)
-    domain.plan_week(actor=paul, week_start=MONDAY)
+    plan_mbau_and_kasanga(personas, paul, kasanga)
     for patrol in Patrol.objects.all():
         domain.record_patrol(
             actor=paul, patrol=patrol, conducted=False, not_conducted_reason="road cut"
@@ -240,9 +244,7 @@ def test_outings_never_outnumber_the_teams(
 def test_the_record_page_shows_the_teams_route(
     personas: dict[str, Any], paul: Any, one_night_team: None, kasanga: Any
 ) -> None:
-    accepted(paul, personas["mbau"])
-    accepted(paul, kasanga, priority=5)
-    domain.plan_week(actor=paul, week_start=MONDAY)
+    plan_mbau_and_kasanga(personas, paul, kasanga)
     first, second = Patrol.objects.order_by("stop")
     client = verified_client(paul)
     page = client.get(f"/patrols/{first.pk}/record/").content.decode()
@@ -327,9 +329,7 @@ def test_the_plan_from_the_keyboard(
 ) -> None:
     from ulinzi.test import log_in_browser
 
-    accepted(paul, personas["mbau"])
-    accepted(paul, kasanga, priority=5)
-    domain.plan_week(actor=paul, week_start=MONDAY)
+    plan_mbau_and_kasanga(personas, paul, kasanga)
     first = Patrol.objects.order_by("stop").first()
     assert first is not None
     log_in_browser(page, live_server.url, "paul")
@@ -348,3 +348,27 @@ def test_the_plan_from_the_keyboard(
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/patrols/{first.pk}/record/")
     assert "the team's route" in page.inner_text("main")
+
+
+def test_the_plan_page_does_not_query_per_outing(
+    personas: dict[str, Any], paul: Any, one_night_team: None, kasanga: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan_mbau_and_kasanga(personas, paul, kasanga)
+    client = verified_client(paul)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as page:
+            response = client.get("/patrols/plan/", {"week": MONDAY.isoformat()})
+        assert response.status_code == 200
+        return len(page)
+
+    one = queries()
+    for day in (0, 2, 3, 4):  # four more nights, each its own outing of two requests
+        accepted(paul, personas["mbau"], weekdays=[day])
+        accepted(paul, kasanga, weekdays=[day], priority=5)
+    domain.plan_week(actor=paul, week_start=MONDAY)
+    assert Outing.objects.count() == 5 and Patrol.objects.count() == 10
+    assert queries() == one
