@@ -111,7 +111,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -669,13 +669,7 @@ def training_pairs(
         reports, truth, _ = quality_set(places, seed, n_incidents)
         index = AlertIndex()
         for report in sorted(reports, key=lambda r: (r.at, r.id)):
-            seen: set[int] = set()
-            for alert_id, member in index._candidates(report):
-                if alert_id in seen or member.id == report.id:
-                    continue
-                if not index._within_reach(report, member):
-                    continue
-                seen.add(alert_id)
+            for alert_id in index.compared(report):
                 features = index.features(report, alert_id)
                 if features is not None:
                     rows.append(features)
@@ -779,20 +773,7 @@ def main(argv: list[str] | None = None) -> int:
     stored, n_bg_incidents = background(places, 1000 + args.seed, n_stored)
     gen_s = time.perf_counter() - start
     queries = [r for _, r in background(places, 2000 + args.seed, n_queries)[0]]
-    queries = [
-        ReportFacts(
-            10**9 + i,
-            q.lat,
-            q.lon,
-            q.at,
-            q.threat_type,
-            q.text,
-            q.place_id,
-            q.reporter_key,
-            q.place_name,
-        )
-        for i, (q) in enumerate(queries)
-    ]
+    queries = [replace(q, id=10**9 + i) for i, q in enumerate(queries)]
 
     # One build only: building a million-report index takes tens of seconds.
     builds = []

@@ -584,9 +584,6 @@ class _Evidence:
     centre_km: float | None = None  # to the alert's centre
     hours: float | None = None  # to the nearest report in time
     similarity: float | None = None  # highest with one report
-    same_reporter: bool = False
-    same_place: bool = False
-    numbers: str = ""  # "same" / "other" / ""
     group: str = ""  # "same" / "other" / ""
     failure: str = ""  # why it was not compared, or what weighed against
     bounded: bool = False  # points is an upper bound; the texts were not compared
@@ -628,7 +625,7 @@ class AlertIndex:
         # before the texts are compared.
         self._most_from_text = {
             far_side: max(
-                self._text_points(x, far_side)
+                sum(self.weights[name] * v for name, v in self._text_features(x, far_side).items())
                 for x in (0.0, thresholds.min_text_similarity, 0.5, 1.0)
             )
             for far_side in (False, True)
@@ -860,18 +857,32 @@ class AlertIndex:
             and not self.actors(report.text).isdisjoint(self.actors(member.text))
         )
 
+    def compared(self, report: ReportFacts) -> list[int]:
+        """The open alerts ``report`` is compared with (a member within reach, see
+        :meth:`_within_reach`), in the order the index finds them."""
+        open_alerts = self._open
+        seen: set[int] = set()
+        found: list[int] = []
+        for alert_id, member in self._candidates(report):
+            if alert_id in seen or alert_id not in open_alerts or member.id == report.id:
+                continue
+            if self._within_reach(report, member):
+                seen.add(alert_id)
+                found.append(alert_id)
+        return found
+
     def _names_place(self, report: ReportFacts, fitting: list[ReportFacts]) -> bool:
         """Whether the report's text names the place of one of ``fitting``, or one of their
         texts names the report's place (other places than the report's own)."""
+        others = [m for m in fitting if m.place_id != report.place_id]
+        # Most of an alert's reports share a few places: each name is looked for once.
+        names = {m.place_name for m in others if m.place_name}
+        if any(names_place(report.text, name) for name in names):
+            return True
         own = report.place_name
-        for m in fitting:
-            if m.place_id == report.place_id:
-                continue
-            if m.place_name and names_place(report.text, m.place_name):
-                return True
-            if own and names_place(m.text, own):
-                return True
-        return False
+        if not own:
+            return False
+        return any(names_place(m.text, own) for m in others)
 
     def _evidence(self, report: ReportFacts, alert_id: int, floor: float) -> _Evidence:
         """Weigh everything alert ``alert_id`` has for and against ``report``.
@@ -910,13 +921,14 @@ class AlertIndex:
         place = report.place_id
         kind = report.threat_type
         seconds = math.inf
+        soonest = fitting[0]  # the nearest report in time (the first of equals)
         nearest_m: ReportFacts | None = None
         distance: float | None = None
         same_place = reporter_link = same_type = False
         for m in fitting:
             dt = abs(at - m.at)
             if dt < seconds:
-                seconds = dt
+                seconds, soonest = dt, m
             if located and m.located:
                 d = _km(report, m)
                 if distance is None or d < distance:
@@ -938,14 +950,13 @@ class AlertIndex:
             ev.failure = f"the limit is {_number(t.reach_km)} km"
             return ev
         if distance is None and not linked and (located or hours > t.unlocated_hours):
-            ev.member = min(fitting, key=lambda m: abs(report.at - m.at))
+            ev.member = soonest
             ev.failure = (
                 "there are no coordinates to compare and neither reporter, place nor "
                 "armed group is the same"
             )
             return ev
-        ev.same_place = same_place
-        ev.member = nearest_m or min(fitting, key=lambda m: abs(report.at - m.at))
+        ev.member = nearest_m or soonest
         if report_actors:
             alert_actors: set[str] = set()
             for m in fitting:
@@ -968,7 +979,7 @@ class AlertIndex:
                 parts.append(f"farther than {_number(t.max_km)} km")
             f["km"] = min(distance, t.reach_km)
             centre = self.centre(alert_id)
-            if centre is not None and centre.located:
+            if centre is not None:  # a located report
                 ev.centre_km = _km(report, centre)
                 f["centre_km"] = min(ev.centre_km, t.reach_km)
                 if ev.centre_km > t.max_km:
@@ -992,11 +1003,9 @@ class AlertIndex:
             if alert_numbers:
                 if report_numbers.isdisjoint(alert_numbers):
                     f["other_number"] = 1.0
-                    ev.numbers = "other"
                     parts.append("other numbers")
                 else:
                     f["same_number"] = 1.0
-                    ev.numbers = "same"
                     parts.append("same number")
         if ev.group == "same":
             f["same_group"] = 1.0
@@ -1034,7 +1043,6 @@ class AlertIndex:
             if key is not None and m.reporter_key == key and sim >= t.min_reporter_text_similarity:
                 same_reporter = True
         ev.similarity = similarity
-        ev.same_reporter = same_reporter
         if not (same_reporter or same_place):
             if distance is not None and distance > t.reach_km:
                 ev.failure = f"the limit is {_number(t.reach_km)} km"
@@ -1057,12 +1065,9 @@ class AlertIndex:
             )
             return ev
         ev.passed = True
-        knee = t.min_text_similarity
-        f["text_steep"] = min(similarity, knee)
-        f["text_slow"] = max(0.0, min(similarity, 0.5) - knee)
-        if far_side:
-            f["text_far"] = similarity
-        points += self._text_points(similarity, far_side)
+        text = self._text_features(similarity, far_side)
+        f.update(text)
+        points += sum([w[name] * value for name, value in text.items()])
         if same_reporter:
             f["same_reporter"] = 1.0
             points += w["same_reporter"]
@@ -1072,14 +1077,15 @@ class AlertIndex:
         ev.parts = tuple(parts)
         return ev
 
-    def _text_points(self, similarity: float, far_side: bool) -> float:
-        w = self.weights
+    def _text_features(self, similarity: float, far_side: bool) -> dict[str, float]:
         knee = self.thresholds.min_text_similarity
-        points = w["text_steep"] * min(similarity, knee)
-        points += w["text_slow"] * max(0.0, min(similarity, 0.5) - knee)
+        text = {
+            "text_steep": min(similarity, knee),
+            "text_slow": max(0.0, min(similarity, 0.5) - knee),
+        }
         if far_side:
-            points += w["text_far"] * similarity
-        return points
+            text["text_far"] = similarity
+        return text
 
     def features(self, report: ReportFacts, alert_id: int) -> dict[str, float] | None:
         """The features (see :data:`FEATURES`) of ``report`` against open alert ``alert_id``,
@@ -1094,14 +1100,7 @@ class AlertIndex:
         nearest: _Evidence | None = None
         nearest_key = math.inf
         t = self.thresholds
-        open_alerts = self._open
-        seen: set[int] = set()
-        for alert_id, member in self._candidates(report):
-            if alert_id in seen or alert_id not in open_alerts or member.id == report.id:
-                continue
-            if not self._within_reach(report, member):
-                continue
-            seen.add(alert_id)
+        for alert_id in self.compared(report):
             ev = self._evidence(report, alert_id, t.join_points if best is None else best.points)
             if ev.passed and not ev.bounded and ev.points >= t.join_points:
                 if (

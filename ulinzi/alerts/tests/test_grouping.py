@@ -480,15 +480,15 @@ def test_texts_are_left_unread_only_when_they_could_not_change_the_decision(
         for i, (n, e, h, t, text, place, who, located) in enumerate(raw)
     ]
     index = AlertIndex()
+    join_points = index.thresholds.join_points
     for r in sorted(reports, key=lambda r: (r.at, r.id)):
         # Every alert the index brings within reach, weighed in full (no bound).
-        reached = {a for a, m in index._candidates(r) if m.id != r.id and index._within_reach(r, m)}
         scores = {}
-        for alert_id in reached:
+        for alert_id in index.compared(r):
             features = index.features(r, alert_id)
             if features is not None:
                 scores[alert_id] = sum(WEIGHTS[name] * value for name, value in features.items())
-        joinable = [(-score, a) for a, score in scores.items() if score >= 0.0]
+        joinable = [(-score, a) for a, score in scores.items() if score >= join_points]
         expected = min(joinable)[1] if joinable else None
         decision = index.decide(r)
         assert decision.alert_id == expected
