@@ -305,9 +305,18 @@ def _risk(place: Place, now: dt.datetime, forecast: dict[int, float]) -> float:
     return 1.0 - math.exp(-n / 5.0)
 
 
-def _capacities(week_start: dt.date) -> list[Any]:
+def _capacities(week_start: dt.date, recorded: Sequence[Patrol] = ()) -> list[Any]:
+    """Each base's capacity for the week, less the teams (and vehicles) already out on
+    the ``recorded`` patrols: one team per outing, whether it went out or not."""
     from ulinzi.patrols import planner
 
+    outings: dict[tuple[int, int, str], dict[int, bool]] = {}
+    for patrol in recorded:
+        cell = (patrol.base_id, (patrol.day - week_start).days, patrol.shift)
+        outings.setdefault(cell, {})[patrol.outing_id] = patrol.outing.by_vehicle
+    spent: dict[int, list[tuple[int, str, int, int]]] = {}
+    for (base_id, day, shift), used in outings.items():
+        spent.setdefault(base_id, []).append((day, shift, len(used), sum(used.values())))
     out = []
     for base in Base.objects.select_related("capacity").order_by("code"):
         capacity = getattr(base, "capacity", None)
@@ -336,6 +345,7 @@ def _capacities(week_start: dt.date) -> list[Any]:
                 max_km=values["max_km"],
                 unavailable_days=frozenset(d for d in off if 0 <= d < 7),
                 vehicles=int(values["vehicles"]),
+                spent=tuple(sorted(spent.get(base.pk, []))),
             )
         )
     return out
@@ -368,13 +378,23 @@ def _planner_request(
     fixed: list[Patrol],
     now: dt.datetime,
     forecast: dict[int, float],
+    recorded: Sequence[Patrol] = (),
 ) -> Any:
+    """The request as the planner sees it. Its ``recorded`` patrols of the week are done
+    with: their slots are not offered again, and those that went out count towards the
+    patrols the community asked for."""
     from ulinzi.patrols import planner
 
+    taken = {(p.day, p.shift) for p in recorded}
+    went = sum(p.status == Patrol.Status.CONDUCTED for p in recorded)
     slots = []
     for day in range(7):
         date = week_start + dt.timedelta(days=day)
-        if day in request.weekdays and request.valid_from <= date <= request.valid_until:
+        if (
+            day in request.weekdays
+            and request.valid_from <= date <= request.valid_until
+            and (date, request.shift) not in taken
+        ):
             slots.append(planner.Slot(day, request.shift))
     # A patrol stays its kind's usual time with the community, never longer than the hours
     # the community asked for (a window past midnight wraps round).
@@ -388,7 +408,7 @@ def _planner_request(
         kind=request.kind,
         points=_points(request),
         slots=tuple(slots),
-        wanted=min(request.per_week, len(slots)),
+        wanted=max(0, min(request.per_week - went, len(slots))),
         priority=request.priority,
         risk=_risk(request.place, now, forecast),
         beneficiaries=request.beneficiaries,
@@ -417,19 +437,33 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
         week.filter(status=Patrol.Status.PLANNED, fixed=False, request__isnull=False).delete()
         fixed_by_request: dict[int, list[Patrol]] = {}
         fixed_at: dict[tuple[int, dt.date, str], Patrol] = {}
-        for patrol in week.filter(fixed=True, request__isnull=False).select_related(
-            "base", "outing"
-        ):
+        for patrol in week.filter(
+            fixed=True, status=Patrol.Status.PLANNED, request__isnull=False
+        ).select_related("base", "outing"):
             fixed_by_request.setdefault(patrol.request_id, []).append(patrol)  # type: ignore[arg-type]
             fixed_at[(patrol.request_id, patrol.day, patrol.shift)] = patrol  # type: ignore[index]
+        # Recorded patrols happened (or were called off) as they were: the plan works
+        # around them with the teams left.
+        recorded = list(week.exclude(status=Patrol.Status.PLANNED).select_related("outing"))
+        recorded_by_request: dict[int, list[Patrol]] = {}
+        for patrol in recorded:
+            if patrol.request_id is not None:
+                recorded_by_request.setdefault(patrol.request_id, []).append(patrol)
         requests = requests_for_week(week_start)
         forecast = forecast_risk()
         inputs = [
-            _planner_request(r, week_start, fixed_by_request.get(r.pk, []), now, forecast)
+            _planner_request(
+                r,
+                week_start,
+                fixed_by_request.get(r.pk, []),
+                now,
+                forecast,
+                recorded_by_request.get(r.pk, ()),
+            )
             for r in requests
         ]
-        inputs = [i for i in inputs if i.slots or i.fixed]
-        bases = _capacities(week_start)
+        inputs = [i for i in inputs if (i.slots and i.wanted) or i.fixed]
+        bases = _capacities(week_start, recorded)
         result = planner.plan_week(bases, inputs, time_limit_s=time_limit_s)
         greedy = planner.greedy_plan(bases, inputs)
         _store_outings(plan, week_start, requests, result, fixed_at)

@@ -65,7 +65,9 @@ Constraints
       fixed, when that is more; never more than its distinct slots).
     * A base's patrols in one (day, shift) are at most its teams for that
       shift, those needing a vehicle at most its vehicles (``vehicles=None``:
-      as many as its teams), and none on its unavailable days.
+      as many as its teams), and none on its unavailable days. Teams and
+      vehicles already out on patrols recorded earlier in the week
+      (``BaseCapacity.spent``) are not counted as free.
     * A base visits a request only if every point of the request (the place,
       or each place along a route) is within the base's ``max_km`` (great
       circle distance, haversine). An assignment's ``km`` is the distance from
@@ -135,6 +137,8 @@ Explanations
 
     * ``"Beni is unavailable on Friday"``;
     * ``"Beni has no night team"``;
+    * ``"every night team of Beni is out on Tuesday on patrols already
+      recorded"`` (``BaseCapacity.spent``);
     * ``"Beni has no vehicle and Kibirizi is beyond 5 km on foot"``;
     * ``"no night team free on Tuesday at Beni: 2 night patrols, both given
       to higher-value requests (Kibirizi, Mbau)"``: every team of that shift
@@ -256,17 +260,28 @@ class BaseCapacity:
     max_km: float  # farthest place a patrol from this base may go (straight line)
     unavailable_days: frozenset[int] = frozenset()  # days 0-6 with no patrol at all
     vehicles: int | None = None  # vehicles per shift; None: one for every team
+    # (day, shift, teams, vehicles) already out on patrols recorded before this plan: they
+    # are not the planner's to give.
+    spent: tuple[tuple[int, str, int, int], ...] = ()
 
     def teams(self, day: int, shift: str) -> int:
-        """Teams for one (day, shift): 0 on an unavailable day."""
+        """Teams free for one (day, shift): 0 on an unavailable day."""
         if day in self.unavailable_days:
             return 0
-        return self.day_teams if shift == "day" else self.night_teams
+        teams = self.day_teams if shift == "day" else self.night_teams
+        return max(0, teams - self.out_on_record(day, shift))
+
+    def out_on_record(self, day: int, shift: str) -> int:
+        """Teams out in one (day, shift) on patrols recorded before this plan."""
+        return sum(t for d, s, t, _v in self.spent if (d, s) == (day, shift))
 
     def vehicles_for(self, day: int, shift: str) -> int:
         """Patrols of one (day, shift) that can have a vehicle (never more than its teams)."""
         teams = self.teams(day, shift)
-        return teams if self.vehicles is None else min(teams, max(0, self.vehicles))
+        if self.vehicles is None:
+            return teams
+        out = sum(v for d, s, _t, v in self.spent if (d, s) == (day, shift))
+        return min(teams, max(0, self.vehicles - out))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -1095,8 +1110,9 @@ def _slot_reasons(
     plan: Plan,
 ) -> list[str]:
     own_next = p.marginal[ri][counts[ri]]
-    # (shift, unavailable, no team, no vehicle, full, vehicles out, free) -> days
-    groups: dict[tuple[str, _Bases, _Bases, _Bases, _Bases, _Bases, _Bases], list[int]]
+    # (shift, unavailable, no team, all out on record, no vehicle, full, vehicles out, free)
+    # -> days
+    groups: dict[tuple[str, _Bases, _Bases, _Bases, _Bases, _Bases, _Bases, _Bases], list[int]]
     groups = defaultdict(list)
     for slot in p.slots[ri]:
         if (ri, slot) in covered:
@@ -1104,8 +1120,10 @@ def _slot_reasons(
         d, s = slot.day, slot.shift
         unavailable = tuple(bi for bi in reach if d in p.bases[bi].unavailable_days)
         rest = [bi for bi in reach if bi not in unavailable]
-        no_team = tuple(bi for bi in rest if p.bases[bi].teams(d, s) == 0)
-        staffed = [bi for bi in rest if bi not in no_team]
+        none_left = [bi for bi in rest if p.bases[bi].teams(d, s) == 0]
+        all_out = tuple(bi for bi in none_left if p.bases[bi].out_on_record(d, s))
+        no_team = tuple(bi for bi in none_left if bi not in all_out)
+        staffed = [bi for bi in rest if bi not in none_left]
         needs_car = {bi for bi in staffed if not p.on_foot(ri, bi)}
         no_car = tuple(bi for bi in staffed if bi in needs_car and p.bases[bi].vehicles == 0)
         staffed = [bi for bi in staffed if bi not in no_car]
@@ -1118,10 +1136,11 @@ def _slot_reasons(
             and sum(t.vehicle for t in at[(bi, d, s)]) >= p.bases[bi].vehicles_for(d, s)
         )
         free = tuple(bi for bi in staffed if bi not in full and bi not in cars_out)
-        groups[(s, unavailable, no_team, no_car, full, cars_out, free)].append(d)
+        groups[(s, unavailable, no_team, all_out, no_car, full, cars_out, free)].append(d)
 
     reasons: list[str] = []
-    for (shift, unavailable, no_team, no_car, full, cars_out, free), days in groups.items():
+    for key, days in groups.items():
+        shift, unavailable, no_team, all_out, no_car, full, cars_out, free = key
         days = sorted(set(days))
         day_words = _words([DAY_NAMES[d] for d in days])
         parts: list[str] = []
@@ -1133,6 +1152,12 @@ def _slot_reasons(
             names = [p.bases[bi].name for bi in no_team]
             verb = "has" if len(names) == 1 else "have"
             parts.append(f"{_words(names)} {verb} no {shift} team")
+        if all_out:
+            names = [p.bases[bi].name for bi in all_out]
+            parts.append(
+                f"every {shift} team of {_words(names)} is out on {day_words} on patrols "
+                f"already recorded"
+            )
         if no_car:
             names = [p.bases[bi].name for bi in no_car]
             verb = "has" if len(names) == 1 else "have"
@@ -1144,6 +1169,9 @@ def _slot_reasons(
             head = f"no {shift} team free on {day_words} at {_words([p.bases[bi].name for bi in full], 'or')}"
             taken = [t for d in days for bi in full for t in at[(bi, d, shift)]]
             parts.append(_taken_words(p, counts, own_next, head, f"{shift} patrol", taken))
+            earlier = sum(p.bases[bi].out_on_record(d, shift) for d in days for bi in full)
+            if earlier:
+                parts[-1] += f", and {_plural(earlier, 'team')} out on patrols already recorded"
         if cars_out:
             names = [p.bases[bi].name for bi in cars_out]
             head = f"no vehicle free on {day_words} at {_words(names, 'or')}"

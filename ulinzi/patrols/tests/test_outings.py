@@ -372,3 +372,32 @@ def test_the_plan_page_does_not_query_per_outing(
     domain.plan_week(actor=paul, week_start=MONDAY)
     assert Outing.objects.count() == 5 and Patrol.objects.count() == 10
     assert queries() == one
+
+
+def test_re_planning_counts_the_teams_already_out_on_recorded_patrols(
+    personas: dict[str, Any], paul: Any, one_night_team: None, kasanga: Any
+) -> None:
+    """A patrol recorded (conducted or not) took its team out in its shift and covered
+    its slot: planning the week again neither plans that slot a second time nor sends
+    out more teams than the base has."""
+    mbau = accepted(paul, personas["mbau"], weekdays=[1, 3])
+    domain.plan_week(actor=paul, week_start=MONDAY)
+    first = Patrol.objects.get(request=mbau)
+    domain.record_patrol(actor=paul, patrol=first, conducted=True, met_women=4)
+    # Kasanga asks too, on the same night, more urgently, with a place Beni's one team
+    # could have joined to Mbau's had it been planned together.
+    other = accepted(paul, kasanga, weekdays=[first.day.weekday()], priority=5)
+    domain.plan_week(actor=paul, week_start=MONDAY)
+    night = Patrol.objects.filter(day=first.day, shift="night")
+    # The one team is out already (recorded): nothing more that night.
+    assert list(night) == [first]
+    assert Outing.objects.filter(day=first.day, shift="night").count() == 1
+    assert not Patrol.objects.filter(request=other).exists()
+    plan = domain.WeeklyPlan.objects.get(week_start=MONDAY)
+    assert str(other.pk) in plan.explanations
+    # Mbau had one patrol a week asked and has it: its other night is not planned.
+    assert Patrol.objects.filter(request=mbau).count() == 1
+    # A patrol that did not go out still used the shift: the same holds.
+    domain.record_patrol(actor=paul, patrol=first, conducted=False, not_conducted_reason="rain")
+    domain.plan_week(actor=paul, week_start=MONDAY)
+    assert list(Patrol.objects.filter(day=first.day, shift="night")) == [first]

@@ -231,6 +231,14 @@ def check_statement(
         for name in _split(m[1], "and"):
             b = by_name[name]
             assert (b.day_teams if m[2] == "day" else b.night_teams) == 0
+    elif m := re.fullmatch(
+        r"every (day|night) team of (.+) is out on (.+) on patrols already recorded", part
+    ):
+        for name in _split(m[2], "and"):
+            for day in _split(m[3], "and"):
+                b = by_name[name]
+                assert b.out_on_record(DAY_NAMES.index(day), m[1]) > 0
+                assert b.teams(DAY_NAMES.index(day), m[1]) == 0
     elif m := re.fullmatch(r"(.+) (?:has|have) no vehicle and (.+) is beyond 5 km on foot", part):
         assert m[2] == r.community
         for name in _split(m[1], "and"):
@@ -261,6 +269,9 @@ def check_statement(
                     assert plan.use[(b.id, d, shift)] == b.teams(d, shift), "said full, is not"
                     taken.extend(at[(b.id, d, shift)])
         assert int(m[5]) == len(taken)
+        earlier = re.search(r", and (\d+) teams? out on patrols already recorded$", m[8])
+        out = sum(b.out_on_record(d, shift) for d in days for b in full)
+        assert (int(earlier[1]) if earlier else 0) == (0 if cars else out)
         names = set(re.findall(r"\(([^()]+)\)", m[8])[0].replace(" and ", ", ").split(", "))
         communities = {by_id[rid].community for x in taken for rid in x.requests}
         assert {x for x in names if not re.fullmatch(r"\d+ more", x)} <= communities
@@ -540,6 +551,30 @@ def test_fixed_patrols_are_kept_and_use_capacity() -> None:
         check_constraints(plan, bases, [low, high])
 
 
+def test_teams_out_on_recorded_patrols_are_not_given_again() -> None:
+    """``spent``: teams (and vehicles) already out in a shift on patrols recorded earlier
+    in the week; the plan uses only what is left, and says so when a request misses out."""
+    beni = replace(
+        base(day=1, night=2, vehicles=2),
+        spent=((1, "night", 1, 1), (3, "night", 2, 0)),
+    )
+    assert [beni.teams(d, "night") for d in (0, 1, 3)] == [2, 1, 0]
+    assert [beni.vehicles_for(d, "night") for d in (0, 1, 3)] == [2, 1, 0]
+    high = request("high", "Mbau", slots=(Slot(1, "night"),), priority=5, at=NORTH)
+    low = request("low", "Mavivi", slots=(Slot(1, "night"), Slot(3, "night")), at=SOUTH)
+    for make in (plan_week, greedy_plan):
+        plan = make([beni], [high, low])
+        check_constraints(plan, [beni], [high, low])
+        assert sorted((a.request, a.slot) for a in plan.assignments) == [
+            ("high", Slot(1, "night"))
+        ]
+        assert plan.explanations["low"][1:] == (
+            "no night team free on Tuesday at Beni: 1 night patrol, given to a higher-value "
+            "request (Mbau), and 1 team out on patrols already recorded",
+            "every night team of Beni is out on Thursday on patrols already recorded",
+        )
+
+
 def test_a_fixed_patrol_on_a_slot_not_asked_for_is_planned() -> None:
     r = request("r", slots=(Slot(1, "night"),), wanted=1, fixed=((Slot(5, "night"), "beni"),))
     plan = plan_week([base(night=1)], [r])
@@ -688,6 +723,18 @@ def instances(
             vehicles=draw(st.one_of(st.none(), st.integers(0, 2))),
         )
         for i in range(draw(st.integers(1, max_bases)))
+    ]
+    # Some teams already out on recorded patrols (a plan made again during the week).
+    spent = st.tuples(st.integers(0, days - 1), st.sampled_from(SHIFTS), st.integers(1, 2))
+    bases = [
+        replace(
+            b,
+            spent=tuple(
+                (d, s, t, draw(st.integers(0, t)))
+                for d, s, t in draw(st.lists(spent, max_size=2, unique_by=lambda x: x[:2]))
+            ),
+        )
+        for b in bases
     ]
     requests = []
     for i in range(draw(st.integers(1, max_requests))):
