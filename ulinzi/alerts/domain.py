@@ -132,9 +132,7 @@ def _hint(reporter: Reporter | None) -> str | None:
 
 
 def _place(place_id: int | None) -> Place | None:
-    if place_id is None:
-        return None
-    return Place.objects.defer("geometry", "details").filter(pk=place_id).first()
+    return None if place_id is None else places.matched_place(place_id)
 
 
 def _take_prepared(message: Message | None) -> _Prepared | None:
@@ -145,19 +143,15 @@ def _take_prepared(message: Message | None) -> _Prepared | None:
 
 
 @receiver(messaging.inbound_waiting, dispatch_uid="ulinzi-alerts-prepare")
-def prepare_inbound(
-    sender: Any, message_id: int, text: str, reporter_id: int | None, **kwargs: Any
-) -> None:
+def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
     """Triage, locate and group the next waiting report before the worker's transaction
     (which on SQLite holds the database's only write lock), against the open alerts as
     they are now; route it too when it would open an alert."""
-    parsed = keywords.parse(text)
-    if reporter_id is None or parsed.kind not in ("alert", "free"):
+    parsed = keywords.parse(message.text)
+    reporter = message.reporter
+    if reporter is None or parsed.kind not in ("alert", "free"):
         return
-    reporter = Reporter.objects.select_related("community__place").filter(pk=reporter_id).first()
-    if reporter is None:
-        return
-    text = _clean(text)
+    text = _clean(message.text)
     place_hint = parsed.place if parsed.kind == "alert" else None
     found = _triage(text)
     located = locate(text, place_hint, _hint(reporter))
@@ -178,7 +172,7 @@ def prepare_inbound(
     routed = route(place, located.lat, located.lon) if decision[0] is None else None
     prepared = _Prepared((text, place_hint), found, located, place, routed, now, token, decision)
     with _prepared_lock:
-        _prepared[message_id] = prepared
+        _prepared[message.pk] = prepared
         while len(_prepared) > 16:
             _prepared.popitem(last=False)
 
@@ -386,7 +380,9 @@ def receive_report(
         located = Located(place.pk, place.name, place.lat, place.lon, 1.0, place.name, [])
     else:
         found, located = _triage(text), locate(text, place_hint, _hint(reporter))
-    with transaction.atomic():
+    # No savepoint when called inside a transaction (the worker's): if anything here
+    # fails, the caller's transaction is undone as a whole.
+    with transaction.atomic(savepoint=False):
         place_obj = prepared.place if prepared is not None else place or _place(located.place_id)
         report = Report(
             source=source,

@@ -11,6 +11,7 @@ import random
 import secrets
 import socket
 import uuid
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ message_received = Signal()
 # Sent by the worker before it takes the next inbound message, outside any transaction:
 # listeners may prepare work that reads but writes nothing (understanding the text), so
 # that the transaction that follows, which on SQLite holds the only write lock, is short.
-# Arguments: message_id (int), text (str), reporter_id (int | None).
+# Arguments: message (Message, with its channel and reporter; not locked).
 inbound_waiting = Signal()
 
 # Sent inside the transaction of a missed call ("beep") from a reporter.
@@ -202,45 +203,58 @@ def receive_message(
 
 
 def process_next_inbound() -> Message | None:
-    """Process the oldest waiting inbound message, exactly once.
+    """Process the oldest waiting inbound message, exactly once (see :func:`_process`)."""
+    waiting = _waiting(1)
+    return _process(waiting[0]) if waiting else None
 
-    The message is locked (other workers skip it on PostgreSQL; SQLite serialises
-    writers), ``message_received`` is sent, and the message is marked processed, all in
-    one transaction: if anything fails the message stays waiting for the next try.
-    """
+
+def process_inbound(limit: int = 1000) -> int:
+    """Process waiting inbound messages, oldest first (at most ``limit``); how many were
+    done. The waiting messages, their channels and senders are read once for up to 50."""
+    done = 0
+    while done < limit:
+        before = done
+        for message in _waiting(min(50, limit - done)):
+            # Another worker may have taken some of them meanwhile: they are skipped.
+            done += _process(message) is not None
+        if done == before:  # none waiting, or all in other workers' hands
+            break
+    return done
+
+
+def _waiting(n: int) -> list[Message]:
+    """The ``n`` oldest inbound messages not yet processed, with channel and sender (and
+    the sender's community's place, without its outline)."""
+    return list(
+        Message.objects.filter(direction=Message.Direction.IN, processed_at__isnull=True)
+        .select_related("channel", "reporter__community__place")
+        .defer("reporter__community__place__geometry", "reporter__community__place__details")
+        .order_by("id")[:n]
+    )
+
+
+def _process(message: Message) -> Message | None:
+    """Process one waiting inbound message, exactly once.
+
+    ``inbound_waiting`` is sent first, outside any transaction (the work that needs no
+    lock is done there). Then the message is locked (other workers skip it on
+    PostgreSQL; SQLite serialises writers), ``message_received`` is sent, and the
+    message is marked processed, all in one transaction: if anything fails the message
+    stays waiting for the next try. None when another worker had it first."""
     if not connection.in_atomic_block:
-        waiting = (
-            Message.objects.filter(direction=Message.Direction.IN, processed_at__isnull=True)
-            .order_by("id")
-            .values_list("id", "text", "reporter_id")
-            .first()
-        )
-        if waiting is None:
-            return None
-        inbound_waiting.send(
-            sender=Message, message_id=waiting[0], text=waiting[1], reporter_id=waiting[2]
-        )
+        inbound_waiting.send(sender=Message, message=message)
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(direction=Message.Direction.IN, processed_at__isnull=True)
-            .select_related("channel", "reporter")
-            .order_by("id")
+        mine = (
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(pk=message.pk, processed_at__isnull=True)
+            .values_list("pk", flat=True)
             .first()
         )
-        if message is None:
+        if mine is None:
             return None
         message_received.send(sender=Message, message=message, created=True)
         Message.objects.filter(pk=message.pk).update(processed_at=timezone.now())
     return message
-
-
-def process_inbound(limit: int = 1000) -> int:
-    """Process waiting inbound messages (at most ``limit``); how many were done."""
-    done = 0
-    while done < limit and process_next_inbound() is not None:
-        done += 1
-    return done
 
 
 def receive_missed_call(channel: Channel, *, sender: Any) -> Reporter:
@@ -431,7 +445,13 @@ def _analyze_outbox() -> None:
 def set_opt_out(reporter: Reporter, *, opted_out: bool, source: str) -> None:
     """Honour STOP (or START) from the reporter or the gateway, everywhere."""
     with transaction.atomic():
-        before = reporter.opted_out_at
+        # As stored now (the copy in hand may have been read before an earlier STOP).
+        before = (
+            Reporter.objects.select_for_update()
+            .filter(pk=reporter.pk)
+            .values_list("opted_out_at", flat=True)
+            .first()
+        )
         reporter.opted_out_at = timezone.now() if opted_out else None
         Reporter.objects.filter(pk=reporter.pk).update(opted_out_at=reporter.opted_out_at)
         if opted_out:
@@ -600,60 +620,102 @@ def release_dead_claims() -> int:
     )
 
 
-def claim_next(channel_rates: dict[int, int] | None = None, owner: str = "") -> Message | None:
-    """Claim one due message: a conditional UPDATE that must change exactly one row,
-    so two workers never send the same message.
+class Claimer:
+    """Claims due messages for one worker, one at a time, so that two workers never send
+    the same message: each claim is a conditional UPDATE that must change exactly one row.
 
-    Every query here reads an index, so a claim costs the same with 100 or 100,000
-    messages waiting: the due ones are found on (status, next_attempt_at), a channel's
-    sends of the last minute on (channel, claimed_at), and a reporter who opted out
-    after the message was queued is caught by the claim itself."""
-    now = timezone.now()
-    waiting = Message.objects.filter(
-        direction=Message.Direction.OUT, status=Message.Status.QUEUED, channel__active=True
-    )
-    # Two queries rather than one with OR, so that each can use the index.
-    candidates = list(
-        waiting.filter(next_attempt_at__isnull=True).values_list("pk", "channel_id")[:20]
-    )
-    if len(candidates) < 20:
-        candidates += list(
-            waiting.filter(next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", "channel_id")[: 20 - len(candidates)]
-        )
-    within: dict[int, bool] = {}
-    for pk, channel_id in candidates:
-        if channel_rates is not None:
-            if channel_id not in within:
-                within[channel_id] = _within_rate(channel_id, channel_rates)
-            if not within[channel_id]:
-                continue
+    The list of due messages, and each channel's claims of the last minute (its rate
+    limit), are read once for up to ``BATCH`` claims, not for every claim. Every query
+    reads an index, so a claim costs the same with 100 or 100,000 messages waiting: the
+    due ones are found on (status, next_attempt_at), a channel's claims on (channel,
+    claimed_at), and a reporter who opted out after the message was queued is caught by
+    the claim itself."""
+
+    BATCH = 20
+
+    def __init__(self, channel_rates: dict[int, int] | None = None, owner: str = "") -> None:
+        self.rates = channel_rates
+        self.owner = owner
+        self.due: deque[Message] = deque()  # oldest due first
+        self.left: dict[int, int] = {}  # channel -> claims left within its rate
+
+    def claim(self) -> Message | None:
+        """Claim the next due message, or None when none is due (or its channel is at its
+        rate)."""
+        fresh = False
+        while True:
+            while self.due:
+                message = self.due.popleft()
+                if self.rates is not None and self.left[message.channel_id] <= 0:
+                    continue
+                if self._take(message):
+                    if self.rates is not None:
+                        self.left[message.channel_id] -= 1
+                    return message
+            if fresh:
+                return None
+            self._read_due()
+            fresh = True
+
+    def _read_due(self) -> None:
+        now = timezone.now()
+        waiting = Message.objects.filter(
+            direction=Message.Direction.OUT, status=Message.Status.QUEUED, channel__active=True
+        ).select_related("channel", "reporter")
+        # Two queries rather than one with OR, so that each can use the index.
+        due = list(waiting.filter(next_attempt_at__isnull=True)[: self.BATCH])
+        if len(due) < self.BATCH:
+            due += list(
+                waiting.filter(next_attempt_at__lte=now).order_by("next_attempt_at", "id")[
+                    : self.BATCH - len(due)
+                ]
+            )
+        self.due = deque(due)
+        if self.rates is not None:
+            self.left = {c: _rate_left(c, self.rates) for c in {m.channel_id for m in due}}
+
+    def _take(self, message: Message) -> bool:
+        """Claim a message read with the due list. The claim also requires its attempts
+        to be as read, so that the copy in hand is the row claimed (a message another
+        worker tried meanwhile is left for the next read)."""
+        now = timezone.now()
         claimed = Message.objects.filter(
-            pk=pk, status=Message.Status.QUEUED, reporter__opted_out_at__isnull=True
+            pk=message.pk,
+            status=Message.Status.QUEUED,
+            attempts=message.attempts,
+            reporter__opted_out_at__isnull=True,
         ).update(
             status=Message.Status.SENDING,
             claimed_at=now,
-            claimed_by=owner,
+            claimed_by=self.owner,
             attempts=F("attempts") + 1,
         )
         if claimed == 1:
-            return Message.objects.select_related("channel", "reporter").get(pk=pk)
+            message.status, message.claimed_at = Message.Status.SENDING, now
+            message.claimed_by = self.owner
+            message.attempts += 1
+            return True
         # Not claimed: another worker took it, or its reporter has opted out since.
         Message.objects.filter(
-            pk=pk, status=Message.Status.QUEUED, reporter__opted_out_at__isnull=False
+            pk=message.pk, status=Message.Status.QUEUED, reporter__opted_out_at__isnull=False
         ).update(status=Message.Status.SUPPRESSED)
-    return None
+        return False
 
 
-def _within_rate(channel_id: int, rates: dict[int, int]) -> bool:
+def claim_next(channel_rates: dict[int, int] | None = None, owner: str = "") -> Message | None:
+    """Claim one due message (see :class:`Claimer`)."""
+    return Claimer(channel_rates, owner).claim()
+
+
+def _rate_left(channel_id: int, rates: dict[int, int]) -> int:
+    """Claims the channel may still make within its rate per minute."""
     since = timezone.now() - timedelta(minutes=1)
     rate = rates.get(channel_id, 60)
     # Counting stops at the rate: whether there were 60 claims or 6,000 changes nothing.
     sent = Message.objects.filter(channel_id=channel_id, direction="out", claimed_at__gte=since)[
         :rate
     ].count()
-    return sent < rate
+    return rate - sent
 
 
 def record_sent(message: Message) -> None:

@@ -13,7 +13,8 @@ from ulinzi.places.scope import Scope
 
 ANCESTOR_ID_FIELDS = [f"{f}_id" for f in Place.ANCESTOR_FIELDS]
 _lock = threading.Lock()
-_matcher: dict[str, Any] = {"version": None, "matcher": None, "pcodes": {}}
+_matcher: dict[str, Any] = {"version": None, "matcher": None, "pcodes": {}, "places": {}}
+PLACES_KEPT = 10_000  # places kept by matched_place before it starts again
 
 
 def gazetteer_version() -> str:
@@ -70,8 +71,25 @@ def matcher() -> Any:
     with _lock:
         if _matcher["version"] != version or _matcher["matcher"] is None:
             records, pcodes = place_records()
-            _matcher.update(version=version, matcher=Matcher(records), pcodes=pcodes)
+            _matcher.update(version=version, matcher=Matcher(records), pcodes=pcodes, places={})
         return _matcher["matcher"]
+
+
+def matched_place(place_id: int) -> Place | None:
+    """The place (without its outline and details) of a match the current matcher gave.
+    Places change only by a gazetteer import, which makes a new matcher: each is read
+    once per matcher, not once per report."""
+    with _lock:
+        kept: dict[int, Place] = _matcher["places"]
+        if place_id in kept:
+            return kept[place_id]
+    place = Place.objects.defer("geometry", "details").filter(pk=place_id).first()
+    if place is not None:
+        with _lock:
+            if len(kept) >= PLACES_KEPT:
+                kept.clear()
+            kept[place_id] = place
+    return place
 
 
 def admin_pcode(record: PlaceRecord) -> str | None:

@@ -237,3 +237,49 @@ def test_a_failure_while_processing_leaves_the_message_waiting_not_lost(
     assert messaging.process_inbound() == 1
     assert messaging.process_inbound() == 0
     assert Report.objects.count() == 1 and len(outbox("acknowledgement")) == 1
+
+
+def post(channel: Channel, sender: str, text: str) -> None:
+    data = {"from": sender, "text": text}
+    response = Client().post(f"/channels/ext/{channel.uuid}/receive?token={channel.secret}", data)
+    assert response.status_code == 200, response.content
+
+
+def test_a_batch_of_waiting_sms_is_read_once_and_each_processed_once(channel: Channel) -> None:
+    """The worker reads up to 50 waiting SMS (with their senders) in one query; one that
+    another worker processed since is skipped, not processed twice."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    texts = [
+        "ALERTE Mbau Centre: hommes armés",
+        "Risasi nyingi Mbau Centre sasa hivi",
+        "STOP",
+        "ALERT Goma gunshots armed men near the market",
+    ]
+    for n, text in enumerate(texts):
+        post(channel, f"+24397123456{n % 3}", text)
+    waiting = messaging._waiting(50)
+    assert [m.text for m in waiting] == texts
+    assert messaging._process(waiting[0]) is not None  # "another worker" took the first
+    with CaptureQueriesContext(connection) as ctx:
+        assert messaging.process_inbound() == 3
+    reads = [q for q in ctx.captured_queries if 'ORDER BY "messaging_message"."id"' in q["sql"]]
+    assert len(reads) == 2  # the three waiting, then none
+    assert Report.objects.count() == 3 and len(outbox("acknowledgement")) == 3
+    assert Message.objects.filter(direction="in", processed_at__isnull=True).count() == 0
+    assert messaging._process(waiting[0]) is None  # never twice
+
+
+def test_stop_and_start_in_one_batch_are_audited_as_they_happened(channel: Channel) -> None:
+    """The worker's copy of the sender was read with the batch, before the STOP: the
+    START that follows still records that the reporter had opted out."""
+    for text in ("STOP", "START"):
+        post(channel, "+243971234567", text)
+    assert messaging.process_inbound() == 2
+    entries = AuditEntry.objects.filter(action__startswith="messaging.opt_").order_by("id")
+    assert [(e.action, e.before) for e in entries] == [
+        ("messaging.opt_out", {"opted_out": False}),
+        ("messaging.opt_in", {"opted_out": True}),
+    ]
+    assert Message.objects.get(direction="in", text="START").reporter.opted_out_at is None

@@ -143,6 +143,64 @@ def test_two_workers_never_claim_the_same_message() -> None:
     assert second is None
 
 
+def test_one_read_of_the_due_list_serves_many_claims() -> None:
+    """The due messages and the channel's claims of the last minute are read once for
+    up to twenty claims; each claim is still its own conditional UPDATE."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with fake_gateway() as gateway:
+        channel = make_channel(gateway.url)
+        reporter = make_reporter()
+        queued = [queue(reporter, f"Ujumbe {n}") for n in range(25)]
+        claimer = domain.Claimer({channel.pk: 1000}, owner="w1")
+        with CaptureQueriesContext(connection) as ctx:
+            claimed = [claimer.claim() for _ in range(25)]
+        assert claimer.claim() is None
+    assert [m.pk for m in claimed if m] == [m.pk for m in queued]
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert sum(s.startswith("SELECT COUNT(*)") for s in sql) == 2  # once per read of 20
+    assert sum(s.startswith("UPDATE") for s in sql) == 25
+    # The copy in hand is the row claimed.
+    stored = Message.objects.get(pk=claimed[0].pk)  # type: ignore[union-attr]
+    assert (stored.status, stored.attempts, stored.claimed_by) == ("sending", 1, "w1")
+    assert (claimed[0].status, claimed[0].attempts, claimed[0].claimed_by) == (  # type: ignore[union-attr]
+        "sending",
+        1,
+        "w1",
+    )
+
+
+def test_a_message_tried_by_another_worker_since_the_read_is_left_for_the_next() -> None:
+    with fake_gateway() as gateway:
+        make_channel(gateway.url)
+        reporter = make_reporter()
+        first, second = queue(reporter, "Ujumbe 1"), queue(reporter, "Ujumbe 2")
+        slow = domain.Claimer(owner="slow")
+        slow._read_due()
+        # Meanwhile another worker claims the first, fails to send it and queues it again.
+        other = domain.claim_next(owner="fast")
+        assert other is not None and other.pk == first.pk
+        domain.record_failure(other, "gateway answered 503")
+        Message.objects.filter(pk=first.pk).update(next_attempt_at=None)
+        taken = slow.claim()
+        assert taken is not None and taken.pk == second.pk  # not the first: changed since
+        again = domain.claim_next(owner="slow")
+        assert again is not None and (again.pk, again.attempts) == (first.pk, 2)
+
+
+def test_the_rate_limit_counts_the_claims_of_one_read() -> None:
+    with fake_gateway() as gateway:
+        channel = make_channel(gateway.url)
+        reporter = make_reporter()
+        for n in range(5):
+            queue(reporter, f"Ujumbe {n}")
+        claimer = domain.Claimer({channel.pk: 3})
+        claims = [claimer.claim() for _ in range(5)]
+    assert sum(c is not None for c in claims) == 3
+    assert Message.objects.filter(status="queued").count() == 2
+
+
 def test_a_claim_left_by_a_dead_worker_is_taken_back() -> None:
     with fake_gateway() as gateway:
         make_channel(gateway.url)

@@ -565,9 +565,7 @@ def test_teams_out_on_recorded_patrols_are_not_given_again() -> None:
     for make in (plan_week, greedy_plan):
         plan = make([beni], [high, low])
         check_constraints(plan, [beni], [high, low])
-        assert sorted((a.request, a.slot) for a in plan.assignments) == [
-            ("high", Slot(1, "night"))
-        ]
+        assert sorted((a.request, a.slot) for a in plan.assignments) == [("high", Slot(1, "night"))]
         assert plan.explanations["low"][1:] == (
             "no night team free on Tuesday at Beni: 1 night patrol, given to a higher-value "
             "request (Mbau), and 1 team out on patrols already recorded",

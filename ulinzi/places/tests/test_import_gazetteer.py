@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -248,3 +249,25 @@ def test_impossible_values_are_row_errors_not_crashes(db: None, tmp_path: Path) 
         "line 6: P-code 'CD 61/05' is not a P-code (letters, digits, up to 20)",
     ]
     assert not Place.objects.exists()
+
+
+def test_a_matched_place_is_read_once_per_gazetteer_version(
+    gazetteer: None, grid3_slice: Path, tmp_path: Path, django_assert_num_queries: Any
+) -> None:
+    """Reports keep naming the same places: the worker reads each once, until an import
+    changes the gazetteer (then it reads it as changed)."""
+    from ulinzi.places import queries
+
+    queries.matcher()  # the search of the report that named it
+    place_id = Place.objects.get(name="Mbau Centre", kind="village").pk
+    first = queries.matched_place(place_id)
+    assert first is not None and first.name == "Mbau Centre"
+    with django_assert_num_queries(0):
+        assert queries.matched_place(place_id) is first
+    features = grid3_features(grid3_slice)
+    target = next(f for f in features if f["properties"]["localite"] == "Mbau Centre")
+    target["properties"]["localite"] = "Mbau Centre-ville"
+    import_gazetteer(write_features(tmp_path / "changed.geojson", features), "grid3")
+    queries.matcher()  # the next report's search sees the new version
+    renamed = queries.matched_place(place_id)
+    assert renamed is not None and renamed.name == "Mbau Centre-ville"

@@ -66,13 +66,14 @@ class Command(BaseCommand):
             received = domain.process_inbound(limit=50)
             handled += received
             rates = dict(Channel.objects.values_list("pk", "rate_per_minute"))
+            claimer = domain.Claimer(rates, owner=me)
             # Then as many due messages as were received (at least one), so that
             # acknowledgements keep pace with a flood of reports instead of waiting
             # behind it.
             sent = 0
             limit = options["max_messages"]
             while sent < max(1, received) and not (limit and handled + sent >= limit):
-                message = domain.claim_next(rates, owner=me)
+                message = claimer.claim()
                 if message is None:
                     break
                 self.deliver(message)
