@@ -76,11 +76,12 @@ Baselines (same run, same data)
 
 Training and held-out seeds
     The evidence weights (``WEIGHTS`` in ``ulinzi.alerts.grouping``) and the
-    join threshold were fitted and chosen on the training seeds 1 and 3-8
-    only, by ``bench/dedupe.py --fit``: a logistic regression over every
-    (report, compared alert) pair of those seeds, each report compared with
-    the true incidents already reported, then the threshold with the most
-    mean recall at mean precision >= 0.95 when ``group()`` runs on them. The
+    join and merge thresholds were fitted and chosen on the training seeds 1
+    and 3-8 only, by ``bench/dedupe.py --fit``: a logistic regression over
+    every (report, compared alert) pair of those seeds, each report compared
+    with the true incidents already reported, then the pair (``join_points``
+    0, 0.25, 0.5 or 0.75; ``MERGE_POINTS`` 1.5, 2, 2.5, 3 or never) with the
+    most mean recall at mean precision >= 0.95 when ``group()`` runs on them. The
     figures are from seed 2 (held out, ``--seed``); seed 1's precision/recall
     are reported as ``*_tuning_seed`` so that overfitting would show. Seeds
     differ a lot (on the training seeds, precision ranges over about 0.06 at
@@ -699,41 +700,56 @@ def fit_logistic(
     return {n: round(float(v), 3) for n, v in zip(names, w, strict=True)}
 
 
-def choose_join_points(
+def choose_thresholds(
     places: Places,
     seeds: Sequence[int],
     n_incidents: int,
     weights: dict[str, float],
-    grid: Sequence[float],
-) -> tuple[float, list[tuple[float, float, float]]]:
-    """The join threshold with the most recall at precision >= 0.95 (means over ``seeds``)."""
+    grid: Sequence[tuple[float, float]],
+) -> tuple[tuple[float, float], list[tuple[float, float, float, float]]]:
+    """The (join_points, merge_points) with the most recall at precision >= 0.95 (means
+    over ``seeds``)."""
     sets = [quality_set(places, seed, n_incidents) for seed in seeds]
     curve = []
-    for join_points in grid:
+    for join_points, merge_points in grid:
+        thresholds = Thresholds(join_points=join_points, merge_points=merge_points)
         precisions, recalls = [], []
         for reports, truth, _ in sets:
-            p, r = pairwise(truth, group(reports, Thresholds(join_points=join_points), weights))
+            p, r = pairwise(truth, group(reports, thresholds, weights))
             precisions.append(p)
             recalls.append(r)
-        curve.append((join_points, statistics.mean(precisions), statistics.mean(recalls)))
-        print(f"join_points {join_points:+.2f}: {curve[-1][1]:.4f}/{curve[-1][2]:.4f}")
-    good = [c for c in curve if c[1] >= 0.95] or [max(curve, key=lambda c: c[1])]
-    return max(good, key=lambda c: (c[2], c[0]))[0], curve
+        curve.append(
+            (join_points, merge_points, statistics.mean(precisions), statistics.mean(recalls))
+        )
+        print(
+            f"join_points {join_points:+.2f} merge_points {merge_points:+.2f}: "
+            f"{curve[-1][2]:.4f}/{curve[-1][3]:.4f}",
+            file=sys.stderr,
+        )
+    good = [c for c in curve if c[2] >= 0.95] or [max(curve, key=lambda c: c[2])]
+    best = max(good, key=lambda c: (c[3], c[0], c[1]))
+    return (best[0], best[1]), curve
 
 
 def fit(n_incidents: int) -> int:
-    """Fit WEIGHTS and choose join_points on the training seeds; print them to paste."""
+    """Fit WEIGHTS and choose join_points and MERGE_POINTS on the training seeds; print them
+    to paste."""
     places = Places.load()
     rows, labels = training_pairs(places, TRAINING_SEEDS, n_incidents)
     print(f"{len(rows)} pairs ({int(sum(labels))} of the same incident)", file=sys.stderr)
     weights = fit_logistic(rows, labels)
-    grid = [x / 4 for x in range(-6, 5)]
-    join_points, _ = choose_join_points(places, TRAINING_SEEDS, n_incidents, weights, grid)
+    joins = [0.0, 0.25, 0.5, 0.75]
+    merges = [1.5, 2.0, 2.5, 3.0, math.inf]
+    grid = [(j, m) for j in joins for m in merges if m >= j]
+    (join_points, merge_points), _ = choose_thresholds(
+        places, TRAINING_SEEDS, n_incidents, weights, grid
+    )
     print("WEIGHTS = {")
     for name, value in weights.items():
         print(f'    "{name}": {value},')
     print("}")
     print(f"join_points = {join_points}")
+    print(f"MERGE_POINTS = {merge_points}")
     return 0
 
 
@@ -812,7 +828,9 @@ def main(argv: list[str] | None = None) -> int:
             f"pairs) over {QUALITY_DAYS} days around 8 hotspots, "
             f"{'training (NOT held-out)' if args.seed in TRAINING_SEEDS else 'held-out'} "
             f"seed {args.seed}; "
-            f"evidence weights and join threshold were fitted on training seeds "
+            f"evidence weights, join threshold ({Thresholds().join_points:g}) and merge "
+            f"threshold ({Thresholds().merge_points:g}: a report that fits a second open "
+            f"alert that well merges the two) were fitted on training seeds "
             f"{', '.join(map(str, TRAINING_SEEDS))} only (seed {TUNING_SEED}: precision "
             f"{tuning['precision']:.4f}, recall {tuning['recall']:.4f}). Speed: {n_stored} "
             f"stored reports of "

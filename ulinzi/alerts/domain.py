@@ -57,6 +57,7 @@ ACTION_NAMES = {
     "dispatch": gettext_lazy("dispatch"),
     "arrive": gettext_lazy("mark on site"),
 }
+GROUPING = "grouping"  # the actor of merges that a report's evidence made
 CLARIFY_BELOW = 0.6  # place confidence under which the reporter is asked which place
 CLARIFY_WINDOW = timedelta(hours=6)
 
@@ -117,7 +118,7 @@ class _Prepared:
     route: tuple[Base | None, str] | None  # worked out only when no alert was to be joined
     at: datetime
     token: str
-    decision: tuple[int | None, str]
+    decision: tuple[int | None, str, tuple[int, ...]]
 
 
 _prepared: OrderedDict[int, _Prepared] = OrderedDict()  # message id -> what was prepared
@@ -405,10 +406,10 @@ def receive_report(
         # decision prepared in advance holds if the state has not changed since.
         token = live.advance(prepared.token) if prepared is not None else None
         if prepared is not None and token is not None:
-            before, (alert_id, reason) = prepared.token, prepared.decision
+            before, (alert_id, reason, merges) = prepared.token, prepared.decision
         else:
             before = live.lock()
-            alert_id, reason = live.decide(
+            alert_id, reason, merges = live.decide(
                 before, grouping_thresholds(), _facts(report), _open_reports
             )
             token = live.changed()
@@ -441,7 +442,10 @@ def receive_report(
         report.alert = alert
         report.grouping_reason = reason[:300]
         report.save()
-        live.joined(before, token, alert.pk, _facts(report))
+        merged = _bring_together(alert, merges, report) if alert.pk == alert_id else ()
+        if merged:  # the state after the merges, which the kept index learns too
+            token = live.changed()
+        live.joined(before, token, alert.pk, _facts(report), merged)
         audit.record(
             actor or source,
             "alerts.receive_report",
@@ -469,6 +473,19 @@ def receive_report(
             if located.ambiguous:
                 _ask_which_place(report, located, language)
     return report
+
+
+def _bring_together(alert: Alert, others: tuple[int, ...], report: Report) -> tuple[int, ...]:
+    """The report fits other open alerts as well as the one it joined: they are one
+    incident, merged into the older (``alert``), as a duty officer would, audited. The
+    alerts merged."""
+    if not others:
+        return ()
+    merged = []
+    for other in Alert.objects.filter(pk__in=others).exclude(status=S.CLOSED).order_by("pk"):
+        merge_alerts(actor=GROUPING, alert=other, into=alert, why=f"report {report.pk}")
+        merged.append(other.pk)
+    return tuple(merged)
 
 
 def _ask_which_place(report: Report, located: Located, language: str) -> None:
@@ -821,8 +838,9 @@ def close_alert(
     return locked
 
 
-def merge_alerts(*, actor: Any, alert: Alert, into: Alert) -> Alert:
-    """Move every report of ``alert`` into ``into`` and close ``alert`` as a duplicate."""
+def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Alert:
+    """Move every report of ``alert`` into ``into`` and close ``alert`` as a duplicate.
+    ``why``: what showed they are one (a report that fits both), for the timeline."""
     if alert.pk == into.pk:
         raise TransitionRefused("an alert cannot be merged into itself")
     with transaction.atomic():
@@ -841,9 +859,18 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert) -> Alert:
             timezone.now(),
         )
         source.save(update_fields=["merged_into", "outcome", "status", "closed_at"])
-        _step(source, "merged", actor, f"into {target.reference}")
-        _step(target, "merged", actor, f"{moved} report(s) from {source.reference}")
-        audit.record(actor, "alerts.merge", target, after={"from": source.pk, "reports": moved})
+        if SEVERITY_RANK[source.severity] < SEVERITY_RANK[target.severity]:
+            target.severity = source.severity  # the incident is as grave as either said
+            target.save(update_fields=["severity"])
+        because = f" ({why})" if why else ""
+        _step(source, "merged", actor, f"into {target.reference}{because}")
+        _step(target, "merged", actor, f"{moved} report(s) from {source.reference}{because}")
+        audit.record(
+            actor,
+            "alerts.merge",
+            target,
+            after={"from": source.pk, "reports": moved} | ({"why": why} if why else {}),
+        )
     return target
 
 

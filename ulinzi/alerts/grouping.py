@@ -60,7 +60,11 @@ How a report is compared with an alert
 
     The report joins the compared alert with the most evidence if it reaches
     ``join_points``; otherwise it starts a new alert, and the reason names
-    the nearest alert and what kept it apart. The texts' similarity (the
+    the nearest alert and what kept it apart. When another open alert also
+    reaches ``merge_points`` (more than joining needs), the report shows that
+    the two are one incident (its first report was matched to the wrong
+    village, or had no place, and opened an alert of its own): they are
+    merged into the older (:attr:`Decision.merges`), and the reason says so. The texts' similarity (the
     costly part) is computed only when the other evidence, plus the most the
     similarity and the same reporter could add, can still reach
     ``join_points`` and the best alert so far. Comparing with the footprint
@@ -334,6 +338,10 @@ def text_numbers(text: str) -> frozenset[str]:
 #: of six letters or more (two letters swapped in the middle of a name may not).
 NAME_CONTAINMENT = 0.5
 
+#: Evidence for a second open alert at which a report merges the two (see
+#: ``Thresholds.merge_points``); chosen with ``join_points`` by ``bench/dedupe.py --fit``.
+MERGE_POINTS = 2.5
+
 
 def names_place(text: str, place_name: str) -> bool:
     """Whether ``text`` names ``place_name``, allowing for misspellings.
@@ -416,10 +424,17 @@ class Thresholds:
     ``unlocated_hours`` (3.0)
         A report without coordinates, place or known reporter is compared only
         with alerts naming the same armed group, and only within this time.
-    ``join_points`` (0.0)
+    ``join_points`` (0.5)
         Evidence (log-odds, see the module docstring) the best alert must
         reach for the report to join it; below, the report starts a new
         alert. Raise it for fewer wrong merges and more duplicate alerts.
+    ``merge_points`` (MERGE_POINTS)
+        Evidence another open alert must reach, besides the one the report
+        joins, for the report to bring the two together: they are merged into
+        the older. One incident often starts as two alerts (a first report
+        matched to the wrong village, or with no place at all); a later report
+        that fits both well says they are one. At least ``join_points``;
+        ``math.inf`` never merges.
     """
 
     max_km: float = 4.0
@@ -431,7 +446,8 @@ class Thresholds:
     far_km: float = 8.0
     far_text_similarity: float = 0.0
     unlocated_hours: float = 3.0
-    join_points: float = 0.0
+    join_points: float = 0.5
+    merge_points: float = MERGE_POINTS
 
     @property
     def reach_km(self) -> float:
@@ -453,6 +469,11 @@ class Thresholds:
                 raise ValueError(f"{name} must be zero or more, not {value!r}")
         if not math.isfinite(self.join_points):
             raise ValueError(f"join_points must be a finite number, not {self.join_points!r}")
+        if math.isnan(self.merge_points) or self.merge_points < self.join_points:
+            raise ValueError(
+                f"merge_points must be at least join_points ({self.join_points!r}), "
+                f"not {self.merge_points!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,7 +488,9 @@ class Decision:
     nearest open alert that was considered and refused (None when there was
     none, or when a value could not be measured): the distance to its nearest
     located report, the time to its nearest report in time, the highest text
-    similarity with one of its reports.
+    similarity with one of its reports. ``merges``: other open alerts the report
+    brings together with ``alert_id`` (see ``Thresholds.merge_points``), to be
+    merged into it; ``alert_id`` is then the oldest of them.
     """
 
     alert_id: int | None
@@ -476,6 +499,7 @@ class Decision:
     distance_km: float | None
     hours: float | None
     text_similarity: float | None
+    merges: tuple[int, ...] = ()
 
 
 # -- evidence weights (log-odds; see the module docstring) ------------------------------
@@ -650,7 +674,9 @@ class AlertIndex:
         self._centre: dict[int, ReportFacts | None] = {}
         self._df: dict[str, int] = {}  # trigram -> number of stored reports with it
         self._open: dict[int, int] = {}  # alert id -> number of reports
+        self._opened: dict[int, float] = {}  # alert id -> time of its first report
         self._closed: set[int] = set()
+        self._merged_into: dict[int, int] = {}  # a merged alert -> the alert it went into
         self.report_count = 0
 
     # -- geometry ---------------------------------------------------------------
@@ -725,7 +751,23 @@ class AlertIndex:
         for gram in text_features(report.text):
             df[gram] = df.get(gram, 0) + 1
         self._open[alert_id] = self._open.get(alert_id, 0) + 1
+        self._opened[alert_id] = min(self._opened.get(alert_id, report.at), report.at)
         self.report_count += 1
+
+    def merge(self, alert_id: int, into: int) -> list[ReportFacts]:
+        """Open alert ``alert_id``'s reports now belong to open alert ``into``; the
+        reports moved. (A process that keeps an index loads it again instead.)"""
+        if alert_id == into or alert_id not in self._open or into not in self._open:
+            raise ValueError(f"alert {alert_id} cannot be merged into alert {into}")
+        moved = self._members.pop(alert_id, [])
+        self._members.setdefault(into, []).extend(moved)
+        self._open[into] += self._open.pop(alert_id)
+        self._opened[into] = min(self._opened[into], self._opened.pop(alert_id))
+        self._centre.pop(alert_id, None)
+        self._centre.pop(into, None)
+        self._closed.add(alert_id)
+        self._merged_into[alert_id] = into
+        return moved
 
     def trigram_weight(self, gram: str) -> float:
         """Inverse document frequency of a trigram among the stored reports.
@@ -755,6 +797,7 @@ class AlertIndex:
     def close(self, alert_id: int) -> None:
         """The alert is no longer open: no new report will be proposed to join it."""
         self._open.pop(alert_id, None)
+        self._opened.pop(alert_id, None)
         self._closed.add(alert_id)
         self._members.pop(alert_id, None)
         self._centre.pop(alert_id, None)
@@ -861,9 +904,12 @@ class AlertIndex:
         """The open alerts ``report`` is compared with (a member within reach, see
         :meth:`_within_reach`), in the order the index finds them."""
         open_alerts = self._open
+        merged = self._merged_into
         seen: set[int] = set()
         found: list[int] = []
         for alert_id, member in self._candidates(report):
+            while alert_id in merged:  # stored under an alert merged since
+                alert_id = merged[alert_id]
             if alert_id in seen or alert_id not in open_alerts or member.id == report.id:
                 continue
             if self._within_reach(report, member):
@@ -1100,9 +1146,13 @@ class AlertIndex:
         nearest: _Evidence | None = None
         nearest_key = math.inf
         t = self.thresholds
+        bringing: list[_Evidence] = []  # alerts with evidence enough to be merged
         for alert_id in self.compared(report):
-            ev = self._evidence(report, alert_id, t.join_points if best is None else best.points)
+            floor = t.join_points if best is None else min(best.points, t.merge_points)
+            ev = self._evidence(report, alert_id, floor)
             if ev.passed and not ev.bounded and ev.points >= t.join_points:
+                if ev.points >= t.merge_points:
+                    bringing.append(ev)
                 if (
                     best is None
                     or ev.points > best.points
@@ -1120,15 +1170,31 @@ class AlertIndex:
                 ):
                     nearest_key, nearest = nearness, ev
         if best is not None:
+            others = [ev for ev in bringing if ev.alert_id != best.alert_id]
+            reason = self._join_reason(report, best)
+            together = sorted({best.alert_id, *(ev.alert_id for ev in others)}, key=self.opened)
+            if others:
+                fits = [f"A-{ev.alert_id} with evidence {ev.points:.1f}" for ev in others]
+                brought = ", ".join(fits[:-1]) + " and " + fits[-1] if len(fits) > 1 else fits[0]
+                reason += (
+                    f"; also fits {brought} (merges from {_number(t.merge_points)}): "
+                    f"merged into A-{together[0]}"
+                )
             return Decision(
-                alert_id=best.alert_id,
+                alert_id=together[0],
                 score=round(self._score(best.points), 3),
-                reason=self._join_reason(report, best),
+                reason=reason,
                 distance_km=None if best.distance_km is None else round(best.distance_km, 2),
                 hours=None if best.hours is None else round(best.hours, 2),
                 text_similarity=None if best.similarity is None else round(best.similarity, 2),
+                merges=tuple(together[1:]),
             )
         return self._new_decision(report, nearest)
+
+    def opened(self, alert_id: int) -> tuple[float, int]:
+        """When the open alert's first report came (then its id): the older of two alerts
+        of one incident is the one kept when they are merged."""
+        return (self._opened.get(alert_id, math.inf), alert_id)
 
     def _score(self, points: float) -> float:
         x = max(-50.0, min(50.0, self.thresholds.join_points - points))
@@ -1216,6 +1282,9 @@ def group(
             raise ValueError(f"report id {report.id} appears twice")
         decision = index.decide(report)
         alert_id = report.id if decision.alert_id is None else decision.alert_id
+        for other in decision.merges:
+            for moved in index.merge(other, alert_id):
+                assigned[moved.id] = alert_id
         index.add(alert_id, report)
         assigned[report.id] = alert_id
     return assigned

@@ -52,6 +52,9 @@ class LiveIndex(AlertIndex):
 
     def add(self, alert_id: int, report: ReportFacts) -> None:
         super().add(alert_id, report)
+        self._count(alert_id, report)
+
+    def _count(self, alert_id: int, report: ReportFacts) -> None:
         if not report.located:
             return
         located = self._located.setdefault(alert_id, [])
@@ -75,6 +78,15 @@ class LiveIndex(AlertIndex):
         super().close(alert_id)
         for kept in (self._near, self._located, self._best):
             kept.pop(alert_id, None)
+
+    def merge(self, alert_id: int, into: int) -> list[ReportFacts]:
+        moved = super().merge(alert_id, into)
+        for kept in (self._near, self._located, self._best):
+            kept.pop(alert_id, None)
+            kept.pop(into, None)
+        for report in self._members[into]:  # counted again, once (merges are rare)
+            self._count(into, report)
+        return moved
 
 
 @dataclass
@@ -135,10 +147,11 @@ def decide(
     thresholds: Thresholds,
     report: ReportFacts,
     load: Callable[[float], Iterable[tuple[int, ReportFacts]]],
-) -> tuple[int | None, str]:
-    """The open alert ``report`` belongs to (or None) and why, with the index kept for
-    ``token``, or one built from ``load(since)`` (every report of an open alert received
-    since that POSIX time, with its alert, oldest first)."""
+) -> tuple[int | None, str, tuple[int, ...]]:
+    """The open alert ``report`` belongs to (or None), why, and the other open alerts it
+    brings together with it (to be merged into it), with the index kept for ``token``,
+    or one built from ``load(since)`` (every report of an open alert received since that
+    POSIX time, with its alert, oldest first)."""
     global _kept
     with _guard:
         kept = _kept
@@ -153,19 +166,33 @@ def decide(
                 index.add(alert_id, facts)
             kept = _kept = _Kept(token, thresholds, report.at, index)
         decision = kept.index.decide(report)
-        return decision.alert_id, decision.reason
+        return decision.alert_id, decision.reason, decision.merges
 
 
-def joined(token_before: str, token_after: str, alert_id: int, report: ReportFacts) -> None:
+def joined(
+    token_before: str,
+    token_after: str,
+    alert_id: int,
+    report: ReportFacts,
+    merged: tuple[int, ...] = (),
+) -> None:
     """Once the caller's transaction commits, the index kept for ``token_before`` learns
-    that ``report`` is in ``alert_id`` and stands for ``token_after``."""
+    that ``report`` is in ``alert_id`` (and that the ``merged`` alerts went into it) and
+    stands for ``token_after``."""
 
     def learn() -> None:
+        global _kept
         with _guard:
             kept = _kept
-            if kept is not None and kept.token == token_before:
-                kept.index.add(alert_id, report)
-                kept.token = token_after
+            if kept is None or kept.token != token_before:
+                return
+            if not all(other in kept.index for other in merged):
+                _kept = None  # not what the merges changed: load it again
+                return
+            for other in merged:
+                kept.index.merge(other, alert_id)
+            kept.index.add(alert_id, report)
+            kept.token = token_after
 
     transaction.on_commit(learn)
 

@@ -220,11 +220,11 @@ def test_a_join_says_how_far_how_long_which_types_and_how_similar() -> None:
     )
     assert decision == Decision(
         alert_id=12,
-        score=0.999,
+        score=0.998,
         reason=(
             "2.8 km and 30 min from alert A-12, compatible types (attack_on_civilians ~ "
             "killing), text similarity 0.14, same number, same armed group, names the "
-            "alert's place, evidence 6.6 (joins from 0)"
+            "alert's place, evidence 6.6 (joins from 0.5)"
         ),
         distance_km=2.77,
         hours=0.5,
@@ -250,7 +250,7 @@ def test_close_reports_need_no_text_and_the_reason_says_so() -> None:
     assert decision.alert_id == 1
     assert decision.reason == (
         "0.5 km and 1.0 h from alert A-1, same type (killing), text similarity 0.00, "
-        "evidence 3.2 (joins from 0)"
+        "evidence 3.2 (joins from 0.5)"
     )
 
 
@@ -265,7 +265,7 @@ def test_a_twin_6_km_away_the_same_night_naming_another_group_stays_apart() -> N
     assert decision.reason == (
         "new alert: nearest open alert A-1 is 5.7 km and 6 min away, but the evidence is "
         "at most -7.6 (farther than 4 km, 6.0 km from the alert's centre, other numbers, another "
-        "armed group), below 0"
+        "armed group), below 0.5"
     )
 
 
@@ -297,7 +297,7 @@ def test_the_evidence_has_a_weight_for_each_known_feature_only() -> None:
     index.add(1, report(1, 0.0, 0.0, 0.0, "killing", "ADF wameua watu 3 Kasindi", 11, "a"))
     decision = index.decide(report(2, 3.0, 0.0, 11.0, "killing", "CODECO Mbau", 13, "b"))
     assert decision.alert_id == 1
-    assert decision.reason.endswith("evidence 1.0 (joins from 0)")
+    assert decision.reason.endswith("evidence 1.0 (joins from 0.5)")
 
 
 def test_the_features_of_a_pair_are_those_the_evidence_adds_up() -> None:
@@ -329,7 +329,7 @@ def test_a_report_put_at_the_wrong_village_joins_because_it_names_the_alerts_pla
     assert decision.reason == (
         "5.5 km and 24 min from alert A-1, compatible types (attack_on_civilians ~ killing), "
         "text similarity 0.06, farther than 4 km, 5.9 km from the alert's centre, names the "
-        "alert's place, evidence 2.0 (joins from 0)"
+        "alert's place, evidence 2.0 (joins from 0.5)"
     )
     twin = report(3, 5.5, 2.0, 0.8, "attack_on_civilians", "Urgent Kalau: attaque", 14)
     assert alert_at_kasindi().decide(twin).alert_id is None
@@ -405,6 +405,10 @@ def test_thresholds_refuse_nonsense() -> None:
         Thresholds(min_text_similarity=1.5)
     with pytest.raises(ValueError):
         Thresholds(close_hours=-1)
+    with pytest.raises(ValueError, match="merge_points must be at least join_points"):
+        Thresholds(join_points=1.0, merge_points=0.5)
+    with pytest.raises(ValueError, match="merge_points"):
+        Thresholds(merge_points=float("nan"))
 
 
 def test_wider_thresholds_merge_the_neighbouring_villages() -> None:
@@ -480,7 +484,7 @@ def test_texts_are_left_unread_only_when_they_could_not_change_the_decision(
         for i, (n, e, h, t, text, place, who, located) in enumerate(raw)
     ]
     index = AlertIndex()
-    join_points = index.thresholds.join_points
+    join_points, merge_points = index.thresholds.join_points, index.thresholds.merge_points
     for r in sorted(reports, key=lambda r: (r.at, r.id)):
         # Every alert the index brings within reach, weighed in full (no bound).
         scores = {}
@@ -489,7 +493,45 @@ def test_texts_are_left_unread_only_when_they_could_not_change_the_decision(
             if features is not None:
                 scores[alert_id] = sum(WEIGHTS[name] * value for name, value in features.items())
         joinable = [(-score, a) for a, score in scores.items() if score >= join_points]
-        expected = min(joinable)[1] if joinable else None
+        together = set()
+        if joinable:  # the best, and every other alert with evidence enough to merge
+            together = {min(joinable)[1]} | {a for a, s in scores.items() if s >= merge_points}
+        expected = min(together, key=index.opened) if together else None
         decision = index.decide(r)
         assert decision.alert_id == expected
+        assert set(decision.merges) == together - {expected}
+        for other in decision.merges:
+            index.merge(other, expected)  # type: ignore[arg-type]
         index.add(r.id if expected is None else expected, r)
+
+
+# -- a report that fits two alerts of one incident ---------------------------------------
+
+
+def test_a_report_that_fits_two_alerts_merges_them_into_the_older() -> None:
+    """Kasindi is attacked; the first report is matched to a village 6 km away and names
+    no place, the second (someone else, another type, no group, no number) comes from
+    Kasindi: two alerts. The first reporter writes again from Kasindi: that fits both."""
+    import math
+
+    reports = [
+        report(1, 6.0, 0.0, 0.0, "killing", "ADF wameua watu 4 usiku", 13, "b"),
+        report(2, 0.0, 0.0, 0.5, "armed_clash", "Tirs entendus vers Kasindi", 11, "a"),
+        report(3, 0.2, 0.1, 1.0, "killing", "ADF wameua watu 4 Kasindi usiku huu", 11, "b"),
+    ]
+    index = AlertIndex()
+    for r in reports[:2]:
+        assert index.decide(r).alert_id is None
+        index.add(r.id, r)
+    decision = index.decide(reports[2])
+    assert (decision.alert_id, decision.merges) == (1, (2,))
+    assert decision.reason.endswith("(merges from 2.5): merged into A-1")
+    assert "; also fits A-2 with evidence " in decision.reason
+    assert group(reports) == {1: 1, 2: 1, 3: 1}
+    assert group(reports, Thresholds(merge_points=math.inf)) == {1: 1, 2: 2, 3: 1}
+    # The older alert is kept whichever the report fits best.
+    moved = index.merge(2, 1)
+    assert [m.id for m in moved] == [2] and 2 not in index and len(index) == 1
+    assert index.compared(report(4, 0.0, 0.0, 2.0, "killing", "", 11, "c")) == [1]
+    with pytest.raises(ValueError, match="cannot be merged"):
+        index.merge(2, 1)

@@ -268,3 +268,49 @@ def test_report_counts_are_not_multiplied_by_the_bases_users(
         make_user(name, "duty_officer", bases=[personas["beni"]])
     api = Client(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['alice'])}")
     assert [a["reports"] for a in api.get("/api/v1/alerts").json()] == [1]
+
+
+def test_a_report_that_fits_two_open_alerts_merges_them_into_the_older(
+    personas: dict[str, Any],
+) -> None:
+    """An attack first reported from the wrong village, then from the right one by
+    someone else: two alerts. The first reporter writes again from the right village,
+    and fits both: they are one incident, merged into the older, with the reason on
+    the report, the timeline and the audit."""
+    from ulinzi.alerts.grouping import KM_PER_DEGREE
+
+    messaging.create_channel(actor="test", name="gateway", send_url="console:")
+    with transaction.atomic():
+        b = messaging.reporter_for_number("+243971234567")
+        a = messaging.reporter_for_number("+243971234568")
+    mbau = Place.objects.get(kind="village", name="Mbau Centre")
+    wrong = min(
+        (p for p in Place.objects.filter(kind="village").exclude(pk=mbau.pk)),
+        key=lambda p: abs(
+            KM_PER_DEGREE * ((p.lat - mbau.lat) ** 2 + (p.lon - mbau.lon) ** 2) ** 0.5 - 6.0
+        ),
+    )
+
+    def sms(reporter: Any, text: str, place: Place) -> Any:
+        return domain.receive_report(source="sms", text=text, reporter=reporter, place=place)
+
+    first = sms(b, "ADF wameua watu 4 usiku", wrong).alert
+    second = sms(a, "Tirs entendus vers Mbau Centre", mbau).alert
+    assert second.pk != first.pk
+    domain.acknowledge_alert(actor=personas["alice"], alert=second)
+    third = sms(b, "ADF wameua watu 4 Mbau Centre usiku huu", mbau)
+    assert third.alert_id == first.pk
+    assert f"also fits {second.reference} with evidence" in third.grouping_reason
+    assert third.grouping_reason.endswith(f"merged into {first.reference}")
+    second.refresh_from_db()
+    assert (second.status, second.outcome, second.merged_into_id) == (
+        "closed",
+        "duplicate",
+        first.pk,
+    )
+    assert first.reports.count() == 3
+    note = f"(report {third.pk})"
+    assert first.steps.get(step="merged").note == f"1 report(s) from {second.reference} {note}"
+    assert second.steps.get(step="merged").actor_label == "grouping"
+    entry = AuditEntry.objects.get(action="alerts.merge")
+    assert entry.actor_label == "grouping" and entry.after["why"] == f"report {third.pk}"

@@ -42,6 +42,9 @@ def test_centres_are_those_of_the_plain_index() -> None:
             kept.add(alert, report)
             for a in (1, 2, 3):
                 assert kept.centre(a) == plain.centre(a)
+        if 2 in kept and 3 in kept:  # a report that fitted both made them one
+            assert [r.id for r in kept.merge(2, 3)] == [r.id for r in plain.merge(2, 3)]
+            assert kept.centre(3) == plain.centre(3) and kept.centre(2) is None
         kept.close(1)
         plain.close(1)
         assert kept.centre(1) is None and plain.centre(1) is None
@@ -244,3 +247,44 @@ def test_grouping_is_told_the_name_of_each_reports_place(
     [(alert_id, stored)] = list(domain._open_reports(0.0))
     assert (alert_id, stored.place_name) == (report.alert_id, report.place.name)
     assert domain._facts(report).place_name == report.place.name
+
+
+@pytest.mark.django_db
+def test_a_merge_made_by_a_report_is_learnt_by_the_kept_index(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A report that merges alerts does not cost a load of the whole index: the kept
+    index makes the same merge once the transaction commits (and is dropped when it
+    cannot, not holding an alert that was merged)."""
+    live.forget()
+    thresholds = Thresholds()
+
+    def facts(pk: int, hours: float, reporter: str) -> ReportFacts:
+        return ReportFacts(
+            id=pk,
+            lat=0.49 + pk * 0.001,
+            lon=29.47,
+            at=1_750_000_000.0 + hours * 3600.0,
+            threat_type="killing",
+            text="ADF wameua watu 4",
+            place_id=None,
+            reporter_key=reporter,
+        )
+
+    loads: list[float] = []
+
+    def load(since: float) -> list[tuple[int, ReportFacts]]:
+        loads.append(since)
+        return [(1, facts(1, 0.0, "a")), (2, facts(2, 0.5, "b"))]
+
+    live.decide("t1", thresholds, facts(3, 1.0, "b"), load)
+    with django_capture_on_commit_callbacks(execute=True):
+        live.joined("t1", "t2", 1, facts(3, 1.0, "b"), merged=(2,))
+    kept = live._kept
+    assert kept is not None and kept.token == "t2"
+    assert 2 not in kept.index and sorted(m.id for m in kept.index._members[1]) == [1, 2, 3]
+    live.decide("t2", thresholds, facts(4, 1.5, "c"), load)
+    assert len(loads) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        live.joined("t2", "t3", 1, facts(4, 1.5, "c"), merged=(99,))
+    assert live._kept is None
