@@ -61,10 +61,11 @@ How a report is compared with an alert
     The report joins the compared alert with the most evidence if it reaches
     ``join_points``; otherwise it starts a new alert, and the reason names
     the nearest alert and what kept it apart. When another open alert also
-    reaches ``merge_points`` (more than joining needs), the report shows that
-    the two are one incident (its first report was matched to the wrong
-    village, or had no place, and opened an alert of its own): they are
-    merged into the older (:attr:`Decision.merges`), and the reason says so. The texts' similarity (the
+    reaches ``merge_points`` (more than joining needs), and one of the two
+    has at most ``merge_max_reports`` reports, the report shows that the two
+    are one incident (its first report was matched to the wrong village, or
+    had no place, and opened an alert of its own): they are merged into the
+    older (:attr:`Decision.merges`), and the reason says so. The texts' similarity (the
     costly part) is computed only when the other evidence, plus the most the
     similarity and the same reporter could add, can still reach
     ``join_points`` and the best alert so far. Comparing with the footprint
@@ -340,7 +341,11 @@ NAME_CONTAINMENT = 0.5
 
 #: Evidence for a second open alert at which a report merges the two (see
 #: ``Thresholds.merge_points``); chosen with ``join_points`` by ``bench/dedupe.py --fit``.
-MERGE_POINTS = 2.5
+MERGE_POINTS = 2.0
+#: The most reports the smaller of two alerts may have for a report to merge them: a
+#: fragment of an incident (a first report put at the wrong village, and its follow-up),
+#: never two established alerts, which would snowball; those a duty officer merges.
+MERGE_MAX_REPORTS = 2
 
 
 def names_place(text: str, place_name: str) -> bool:
@@ -435,6 +440,9 @@ class Thresholds:
         matched to the wrong village, or with no place at all); a later report
         that fits both well says they are one. At least ``join_points``;
         ``math.inf`` never merges.
+    ``merge_max_reports`` (MERGE_MAX_REPORTS)
+        A report merges two alerts only if one of them has at most this many
+        reports (a fragment); two larger alerts are left for a duty officer.
     """
 
     max_km: float = 4.0
@@ -448,6 +456,7 @@ class Thresholds:
     unlocated_hours: float = 3.0
     join_points: float = 0.5
     merge_points: float = MERGE_POINTS
+    merge_max_reports: int = MERGE_MAX_REPORTS
 
     @property
     def reach_km(self) -> float:
@@ -469,6 +478,8 @@ class Thresholds:
                 raise ValueError(f"{name} must be zero or more, not {value!r}")
         if not math.isfinite(self.join_points):
             raise ValueError(f"join_points must be a finite number, not {self.join_points!r}")
+        if self.merge_max_reports < 1:
+            raise ValueError(f"merge_max_reports must be 1 or more, not {self.merge_max_reports!r}")
         if math.isnan(self.merge_points) or self.merge_points < self.join_points:
             raise ValueError(
                 f"merge_points must be at least join_points ({self.join_points!r}), "
@@ -1170,7 +1181,15 @@ class AlertIndex:
                 ):
                     nearest_key, nearest = nearness, ev
         if best is not None:
-            others = [ev for ev in bringing if ev.alert_id != best.alert_id]
+            # Another alert is merged only when it or the best is a fragment.
+            small = t.merge_max_reports
+            size = self._open
+            others = [
+                ev
+                for ev in bringing
+                if ev.alert_id != best.alert_id
+                and min(size[ev.alert_id], size[best.alert_id]) <= small
+            ]
             reason = self._join_reason(report, best)
             together = sorted({best.alert_id, *(ev.alert_id for ev in others)}, key=self.opened)
             if others:

@@ -409,6 +409,8 @@ def test_thresholds_refuse_nonsense() -> None:
         Thresholds(join_points=1.0, merge_points=0.5)
     with pytest.raises(ValueError, match="merge_points"):
         Thresholds(merge_points=float("nan"))
+    with pytest.raises(ValueError, match="merge_max_reports must be 1 or more"):
+        Thresholds(merge_max_reports=0)
 
 
 def test_wider_thresholds_merge_the_neighbouring_villages() -> None:
@@ -494,8 +496,14 @@ def test_texts_are_left_unread_only_when_they_could_not_change_the_decision(
                 scores[alert_id] = sum(WEIGHTS[name] * value for name, value in features.items())
         joinable = [(-score, a) for a, score in scores.items() if score >= join_points]
         together = set()
-        if joinable:  # the best, and every other alert with evidence enough to merge
-            together = {min(joinable)[1]} | {a for a, s in scores.items() if s >= merge_points}
+        if joinable:  # the best, and every other alert with evidence enough to merge, when
+            best = min(joinable)[1]  # one of the two is a fragment
+            size, small = index._open, index.thresholds.merge_max_reports
+            together = {best} | {
+                a
+                for a, s in scores.items()
+                if s >= merge_points and min(size[a], size[best]) <= small
+            }
         expected = min(together, key=index.opened) if together else None
         decision = index.decide(r)
         assert decision.alert_id == expected
@@ -525,7 +533,7 @@ def test_a_report_that_fits_two_alerts_merges_them_into_the_older() -> None:
         index.add(r.id, r)
     decision = index.decide(reports[2])
     assert (decision.alert_id, decision.merges) == (1, (2,))
-    assert decision.reason.endswith("(merges from 2.5): merged into A-1")
+    assert decision.reason.endswith("(merges from 2): merged into A-1")
     assert "; also fits A-2 with evidence " in decision.reason
     assert group(reports) == {1: 1, 2: 1, 3: 1}
     assert group(reports, Thresholds(merge_points=math.inf)) == {1: 1, 2: 2, 3: 1}
@@ -535,3 +543,20 @@ def test_a_report_that_fits_two_alerts_merges_them_into_the_older() -> None:
     assert index.compared(report(4, 0.0, 0.0, 2.0, "killing", "", 11, "c")) == [1]
     with pytest.raises(ValueError, match="cannot be merged"):
         index.merge(2, 1)
+
+
+def test_a_report_never_merges_two_established_alerts() -> None:
+    """Two alerts of three reports each: a report that fits both joins the better one and
+    leaves the merge to a duty officer (merging established alerts would snowball)."""
+    index = AlertIndex()
+    for pk, north in ((1, 0.0), (2, 0.2), (3, 0.4)):
+        index.add(1, report(pk, north, 0.0, 0.1 * pk, "killing", "ADF wameua watu 4", 11, "a"))
+    for pk, north in ((4, 6.0), (5, 6.2), (6, 6.4)):
+        index.add(4, report(pk, north, 0.0, 0.1 * pk, "killing", "ADF wameua watu 4", 13, "b"))
+    fits_both = report(7, 3.0, 0.0, 1.0, "killing", "ADF wameua watu 4 Kasindi Mbau", 11, "b")
+    assert index.decide(fits_both).merges == ()
+    wide = AlertIndex(Thresholds(merge_max_reports=3))
+    for pk, alert in ((1, 1), (2, 1), (3, 1), (4, 4), (5, 4), (6, 4)):
+        wide.add(alert, next(m for m in index._members[alert] if m.id == pk))
+    decision = wide.decide(fits_both)
+    assert (decision.alert_id, decision.merges) == (1, (4,))
