@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -485,7 +485,30 @@ def _bring_together(alert: Alert, others: tuple[int, ...], report: Report) -> tu
     for other in Alert.objects.filter(pk__in=others).exclude(status=S.CLOSED).order_by("pk"):
         merge_alerts(actor=GROUPING, alert=other, into=alert, why=f"report {report.pk}")
         merged.append(other.pk)
+    if merged and alert.status == S.RECEIVED:  # not yet in anyone's hands
+        # The older alert may be the fragment put at the wrong village: it moves to where
+        # most of its reports now are (a tie keeps its place).
+        counts = Counter(alert.reports.exclude(place=None).values_list("place_id", flat=True))
+        most = max(counts.values(), default=0)
+        if most and counts.get(alert.place_id, 0) < most:
+            place = Place.objects.get(pk=min(p for p, n in counts.items() if n == most))
+            _move(alert, place)
+            note = f"to {place.name}, where most of its reports are ({alert.routing_reason})"
+            _step(alert, "relocated", GROUPING, note)
     return tuple(merged)
+
+
+def _move(alert: Alert, place: Place) -> None:
+    """The alert is at ``place`` now, routed again to the base for it."""
+    base, why = route(place, place.lat, place.lon)
+    alert.place, alert.lat, alert.lon, alert.base, alert.routing_reason = (
+        place,
+        place.lat,
+        place.lon,
+        base,
+        why,
+    )
+    alert.save(update_fields=["place", "lat", "lon", "base", "routing_reason"])
 
 
 def _ask_which_place(report: Report, located: Located, language: str) -> None:
@@ -530,15 +553,7 @@ def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
         live.changed()
         alert = report.alert
         if alert.reports.count() == 1 and alert.status == S.RECEIVED:  # not yet in anyone's hands
-            base, why = route(place, place.lat, place.lon)
-            alert.place, alert.lat, alert.lon, alert.base, alert.routing_reason = (
-                place,
-                place.lat,
-                place.lon,
-                base,
-                why,
-            )
-            alert.save(update_fields=["place", "lat", "lon", "base", "routing_reason"])
+            _move(alert, place)
         _step(alert, "place_clarified", reporter.pseudonym, f"{place.name} (answer {choice})")
         audit.record(
             reporter.pseudonym, "alerts.answer_clarification", report, after={"place": place.pk}

@@ -314,3 +314,10 @@ def test_a_report_that_fits_two_open_alerts_merges_them_into_the_older(
     assert second.steps.get(step="merged").actor_label == "grouping"
     entry = AuditEntry.objects.get(action="alerts.merge")
     assert entry.actor_label == "grouping" and entry.after["why"] == f"report {third.pk}"
+    # Nobody had acted on the older alert: it moves to where most of its reports are.
+    first.refresh_from_db()
+    assert (first.place, first.lat, first.lon) == (mbau, mbau.lat, mbau.lon)
+    assert first.routing_reason == domain.route(mbau, mbau.lat, mbau.lon)[1]
+    assert first.steps.get(step="relocated").note == (
+        f"to Mbau Centre, where most of its reports are ({first.routing_reason})"
+    )
