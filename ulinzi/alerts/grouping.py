@@ -65,10 +65,11 @@ How a report is compared with an alert
     has at most ``merge_max_reports`` reports, the report shows that the two
     are one incident (its first report was matched to the wrong village, or
     had no place, and opened an alert of its own): they are merged into the
-    older (:attr:`Decision.merges`), and the reason says so. The texts' similarity (the
-    costly part) is computed only when the other evidence, plus the most the
-    similarity and the same reporter could add, can still reach
-    ``join_points`` and the best alert so far. Comparing with the footprint
+    older (:attr:`Decision.merges`), and the reason says so. The texts'
+    similarity (the costly part) is computed only when the other evidence,
+    plus the most the similarity and the same reporter could add, can still
+    reach ``join_points`` and the best alert so far (or ``merge_points``).
+    Comparing with the footprint
     as a whole keeps one report from the next village (or matched to the
     wrong one) from pulling in the neighbouring village's incident.
 
@@ -767,7 +768,7 @@ class AlertIndex:
 
     def merge(self, alert_id: int, into: int) -> list[ReportFacts]:
         """Open alert ``alert_id``'s reports now belong to open alert ``into``; the
-        reports moved. (A process that keeps an index loads it again instead.)"""
+        reports moved. Entries stored under ``alert_id`` are found as ``into``'s."""
         if alert_id == into or alert_id not in self._open or into not in self._open:
             raise ValueError(f"alert {alert_id} cannot be merged into alert {into}")
         moved = self._members.pop(alert_id, [])

@@ -10,8 +10,8 @@ the index instead, with the token of the ``GroupingState`` it reflects:
   if it was built for that very token; otherwise it loads the index again;
 * every change that grouping reads writes a new random token in its own transaction
   (``changed``): a new report, a clarified place, a closed, merged or split alert;
-* after intake commits, the kept index learns the new report and the new token
-  (``joined``), so the next report needs no load at all. A rolled-back report changes
+* after intake commits, the kept index learns the new report, any merge it made and
+  the new token (``joined``), so the next report needs no load at all. A rolled-back report changes
   neither the token nor the index.
 
 A token is random, never a counter, so that an index cannot be taken for another
@@ -186,7 +186,7 @@ def joined(
             kept = _kept
             if kept is None or kept.token != token_before:
                 return
-            if not all(other in kept.index for other in merged):
+            if merged and not all(a in kept.index for a in (alert_id, *merged)):
                 _kept = None  # not what the merges changed: load it again
                 return
             for other in merged:
