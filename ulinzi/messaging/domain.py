@@ -151,7 +151,7 @@ def receive_message(
     A retry is recognised by the gateway's id, or by the same sender and text within
     ten minutes. Side effects: the reporter is created if new; one audit entry for a
     new message. The gateway gets its answer at once: the worker then processes the
-    message (``process_next_inbound``), so a slow step never makes a gateway time out
+    message (``process_inbound``), so a slow step never makes a gateway time out
     and resend.
     """
     if not isinstance(sender, str):
@@ -200,12 +200,6 @@ def receive_message(
             raise
         return Received(stored, created=False)
     return Received(message, created=True)
-
-
-def process_next_inbound() -> Message | None:
-    """Process the oldest waiting inbound message, exactly once (see :func:`_process`)."""
-    waiting = _waiting(1)
-    return _process(waiting[0]) if waiting else None
 
 
 def process_inbound(limit: int = 1000) -> int:

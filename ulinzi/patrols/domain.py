@@ -439,7 +439,7 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
         fixed_at: dict[tuple[int, dt.date, str], Patrol] = {}
         for patrol in week.filter(
             fixed=True, status=Patrol.Status.PLANNED, request__isnull=False
-        ).select_related("base", "outing"):
+        ).select_related("base", "outing__base"):
             fixed_by_request.setdefault(patrol.request_id, []).append(patrol)  # type: ignore[arg-type]
             fixed_at[(patrol.request_id, patrol.day, patrol.shift)] = patrol  # type: ignore[index]
         # Recorded patrols happened (or were called off) as they were: the plan works
@@ -542,19 +542,22 @@ def _store_outings(
                 patrol.outing, patrol.stop, patrol.km = outing, stop, round(a.km, 1)
                 patrol.save(update_fields=["outing", "stop", "km"])
                 continue
-            request = by_pk[a.request]
-            Patrol.objects.create(
-                base=base,
-                request=request,
-                plan=plan,
-                outing=outing,
-                stop=stop,
-                day=day,
-                shift=shift,
-                kind=request.kind,
-                km=round(a.km, 1),
-            )
+            _new_patrol(by_pk[a.request], outing, a.km, plan=plan, stop=stop)
     _drop_empty_outings(week_start)
+
+
+def _new_patrol(request: PatrolRequest, outing: Outing, km: float, **values: Any) -> Patrol:
+    """A patrol of ``outing`` (its base, day and shift) to ``request``."""
+    return Patrol.objects.create(
+        base=outing.base,
+        request=request,
+        outing=outing,
+        day=outing.day,
+        shift=outing.shift,
+        kind=request.kind,
+        km=round(km, 1),
+        **values,
+    )
 
 
 def fix_patrol(
@@ -577,16 +580,7 @@ def fix_patrol(
             outing = Outing.objects.create(
                 base=base, day=day, shift=shift, by_vehicle=km > planner.FOOT_KM
             )
-            patrol = Patrol.objects.create(
-                base=base,
-                request=request,
-                outing=outing,
-                day=day,
-                shift=shift,
-                kind=request.kind,
-                fixed=True,
-                km=round(km, 1),
-            )
+            patrol = _new_patrol(request, outing, km, fixed=True)
         elif not patrol.fixed:
             patrol.fixed = True
             patrol.save(update_fields=["fixed"])
