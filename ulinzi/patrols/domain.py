@@ -305,13 +305,13 @@ def _risk(place: Place, now: dt.datetime, forecast: dict[int, float]) -> float:
     return 1.0 - math.exp(-n / 5.0)
 
 
-def _capacities(week_start: dt.date, recorded: Sequence[Patrol] = ()) -> list[Any]:
-    """Each base's capacity for the week, less the teams (and vehicles) already out on
-    the ``recorded`` patrols: one team per outing, whether it went out or not."""
+def _capacities(week_start: dt.date, settled: Sequence[Patrol] = ()) -> list[Any]:
+    """Each base's capacity for the week, less the teams (and vehicles) of the ``settled``
+    patrols' outings: one team per outing, whether it went out or not."""
     from ulinzi.patrols import planner
 
     outings: dict[tuple[int, int, str], dict[int, bool]] = {}
-    for patrol in recorded:
+    for patrol in settled:
         cell = (patrol.base_id, (patrol.day - week_start).days, patrol.shift)
         outings.setdefault(cell, {})[patrol.outing_id] = patrol.outing.by_vehicle
     spent: dict[int, list[tuple[int, str, int, int]]] = {}
@@ -378,15 +378,15 @@ def _planner_request(
     fixed: list[Patrol],
     now: dt.datetime,
     forecast: dict[int, float],
-    recorded: Sequence[Patrol] = (),
+    settled: Sequence[Patrol] = (),
 ) -> Any:
-    """The request as the planner sees it. Its ``recorded`` patrols of the week are done
-    with: their slots are not offered again, and those that went out count towards the
-    patrols the community asked for."""
+    """The request as the planner sees it. Its ``settled`` patrols of the week (in an
+    outing already recorded) are done with: their slots are not offered again, and all
+    but those that did not go out count towards the patrols the community asked for."""
     from ulinzi.patrols import planner
 
-    taken = {(p.day, p.shift) for p in recorded}
-    went = sum(p.status == Patrol.Status.CONDUCTED for p in recorded)
+    taken = {(p.day, p.shift) for p in settled}
+    went = sum(p.status != Patrol.Status.NOT_CONDUCTED for p in settled)
     slots = []
     for day in range(7):
         date = week_start + dt.timedelta(days=day)
@@ -422,8 +422,8 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
     """Propose the week's patrols: the planner chooses which requested slots each base
     covers and which of them one team visits in one outing (in order, on foot or by
     vehicle); patrols the officer fixed stay, each leading its outing (others may join
-    it). A new run replaces the proposed patrols that are neither fixed nor recorded,
-    and the outings left empty."""
+    it). A new run replaces the proposed patrols that are neither fixed nor in an outing
+    already recorded, and the outings left empty."""
     from ulinzi.patrols import planner
 
     if week_start.weekday() != 0:
@@ -434,21 +434,23 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
             week_start=week_start, defaults={"planned_at": now}
         )
         week = Patrol.objects.filter(day__gte=week_start, day__lt=week_start + dt.timedelta(7))
-        week.filter(status=Patrol.Status.PLANNED, fixed=False, request__isnull=False).delete()
+        # An outing with a recorded stop happened (or was called off) as it was, all its
+        # stops: the plan works around it with the teams left.
+        recorded_outings = week.exclude(status=Patrol.Status.PLANNED).values("outing_id")
+        open_week = week.exclude(outing__in=recorded_outings)
+        open_week.filter(status=Patrol.Status.PLANNED, fixed=False, request__isnull=False).delete()
         fixed_by_request: dict[int, list[Patrol]] = {}
         fixed_at: dict[tuple[int, dt.date, str], Patrol] = {}
-        for patrol in week.filter(
-            fixed=True, status=Patrol.Status.PLANNED, request__isnull=False
-        ).select_related("base", "outing__base"):
+        for patrol in open_week.filter(fixed=True, request__isnull=False).select_related(
+            "base", "outing__base"
+        ):
             fixed_by_request.setdefault(patrol.request_id, []).append(patrol)  # type: ignore[arg-type]
             fixed_at[(patrol.request_id, patrol.day, patrol.shift)] = patrol  # type: ignore[index]
-        # Recorded patrols happened (or were called off) as they were: the plan works
-        # around them with the teams left.
-        recorded = list(week.exclude(status=Patrol.Status.PLANNED).select_related("outing"))
-        recorded_by_request: dict[int, list[Patrol]] = {}
-        for patrol in recorded:
+        settled = list(week.filter(outing__in=recorded_outings).select_related("outing"))
+        settled_by_request: dict[int, list[Patrol]] = {}
+        for patrol in settled:
             if patrol.request_id is not None:
-                recorded_by_request.setdefault(patrol.request_id, []).append(patrol)
+                settled_by_request.setdefault(patrol.request_id, []).append(patrol)
         requests = requests_for_week(week_start)
         forecast = forecast_risk()
         inputs = [
@@ -458,18 +460,17 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
                 fixed_by_request.get(r.pk, []),
                 now,
                 forecast,
-                recorded_by_request.get(r.pk, ()),
+                settled_by_request.get(r.pk, ()),
             )
             for r in requests
         ]
         inputs = [i for i in inputs if (i.slots and i.wanted) or i.fixed]
-        bases = _capacities(week_start, recorded)
+        bases = _capacities(week_start, settled)
         result = planner.plan_week(bases, inputs, time_limit_s=time_limit_s)
-        greedy = planner.greedy_plan(bases, inputs)
         _store_outings(plan, week_start, requests, result, fixed_at)
         week.filter(fixed=True).update(plan=plan)
         plan.status = WeeklyPlan.Status.PROPOSED
-        plan.value, plan.greedy_value = result.value, greedy.value
+        plan.value, plan.greedy_value = result.value, result.greedy_value
         plan.solver_status, plan.solve_s = result.status, result.solve_s
         plan.explanations = {k: list(v) for k, v in result.explanations.items()}
         plan.planned_at, plan.planned_by = now, actor if getattr(actor, "pk", None) else None
@@ -485,7 +486,7 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
                 "patrols": len(result.assignments),
                 "outings": len(result.routes),
                 "value": round(result.value, 2),
-                "greedy_value": round(greedy.value, 2),
+                "greedy_value": round(result.greedy_value, 2),
                 "status": result.status,
             },
         )

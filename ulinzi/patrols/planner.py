@@ -271,17 +271,17 @@ class BaseCapacity:
         teams = self.day_teams if shift == "day" else self.night_teams
         return max(0, teams - self.out_on_record(day, shift))
 
-    def out_on_record(self, day: int, shift: str) -> int:
-        """Teams out in one (day, shift) on patrols recorded before this plan."""
-        return sum(t for d, s, t, _v in self.spent if (d, s) == (day, shift))
+    def out_on_record(self, day: int, shift: str, vehicles: bool = False) -> int:
+        """Teams (or vehicles) out in one (day, shift) on patrols recorded before this
+        plan."""
+        return sum(v if vehicles else t for d, s, t, v in self.spent if (d, s) == (day, shift))
 
     def vehicles_for(self, day: int, shift: str) -> int:
         """Patrols of one (day, shift) that can have a vehicle (never more than its teams)."""
         teams = self.teams(day, shift)
         if self.vehicles is None:
             return teams
-        out = sum(v for d, s, _t, v in self.spent if (d, s) == (day, shift))
-        return min(teams, max(0, self.vehicles - out))
+        return min(teams, max(0, self.vehicles - self.out_on_record(day, shift, vehicles=True)))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -1176,9 +1176,18 @@ def _slot_reasons(
             names = [p.bases[bi].name for bi in cars_out]
             head = f"no vehicle free on {day_words} at {_words(names, 'or')}"
             taken = [t for d in days for bi in cars_out for t in at[(bi, d, shift)] if t.vehicle]
-            parts.append(
-                _taken_words(p, counts, own_next, head, f"{shift} patrol by vehicle", taken)
+            earlier = sum(
+                p.bases[bi].out_on_record(d, shift, vehicles=True) for d in days for bi in cars_out
             )
+            if not taken:  # every vehicle is out on patrols recorded before this plan
+                parts.append(f"{head}: every vehicle is out on patrols already recorded")
+            else:
+                noun = f"{shift} patrol by vehicle"
+                parts.append(_taken_words(p, counts, own_next, head, noun, taken))
+                if earlier:
+                    parts[-1] += (
+                        f", and {_plural(earlier, 'vehicle')} out on patrols already recorded"
+                    )
         if free:
             names = [p.bases[bi].name for bi in free]
             limit = f"its {plan.time_limit_s:g} s " if plan.time_limit_s is not None else "its "

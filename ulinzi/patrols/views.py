@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -185,14 +186,15 @@ def plan_page(request: HttpRequest) -> HttpResponse:
                         _("Choose a request, a base, a day and a shift.")
                     )
                 data = form.cleaned_data
-                domain.fix_patrol(
-                    actor=request.user,
-                    request=data["request"],
-                    base=data["base"],
-                    day=data["day"],
-                    shift=data["shift"],
-                )
-                domain.plan_week(actor=request.user, week_start=week)
+                with transaction.atomic():  # a fix the plan cannot keep is not kept
+                    domain.fix_patrol(
+                        actor=request.user,
+                        request=data["request"],
+                        base=data["base"],
+                        day=data["day"],
+                        shift=data["shift"],
+                    )
+                    domain.plan_week(actor=request.user, week_start=week)
                 messages.success(request, _("Patrol fixed; the plan was run again around it."))
             elif action == "remove":
                 raw = str(request.POST.get("patrol", ""))

@@ -138,7 +138,10 @@ def test_the_plan_page_shows_a_box_per_team_with_its_requests_in_order(
     french = verified_client(pierre).get("/patrols/plan/", {"week": MONDAY.isoformat()})
     page = french.content.decode()
     assert "équipe de nuit 1 sur 1" in page
-    assert ("en véhicule" if outing.by_vehicle else "à pied") in page
+    box = page[page.index('class="patrol patrol-night outing"') :]
+    box = box[: box.index("</div>")]
+    assert ("en véhicule" if outing.by_vehicle else "à pied") in box
+    assert ("à pied" if outing.by_vehicle else "en véhicule") not in box
     assert f"Enregistrer la patrouille vers {expected[0]} (P-" in page
 
 
@@ -401,3 +404,22 @@ def test_re_planning_counts_the_teams_already_out_on_recorded_patrols(
     domain.record_patrol(actor=paul, patrol=first, conducted=False, not_conducted_reason="rain")
     domain.plan_week(actor=paul, week_start=MONDAY)
     assert list(Patrol.objects.filter(day=first.day, shift="night")) == [first]
+
+
+def test_an_outing_partly_recorded_keeps_its_other_stops_through_re_planning(
+    personas: dict[str, Any], paul: Any, one_night_team: None, kasanga: Any
+) -> None:
+    """The team went out to Mbau and Kasanga; only Mbau's visit is recorded yet. Planning
+    again keeps the outing whole: Kasanga's visit stays in it, and the one team is not
+    counted twice (nor is Kasanga planned again)."""
+    plan_mbau_and_kasanga(personas, paul, kasanga)
+    first, second = Patrol.objects.order_by("stop")
+    domain.record_patrol(actor=paul, patrol=first, conducted=True, met_women=2)
+    domain.plan_week(actor=paul, week_start=MONDAY)
+    assert list(Patrol.objects.order_by("stop")) == [first, second]
+    assert Outing.objects.count() == 1
+    domain.fix_patrol(
+        actor=paul, request=second.request, base=second.base, day=TUESDAY, shift="night"
+    )
+    domain.plan_week(actor=paul, week_start=MONDAY)  # a fixed stop of it is no second team
+    assert list(Patrol.objects.order_by("stop")) == [first, second]

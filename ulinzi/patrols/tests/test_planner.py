@@ -239,6 +239,20 @@ def check_statement(
                 b = by_name[name]
                 assert b.out_on_record(DAY_NAMES.index(day), m[1]) > 0
                 assert b.teams(DAY_NAMES.index(day), m[1]) == 0
+    elif m := re.fullmatch(
+        r"no vehicle free on (.+?) at (.+?): every vehicle is out on patrols already recorded", part
+    ):
+        for name in _split(m[2], "or"):
+            for day in _split(m[1], "and"):
+                b, d = by_name[name], DAY_NAMES.index(day)
+                assert km(b, r) > FOOT_KM, "could have gone on foot"
+                assert any(
+                    Slot(d, s) in r.slots
+                    and b.teams(d, s) > 0
+                    and b.vehicles_for(d, s) == 0
+                    and b.out_on_record(d, s, vehicles=True) > 0
+                    for s in SHIFTS
+                )
     elif m := re.fullmatch(r"(.+) (?:has|have) no vehicle and (.+) is beyond 5 km on foot", part):
         assert m[2] == r.community
         for name in _split(m[1], "and"):
@@ -269,9 +283,11 @@ def check_statement(
                     assert plan.use[(b.id, d, shift)] == b.teams(d, shift), "said full, is not"
                     taken.extend(at[(b.id, d, shift)])
         assert int(m[5]) == len(taken)
-        earlier = re.search(r", and (\d+) teams? out on patrols already recorded$", m[8])
-        out = sum(b.out_on_record(d, shift) for d in days for b in full)
-        assert (int(earlier[1]) if earlier else 0) == (0 if cars else out)
+        earlier = re.search(
+            r", and (\d+) (?:teams?|vehicles?) out on patrols already recorded$", m[8]
+        )
+        out = sum(b.out_on_record(d, shift, vehicles=cars) for d in days for b in full)
+        assert (int(earlier[1]) if earlier else 0) == out
         names = set(re.findall(r"\(([^()]+)\)", m[8])[0].replace(" and ", ", ").split(", "))
         communities = {by_id[rid].community for x in taken for rid in x.requests}
         assert {x for x in names if not re.fullmatch(r"\d+ more", x)} <= communities
