@@ -238,14 +238,17 @@ def _process(message: Message) -> Message | None:
     if not connection.in_atomic_block:
         inbound_waiting.send(sender=Message, message=message)
     with transaction.atomic():
+        # The sender as stored now: the batch's copy may predate an earlier STOP of theirs.
         mine = (
-            Message.objects.select_for_update(skip_locked=True)
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=message.pk, processed_at__isnull=True)
-            .values_list("pk", flat=True)
+            .select_related("reporter")
+            .only("pk", "reporter")
             .first()
         )
         if mine is None:
             return None
+        message.reporter = mine.reporter
         message_received.send(sender=Message, message=message, created=True)
         Message.objects.filter(pk=message.pk).update(processed_at=timezone.now())
     return message
@@ -439,13 +442,7 @@ def _analyze_outbox() -> None:
 def set_opt_out(reporter: Reporter, *, opted_out: bool, source: str) -> None:
     """Honour STOP (or START) from the reporter or the gateway, everywhere."""
     with transaction.atomic():
-        # As stored now (the copy in hand may have been read before an earlier STOP).
-        before = (
-            Reporter.objects.select_for_update()
-            .filter(pk=reporter.pk)
-            .values_list("opted_out_at", flat=True)
-            .first()
-        )
+        before = reporter.opted_out_at
         reporter.opted_out_at = timezone.now() if opted_out else None
         Reporter.objects.filter(pk=reporter.pk).update(opted_out_at=reporter.opted_out_at)
         if opted_out:

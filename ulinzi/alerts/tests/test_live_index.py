@@ -154,7 +154,6 @@ def test_a_decision_prepared_before_a_change_is_taken_again_under_the_lock(
         real_prepare(**kwargs)  # would join the first alert
         domain.merge_alerts(actor=personas["alice"], alert=first, into=second)
 
-    monkeypatch.setattr(domain, "prepare_inbound", prepare_then_merge)
     messaging.inbound_waiting.disconnect(dispatch_uid="ulinzi-alerts-prepare")
     messaging.inbound_waiting.connect(prepare_then_merge, dispatch_uid="ulinzi-alerts-prepare")
     try:

@@ -171,6 +171,24 @@ def test_one_read_of_the_due_list_serves_many_claims() -> None:
     )
 
 
+def test_the_worker_keeps_its_due_list_from_one_pass_to_the_next() -> None:
+    """Draining the outbox with no SMS coming in (one send a pass), the worker still reads
+    the due messages and the channel's rate once for twenty sends, not once a send."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with fake_gateway() as gateway:
+        make_channel(gateway.url)
+        reporter = make_reporter()
+        for n in range(25):
+            queue(reporter, f"Ujumbe {n}")
+        with CaptureQueriesContext(connection) as ctx:
+            assert "25 message(s) handled" in run_worker()
+    assert len(gateway.requests) == 25
+    counts = [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == 2
+
+
 def test_a_message_tried_by_another_worker_since_the_read_is_left_for_the_next() -> None:
     with fake_gateway() as gateway:
         make_channel(gateway.url)

@@ -56,6 +56,7 @@ class Command(BaseCommand):
                 f"worker: {released} message(s) claimed by a stopped worker queued again"
             )
         swept = 0.0  # when stale claims were last looked for (a write: not on every claim)
+        claimer = domain.Claimer({}, owner=me)
         while self.running:
             if time.monotonic() - swept >= domain.STALE_SWEEP:
                 domain.release_stale_claims()
@@ -65,8 +66,8 @@ class Command(BaseCommand):
             # Inbound first: each message becomes a report and queues its acknowledgement.
             received = domain.process_inbound(limit=50)
             handled += received
-            rates = dict(Channel.objects.values_list("pk", "rate_per_minute"))
-            claimer = domain.Claimer(rates, owner=me)
+            # The claimer keeps its list of due messages from one pass to the next.
+            claimer.rates = dict(Channel.objects.values_list("pk", "rate_per_minute"))
             # Then as many due messages as were received (at least one), so that
             # acknowledgements keep pace with a flood of reports instead of waiting
             # behind it.
