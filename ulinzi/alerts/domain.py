@@ -491,7 +491,12 @@ def _bring_together(alert: Alert, others: tuple[int, ...], report: Report) -> tu
         counts = Counter(alert.reports.exclude(place=None).values_list("place_id", flat=True))
         most = max(counts.values(), default=0)
         if most and counts.get(alert.place_id, 0) < most:
-            place = _place(min(p for p, n in counts.items() if n == most))
+            # Not _place: that reads the matcher's cache, current only after a search.
+            place = (
+                Place.objects.defer("geometry", "details")
+                .filter(pk=min(p for p, n in counts.items() if n == most))
+                .first()
+            )
             if place is not None:
                 _move(alert, place)
                 note = f"to {place.name}, where most of its reports are ({alert.routing_reason})"
