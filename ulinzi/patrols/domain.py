@@ -379,16 +379,19 @@ def _planner_request(
     now: dt.datetime,
     forecast: dict[int, float],
     settled: Sequence[Patrol] = (),
+    first_day: int = 0,
 ) -> Any:
-    """The request as the planner sees it. Its ``settled`` patrols of the week (in an
-    outing already recorded) are done with: their slots are not offered again, and all
-    but those that did not go out count towards the patrols the community asked for."""
+    """The request as the planner sees it, offered the days of the week from
+    ``first_day`` (0: Monday; the days before it are past). Its ``settled`` patrols of
+    the week (in an outing already recorded, or on a day past) are done with: their
+    slots are not offered again, and all but those recorded as not conducted count
+    towards the patrols the community asked for."""
     from ulinzi.patrols import planner
 
     taken = {(p.day, p.shift) for p in settled}
     went = sum(p.status != Patrol.Status.NOT_CONDUCTED for p in settled)
     slots = []
-    for day in range(7):
+    for day in range(first_day, 7):
         date = week_start + dt.timedelta(days=day)
         if (
             day in request.weekdays
@@ -409,6 +412,7 @@ def _planner_request(
         points=_points(request),
         slots=tuple(slots),
         wanted=max(0, min(request.per_week - went, len(slots))),
+        done=min(went, request.per_week),
         priority=request.priority,
         risk=_risk(request.place, now, forecast),
         beneficiaries=request.beneficiaries,
@@ -418,16 +422,32 @@ def _planner_request(
     )
 
 
-def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> WeeklyPlan:
+def plan_week(
+    *,
+    actor: Any,
+    week_start: dt.date,
+    time_limit_s: float = 5.0,
+    today: dt.date | None = None,
+) -> WeeklyPlan:
     """Propose the week's patrols: the planner chooses which requested slots each base
     covers and which of them one team visits in one outing (in order, on foot or by
     vehicle); patrols the officer fixed stay, each leading its outing (others may join
     it). A new run replaces the proposed patrols that are neither fixed nor in an outing
-    already recorded, and the outings left empty."""
+    already recorded or on a day past (``today``, the mission's date by default: a week
+    planned again mid-week is planned from today on; the patrols of the days before
+    await their record), and the outings left empty."""
     from ulinzi.patrols import planner
 
     if week_start.weekday() != 0:
         raise ValueError(_("A plan starts on a Monday."))
+    today = today or timezone.localdate()
+    first_day = (today - week_start).days
+    if first_day >= 7:
+        raise ValueError(
+            _("The week of %(week)s is over: plan this week or a later one.")
+            % {"week": week_start.isoformat()}
+        )
+    first_day = max(0, first_day)
     now = timezone.now()
     with transaction.atomic():
         plan, _created = WeeklyPlan.objects.select_for_update().get_or_create(
@@ -435,8 +455,11 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
         )
         week = Patrol.objects.filter(day__gte=week_start, day__lt=week_start + dt.timedelta(7))
         # An outing with a recorded stop happened (or was called off) as it was, all its
-        # stops: the plan works around it with the teams left.
-        recorded_outings = week.exclude(status=Patrol.Status.PLANNED).values("outing_id")
+        # stops, and so did one on a day past, whose record is awaited: the plan works
+        # around them with the teams left.
+        recorded_outings = (
+            week.exclude(status=Patrol.Status.PLANNED) | week.filter(day__lt=today)
+        ).values("outing_id")
         open_week = week.exclude(outing__in=recorded_outings)
         open_week.filter(status=Patrol.Status.PLANNED, fixed=False, request__isnull=False).delete()
         fixed_by_request: dict[int, list[Patrol]] = {}
@@ -461,6 +484,7 @@ def plan_week(*, actor: Any, week_start: dt.date, time_limit_s: float = 5.0) -> 
                 now,
                 forecast,
                 settled_by_request.get(r.pk, ()),
+                first_day,
             )
             for r in requests
         ]
@@ -570,6 +594,11 @@ def fix_patrol(
 
     if shift not in ("day", "night"):
         raise ValueError(_("The shift is day or night."))
+    if day < timezone.localdate():
+        raise ValueError(
+            _("%(day)s is past: a plan is for today and the days ahead.")
+            % {"day": day.isoformat()}
+        )
     with transaction.atomic():
         patrol = Patrol.objects.filter(base=base, request=request, day=day, shift=shift).first()
         if patrol is None:

@@ -130,7 +130,9 @@ Greedy baseline
 Explanations
     Every request with fewer patrols than it wanted gets reasons, in words. The
     first says how many it asked and how many it got (``"Kibirizi requested 3
-    night patrols, 1 scheduled"``). Then, when no base reaches it: the nearest
+    night patrols, 1 scheduled"``; with ``Request.done`` patrols out earlier in
+    the week, ``"Kibirizi requested 2 more night patrols (1 earlier in the week),
+    none scheduled"``). Then, when no base reaches it: the nearest
     base, its distance and its limit. Otherwise each uncovered slot is looked
     at against the bases that reach the request, and slots with the same
     situation are grouped (their days listed):
@@ -304,6 +306,7 @@ class Request:
     weeks_unmet: int = 0  # consecutive past weeks with none of its slots covered
     fixed: tuple[tuple[Slot, str], ...] = ()  # (slot, base id) decided by the officer
     hours: float | None = None  # hours a patrol stays with it; None: STAY_HOURS of its kind
+    done: int = 0  # patrols of the week already out (recorded, or on a day past): not in wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,8 +512,10 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
             raise ValueError(f"{where}: it has no point")
         if not 1 <= r.priority <= 5:
             raise ValueError(f"{where}: priority {r.priority} is not 1-5")
-        if r.wanted < 0 or r.risk < 0 or r.beneficiaries < 0 or r.weeks_unmet < 0:
-            raise ValueError(f"{where}: wanted, risk, beneficiaries, weeks_unmet must be >= 0")
+        if min(r.wanted, r.risk, r.beneficiaries, r.weeks_unmet, r.done) < 0:
+            raise ValueError(
+                f"{where}: wanted, risk, beneficiaries, weeks_unmet, done must be >= 0"
+            )
         if r.hours is not None and not 0 <= r.hours <= 24:
             raise ValueError(f"{where}: hours {r.hours} is not 0-24")
         for s in r.slots:
@@ -1069,7 +1074,13 @@ def _explain(
         kind = _KIND_WORDS.get(r.kind)
         noun = f"{kind} patrol" if kind else "patrol"
         got = "none" if counts[ri] == 0 else str(counts[ri])
-        reasons = [f"{r.community} requested {_plural(r.wanted, noun)}, {got} scheduled"]
+        if r.done:
+            more = _plural(r.wanted, noun).replace(" ", " more ", 1)
+            reasons = [
+                f"{r.community} requested {more} ({r.done} earlier in the week), {got} scheduled"
+            ]
+        else:
+            reasons = [f"{r.community} requested {_plural(r.wanted, noun)}, {got} scheduled"]
         listed = len(set(r.slots))
         if listed == 0:
             reasons.append("no slot was asked for")

@@ -17,7 +17,8 @@ from ulinzi.places.models import Place
 from ulinzi.test import make_community, make_user, verified_client
 
 pytestmark = pytest.mark.django_db
-MONDAY = dt.date(2026, 12, 7)
+# Next week's Monday: a plan is for days ahead (days past are not planned).
+MONDAY = domain.week_of(timezone.localdate()) + dt.timedelta(days=7)
 TUESDAY = MONDAY + dt.timedelta(days=1)
 
 
@@ -423,3 +424,71 @@ def test_an_outing_partly_recorded_keeps_its_other_stops_through_re_planning(
     )
     domain.plan_week(actor=paul, week_start=MONDAY)  # a fixed stop of it is no second team
     assert list(Patrol.objects.order_by("stop")) == [first, second]
+
+
+def test_a_week_planned_again_mid_week_plans_from_today_on(
+    personas: dict[str, Any], paul: Any, one_night_team: None
+) -> None:
+    """Planned on Monday for a patrol every night, planned again on Thursday: Monday to
+    Wednesday are past, their patrols (not recorded yet) stay, awaiting their record, and
+    count towards the patrols asked for; nothing new is proposed before Thursday."""
+    nightly = accepted(paul, personas["mbau"], weekdays=list(range(7)), per_week=7)
+    domain.plan_week(actor=paul, week_start=MONDAY, today=MONDAY)
+    first = {p.day: p.pk for p in Patrol.objects.filter(request=nightly)}
+    assert len(first) == 7  # the night team goes every night
+    thursday = MONDAY + dt.timedelta(days=3)
+    domain.plan_week(actor=paul, week_start=MONDAY, today=thursday)
+    now = {p.day: p.pk for p in Patrol.objects.filter(request=nightly)}
+    past = {day: pk for day, pk in first.items() if day < thursday}
+    assert {day: pk for day, pk in now.items() if day < thursday} == past  # kept as they were
+    assert len(now) == 7
+    # Monday's did not go out, Tuesday's and Wednesday's did; Beni is away at the weekend.
+    for day, pk in sorted(past.items()):
+        patrol = Patrol.objects.get(pk=pk)
+        if day == MONDAY:
+            domain.record_patrol(
+                actor=paul, patrol=patrol, conducted=False, not_conducted_reason="road cut"
+            )
+        else:
+            domain.record_patrol(actor=paul, patrol=patrol, conducted=True, met_women=1)
+    domain.save_capacity(
+        actor=paul,
+        base=personas["beni"],
+        day_teams=1,
+        night_teams=1,
+        vehicles=1,
+        max_km=80,
+        unavailable_days=[MONDAY + dt.timedelta(days=5), MONDAY + dt.timedelta(days=6)],
+    )
+    plan = domain.plan_week(actor=paul, week_start=MONDAY, today=thursday)
+    ahead = Patrol.objects.filter(request=nightly, day__gte=thursday)
+    assert sorted(p.day.weekday() for p in ahead) == [3, 4]
+    assert Patrol.objects.filter(request=nightly).count() == 5  # 3 recorded, 2 ahead
+    assert plan.explanations[str(nightly.pk)] == [
+        "Mbau requested 4 more night patrols (2 earlier in the week), 2 scheduled",
+        "Beni is unavailable on Saturday and Sunday",
+    ]
+
+
+def test_a_week_over_is_not_planned_and_a_day_past_not_fixed(
+    personas: dict[str, Any], paul: Any
+) -> None:
+    request = accepted(paul, personas["mbau"])
+    with pytest.raises(ValueError, match="is over"):
+        domain.plan_week(actor=paul, week_start=MONDAY, today=MONDAY + dt.timedelta(days=7))
+    assert not domain.WeeklyPlan.objects.exists()
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    with pytest.raises(ValueError, match="is past"):
+        domain.fix_patrol(
+            actor=paul, request=request, base=personas["beni"], day=yesterday, shift="night"
+        )
+    assert not Patrol.objects.exists()
+    # The page says so and changes nothing.
+    client = verified_client(paul)
+    page = client.post(
+        "/patrols/plan/",
+        {"action": "run", "week": domain.week_of(yesterday - dt.timedelta(days=7)).isoformat()},
+        follow=True,
+    )
+    assert "is over: plan this week or a later one" in page.content.decode()
+    assert not domain.WeeklyPlan.objects.exists()

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from ulinzi.alerts.models import Report
 from ulinzi.audit.models import AuditEntry
@@ -17,7 +18,8 @@ from ulinzi.patrols.models import Answer, Patrol, PatrolRequest, WeeklyPlan
 from ulinzi.test import log_in_browser, make_user, verified_client
 
 pytestmark = pytest.mark.django_db
-MONDAY = dt.date(2026, 12, 7)
+# Next week's Monday: a plan is for days ahead (days past are not planned).
+MONDAY = domain.week_of(timezone.localdate()) + dt.timedelta(days=7)
 PHONE = "+243971112233"
 
 

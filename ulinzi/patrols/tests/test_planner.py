@@ -194,11 +194,15 @@ def check_explanations(plan: Plan, bases: list[BaseCapacity], requests: list[Req
         r = by_id[rid]
         n = plan.scheduled[rid]
         head = re.fullmatch(
-            r"(.+) requested (\d+) (?:[\w-]+ )?patrols?, (none|\d+) scheduled", reasons[0]
+            r"(.+) requested (\d+) (more )?(?:[\w-]+ )?patrols?"
+            r"(?: \((\d+) earlier in the week\))?, (none|\d+) scheduled",
+            reasons[0],
         )
         assert head, reasons[0]
         assert head[1] == r.community and int(head[2]) == r.wanted
-        assert (0 if head[3] == "none" else int(head[3])) == n
+        assert bool(head[3]) == bool(head[4]) == (r.done > 0)
+        assert int(head[4] or 0) == r.done
+        assert (0 if head[5] == "none" else int(head[5])) == n
         for reason in reasons[1:]:
             for part in reason.split("; "):
                 check_statement(part, r, n, plan, by_name, by_id, at)
@@ -766,6 +770,7 @@ def instances(
                     people=draw(st.integers(0, 50000)),
                     weeks_unmet=draw(st.integers(0, 5)),
                 ),
+                done=draw(st.integers(0, 2)),
                 points=tuple(draw(st.lists(coord, min_size=1, max_size=2))),
             )
         )
