@@ -400,7 +400,8 @@ def _planner_request(
         ):
             slots.append(planner.Slot(day, request.shift))
     # A patrol stays its kind's usual time with the community, never longer than the hours
-    # the community asked for (a window past midnight wraps round).
+    # the community asked for (a window past midnight wraps round), and within those hours
+    # when its team visits other requests too.
     start = request.start_time.hour + request.start_time.minute / 60
     end = request.end_time.hour + request.end_time.minute / 60
     window = (end - start) % 24 or 24.0
@@ -419,6 +420,7 @@ def _planner_request(
         weeks_unmet=request.weeks_unmet,
         fixed=tuple((planner.Slot((p.day - week_start).days, p.shift), p.base.code) for p in fixed),
         hours=stay,
+        window=(start, end),
     )
 
 

@@ -30,10 +30,22 @@ Patrols
     within the base's reach (the reach is what the base declares a team can
     do in a shift); a patrol to several must fit in the shift
     (:data:`SHIFT_HOURS`). Adding a request to a patrol never makes its route
-    shorter, so every part of a possible patrol is possible. The hours inside
-    a shift are not modelled: a patrol's stays follow one another in any
-    order, whatever hours each community asked for (the caller caps each stay
-    at the hours asked for).
+    shorter nor its schedule easier, so every part of a possible patrol is
+    possible.
+
+    Hours asked for: a request may give the hours of the day when the patrol
+    should be with it (``Request.window``, clock hours: a water point from
+    06:00 to 07:00, a market from 06:00 to 12:00, a camp from 19:00 to
+    05:00). A patrol to several requests then needs a schedule: it leaves the
+    base and reaches each request in turn, waiting when it is early; its time
+    with each (the stay, plus the drive or walk along a route) must lie within
+    that request's hours, and from leaving the base to coming back must fit
+    in the shift. Among the orders (and directions along routes) that have
+    such a schedule the planner takes the shortest, and the patrol's hours
+    include the waits. A patrol to one request is always possible (the caller
+    caps its stay at the hours asked for). For the night shift, hours before
+    noon are those of the morning after (01:00 comes after 22:00); a window
+    whose end is not after its start ends the next day.
 
 Value
     One covered slot of request ``r`` is worth (:func:`request_value`)::
@@ -307,6 +319,7 @@ class Request:
     fixed: tuple[tuple[Slot, str], ...] = ()  # (slot, base id) decided by the officer
     hours: float | None = None  # hours a patrol stays with it; None: STAY_HOURS of its kind
     done: int = 0  # patrols of the week already out (recorded, or on a day past): not in wanted
+    window: tuple[float, float] | None = None  # clock hours to be with it (start, end); None: any
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +458,8 @@ class _Problem:
             return None
         if not all(self.reach(ri, bi) for ri in members):
             return None
+        if len(members) > 1 and any(self.requests[ri].window for ri in members):
+            return self._timed_trip(bi, slot, members)
         best_km, best_order = math.inf, members
         for order in itertools.permutations(members):
             # Cheapest way through the requests in this order, each route either way round.
@@ -477,6 +492,75 @@ class _Problem:
         if alone or hours <= limit + 1e-9:
             return _Trip(bi, slot, members, best_order, best_km, hours, True)
         return None
+
+
+    def _timed_trip(self, bi: int, slot: Slot, members: tuple[int, ...]) -> _Trip | None:
+        """A patrol to several requests, one at least with hours asked for: the shortest
+        order and directions with a schedule (see the module's docstring), on foot when it
+        can, else by vehicle; None when there is none."""
+        windows = {ri: _clock(self.requests[ri].window, slot.shift) for ri in members}
+        ways = []  # (road km, order, road km into each stop and back to the base)
+        for order in itertools.permutations(members):
+            for backwards in itertools.product((False, True), repeat=len(order)):
+                legs, here = [], -1  # -1: the base
+                for ri, back in zip(order, backwards, strict=True):
+                    entry, exit_ = self.ends[ri][::-1] if back else self.ends[ri]
+                    legs.append(self.base_road[bi, entry] if here < 0 else self.road[here, entry])
+                    here = exit_
+                legs.append(self.base_road[bi, here])
+                ways.append((sum(legs) + sum(self.along[ri] for ri in order), order, legs))
+        ways.sort(key=lambda way: way[0])
+        modes = [(False, FOOT_KMH)] if all(self.on_foot(ri, bi) for ri in members) else []
+        if self.bases[bi].vehicles != 0:
+            modes.append((True, VEHICLE_KMH))
+        for vehicle, kmh in modes:
+            for km, order, legs in ways:
+                visits = [(*windows[ri], self.stay[ri] + self.along[ri] / kmh) for ri in order]
+                hours = _schedule_hours(visits, [leg / kmh for leg in legs])
+                if hours is not None and hours <= SHIFT_HOURS[slot.shift] + 1e-9:
+                    return _Trip(bi, slot, members, order, float(km), hours, vehicle)
+        return None
+
+
+_ANY_TIME = (-1e4, 1e4)
+
+
+def _clock(window: tuple[float, float] | None, shift: str) -> tuple[float, float]:
+    """A request's hours on one axis for the shift, (start, end) with end after start: for
+    the night shift, hours before noon are the next morning's."""
+    if window is None or window[0] % 24 == window[1] % 24:
+        return _ANY_TIME
+    start, end = float(window[0]), float(window[1])
+    if shift == "night" and start < 12:
+        start += 24
+    while end <= start:
+        end += 24
+    return start, end
+
+
+def _schedule_hours(
+    visits: Sequence[tuple[float, float, float]], travel: Sequence[float]
+) -> float | None:
+    """Hours from leaving the base to coming back, for visits ``(start, end, hours)`` made
+    in order with ``travel[k]`` hours before visit ``k`` and ``travel[-1]`` back to the
+    base; None when no schedule keeps every visit within its hours (the patrol waits when
+    early). Beginning the first visit as late as the others allow gives the shortest time
+    out (the later visits then wait least): that latest beginning is found backwards, the
+    schedule then forwards."""
+    latest = [0.0] * len(visits)
+    bound = math.inf
+    for k in range(len(visits) - 1, -1, -1):
+        start, end, hours = visits[k]
+        latest[k] = min(end, bound) - hours
+        if latest[k] < start - 1e-9:
+            return None
+        bound = latest[k] - travel[k]
+    at = latest[0]
+    for k, (start, _end, hours) in enumerate(visits):
+        if k:
+            at = max(at + travel[k], start)
+        at += hours
+    return at + travel[-1] - (latest[0] - travel[0])
 
 
 def _rest(t: _Trip) -> tuple[tuple[int, ...], tuple[int, ...], float, float, bool]:
@@ -518,6 +602,10 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
             )
         if r.hours is not None and not 0 <= r.hours <= 24:
             raise ValueError(f"{where}: hours {r.hours} is not 0-24")
+        if r.window is not None and (
+            len(r.window) != 2 or not all(0 <= h <= 24 for h in r.window)
+        ):
+            raise ValueError(f"{where}: window {r.window!r} is not two clock hours 0-24")
         for s in r.slots:
             _check_slot(s, where)
 

@@ -57,12 +57,12 @@ def accepted(paul: Any, community: Any, **overrides: Any) -> PatrolRequest:
     values: dict[str, Any] = {
         "actor": paul,
         "community": community,
-        "kind": "night",
+        "kind": "other",  # two hours with each community: one team has time for two a night
         "place": community.place,
         "weekdays": [1],
         "shift": "night",
         "start_time": dt.time(19),
-        "end_time": dt.time(21),  # two hours with each community: one team has time for two
+        "end_time": dt.time(5),
         "valid_from": MONDAY,
         "valid_until": MONDAY + dt.timedelta(days=6),
         "per_week": 1,
@@ -465,7 +465,7 @@ def test_a_week_planned_again_mid_week_plans_from_today_on(
     assert sorted(p.day.weekday() for p in ahead) == [3, 4]
     assert Patrol.objects.filter(request=nightly).count() == 5  # 3 recorded, 2 ahead
     assert plan.explanations[str(nightly.pk)] == [
-        "Mbau requested 4 more night patrols (2 earlier in the week), 2 scheduled",
+        "Mbau requested 4 more patrols (2 earlier in the week), 2 scheduled",
         "Beni is unavailable on Saturday and Sunday",
     ]
 
@@ -492,3 +492,21 @@ def test_a_week_over_is_not_planned_and_a_day_past_not_fixed(
     )
     assert "is over: plan this week or a later one" in page.content.decode()
     assert not domain.WeeklyPlan.objects.exists()
+
+
+def test_one_team_visits_two_requests_only_within_the_hours_each_asked_for(
+    personas: dict[str, Any], paul: Any, one_night_team: None, kasanga: Any
+) -> None:
+    """Mbau and Kasanga both want the patrol from 19:00 to 21:00: the one team cannot be
+    at both, so one is left out and told why. When Kasanga's hours run to 05:00, the team
+    goes to Mbau first, then Kasanga, in one outing."""
+    mbau = accepted(paul, personas["mbau"], end_time=dt.time(21), priority=5)
+    other = accepted(paul, kasanga, end_time=dt.time(21))
+    plan = domain.plan_week(actor=paul, week_start=MONDAY)
+    assert [p.request_id for p in Patrol.objects.all()] == [mbau.pk]
+    assert plan.explanations[str(other.pk)][0] == "Kasanga requested 1 patrol, none scheduled"
+    PatrolRequest.objects.filter(pk=other.pk).update(end_time=dt.time(5))
+    domain.plan_week(actor=paul, week_start=MONDAY)
+    outing = Outing.objects.get()
+    assert [p.request_id for p in outing.patrols.order_by("stop")] == [mbau.pk, other.pk]
+    assert outing.hours is not None and outing.hours <= planner.SHIFT_HOURS["night"]
