@@ -598,8 +598,7 @@ def fix_patrol(
         raise ValueError(_("The shift is day or night."))
     if day < timezone.localdate():
         raise ValueError(
-            _("%(day)s is past: a plan is for today and the days ahead.")
-            % {"day": day.isoformat()}
+            _("%(day)s is past: a plan is for today and the days ahead.") % {"day": day.isoformat()}
         )
     with transaction.atomic():
         patrol = Patrol.objects.filter(base=base, request=request, day=day, shift=shift).first()

@@ -493,7 +493,6 @@ class _Problem:
             return _Trip(bi, slot, members, best_order, best_km, hours, True)
         return None
 
-
     def _timed_trip(self, bi: int, slot: Slot, members: tuple[int, ...]) -> _Trip | None:
         """A patrol to several requests, one at least with hours asked for: the shortest
         order and directions with a schedule (see the module's docstring), on foot when it
@@ -501,7 +500,9 @@ class _Problem:
         windows = {ri: _clock(self.requests[ri].window, slot.shift) for ri in members}
         ways = []  # (road km, order, road km into each stop and back to the base)
         for order in itertools.permutations(members):
-            for backwards in itertools.product((False, True), repeat=len(order)):
+            # A route request may be taken either way round; a place has one way.
+            turns = [(False, True) if self.along[ri] > 0 else (False,) for ri in order]
+            for backwards in itertools.product(*turns):
                 legs, here = [], -1  # -1: the base
                 for ri, back in zip(order, backwards, strict=True):
                     entry, exit_ = self.ends[ri][::-1] if back else self.ends[ri]
@@ -514,11 +515,20 @@ class _Problem:
         if self.bases[bi].vehicles != 0:
             modes.append((True, VEHICLE_KMH))
         for vehicle, kmh in modes:
+            best: _Trip | None = None
             for km, order, legs in ways:
+                if best is not None and km > best.km + 1e-6:
+                    break  # of the ways as short as the first that fits, the fewest hours
                 visits = [(*windows[ri], self.stay[ri] + self.along[ri] / kmh) for ri in order]
                 hours = _schedule_hours(visits, [leg / kmh for leg in legs])
-                if hours is not None and hours <= SHIFT_HOURS[slot.shift] + 1e-9:
-                    return _Trip(bi, slot, members, order, float(km), hours, vehicle)
+                if (
+                    hours is not None
+                    and hours <= SHIFT_HOURS[slot.shift] + 1e-9
+                    and (best is None or hours < best.hours - 1e-9)
+                ):
+                    best = _Trip(bi, slot, members, order, float(km), hours, vehicle)
+            if best is not None:
+                return best
         return None
 
 
@@ -602,9 +612,7 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
             )
         if r.hours is not None and not 0 <= r.hours <= 24:
             raise ValueError(f"{where}: hours {r.hours} is not 0-24")
-        if r.window is not None and (
-            len(r.window) != 2 or not all(0 <= h <= 24 for h in r.window)
-        ):
+        if r.window is not None and (len(r.window) != 2 or not all(0 <= h <= 24 for h in r.window)):
             raise ValueError(f"{where}: window {r.window!r} is not two clock hours 0-24")
         for s in r.slots:
             _check_slot(s, where)

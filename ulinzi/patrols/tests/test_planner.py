@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
-import math
 import random
 import re
+import sys
 from collections import defaultdict
 from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -17,12 +20,9 @@ from ortools.sat.python import cp_model
 from ulinzi.patrols.planner import (
     DAY_NAMES,
     FOOT_KM,
-    FOOT_KMH,
     MAX_STOPS,
-    ROAD_FACTOR,
     SHIFT_HOURS,
     SHIFTS,
-    STAY_HOURS,
     VEHICLE_KMH,
     BaseCapacity,
     Plan,
@@ -97,106 +97,22 @@ def marginal(r: Request, n: int) -> float:
     return covered_value(r, n) - covered_value(r, n - 1)
 
 
-def ways(b: BaseCapacity, stops: list[Request]) -> list[tuple[float, list[float], list[Request]]]:
-    """Every way through the requests (every order, each route either way round): its road
-    km, the road km into each request then back to the base, and the order."""
-    out = []
-    for order in itertools.permutations(stops):
-        for backwards in itertools.product((False, True), repeat=len(order)):
-            here, legs, along = (b.lat, b.lon), [], 0.0
-            for r, back in zip(order, backwards, strict=True):
-                points = list(reversed(r.points)) if back else list(r.points)
-                legs.append(ROAD_FACTOR * haversine_km(*here, *points[0]))
-                along += ROAD_FACTOR * sum(
-                    haversine_km(*points[k], *points[k + 1]) for k in range(len(points) - 1)
-                )
-                here = points[-1]
-            legs.append(ROAD_FACTOR * haversine_km(*here, b.lat, b.lon))
-            out.append((sum(legs) + along, legs, list(order)))
-    return out
+def _reference() -> ModuleType:
+    path = Path(__file__).resolve().parents[3] / "bench" / "_patrol_reference.py"
+    spec = importlib.util.spec_from_file_location("_patrol_reference", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("_patrol_reference", module)
+    spec.loader.exec_module(module)
+    return module
 
 
-def route_km(b: BaseCapacity, stops: list[Request]) -> float:
-    """Shortest road km through every request, every way tried."""
-    return min(way[0] for way in ways(b, stops))
-
-
-def stay(r: Request) -> float:
-    return r.hours if r.hours is not None else STAY_HOURS.get(r.kind, 2.0)
-
-
-def hours_on_axis(r: Request, shift: str) -> tuple[float, float]:
-    """The request's hours as increasing numbers for the shift (night: 01:00 after 22:00)."""
-    if r.window is None or r.window[0] % 24 == r.window[1] % 24:
-        return (-1e4, 1e4)
-    start, end = r.window
-    start += 24 if shift == "night" and start < 12 else 0
-    while end <= start:
-        end += 24
-    return start, end
-
-
-def time_out(order: list[Request], legs: list[float], kmh: float, shift: str) -> float | None:
-    """Hours out for the requests visited in this order, each within its hours (waiting when
-    early), or None: the latest first visit that breaks no request's end is found by
-    bisection (the later it begins, the less the others wait)."""
-    along = [
-        ROAD_FACTOR
-        * sum(haversine_km(*r.points[k], *r.points[k + 1]) for k in range(len(r.points) - 1))
-        for r in order
-    ]
-    visits = [
-        (*hours_on_axis(r, shift), stay(r) + a / kmh) for r, a in zip(order, along, strict=True)
-    ]
-
-    def last_end(first: float) -> float | None:
-        at = first
-        for k, (start, end, length) in enumerate(visits):
-            at = max(at + legs[k] / kmh, start) if k else at
-            if at + length > end + 1e-9:
-                return None
-            at += length
-        return at
-
-    lo, hi = visits[0][0], visits[0][1] - visits[0][2]
-    if hi < lo - 1e-9 or last_end(lo) is None:
-        return None
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if last_end(mid) is not None else (lo, mid)
-    end = last_end(lo)
-    assert end is not None
-    return end + legs[-1] / kmh - (lo - legs[0] / kmh)
+_ref = _reference()
+route_km, expected_patrol, stay = _ref.route_km, _ref.expected_patrol, _ref.stay
 
 
 def stays(stops: list[Request]) -> float:
     return sum(stay(r) for r in stops)
-
-
-def expected_patrol(
-    b: BaseCapacity, stops: list[Request], shift: str
-) -> tuple[bool, float] | None:
-    """(needs a vehicle, road km) of the patrol visiting ``stops``: on foot when it can, by
-    the shortest way that fits in the shift within every request's hours; None when no
-    patrol can."""
-    if any(km(b, r) > b.max_km for r in stops):
-        return None
-    if len(stops) == 1:
-        if all(km(b, r) <= FOOT_KM for r in stops) or b.vehicles != 0:
-            return km(b, stops[0]) > FOOT_KM, route_km(b, stops)
-        return None
-    modes = [(False, FOOT_KMH)] if all(km(b, r) <= FOOT_KM for r in stops) else []
-    modes += [(True, VEHICLE_KMH)] if b.vehicles != 0 else []
-    for vehicle, kmh in modes:
-        fitting = [
-            road
-            for road, legs, order in ways(b, stops)
-            if (hours := time_out(order, legs, kmh, shift)) is not None
-            and hours <= SHIFT_HOURS[shift] + 1e-6
-        ]
-        if fitting:
-            return vehicle, min(fitting)
-    return None
 
 
 def patrol_mode(b: BaseCapacity, stops: list[Request], shift: str) -> bool | None:
@@ -231,6 +147,7 @@ def check_constraints(plan: Plan, bases: list[BaseCapacity], requests: list[Requ
         assert expected is not None, "not a possible patrol"
         assert route.vehicle == expected[0]
         assert route.km == pytest.approx(expected[1], abs=1e-2)
+        assert route.hours == pytest.approx(expected[2], abs=1e-2)
         assert route.fixed == any((route.slot, b.id) in r.fixed for r in stops)
         use[(b.id, route.slot.day, route.slot.shift)] += 1
         cars[(b.id, route.slot.day, route.slot.shift)] += route.vehicle
