@@ -11,8 +11,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -287,22 +288,52 @@ def forecast_risk() -> dict[int, float]:
 def _risk(place: Place, now: dt.datetime, forecast: dict[int, float]) -> float:
     """The forecast probability of a fatal event in the place's territory when there is
     one; otherwise recent alerts and events near the place, as a share in [0, 1):
-    1 - exp(-n / 5) for n of them within ``RISK_KM`` in ``RISK_DAYS`` days."""
-    if place.territory_id in forecast:
-        return forecast[place.territory_id]  # type: ignore[index]
-    if place.lat is None or place.lon is None:
-        return 0.0
+    1 - exp(-n / 5) for n of them within ``RISK_KM`` in ``RISK_DAYS`` days (a box of
+    ``RISK_KM`` each way)."""
+    return _risks([place], now, forecast)[place.pk]
+
+
+def _risks(
+    places: Sequence[Place], now: dt.datetime, forecast: dict[int, float]
+) -> dict[int, float]:
+    """:func:`_risk` of each place, by place id, with one query for the alerts and one for
+    the events near all of them."""
+    out: dict[int, float] = {}
+    near: list[Place] = []
+    for place in places:
+        if place.territory_id in forecast:
+            out[place.pk] = forecast[place.territory_id]  # type: ignore[index]
+        elif place.lat is None or place.lon is None:
+            out[place.pk] = 0.0
+        else:
+            near.append(place)
+    if not near:
+        return out
+    lat = np.array([p.lat for p in near], dtype=float)
+    lon = np.array([p.lon for p in near], dtype=float)
     dlat = RISK_KM / 111.0
-    dlon = RISK_KM / (111.0 * max(0.2, math.cos(math.radians(place.lat))))
-    box = Q(lat__range=(place.lat - dlat, place.lat + dlat)) & Q(
-        lon__range=(place.lon - dlon, place.lon + dlon)
+    dlon = RISK_KM / (111.0 * np.maximum(0.2, np.cos(np.radians(lat))))
+    box = Q(lat__range=(lat.min() - dlat, lat.max() + dlat)) & Q(
+        lon__range=(float((lon - dlon).min()), float((lon + dlon).max()))
     )
     since = now - dt.timedelta(days=RISK_DAYS)
-    n = Alert.objects.filter(box, received_at__gte=since, merged_into__isnull=True).count()
     from ulinzi.threats.models import Event
 
-    n += Event.objects.filter(box, date_start__gte=since.date(), alert__isnull=True).count()
-    return 1.0 - math.exp(-n / 5.0)
+    seen = list(
+        Alert.objects.filter(box, received_at__gte=since, merged_into__isnull=True).values_list(
+            "lat", "lon"
+        )
+    )
+    seen += Event.objects.filter(box, date_start__gte=since.date(), alert__isnull=True).values_list(
+        "lat", "lon"
+    )
+    points = np.array([pt for pt in seen if None not in pt], dtype=float).reshape(-1, 2)
+    inside = (np.abs(points[None, :, 0] - lat[:, None]) <= dlat) & (
+        np.abs(points[None, :, 1] - lon[:, None]) <= dlon[:, None]
+    )
+    for place, n in zip(near, inside.sum(axis=1), strict=True):
+        out[place.pk] = 1.0 - math.exp(-int(n) / 5.0)
+    return out
 
 
 def _capacities(week_start: dt.date, settled: Sequence[Patrol] = ()) -> list[Any]:
@@ -360,6 +391,9 @@ def requests_for_week(week_start: dt.date) -> list[PatrolRequest]:
             valid_until__gte=week_start,
         )
         .select_related("place", "community")
+        .prefetch_related(
+            Prefetch("route_points", queryset=RoutePoint.objects.select_related("place"))
+        )
         .order_by("pk")
     )
 
@@ -380,6 +414,7 @@ def _planner_request(
     forecast: dict[int, float],
     settled: Sequence[Patrol] = (),
     first_day: int = 0,
+    risk: float | None = None,
 ) -> Any:
     """The request as the planner sees it, offered the days of the week from
     ``first_day`` (0: Monday; the days before it are past). Its ``settled`` patrols of
@@ -415,7 +450,7 @@ def _planner_request(
         wanted=max(0, min(request.per_week - went, len(slots))),
         done=min(went, request.per_week),
         priority=request.priority,
-        risk=_risk(request.place, now, forecast),
+        risk=_risk(request.place, now, forecast) if risk is None else risk,
         beneficiaries=request.beneficiaries,
         weeks_unmet=request.weeks_unmet,
         fixed=tuple((planner.Slot((p.day - week_start).days, p.shift), p.base.code) for p in fixed),
@@ -478,6 +513,7 @@ def plan_week(
                 settled_by_request.setdefault(patrol.request_id, []).append(patrol)
         requests = requests_for_week(week_start)
         forecast = forecast_risk()
+        risks = _risks([r.place for r in requests], now, forecast)
         inputs = [
             _planner_request(
                 r,
@@ -487,6 +523,7 @@ def plan_week(
                 forecast,
                 settled_by_request.get(r.pk, ()),
                 first_day,
+                risks[r.place_id],
             )
             for r in requests
         ]

@@ -124,7 +124,13 @@ class PatrolRequest(models.Model):
         return f"P-{self.pk}"
 
     def route_places(self) -> list[Place]:
-        return [p.place for p in self.route_points.select_related("place").order_by("position")]
+        """The route's places after the request's own, in order (from the prefetched route
+        points when the query prefetched them, as ``requests_for_week`` does)."""
+        if "route_points" in getattr(self, "_prefetched_objects_cache", {}):
+            points = sorted(self.route_points.all(), key=lambda p: p.position)
+        else:
+            points = list(self.route_points.select_related("place").order_by("position"))
+        return [p.place for p in points]
 
 
 class RoutePoint(models.Model):

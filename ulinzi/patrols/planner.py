@@ -436,6 +436,7 @@ class _Problem:
     road: np.ndarray  # points x points: road km between request ends
     base_road: np.ndarray  # bases x points: road km from a base to a request end
     cache: dict[tuple[int, str, tuple[int, ...]], _Trip | None] = field(default_factory=dict)
+    clocks: dict[tuple[int, str], tuple[float, float]] = field(default_factory=dict)
 
     def reach(self, ri: int, bi: int) -> bool:
         return bool(self.km[ri, bi] <= self.bases[bi].max_km)
@@ -497,7 +498,9 @@ class _Problem:
         """A patrol to several requests, one at least with hours asked for: the shortest
         order and directions with a schedule (see the module's docstring), on foot when it
         can, else by vehicle; None when there is none."""
-        windows = {ri: _clock(self.requests[ri].window, slot.shift) for ri in members}
+        shift, limit = slot.shift, SHIFT_HOURS[slot.shift]
+        road, base_road = self.road, self.base_road
+        along = sum(self.along[ri] for ri in members)
         ways = []  # (road km, order, road km into each stop and back to the base)
         for order in itertools.permutations(members):
             # A route request may be taken either way round; a place has one way.
@@ -506,30 +509,42 @@ class _Problem:
                 legs, here = [], -1  # -1: the base
                 for ri, back in zip(order, backwards, strict=True):
                     entry, exit_ = self.ends[ri][::-1] if back else self.ends[ri]
-                    legs.append(self.base_road[bi, entry] if here < 0 else self.road[here, entry])
+                    legs.append(base_road.item(bi, entry) if here < 0 else road.item(here, entry))
                     here = exit_
-                legs.append(self.base_road[bi, here])
-                ways.append((sum(legs) + sum(self.along[ri] for ri in order), order, legs))
+                legs.append(base_road.item(bi, here))
+                ways.append((sum(legs) + along, order, legs))
         ways.sort(key=lambda way: way[0])
+        stays = sum(self.stay[ri] for ri in members)
         modes = [(False, FOOT_KMH)] if all(self.on_foot(ri, bi) for ri in members) else []
         if self.bases[bi].vehicles != 0:
             modes.append((True, VEHICLE_KMH))
         for vehicle, kmh in modes:
+            if ways[0][0] / kmh + stays > limit + 1e-9:
+                continue  # too long even with no wait
+            visit = {
+                ri: (*self.clock(ri, shift), self.stay[ri] + self.along[ri] / kmh) for ri in members
+            }
             best: _Trip | None = None
             for km, order, legs in ways:
                 if best is not None and km > best.km + 1e-6:
                     break  # of the ways as short as the first that fits, the fewest hours
-                visits = [(*windows[ri], self.stay[ri] + self.along[ri] / kmh) for ri in order]
-                hours = _schedule_hours(visits, [leg / kmh for leg in legs])
+                hours = _schedule_hours([visit[ri] for ri in order], [leg / kmh for leg in legs])
                 if (
                     hours is not None
-                    and hours <= SHIFT_HOURS[slot.shift] + 1e-9
+                    and hours <= limit + 1e-9
                     and (best is None or hours < best.hours - 1e-9)
                 ):
-                    best = _Trip(bi, slot, members, order, float(km), hours, vehicle)
+                    best = _Trip(bi, slot, members, order, km, hours, vehicle)
             if best is not None:
                 return best
         return None
+
+    def clock(self, ri: int, shift: str) -> tuple[float, float]:
+        """Request ``ri``'s hours on the shift's axis (:func:`_clock`), computed once."""
+        key = (ri, shift)
+        if key not in self.clocks:
+            self.clocks[key] = _clock(self.requests[ri].window, shift)
+        return self.clocks[key]
 
 
 _ANY_TIME = (-1e4, 1e4)

@@ -414,3 +414,33 @@ def test_risk_comes_from_the_forecast_when_there_are_events(
     )
     assert forecast[place.territory_id] == expected
     assert domain._risk(place, now, forecast) == expected > 0.5
+
+
+def test_without_a_forecast_risk_counts_recent_events_near_each_place(
+    personas: dict[str, Any], tmp_path: Any
+) -> None:
+    """Events of the last 90 days within 10 km (a box) of a requested place raise its risk;
+    older or farther ones do not; all places are counted in one pass, as one by one."""
+    import math
+
+    from ulinzi.threats import domain as threats
+
+    mbau, goma = personas["mbau"].place, personas["goma_ville"].place
+    now = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
+    recent, old = dt.date(2026, 10, 1), dt.date(2026, 6, 1)
+    rows = [
+        ("near1", recent, mbau.lat, mbau.lon),
+        ("near2", recent, mbau.lat + 0.05, mbau.lon - 0.05),  # 5-6 km away
+        ("far", recent, mbau.lat + 0.2, mbau.lon),  # 22 km away
+        ("old", old, mbau.lat, mbau.lon),  # more than 90 days before
+    ]
+    lines = ["id,date,lat,lon,type,fatalities,place"]
+    lines += [f"{i},{d},{lat},{lon},looting,0,Mbau" for i, d, lat, lon in rows]
+    path = tmp_path / "near.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    threats.import_events(path, "csv", source="t")
+    risks = domain._risks([mbau, goma], now, {})
+    assert risks == {mbau.pk: 1 - math.exp(-2 / 5), goma.pk: 0.0}
+    assert domain._risk(mbau, now, {}) == risks[mbau.pk]
+    # A territory with a forecast takes the forecast.
+    assert domain._risks([mbau], now, {mbau.territory_id: 0.7}) == {mbau.pk: 0.7}
