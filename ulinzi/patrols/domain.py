@@ -336,6 +336,21 @@ def _risks(
     return out
 
 
+def capacity_of(base: Base) -> dict[str, Any]:
+    """The base's declared capacity (teams, vehicles, reach, days off as ISO dates), or the
+    default for a base that declared none."""
+    capacity: Capacity | None = getattr(base, "capacity", None)
+    if capacity is None:
+        return {**DEFAULT_CAPACITY, "unavailable_days": []}
+    return {
+        "day_teams": capacity.day_teams,
+        "night_teams": capacity.night_teams,
+        "vehicles": capacity.vehicles,
+        "max_km": capacity.max_km,
+        "unavailable_days": list(capacity.unavailable_days),
+    }
+
+
 def _capacities(week_start: dt.date, settled: Sequence[Patrol] = ()) -> list[Any]:
     """Each base's capacity for the week, less the teams (and vehicles) of the ``settled``
     patrols' outings: one team per outing, whether it went out or not."""
@@ -350,21 +365,8 @@ def _capacities(week_start: dt.date, settled: Sequence[Patrol] = ()) -> list[Any
         spent.setdefault(base_id, []).append((day, shift, len(used), sum(used.values())))
     out = []
     for base in Base.objects.select_related("capacity").order_by("code"):
-        capacity = getattr(base, "capacity", None)
-        values = (
-            {
-                "day_teams": capacity.day_teams,
-                "night_teams": capacity.night_teams,
-                "vehicles": capacity.vehicles,
-                "max_km": capacity.max_km,
-            }
-            if capacity
-            else DEFAULT_CAPACITY
-        )
-        off = {
-            (dt.date.fromisoformat(d) - week_start).days
-            for d in (capacity.unavailable_days if capacity else [])
-        }
+        values = capacity_of(base)
+        off = {(dt.date.fromisoformat(d) - week_start).days for d in values["unavailable_days"]}
         out.append(
             planner.BaseCapacity(
                 id=base.code,

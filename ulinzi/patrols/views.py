@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import digits_only
 from ulinzi.patrols import domain, figures, forms
-from ulinzi.patrols.models import Capacity, Outing, Patrol, PatrolRequest, WeeklyPlan
+from ulinzi.patrols.models import Outing, Patrol, PatrolRequest, WeeklyPlan
 from ulinzi.places.models import Base, Community
 
 
@@ -258,13 +258,8 @@ def plan_rows(week: dt.date, days: list[dt.date]) -> list[dict[str, Any]]:
         row["cells"].setdefault((outing.day, outing.shift), []).append(outing)
     out = []
     for _name, row in sorted(grid.items()):
-        capacity = getattr(row["base"], "capacity", None)
-        teams = {
-            shift: getattr(capacity, f"{shift}_teams", None)
-            if capacity
-            else domain.DEFAULT_CAPACITY[f"{shift}_teams"]
-            for shift in ("day", "night")
-        }
+        declared = domain.capacity_of(row["base"])
+        teams = {shift: declared[f"{shift}_teams"] for shift in ("day", "night")}
         out.append(
             {
                 "base": row["base"],
@@ -368,21 +363,10 @@ def capacity_page(request: HttpRequest) -> HttpResponse:
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
     rows = []
     for base in bases:
-        capacity: Capacity | None = getattr(base, "capacity", None)
-        initial = (
-            {
-                "day_teams": capacity.day_teams,
-                "night_teams": capacity.night_teams,
-                "vehicles": capacity.vehicles,
-                "max_km": capacity.max_km,
-                "unavailable_days": ", ".join(capacity.unavailable_days),
-            }
-            if capacity
-            else {**domain.DEFAULT_CAPACITY, "unavailable_days": ""}
-        )
-        rows.append(
-            {"base": base, "form": forms.CapacityForm(initial=initial), "saved": bool(capacity)}
-        )
+        initial = domain.capacity_of(base)
+        initial["unavailable_days"] = ", ".join(initial["unavailable_days"])
+        saved = getattr(base, "capacity", None) is not None
+        rows.append({"base": base, "form": forms.CapacityForm(initial=initial), "saved": saved})
     return render(
         request,
         "patrols/capacity.html",
