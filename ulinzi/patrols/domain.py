@@ -603,13 +603,21 @@ def _store_outings(
         outing.save()
         claimed.add(outing.pk)
         for stop, a in enumerate(visits):
+            due = _clock_time(route.starts[stop]) if route.starts else None
             patrol = fixed_at.get((int(a.request), day, shift)) if a.fixed else None
             if patrol is not None:
                 patrol.outing, patrol.stop, patrol.km = outing, stop, round(a.km, 1)
-                patrol.save(update_fields=["outing", "stop", "km"])
+                patrol.due_at = due
+                patrol.save(update_fields=["outing", "stop", "km", "due_at"])
                 continue
-            _new_patrol(by_pk[a.request], outing, a.km, plan=plan, stop=stop)
+            _new_patrol(by_pk[a.request], outing, a.km, plan=plan, stop=stop, due_at=due)
     _drop_empty_outings(week_start)
+
+
+def _clock_time(hours: float) -> dt.time:
+    """A clock hour (0-24) as a time of day, to the minute."""
+    minutes = round(hours * 60) % (24 * 60)
+    return dt.time(minutes // 60, minutes % 60)
 
 
 def _new_patrol(request: PatrolRequest, outing: Outing, km: float, **values: Any) -> Patrol:

@@ -217,6 +217,10 @@ class Patrol(models.Model):
     # The team outing that makes this visit, and its place in the outing's route (0 first).
     outing = models.ForeignKey(Outing, on_delete=models.PROTECT, related_name="patrols")
     stop = models.PositiveSmallIntegerField(_("stop"), default=0)
+    # When the team is due, for a visit of an outing to several requests, one of which
+    # asked for hours: the planner's schedule (clock time; a night's small hours are the
+    # morning after ``day``).
+    due_at = models.TimeField(_("due at"), null=True, blank=True)
     day = models.DateField(_("day"), db_index=True)
     shift = models.CharField(_("shift"), max_length=5, choices=SHIFTS)
     kind = models.CharField(_("kind"), max_length=12, choices=PatrolRequest.Kind.choices)

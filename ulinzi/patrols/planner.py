@@ -343,6 +343,9 @@ class Route:
     hours: float  # travel plus stays
     vehicle: bool  # needs a vehicle (a place beyond FOOT_KM, or too long on foot)
     fixed: bool  # a patrol fixed by the officer (others may have joined it)
+    # Clock hours (0-24) when the team begins each visit, in the order visited, when the
+    # patrol visits several requests and one at least asked for hours; otherwise empty.
+    starts: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +421,7 @@ class _Trip:
     km: float
     hours: float
     vehicle: bool
+    starts: tuple[float, ...] = ()  # when each visit begins (shift axis), for timed patrols
 
 
 @dataclass(slots=True)
@@ -528,13 +532,13 @@ class _Problem:
             for km, order, legs in ways:
                 if best is not None and km > best.km + 1e-6:
                     break  # of the ways as short as the first that fits, the fewest hours
-                hours = _schedule_hours([visit[ri] for ri in order], [leg / kmh for leg in legs])
+                plan = _schedule([visit[ri] for ri in order], [leg / kmh for leg in legs])
                 if (
-                    hours is not None
-                    and hours <= limit + 1e-9
-                    and (best is None or hours < best.hours - 1e-9)
+                    plan is not None
+                    and plan[0] <= limit + 1e-9
+                    and (best is None or plan[0] < best.hours - 1e-9)
                 ):
-                    best = _Trip(bi, slot, members, order, km, hours, vehicle)
+                    best = _Trip(bi, slot, members, order, km, plan[0], vehicle, plan[1])
             if best is not None:
                 return best
         return None
@@ -563,15 +567,15 @@ def _clock(window: tuple[float, float] | None, shift: str) -> tuple[float, float
     return start, end
 
 
-def _schedule_hours(
+def _schedule(
     visits: Sequence[tuple[float, float, float]], travel: Sequence[float]
-) -> float | None:
-    """Hours from leaving the base to coming back, for visits ``(start, end, hours)`` made
-    in order with ``travel[k]`` hours before visit ``k`` and ``travel[-1]`` back to the
-    base; None when no schedule keeps every visit within its hours (the patrol waits when
-    early). Beginning the first visit as late as the others allow gives the shortest time
-    out (the later visits then wait least): that latest beginning is found backwards, the
-    schedule then forwards."""
+) -> tuple[float, tuple[float, ...]] | None:
+    """Hours from leaving the base to coming back, and when each visit begins, for visits
+    ``(start, end, hours)`` made in order with ``travel[k]`` hours before visit ``k`` and
+    ``travel[-1]`` back to the base; None when no schedule keeps every visit within its
+    hours (the patrol waits when early). Beginning the first visit as late as the others
+    allow gives the shortest time out (the later visits then wait least): that latest
+    beginning is found backwards, the schedule then forwards."""
     latest = [0.0] * len(visits)
     bound = math.inf
     for k in range(len(visits) - 1, -1, -1):
@@ -580,16 +584,19 @@ def _schedule_hours(
         if latest[k] < start - 1e-9:
             return None
         bound = latest[k] - travel[k]
-    at = latest[0]
+    at, begins = latest[0], []
     for k, (start, _end, hours) in enumerate(visits):
         if k:
             at = max(at + travel[k], start)
+        begins.append(at)
         at += hours
-    return at + travel[-1] - (latest[0] - travel[0])
+    return at + travel[-1] - (latest[0] - travel[0]), tuple(begins)
 
 
-def _rest(t: _Trip) -> tuple[tuple[int, ...], tuple[int, ...], float, float, bool]:
-    return t.members, t.order, t.km, t.hours, t.vehicle
+def _rest(
+    t: _Trip,
+) -> tuple[tuple[int, ...], tuple[int, ...], float, float, bool, tuple[float, ...]]:
+    return t.members, t.order, t.km, t.hours, t.vehicle, t.starts
 
 
 def _check_slot(slot: Slot, where: str) -> None:
@@ -876,6 +883,7 @@ def _build_plan(
                 hours=round(t.hours, 3),
                 vehicle=t.vehicle,
                 fixed=_is_fixed(p, t),
+                starts=tuple(round(h % 24, 4) for h in t.starts),
             )
         )
         for ri in t.order:

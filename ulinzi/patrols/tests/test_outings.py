@@ -508,5 +508,16 @@ def test_one_team_visits_two_requests_only_within_the_hours_each_asked_for(
     PatrolRequest.objects.filter(pk=other.pk).update(end_time=dt.time(5))
     domain.plan_week(actor=paul, week_start=MONDAY)
     outing = Outing.objects.get()
-    assert [p.request_id for p in outing.patrols.order_by("stop")] == [mbau.pk, other.pk]
+    first, second = outing.patrols.order_by("stop")
+    assert [first.request_id, second.request_id] == [mbau.pk, other.pk]
     assert outing.hours is not None and outing.hours <= planner.SHIFT_HOURS["night"]
+    # The team is due at Mbau at 19:00 (two hours, all Mbau asked for), at Kasanga once it
+    # has driven or walked there after 21:00; the plan and the record pages say so.
+    assert first.due_at == dt.time(19, 0)
+    assert second.due_at is not None and dt.time(21, 0) < second.due_at < dt.time(22, 0)
+    client = verified_client(paul)
+    plan_page = client.get("/patrols/plan/", {"week": MONDAY.isoformat()}).content.decode()
+    due = second.due_at.strftime("%H:%M")
+    assert '<time class="due" title="due at">19:00</time>' in plan_page and due in plan_page
+    record = client.get(f"/patrols/{first.pk}/record/").content.decode()
+    assert '<time class="due" title="due at">19:00</time>' in record and due in record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import math
 import random
 import re
 import sys
@@ -20,7 +21,9 @@ from ortools.sat.python import cp_model
 from ulinzi.patrols.planner import (
     DAY_NAMES,
     FOOT_KM,
+    FOOT_KMH,
     MAX_STOPS,
+    ROAD_FACTOR,
     SHIFT_HOURS,
     SHIFTS,
     VEHICLE_KMH,
@@ -121,6 +124,39 @@ def patrol_mode(b: BaseCapacity, stops: list[Request], shift: str) -> bool | Non
     return None if found is None else found[0]
 
 
+TOL = 1e-3  # route.starts are rounded to 1e-4 hours
+
+
+def check_starts(route: Route, stops: list[Request]) -> None:
+    """A patrol to several requests, one with hours asked for, says when each visit begins:
+    within that request's hours, one after the other, in the hours the patrol is out."""
+    if len(stops) == 1 or all(r.window is None for r in stops):
+        assert route.starts == ()
+        return
+    assert len(route.starts) == len(stops)
+    kmh = VEHICLE_KMH if route.vehicle else FOOT_KMH
+    axis = [_ref.hours_on_axis(r, route.slot.shift) for r in stops]
+    length = [stay(r) + _ref.along_km(r) / kmh for r in stops]
+    clock = list(route.starts)  # rounded to 4 decimals
+    assert all(0 <= h < 24 for h in clock)
+    # Clock hours back on one time line: the first request with hours asked for is visited
+    # within them; the visits after it come later, those before it earlier.
+    k0 = next(k for k, (start, _) in enumerate(axis) if start > -1e3)
+    at = [0.0] * len(stops)
+    at[k0] = clock[k0] + 24 * math.ceil((axis[k0][0] - clock[k0] - TOL) / 24)
+    for k in range(k0 + 1, len(stops)):
+        done = at[k - 1] + length[k - 1]
+        at[k] = clock[k] + 24 * math.ceil((done - clock[k] - TOL) / 24)
+    for k in range(k0 - 1, -1, -1):
+        before = at[k + 1] - length[k]
+        at[k] = clock[k] - 24 * math.ceil((clock[k] - before - TOL) / 24)
+    for k, (start, end) in enumerate(axis):
+        assert start - TOL <= at[k] and at[k] + length[k] <= end + TOL, (at, axis)
+        if k:
+            assert at[k] >= at[k - 1] + length[k - 1] - TOL
+    assert at[-1] + length[-1] - at[0] <= route.hours + TOL
+
+
 def check_constraints(plan: Plan, bases: list[BaseCapacity], requests: list[Request]) -> None:
     by_id = {r.id: r for r in requests}
     bases_by_id = {b.id: b for b in bases}
@@ -148,6 +184,7 @@ def check_constraints(plan: Plan, bases: list[BaseCapacity], requests: list[Requ
         assert route.vehicle == expected[0]
         assert route.km == pytest.approx(expected[1], abs=1e-2)
         assert route.hours == pytest.approx(expected[2], abs=1e-2)
+        check_starts(route, stops)
         assert route.fixed == any((route.slot, b.id) in r.fixed for r in stops)
         use[(b.id, route.slot.day, route.slot.shift)] += 1
         cars[(b.id, route.slot.day, route.slot.shift)] += route.vehicle
@@ -510,6 +547,8 @@ def test_a_patrol_to_several_requests_keeps_the_hours_each_asked_for() -> None:
     assert route.requests == ("w", "m")
     drive = route.km / VEHICLE_KMH
     assert drive + 3.0 - 1e-6 <= route.hours <= SHIFT_HOURS["day"]
+    between = ROAD_FACTOR * haversine_km(*NORTH, *NORTH_2) / VEHICLE_KMH
+    assert route.starts == pytest.approx((6.0, 7.0 + between), abs=1e-3)
     check_constraints(plan, bases, [water, late])
     # Two hours at a camp from 22:00 to 02:00 and two at another from midnight to 04:00: one
     # team, the first camp first (midnight comes after 22:00 that night).
@@ -521,6 +560,8 @@ def test_a_patrol_to_several_requests_keeps_the_hours_each_asked_for() -> None:
     plan = plan_week(bases, camps)
     [route] = plan.routes
     assert route.requests == ("c1", "c2") and plan.scheduled == {"c1": 1, "c2": 1}
+    # As late as the second camp allows: no wait between them, back as soon as can be.
+    assert route.starts == pytest.approx((24 - between, 2.0), abs=1e-3)
     check_constraints(plan, bases, camps)
 
 
