@@ -7,9 +7,12 @@ fixture is also audited exactly as in production.
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
+import sys
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
@@ -35,6 +38,19 @@ SMALL_SLICE_NAMES = {
     "bukavu",
     "uvira",
 }
+
+
+def bench_module(name: str) -> ModuleType:
+    """A module of ``bench/`` (a reference implementation the tests check against)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 class QuickArgon2PasswordHasher(Argon2PasswordHasher):

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
 import random
 import re
-import sys
 from collections import defaultdict
 from dataclasses import replace
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -38,6 +34,7 @@ from ulinzi.patrols.planner import (
     plan_week,
     request_value,
 )
+from ulinzi.test import bench_module
 
 BENI = (0.491, 29.473)
 # Villages about 30 km from Beni in four directions, 40-60 km apart: too far apart for one
@@ -100,17 +97,7 @@ def marginal(r: Request, n: int) -> float:
     return covered_value(r, n) - covered_value(r, n - 1)
 
 
-def _reference() -> ModuleType:
-    path = Path(__file__).resolve().parents[3] / "bench" / "_patrol_reference.py"
-    spec = importlib.util.spec_from_file_location("_patrol_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("_patrol_reference", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ref = _reference()
+_ref = bench_module("_patrol_reference")
 route_km, expected_patrol, stay = _ref.route_km, _ref.expected_patrol, _ref.stay
 
 

@@ -7,12 +7,8 @@ Places are on the equator, where 0.1 degree of longitude is 11.12 km.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from dataclasses import replace
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -21,6 +17,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from ulinzi.test import bench_module
 from ulinzi.threats.scan import (
     Cluster,
     ScanResult,
@@ -33,17 +30,7 @@ from ulinzi.threats.scan import (
 A, B, C = (0.0, 0.0), (0.0, 0.1), (0.0, 1.0)  # B is 11.12 km east of A, C 111 km
 
 
-def _reference() -> ModuleType:
-    path = Path(__file__).resolve().parents[3] / "bench" / "_scan_reference.py"
-    spec = importlib.util.spec_from_file_location("_scan_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("_scan_reference", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-reference_scan = _reference().reference_scan
+reference_scan = bench_module("_scan_reference").reference_scan
 
 
 def events(*rows: tuple[tuple[float, float], int]) -> tuple[list[float], list[float], list[int]]:
