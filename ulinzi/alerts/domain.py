@@ -136,6 +136,22 @@ def _place(place_id: int | None) -> Place | None:
     return None if place_id is None else places.matched_place(place_id)
 
 
+def _understand(
+    text: str, place_hint: str | None, reporter: Reporter | None, place: Place | None = None
+) -> tuple[Any, Located, Place | None]:
+    """The report's triage, where it is (``place`` when given, else found in the text, the
+    reporter's community breaking ties) and the place matched."""
+    found = _triage(text)
+    if place is not None:
+        return (
+            found,
+            Located(place.pk, place.name, place.lat, place.lon, 1.0, place.name, []),
+            place,
+        )
+    located = locate(text, place_hint, _hint(reporter))
+    return found, located, _place(located.place_id)
+
+
 def _take_prepared(message: Message | None) -> _Prepared | None:
     if message is None:
         return None
@@ -154,9 +170,7 @@ def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
         return
     text = _clean(message.text)
     place_hint = parsed.place if parsed.kind == "alert" else None
-    found = _triage(text)
-    located = locate(text, place_hint, _hint(reporter))
-    place = _place(located.place_id)
+    found, located, place = _understand(text, place_hint, reporter)
     now = timezone.now()
     unsaved = Report(
         text=text,
@@ -375,16 +389,13 @@ def receive_report(
     if prepared is not None and (prepared.key != (text, place_hint) or place or threat_type):
         prepared = None
     if prepared is not None:
-        found, located, now = prepared.found, prepared.located, prepared.at
-    elif place is not None:
-        found = _triage(text)
-        located = Located(place.pk, place.name, place.lat, place.lon, 1.0, place.name, [])
+        found, located, place_obj = prepared.found, prepared.located, prepared.place
+        now = prepared.at
     else:
-        found, located = _triage(text), locate(text, place_hint, _hint(reporter))
+        found, located, place_obj = _understand(text, place_hint, reporter, place)
     # No savepoint when called inside a transaction (the worker's): if anything here
     # fails, the caller's transaction is undone as a whole.
     with transaction.atomic(savepoint=False):
-        place_obj = prepared.place if prepared is not None else place or _place(located.place_id)
         report = Report(
             source=source,
             message=message,
@@ -435,10 +446,8 @@ def receive_report(
             )
             _step(alert, "received", actor or source, why, at=now)
             reason = "new alert"
-        elif SEVERITY_RANK[report.severity] < SEVERITY_RANK[alert.severity]:
-            # A later report can raise the alert's severity, never lower it.
-            alert.severity = report.severity
-            alert.save(update_fields=["severity"])
+        else:  # a later report can raise the alert's severity, never lower it
+            _raise_severity(alert, report.severity)
         report.alert = alert
         report.grouping_reason = reason[:300]
         report.save()
@@ -473,6 +482,13 @@ def receive_report(
             if located.ambiguous:
                 _ask_which_place(report, located, language)
     return report
+
+
+def _raise_severity(alert: Alert, severity: str) -> None:
+    """The alert is at least as severe as ``severity`` (it never becomes less severe)."""
+    if SEVERITY_RANK[severity] < SEVERITY_RANK[alert.severity]:
+        alert.severity = severity
+        alert.save(update_fields=["severity"])
 
 
 def _bring_together(alert: Alert, others: tuple[int, ...], report: Report) -> tuple[int, ...]:
@@ -880,9 +896,7 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Ale
             timezone.now(),
         )
         source.save(update_fields=["merged_into", "outcome", "status", "closed_at"])
-        if SEVERITY_RANK[source.severity] < SEVERITY_RANK[target.severity]:
-            target.severity = source.severity  # the incident is as grave as either said
-            target.save(update_fields=["severity"])
+        _raise_severity(target, source.severity)  # as grave as either said
         because = f" ({why})" if why else ""
         _step(source, "merged", actor, f"into {target.reference}{because}")
         _step(target, "merged", actor, f"{moved} report(s) from {source.reference}{because}")

@@ -321,3 +321,25 @@ def test_a_report_that_fits_two_open_alerts_merges_them_into_the_older(
     assert first.steps.get(step="relocated").note == (
         f"to Mbau Centre, where most of its reports are ({first.routing_reason})"
     )
+
+
+def test_a_later_report_or_a_merge_raises_the_severity_and_never_lowers_it(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    goma = Place.objects.get(key="geonames:216281")
+
+    def report(text: str, severity: str) -> Alert:
+        return domain.receive_report(
+            source="hotline", text=text, actor=personas["bob"], place=goma, severity=severity
+        ).alert
+
+    calm = report("Coups de feu à Goma", "low")
+    assert calm.severity == "low"
+    grave = report("Coups de feu à Goma, des blessés", "high")
+    assert grave.pk == calm.pk and Alert.objects.get(pk=calm.pk).severity == "high"
+    again = report("Coups de feu à Goma, c'est calme maintenant", "low")
+    assert again.pk == calm.pk and Alert.objects.get(pk=calm.pk).severity == "high"
+    # Merging the critical alert of Mbau into it makes the alert kept critical.
+    assert Alert.objects.get(pk=alert.pk).severity == "critical"
+    kept = domain.merge_alerts(actor=personas["carol"], alert=alert, into=calm)
+    assert kept.severity == "critical" and Alert.objects.get(pk=calm.pk).severity == "critical"
