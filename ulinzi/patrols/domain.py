@@ -472,9 +472,10 @@ def plan_week(
     covers and which of them one team visits in one outing (in order, on foot or by
     vehicle); patrols the officer fixed stay, each leading its outing (others may join
     it). A new run replaces the proposed patrols that are neither fixed nor in an outing
-    already recorded or on a day past (``today``, the mission's date by default: a week
-    planned again mid-week is planned from today on; the patrols of the days before
-    await their record), and the outings left empty."""
+    already recorded or of a day past (``today``, the mission's date by default: a week
+    planned again mid-week is planned from today on; the approved or fixed patrols of the
+    days before await their record, the others are dropped), and the outings left
+    empty."""
     from ulinzi.patrols import planner
 
     if week_start.weekday() != 0:
@@ -494,11 +495,15 @@ def plan_week(
         )
         week = Patrol.objects.filter(day__gte=week_start, day__lt=week_start + dt.timedelta(7))
         # An outing with a recorded stop happened (or was called off) as it was, all its
-        # stops, and so did one on a day past, whose record is awaited: the plan works
-        # around them with the teams left.
-        recorded_outings = (
-            week.exclude(status=Patrol.Status.PLANNED) | week.filter(day__lt=today)
-        ).values("outing_id")
+        # stops, and so did one of a day past that was approved or fixed, whose record is
+        # awaited: the plan works around them with the teams left. A proposal of a day
+        # past that nobody approved did not happen: it goes.
+        happened = week.filter(day__lt=today).filter(
+            Q(outing__approved_at__isnull=False) | Q(fixed=True)
+        )
+        recorded_outings = (week.exclude(status=Patrol.Status.PLANNED) | happened).values(
+            "outing_id"
+        )
         open_week = week.exclude(outing__in=recorded_outings)
         open_week.filter(status=Patrol.Status.PLANNED, fixed=False, request__isnull=False).delete()
         fixed_by_request: dict[int, list[Patrol]] = {}
@@ -711,6 +716,7 @@ def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
             )
         locked.status, locked.approved_at = WeeklyPlan.Status.APPROVED, timezone.now()
         locked.save(update_fields=["status", "approved_at"])
+        locked.outings.filter(approved_at__isnull=True).update(approved_at=locked.approved_at)
         audit.record(
             actor,
             "patrols.approve_plan",

@@ -192,6 +192,9 @@ class Outing(models.Model):
     by_vehicle = models.BooleanField(_("by vehicle"), default=False)
     km = models.FloatField(_("route (km)"), null=True, blank=True)
     hours = models.FloatField(_("hours out"), null=True, blank=True)
+    # When a plan holding this outing was approved (the team was told to go); an outing on
+    # a day past that was never approved, nor fixed, did not happen.
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
 
     class Meta:
         ordering = ["day", "shift", "base", "pk"]

@@ -429,11 +429,23 @@ def test_an_outing_partly_recorded_keeps_its_other_stops_through_re_planning(
 def test_a_week_planned_again_mid_week_plans_from_today_on(
     personas: dict[str, Any], paul: Any, one_night_team: None
 ) -> None:
-    """Planned on Monday for a patrol every night, planned again on Thursday: Monday to
-    Wednesday are past, their patrols (not recorded yet) stay, awaiting their record, and
-    count towards the patrols asked for; nothing new is proposed before Thursday."""
+    """Planned and approved on Monday for a patrol every night, planned again on
+    Thursday: Monday to Wednesday are past, their patrols (not recorded yet) stay,
+    awaiting their record, and count towards the patrols asked for; nothing new is
+    proposed before Thursday."""
     nightly = accepted(paul, personas["mbau"], weekdays=list(range(7)), per_week=7)
+    # A proposal nobody approved did not happen: planned again on Wednesday, the
+    # proposals of Monday and Tuesday go, and nothing is put on those days.
+    wednesday = MONDAY + dt.timedelta(days=2)
     domain.plan_week(actor=paul, week_start=MONDAY, today=MONDAY)
+    domain.plan_week(actor=paul, week_start=MONDAY, today=wednesday)
+    assert sorted(p.day for p in Patrol.objects.filter(request=nightly)) == [
+        wednesday + dt.timedelta(days=k) for k in range(5)
+    ]
+    Patrol.objects.all().delete()
+    Outing.objects.all().delete()
+    plan = domain.plan_week(actor=paul, week_start=MONDAY, today=MONDAY)
+    domain.approve_plan(actor=paul, plan=plan)
     first = {p.day: p.pk for p in Patrol.objects.filter(request=nightly)}
     assert len(first) == 7  # the night team goes every night
     thursday = MONDAY + dt.timedelta(days=3)
