@@ -410,6 +410,9 @@ def _great_circle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # --- the problem, checked and indexed -----------------------------------------------------
 
 
+_Way = tuple[float, tuple[int, ...], list[float]]  # road km, order, road km into each stop and back
+
+
 @dataclass(frozen=True, slots=True)
 class _Trip:
     """A possible patrol: its base, slot, requests (sorted), and how it goes."""
@@ -463,27 +466,12 @@ class _Problem:
             return None
         if not all(self.reach(ri, bi) for ri in members):
             return None
+        if len(members) > 1 and self._too_long(bi, slot, members):
+            return None
+        ways = self._ways(bi, members)
         if len(members) > 1 and any(self.requests[ri].window for ri in members):
-            return self._timed_trip(bi, slot, members)
-        best_km, best_order = math.inf, members
-        for order in itertools.permutations(members):
-            # Cheapest way through the requests in this order, each route either way round.
-            at: dict[int, float] = {-1: 0.0}  # last exit point (-1: the base) -> km so far
-            for ri in order:
-                first, last = self.ends[ri]
-                nxt: dict[int, float] = {}
-                for entry, exit_ in {(first, last), (last, first)}:
-                    km = min(
-                        done + (self.base_road[bi, entry] if pt < 0 else self.road[pt, entry])
-                        for pt, done in at.items()
-                    )
-                    km += self.along[ri]
-                    if km < nxt.get(exit_, math.inf):
-                        nxt[exit_] = km
-                at = nxt
-            total = min(done + self.base_road[bi, pt] for pt, done in at.items())
-            if total < best_km - 1e-9:
-                best_km, best_order = float(total), order
+            return self._timed_trip(bi, slot, members, ways)
+        best_km, best_order = ways[0][0], ways[0][1]
         stays = sum(self.stay[ri] for ri in members)
         limit = SHIFT_HOURS[slot.shift]
         alone = len(members) == 1
@@ -498,14 +486,24 @@ class _Problem:
             return _Trip(bi, slot, members, best_order, best_km, hours, True)
         return None
 
-    def _timed_trip(self, bi: int, slot: Slot, members: tuple[int, ...]) -> _Trip | None:
-        """A patrol to several requests, one at least with hours asked for: the shortest
-        order and directions with a schedule (see the module's docstring), on foot when it
-        can, else by vehicle; None when there is none."""
-        shift, limit = slot.shift, SHIFT_HOURS[slot.shift]
+    def _too_long(self, bi: int, slot: Slot, members: tuple[int, ...]) -> bool:
+        """Whether a patrol to these requests cannot fit in the shift whatever its way:
+        their stays, and the longer of there and back to the farthest of them and their
+        routes' own km, at the fastest the base can go, already take longer (a check before
+        every way is tried)."""
+        base_road = self.base_road
+        far: float = max(min(base_road.item(bi, e) for e in self.ends[ri]) for ri in members)
+        km = max(2 * far, sum(self.along[ri] for ri in members))
+        kmh = VEHICLE_KMH if self.bases[bi].vehicles != 0 else FOOT_KMH
+        stays = sum(self.stay[ri] for ri in members)
+        return km / kmh + stays > SHIFT_HOURS[slot.shift] + 1e-9
+
+    def _ways(self, bi: int, members: tuple[int, ...]) -> list[_Way]:
+        """Every way from base ``bi`` through the requests and back (each order, a route
+        request either way round), shortest first (ties: the order listed first)."""
         road, base_road = self.road, self.base_road
         along = sum(self.along[ri] for ri in members)
-        ways = []  # (road km, order, road km into each stop and back to the base)
+        ways = []
         for order in itertools.permutations(members):
             # A route request may be taken either way round; a place has one way.
             turns = [(False, True) if self.along[ri] > 0 else (False,) for ri in order]
@@ -518,6 +516,15 @@ class _Problem:
                 legs.append(base_road.item(bi, here))
                 ways.append((sum(legs) + along, order, legs))
         ways.sort(key=lambda way: way[0])
+        return ways
+
+    def _timed_trip(
+        self, bi: int, slot: Slot, members: tuple[int, ...], ways: list[_Way]
+    ) -> _Trip | None:
+        """A patrol to several requests, one at least with hours asked for: the shortest
+        of the ``ways`` with a schedule (see the module's docstring), on foot when it can,
+        else by vehicle; None when there is none."""
+        shift, limit = slot.shift, SHIFT_HOURS[slot.shift]
         stays = sum(self.stay[ri] for ri in members)
         modes = [(False, FOOT_KMH)] if all(self.on_foot(ri, bi) for ri in members) else []
         if self.bases[bi].vehicles != 0:

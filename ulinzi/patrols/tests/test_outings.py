@@ -530,6 +530,11 @@ def test_one_team_visits_two_requests_only_within_the_hours_each_asked_for(
     client = verified_client(paul)
     plan_page = client.get("/patrols/plan/", {"week": MONDAY.isoformat()}).content.decode()
     due = second.due_at.strftime("%H:%M")
-    assert '<time class="due" datetime="19:00" title="due at">19:00</time>' in plan_page and due in plan_page
+    assert (
+        '<time class="due" datetime="19:00" title="due at">19:00</time>' in plan_page
+        and due in plan_page
+    )
     record = client.get(f"/patrols/{first.pk}/record/").content.decode()
-    assert '<time class="due" datetime="19:00" title="due at">19:00</time>' in record and due in record
+    assert (
+        '<time class="due" datetime="19:00" title="due at">19:00</time>' in record and due in record
+    )
