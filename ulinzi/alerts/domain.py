@@ -33,6 +33,7 @@ from ulinzi.alerts.models import (
     Report,
     Responder,
 )
+from ulinzi.alerts.place_phrases import choose, place_phrases
 from ulinzi.alerts.signals import alert_closed, info_keyword, ok_reply, patrol_keyword
 from ulinzi.audit import domain as audit
 from ulinzi.messaging import domain as messaging
@@ -199,22 +200,21 @@ def _clean(text: str | None) -> str:
 
 def locate(text: str, place_hint: str | None, hint: str | None) -> Located:
     """Find the place a report speaks of: the keyword form's place when given, else the
-    best-matching words of the text; ``hint`` (the reporter's community's place) breaks
-    ties between namesakes."""
-    tries = [place_hint] if place_hint else _place_phrases(text)
-    best: tuple[float, dict[str, Any], str, list[dict[str, Any]]] | None = None
+    best-matching of the words that may name a place (:mod:`ulinzi.alerts.place_phrases`);
+    ``hint`` (the reporter's community's place) breaks ties between namesakes."""
     current = places.matcher()
-    for phrase in tries[:12]:
-        result = places.search_places(phrase, hint=hint, limit=3, using=current)
-        candidates = result["candidates"]
-        if not candidates:
-            continue
-        top = candidates[0]
-        if best is None or top["score"] > best[0]:
-            best = (top["score"], top, phrase, candidates)
-    if best is None:
+    found = choose(
+        [place_hint] if place_hint else place_phrases(text),
+        lambda phrase: places.search_places(phrase, hint=hint, limit=3, using=current)[
+            "candidates"
+        ],
+        given=bool(place_hint),
+    )
+    if found is None:
         return Located(None, "", None, None, 0.0, place_hint or "", [])
-    score, top, phrase, candidates = best
+    phrase, candidates = found
+    top = candidates[0]
+    score = top["score"]
     ambiguous = [c for c in candidates if c["name"].casefold() == top["name"].casefold()]
     return Located(
         top["place_id"],
@@ -225,48 +225,6 @@ def locate(text: str, place_hint: str | None, hint: str | None) -> Located:
         phrase,
         ambiguous if score < CLARIFY_BELOW and len(ambiguous) > 1 else [],
     )
-
-
-# Words that introduce a place in the mission's languages.
-PLACE_CUES = {
-    "a",
-    "à",
-    "au",
-    "aux",
-    "de",
-    "du",
-    "kwa",
-    "huko",
-    "katika",
-    "na",
-    "in",
-    "at",
-    "near",
-    "pres",
-    "près",
-    "vers",
-    "ya",
-    "wa",
-}
-
-
-def _place_phrases(text: str) -> list[str]:
-    """Candidate place names in free text: capitalised words and words after a place cue,
-    with the word that follows (many villages have two-word names)."""
-    words = [w.strip(".,;:!?()\"'") for w in text.split()]
-    phrases: list[str] = []
-    for i, word in enumerate(words):
-        if len(word) < 3:
-            continue
-        after_cue = i > 0 and words[i - 1].casefold() in PLACE_CUES
-        if word[0].isupper() or after_cue:
-            if i + 1 < len(words) and words[i + 1][:1].isupper():
-                phrases.append(f"{word} {words[i + 1]}")
-            phrases.append(word)
-    # Short all-lower-case messages: try every longer word.
-    if not phrases:
-        phrases = [w for w in words if len(w) >= 4]
-    return list(dict.fromkeys(phrases))
 
 
 def route(place: Place | None, lat: float | None, lon: float | None) -> tuple[Base | None, str]:

@@ -112,6 +112,15 @@ def test_demo_setup_loads_everything_and_a_second_run_loses_nothing() -> None:
     } <= roles
     duty = User.objects.get(username="duty_officer")
     assert Community.objects.filter(duty.scope().place_q("place__")).exists()
+    # The demonstration SMS went through intake: six reports, the two of the attack at
+    # Mbau in one alert, each alert placed, routed and its reporters answered.
+    from ulinzi.alerts.models import Alert, Report
+
+    assert Report.objects.filter(source="sms").count() == 6
+    alerts = {a.place.name: a for a in Alert.objects.select_related("place", "base")}
+    assert len(alerts) == 5 and alerts["Mbau"].reports.count() == 2
+    assert all(a.base is not None for a in alerts.values())
+    assert {"Kiwanja", "Komanda", "Mangina"} <= set(alerts)
 
     # Someone changes their password and language; a second run keeps both.
     duty.set_password("changed by the duty officer")
@@ -122,6 +131,7 @@ def test_demo_setup_loads_everything_and_a_second_run_loses_nothing() -> None:
     duty.refresh_from_db()
     assert duty.check_password("changed by the duty officer") and duty.language == "fr"
     assert dict(Place.objects.values_list("key", "updated_at")) == places_before
+    assert (Report.objects.count(), Alert.objects.count()) == (6, 5)  # nothing sent twice
     from ulinzi.messaging.models import Channel
 
     assert list(Channel.objects.values_list("name", "send_url")) == [

@@ -15,6 +15,7 @@ from django.db.models import Case, IntegerField, Value, When
 from ulinzi.accounts import domain as accounts
 from ulinzi.accounts.models import User
 from ulinzi.accounts.roles import Role, requires_totp
+from ulinzi.alerts.models import Alert
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.management.commands.channels import describe
 from ulinzi.messaging.models import Channel
@@ -134,6 +135,7 @@ class Command(BaseCommand):
             if place is not None:
                 places.save_community(actor=ACTOR, name=name, place=place, languages=languages)
                 made += 1
+        from ulinzi.alerts.demo import load_demo_alerts
         from ulinzi.engagement.demo import load_demo_engagement
         from ulinzi.indicators.demo import load_demo_indicators
         from ulinzi.patrols.demo import load_demo_requests
@@ -146,6 +148,7 @@ class Command(BaseCommand):
         channel = Channel.objects.filter(name=DEMO_CHANNEL).first() or messaging.create_channel(
             actor=ACTOR, name=DEMO_CHANNEL, send_url="console:", address="+243800000000"
         )
+        load_demo_alerts(channel)
         password = demo_password()
         for role, base_codes in USER_SCOPE.items():
             existing = User.objects.filter(username=role.value).first()
@@ -165,7 +168,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nGazetteer: {Place.objects.count()} places; {Base.objects.count()} bases; "
             f"{made} communities; {events.created + events.updated + events.unchanged} "
-            "synthetic demonstration events (threat matrix, hotspots, watch list)."
+            "synthetic demonstration events (threat matrix, hotspots, watch list); "
+            f"{Alert.objects.count()} alerts from synthetic demonstration SMS (duty board)."
             f"\n\nOpen {options['base_url']}/ and log in as any of:"
         )
         for role, base_codes in USER_SCOPE.items():

@@ -1,0 +1,57 @@
+"""Which words of a free-text report may name its place, and which matches are taken."""
+
+from __future__ import annotations
+
+import pytest
+
+from ulinzi.alerts.domain import locate
+from ulinzi.alerts.place_phrases import NOT_PLACES, accept, place_phrases
+from ulinzi.lib.text import fold
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        # French, Swahili, Lingala, English: the place, not the words around it (there are
+        # villages called "Des", "Watu", "Risasi", "Home 4", "Ecole" and "Marche").
+        ("Des hommes armés ont tué 3 personnes à Mbau cette nuit", ["Mbau"]),
+        ("Watu wenye silaha wameingia Kiwanja usiku, Risasi nyingi", ["Kiwanja"]),
+        ("Bato ya bibundeli bakoti na Komanda, basali mobulu", ["Komanda"]),
+        ("Armed men seen near the Market in Oicha this Sunday", ["Oicha"]),
+        ("Hommes armés vus près de l'école ce matin", []),
+        ("Attaque près d'Oicha", ["Oicha"]),
+        # A two-word name is kept when one of its words may be a name.
+        ("ALERTE Mbau Centre: coups de feu", ["Mbau Centre", "Mbau"]),
+        # A short message in lower case: its longer words that may be names.
+        ("risasi nyingi kiwanja sasa", ["kiwanja"]),
+        # A long one in lower case: none (any word of it finds a namesake somewhere).
+        ("we need food and water and tents for the many families who lost their homes", []),
+    ],
+)
+def test_the_words_tried_as_places(text: str, phrases: list[str]) -> None:
+    assert place_phrases(text) == phrases
+
+
+def test_the_vocabulary_that_names_no_place_covers_the_threat_words_and_groups() -> None:
+    for word in ("tue", "wameua", "silaha", "risasi", "hommes", "watu", "bato", "adf", "codeco"):
+        assert fold(word) in NOT_PLACES, word
+    for name in ("mbau", "kiwanja", "oicha", "beni", "goma", "komanda", "mangina"):
+        assert name not in NOT_PLACES, name
+
+
+def test_an_approximate_match_must_be_a_good_one() -> None:
+    assert accept("Kiwandja", "Kiwanja", 0.2)  # the same name, spelt another way
+    assert accept("Mangna", "Mangina", 0.62)  # a typing error, still a clear match
+    assert not accept("hommes", "Home 4", 0.29)  # a common word near a village's name
+    assert not accept("warm", "War", 0.465)
+
+
+@pytest.mark.django_db
+def test_a_report_without_a_place_name_is_not_put_at_a_namesake(gazetteer: None) -> None:
+    found = locate("Des hommes armés ont tué 3 personnes à Mbau cette nuit", None, None)
+    assert found.text == "Mbau" and found.place_id is not None
+    nowhere = locate("Hommes armés vus ce matin, des tirs, la population fuit", None, None)
+    assert (nowhere.place_id, nowhere.text) == (None, "")
+    # The keyword form's place is taken as written, whatever the word.
+    given = locate("hommes armés", "Kiwanja", None)
+    assert given.text == "Kiwanja" and given.place_id is not None
