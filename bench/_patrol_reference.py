@@ -65,14 +65,15 @@ def stay(r: Request) -> float:
 
 
 def hours_on_axis(r: Request, shift: str) -> tuple[float, float]:
-    """The request's hours as increasing numbers for the shift (night: 01:00 after 22:00)."""
+    """The request's hours as increasing numbers for the shift: the end after the start
+    (the next day if need be); at night, a window ending by noon is the morning after's
+    (01:00-04:00 after 22:00). The same hour twice: any time."""
     if r.window is None or r.window[0] % 24 == r.window[1] % 24:
         return (-1e4, 1e4)
     start, end = r.window
-    start += 24 if shift == "night" and start < 12 else 0
-    while end <= start:
-        end += 24
-    return start, end
+    end += 24 * (end <= start)
+    shift_by = 24 if shift == "night" and end <= 12 else 0
+    return start + shift_by, end + shift_by
 
 
 def time_out(

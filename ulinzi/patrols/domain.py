@@ -457,7 +457,7 @@ def _planner_request(
         weeks_unmet=request.weeks_unmet,
         fixed=tuple((planner.Slot((p.day - week_start).days, p.shift), p.base.code) for p in fixed),
         hours=stay,
-        window=(start, end),
+        window=None if start == end else (start, end),  # the same hour twice: any time
     )
 
 
@@ -495,10 +495,10 @@ def plan_week(
         )
         week = Patrol.objects.filter(day__gte=week_start, day__lt=week_start + dt.timedelta(7))
         # An outing with a recorded stop happened (or was called off) as it was, all its
-        # stops, and so did one of a day past that was approved or fixed, whose record is
-        # awaited: the plan works around them with the teams left. A proposal of a day
-        # past that nobody approved did not happen: it goes.
-        happened = week.filter(day__lt=today).filter(
+        # stops, and so did (or does) one of a day past or of today that was approved or
+        # fixed, whose record is awaited: the plan works around them with the teams left.
+        # A proposal of a day past that nobody approved did not happen: it goes.
+        happened = week.filter(day__lte=today).filter(
             Q(outing__approved_at__isnull=False) | Q(fixed=True)
         )
         recorded_outings = (week.exclude(status=Patrol.Status.PLANNED) | happened).values(
@@ -716,7 +716,10 @@ def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
             )
         locked.status, locked.approved_at = WeeklyPlan.Status.APPROVED, timezone.now()
         locked.save(update_fields=["status", "approved_at"])
-        locked.outings.filter(approved_at__isnull=True).update(approved_at=locked.approved_at)
+        # Teams are told to go from today on: a proposal's days already past stay unapproved.
+        locked.outings.filter(approved_at__isnull=True, day__gte=timezone.localdate()).update(
+            approved_at=locked.approved_at
+        )
         audit.record(
             actor,
             "patrols.approve_plan",

@@ -43,9 +43,10 @@ Patrols
     in the shift. Among the orders (and directions along routes) that have
     such a schedule the planner takes the shortest, and the patrol's hours
     include the waits. A patrol to one request is always possible (the caller
-    caps its stay at the hours asked for). For the night shift, hours before
-    noon are those of the morning after (01:00 comes after 22:00); a window
-    whose end is not after its start ends the next day.
+    caps its stay at the hours asked for). A window whose end is not after its
+    start ends the next day; for the night shift, a window that ends by noon
+    is the morning after's (01:00-04:00 comes after 22:00); a window whose
+    start and end are the same hour means any time.
 
 Value
     One covered slot of request ``r`` is worth (:func:`request_value`)::
@@ -469,7 +470,7 @@ class _Problem:
         if len(members) > 1 and self._too_long(bi, slot, members):
             return None
         ways = self._ways(bi, members)
-        if len(members) > 1 and any(self.requests[ri].window for ri in members):
+        if len(members) > 1 and any(self.clock(ri, slot.shift) != _ANY_TIME for ri in members):
             return self._timed_trip(bi, slot, members, ways)
         best_km, best_order = ways[0][0], ways[0][1]
         stays = sum(self.stay[ri] for ri in members)
@@ -562,15 +563,17 @@ _ANY_TIME = (-1e4, 1e4)
 
 
 def _clock(window: tuple[float, float] | None, shift: str) -> tuple[float, float]:
-    """A request's hours on one axis for the shift, (start, end) with end after start: for
-    the night shift, hours before noon are the next morning's."""
+    """A request's hours on one axis for the shift, (start, end) with end after start (a
+    window whose end is not after its start ends the next day); for the night shift, a
+    window that ends by noon is the next morning's. A window whose start and end are the
+    same clock hour is the whole day: any time."""
     if window is None or window[0] % 24 == window[1] % 24:
         return _ANY_TIME
     start, end = float(window[0]), float(window[1])
-    if shift == "night" and start < 12:
-        start += 24
     while end <= start:
         end += 24
+    if shift == "night" and end <= 12:
+        start, end = start + 24, end + 24
     return start, end
 
 
@@ -890,7 +893,7 @@ def _build_plan(
                 hours=round(t.hours, 3),
                 vehicle=t.vehicle,
                 fixed=_is_fixed(p, t),
-                starts=tuple(round(h % 24, 4) for h in t.starts),
+                starts=tuple(round(h, 4) % 24 for h in t.starts),
             )
         )
         for ri in t.order:

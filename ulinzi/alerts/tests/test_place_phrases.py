@@ -19,6 +19,11 @@ from ulinzi.lib.text import fold
         ("Bato ya bibundeli bakoti na Komanda, basali mobulu", ["Komanda"]),
         ("Armed men seen near the Market in Oicha this Sunday", ["Oicha"]),
         ("Hommes armés vus près de l'école ce matin", []),
+        # A capitalised name right after a cue is a place even when it is a common word
+        # (Saba, Makasi and Panga are villages); lower case after a cue it is not.
+        ("Attaque à Makasi cette nuit, hommes armés", ["Makasi"]),
+        ("Shambulio huko Saba usiku", ["Saba"]),
+        ("watoto wawili wametekwa nyara usiku", []),
         ("Attaque près d'Oicha", ["Oicha"]),
         # A two-word name is kept when one of its words may be a name.
         ("ALERTE Mbau Centre: coups de feu", ["Mbau Centre", "Mbau"]),

@@ -454,7 +454,8 @@ def test_a_week_planned_again_mid_week_plans_from_today_on(
     past = {day: pk for day, pk in first.items() if day < thursday}
     assert {day: pk for day, pk in now.items() if day < thursday} == past  # kept as they were
     assert len(now) == 7
-    # Monday's did not go out, Tuesday's and Wednesday's did; Beni is away at the weekend.
+    # Monday's did not go out, Tuesday's and Wednesday's did, Thursday's (approved, today)
+    # is under way; Beni is away at the weekend.
     for day, pk in sorted(past.items()):
         patrol = Patrol.objects.get(pk=pk)
         if day == MONDAY:
@@ -476,8 +477,9 @@ def test_a_week_planned_again_mid_week_plans_from_today_on(
     ahead = Patrol.objects.filter(request=nightly, day__gte=thursday)
     assert sorted(p.day.weekday() for p in ahead) == [3, 4]
     assert Patrol.objects.filter(request=nightly).count() == 5  # 3 recorded, 2 ahead
+    assert Patrol.objects.get(request=nightly, day=thursday).pk == first[thursday]  # kept
     assert plan.explanations[str(nightly.pk)] == [
-        "Mbau requested 4 more patrols (2 earlier in the week), 2 scheduled",
+        "Mbau requested 3 more patrols (3 earlier in the week), 1 scheduled",
         "Beni is unavailable on Saturday and Sunday",
     ]
 
@@ -538,3 +540,27 @@ def test_one_team_visits_two_requests_only_within_the_hours_each_asked_for(
     assert (
         '<time class="due" datetime="19:00" title="due at">19:00</time>' in record and due in record
     )
+
+
+def test_approving_late_approves_only_the_days_ahead(
+    personas: dict[str, Any], paul: Any, one_night_team: None
+) -> None:
+    """A plan proposed for days now past, approved late: no team was told to go on those
+    days, so they stay unapproved (the next plan drops them), the days ahead are approved."""
+    today = timezone.localdate()
+    monday = domain.week_of(today) - dt.timedelta(days=7)  # last week: every day past
+    accepted(
+        paul,
+        personas["mbau"],
+        weekdays=list(range(7)),
+        per_week=7,
+        valid_from=monday,
+        valid_until=today + dt.timedelta(days=14),
+    )
+    past = domain.plan_week(actor=paul, week_start=monday, today=monday)
+    ahead = domain.plan_week(actor=paul, week_start=MONDAY)
+    domain.approve_plan(actor=paul, plan=past)
+    domain.approve_plan(actor=paul, plan=ahead)
+    assert Outing.objects.filter(day__lt=today).count() == 7
+    assert not Outing.objects.filter(day__lt=today, approved_at__isnull=False).exists()
+    assert not Outing.objects.filter(day__gte=MONDAY, approved_at__isnull=True).exists()

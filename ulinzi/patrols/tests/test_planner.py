@@ -117,12 +117,12 @@ TOL = 1e-3  # route.starts are rounded to 1e-4 hours
 def check_starts(route: Route, stops: list[Request]) -> None:
     """A patrol to several requests, one with hours asked for, says when each visit begins:
     within that request's hours, one after the other, in the hours the patrol is out."""
-    if len(stops) == 1 or all(r.window is None for r in stops):
+    axis = [_ref.hours_on_axis(r, route.slot.shift) for r in stops]
+    if len(stops) == 1 or all(start < -1e3 for start, _ in axis):  # no hours asked for
         assert route.starts == ()
         return
     assert len(route.starts) == len(stops)
     kmh = VEHICLE_KMH if route.vehicle else FOOT_KMH
-    axis = [_ref.hours_on_axis(r, route.slot.shift) for r in stops]
     length = [stay(r) + _ref.along_km(r) / kmh for r in stops]
     clock = list(route.starts)  # rounded to 4 decimals
     assert all(0 <= h < 24 for h in clock)
@@ -829,11 +829,11 @@ def instances(
                 ),
                 done=draw(st.integers(0, 2)),
                 # Hours asked for, on the half hour, sometimes past midnight or shorter
-                # than the stay; none half the time.
+                # than the stay, or the same hour twice (any time); none half the time.
                 window=draw(
                     st.one_of(
                         st.none(),
-                        st.tuples(st.integers(0, 47), st.integers(1, 20)).map(
+                        st.tuples(st.integers(0, 47), st.integers(1, 20) | st.just(48)).map(
                             lambda w: (w[0] / 2, (w[0] + w[1]) / 2 % 24)
                         ),
                     )
