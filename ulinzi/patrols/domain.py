@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from ulinzi.audit import domain as audit
 from ulinzi.messaging import domain as messaging
 from ulinzi.patrols import texts
 from ulinzi.patrols.models import (
+    ROUTE_PLACES,
     Answer,
     Capacity,
     Outing,
@@ -393,9 +394,7 @@ def requests_for_week(week_start: dt.date) -> list[PatrolRequest]:
             valid_until__gte=week_start,
         )
         .select_related("place", "community")
-        .prefetch_related(
-            Prefetch("route_points", queryset=RoutePoint.objects.select_related("place"))
-        )
+        .prefetch_related(ROUTE_PLACES)
         .order_by("pk")
     )
 
@@ -457,7 +456,7 @@ def _planner_request(
         weeks_unmet=request.weeks_unmet,
         fixed=tuple((planner.Slot((p.day - week_start).days, p.shift), p.base.code) for p in fixed),
         hours=stay,
-        window=None if start == end else (start, end),  # the same hour twice: any time
+        window=(start, end),
     )
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import digits_only
 from ulinzi.patrols import domain, figures, forms
-from ulinzi.patrols.models import Outing, Patrol, PatrolRequest, WeeklyPlan
+from ulinzi.patrols.models import ROUTE_PLACES, Outing, Patrol, PatrolRequest, WeeklyPlan
 from ulinzi.places.models import Base, Community
 
 
@@ -26,7 +26,9 @@ def need(request: HttpRequest, capability: str) -> None:
 
 
 def requests_for(user: Any) -> QuerySet[PatrolRequest]:
-    requests = PatrolRequest.objects.select_related("community", "place")
+    requests = PatrolRequest.objects.select_related("community", "place").prefetch_related(
+        ROUTE_PLACES
+    )
     scope = user.scope()
     if scope.whole_mission:
         return requests
