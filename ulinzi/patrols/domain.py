@@ -690,31 +690,33 @@ def unfix_patrol(*, actor: Any, patrol: Patrol) -> None:
 def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
     """Approve the week: each request with patrols is scheduled and its community told
     the dates; a request left out has one more week unmet (the planner raises its
-    priority next time)."""
+    priority next time). A week approved again after a re-plan counts each request's
+    week once, and tells a community only what changed: new dates, or that the dates it
+    was given no longer hold."""
     with transaction.atomic():
         locked = WeeklyPlan.objects.select_for_update().get(pk=plan.pk)
         patrols = list(locked.patrols.filter(request__isnull=False).order_by("day"))
-        days_by_request: dict[int, list[dt.date]] = {}
+        days_by_request: dict[int, set[dt.date]] = {}
         for patrol in patrols:
-            days_by_request.setdefault(patrol.request_id, []).append(patrol.day)  # type: ignore[arg-type]
+            days_by_request.setdefault(patrol.request_id, set()).add(patrol.day)  # type: ignore[arg-type]
+        told: dict[str, list[str]] = {}
         for request in requests_for_week(locked.week_start):
-            days = days_by_request.get(request.pk)
+            days = sorted(days_by_request.get(request.pk, ()))
+            told[str(request.pk)] = [d.isoformat() for d in days]
+            before = locked.told.get(str(request.pk))  # None: not in an approval before
+            if before == told[str(request.pk)]:
+                continue  # nothing new for this community, and this week already counted
             if not days:
                 request.weeks_unmet += 1
                 request.save(update_fields=["weeks_unmet"])
+                if before:  # the dates it was given no longer hold
+                    _answer(request, "not_done", actor)
                 continue
             request.weeks_unmet = 0
-            before = _state(request)
-            if request.status == S.ACCEPTED:
-                request.status, request.scheduled_at = S.SCHEDULED, timezone.now()
-            request.save(update_fields=["weeks_unmet", "status", "scheduled_at"])
-            listed = ", ".join(d.strftime("%d/%m") for d in sorted(set(days)))
-            _answer(request, "scheduled", actor, days=listed)
-            audit.record(
-                actor, "patrols.schedule_request", request, before=before, after=_state(request)
-            )
+            _schedule(request, days, actor)
+        locked.told = told
         locked.status, locked.approved_at = WeeklyPlan.Status.APPROVED, timezone.now()
-        locked.save(update_fields=["status", "approved_at"])
+        locked.save(update_fields=["status", "approved_at", "told"])
         # Teams are told to go from today on: a proposal's days already past stay unapproved.
         locked.outings.filter(approved_at__isnull=True, day__gte=timezone.localdate()).update(
             approved_at=locked.approved_at
@@ -726,6 +728,16 @@ def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
             after={"patrols": len(patrols), "outings": locked.outings.count()},
         )
     return locked
+
+
+def _schedule(request: PatrolRequest, days: list[dt.date], actor: Any) -> None:
+    """The request has patrols on ``days``: scheduled, and its community told the dates."""
+    before = _state(request)
+    if request.status == S.ACCEPTED:
+        request.status, request.scheduled_at = S.SCHEDULED, timezone.now()
+    request.save(update_fields=["weeks_unmet", "status", "scheduled_at"])
+    _answer(request, "scheduled", actor, days=", ".join(d.strftime("%d/%m") for d in days))
+    audit.record(actor, "patrols.schedule_request", request, before=before, after=_state(request))
 
 
 # --- After the patrol --------------------------------------------------------

@@ -163,6 +163,10 @@ class WeeklyPlan(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # What each request's community was told at the week's last approval: request id ->
+    # the days announced (ISO dates), [] for a request left out (its week counted unmet).
+    # A plan approved again after a re-plan tells only what changed.
+    told = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-week_start"]

@@ -166,6 +166,63 @@ def test_capacity_is_respected_and_the_left_out_request_is_explained(
     assert weak.weeks_unmet == 1 and weak.status == "accepted"
 
 
+def test_a_plan_approved_again_tells_only_what_changed_and_counts_the_week_once(
+    personas: dict[str, Any], channel: Any, planner_user: Any
+) -> None:
+    beni = personas["beni"]
+    domain.save_capacity(
+        actor=planner_user, base=beni, day_teams=1, night_teams=1, vehicles=1, max_km=80
+    )
+    goma = personas["goma"]
+    domain.save_capacity(
+        actor=planner_user, base=goma, day_teams=0, night_teams=0, vehicles=0, max_km=10
+    )
+    strong = new_request(personas, priority=5, beneficiaries=8000, weekdays=[1], per_week=1)
+    middle = new_request(
+        personas, priority=3, beneficiaries=2000, weekdays=[1], per_week=1, language="fr"
+    )
+    weak = new_request(personas, priority=1, beneficiaries=50, weekdays=[1], per_week=1)
+    for r in (strong, middle, weak):
+        domain.accept_request(actor=planner_user, request=r)
+
+    def approve_again() -> None:
+        plan = domain.plan_week(actor=planner_user, week_start=MONDAY)
+        domain.approve_plan(actor=planner_user, plan=plan)
+
+    def unmet() -> list[int]:
+        return [PatrolRequest.objects.get(pk=r.pk).weeks_unmet for r in (strong, middle, weak)]
+
+    approve_again()
+    scheduled = sms_texts()[3:]
+    assert len(scheduled) == 2 and unmet() == [0, 0, 1]
+    # Planned and approved again with nothing changed: nobody is told twice, and the
+    # left-out request's week is not counted a second time.
+    approve_again()
+    assert sms_texts()[3:] == scheduled and unmet() == [0, 0, 1]
+    # Beni loses its night team: the dates given to two communities no longer hold.
+    domain.save_capacity(
+        actor=planner_user, base=beni, day_teams=1, night_teams=0, vehicles=1, max_km=80
+    )
+    approve_again()
+    told = sms_texts()[5:]
+    assert told == [
+        texts.answer("not_done", "sw", ref=strong.reference, kind="night", place="Mbau"),
+        texts.answer("not_done", "fr", ref=middle.reference, kind="night", place="Mbau"),
+    ]
+    assert unmet() == [1, 1, 1]
+    # The team is back: the two are scheduled again, told again, and met this week.
+    domain.save_capacity(
+        actor=planner_user, base=beni, day_teams=1, night_teams=1, vehicles=1, max_km=80
+    )
+    approve_again()
+    again = sms_texts()[7:]
+    assert len(again) == 2 and all("imepangwa" in t or "prevue" in t for t in again)
+    assert unmet() == [0, 0, 1]
+    plan = WeeklyPlan.objects.get(week_start=MONDAY)
+    tuesday = (MONDAY + dt.timedelta(days=1)).isoformat()
+    assert plan.told == {str(strong.pk): [tuesday], str(middle.pk): [tuesday], str(weak.pk): []}
+
+
 def test_a_patrol_stays_no_longer_than_the_hours_asked_for(personas: dict[str, Any]) -> None:
     night = new_request(personas, phone=None)  # 19:00 to 05:00: a night patrol's 3 hours
     early = new_request(
