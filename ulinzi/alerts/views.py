@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +29,9 @@ def _need(request: HttpRequest, capability: str) -> None:
         raise PermissionDenied
 
 
-def _board_rows(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _board_alerts(request: HttpRequest) -> tuple[QuerySet[Alert], dict[str, str]]:
+    """The user's alerts that the board's filters (base, status; open ones by default)
+    let through, and the filters as understood."""
     filters = {
         "base": request.GET.get("base", "").strip()[:40].replace("\x00", ""),
         "status": request.GET.get("status", "").strip()[:24],
@@ -41,6 +44,11 @@ def _board_rows(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, s
         status=filters["status"] or None,
         open_only=not filters["status"],
     )
+    return alerts, filters
+
+
+def _board_rows(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    alerts, filters = _board_alerts(request)
     now = timezone.now()
     rows = []
     for alert in alerts[:300]:
@@ -324,7 +332,7 @@ def callback_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_GET
 def alerts_geojson(request: HttpRequest) -> HttpResponse:
-    """Open alerts in the user's area, for the duty board's map."""
+    """The duty board's alerts (the user's area, the board's filters), for its map."""
     features = [
         {
             "type": "Feature",
@@ -338,7 +346,7 @@ def alerts_geojson(request: HttpRequest) -> HttpResponse:
                 "url": reverse("alerts:detail", args=[a.pk]),
             },
         }
-        for a in queries.filter_alerts(queries.alerts_for(request.user), open_only=True)[:500]
+        for a in _board_alerts(request)[0][:500]
         if a.lat is not None and a.lon is not None
     ]
     return JsonResponse({"type": "FeatureCollection", "features": features})

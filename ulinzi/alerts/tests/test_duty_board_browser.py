@@ -54,6 +54,12 @@ def test_an_sms_is_handled_from_the_duty_board_to_the_reporters_feedback(
         row = page.locator(f"tr[data-alert='{alert.pk}']")
         row.wait_for(timeout=12_000)  # the board refreshes itself every 5 seconds
         assert "Mbau" in row.inner_text() and "Beni" in row.inner_text()
+        # Its map, refreshed with it, over the app's own outlines (no tile server).
+        page.wait_for_function("document.getElementById('alert-map').dataset.alerts === '1'")
+        page.wait_for_function(
+            "Number(document.getElementById('alert-map').dataset.territoriesLoaded) > 0"
+        )
+        assert page.locator("#alert-map .base-label", has_text="Beni").count() == 1
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "duty-board.png"))
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from ulinzi.alerts import domain
 from ulinzi.alerts.models import Alert, CallbackTask, Clarification, Report
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
@@ -193,6 +194,44 @@ def test_the_board_and_its_map_show_only_the_users_area(
     csv_text = bob.get("/alerts/figures/", {"format": "csv"}).content.decode()
     assert csv_text.splitlines()[1:] == []
     assert "beni" in alice.get("/alerts/figures/", {"format": "csv"}).content.decode()
+
+
+def test_the_boards_map_follows_the_boards_filters(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    sms(channel, "+243971234567", "ALERTE Mbau Centre: des hommes armés ont tué deux personnes")
+    sms(channel, "+243971234568", "ALERTE Goma: des hommes armés ont tué deux personnes")
+    beni_alert, goma_alert = Alert.objects.order_by("base__code")
+    assert (beni_alert.base.code, goma_alert.base.code) == ("beni", "goma")
+    domain.acknowledge_alert(actor="test", alert=goma_alert)
+    from ulinzi.test import make_user
+
+    officer = Client()
+    officer.force_login(make_user("dora", "duty_officer", whole_mission=True))
+
+    def on_map(**filters: str) -> list[str]:
+        features = officer.get("/alerts/geo.geojson", filters).json()["features"]
+        return sorted(f["properties"]["ref"] for f in features)
+
+    def on_board(**filters: str) -> list[str]:
+        rows = officer.get("/alerts/", filters, headers={"HX-Request": "true"}).content.decode()
+        return sorted(
+            a.reference for a in (beni_alert, goma_alert) if f'data-alert="{a.pk}"' in rows
+        )
+
+    for filters in (
+        {},
+        {"base": "beni"},
+        {"base": "goma"},
+        {"status": "acknowledged"},
+        {"status": "closed"},
+        {"base": "nowhere"},
+    ):
+        assert on_map(**filters) == on_board(**filters), filters
+    assert on_map() == sorted([beni_alert.reference, goma_alert.reference])
+    assert on_map(base="beni") == [beni_alert.reference]
+    assert on_map(status="acknowledged") == [goma_alert.reference]
+    assert on_map(status="closed") == []
 
 
 def test_call_backs_follow_the_area_of_the_callers_alerts(
