@@ -440,9 +440,15 @@ def _analyze_outbox() -> None:
 
 
 def set_opt_out(reporter: Reporter, *, opted_out: bool, source: str) -> None:
-    """Honour STOP (or START) from the reporter or the gateway, everywhere."""
+    """Honour STOP (or START) from the reporter or the gateway, everywhere. The state is
+    read under a lock: a STOP from one who has already stopped keeps the time of the
+    first (and is not audited again), and the caller's copy of the reporter follows."""
     with transaction.atomic():
-        before = reporter.opted_out_at
+        stored = Reporter.objects.select_for_update().only("opted_out_at").get(pk=reporter.pk)
+        before = stored.opted_out_at
+        if (before is not None) == opted_out:
+            reporter.opted_out_at = before
+            return
         reporter.opted_out_at = timezone.now() if opted_out else None
         Reporter.objects.filter(pk=reporter.pk).update(opted_out_at=reporter.opted_out_at)
         if opted_out:

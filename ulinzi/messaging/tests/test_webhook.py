@@ -231,6 +231,24 @@ def test_status_callbacks_and_opt_out() -> None:
     with transaction.atomic():
         later = domain.queue_message(reporter, "Habari", purpose="broadcast")
     assert later.status == "suppressed" and later.next_attempt_at is None
+    # STOP again (the gateway, then the reporter, with a stale copy): the first time stays,
+    # and only real changes are audited; START from a stale copy still opts in.
+    stopped_at = reporter.opted_out_at
+    stale = Reporter.objects.get(pk=reporter.pk)
+    stale.opted_out_at = None
+    domain.set_opt_out(stale, opted_out=True, source="reporter")
+    assert stale.opted_out_at == stopped_at
+    assert Reporter.objects.get(pk=reporter.pk).opted_out_at == stopped_at
+    domain.set_opt_out(reporter, opted_out=False, source="reporter")
+    domain.set_opt_out(stale, opted_out=False, source="reporter")
+    assert Reporter.objects.get(pk=reporter.pk).opted_out_at is None
+    changes = AuditEntry.objects.filter(
+        subject_id=str(reporter.pk), action__startswith="messaging.opt_"
+    )
+    assert list(changes.order_by("id").values_list("action", flat=True)) == [
+        "messaging.opt_out",
+        "messaging.opt_in",
+    ]
 
 
 @settings(
