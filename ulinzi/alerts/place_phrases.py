@@ -12,12 +12,12 @@ So the words tried are, as before, capitalised words and words after a place cue
 "kwa", "na", "near"...), each with the next capitalised word (many villages have two-word
 names), and the longer words of a short all-lower-case message; but not the words that
 say something else: the function words and common words of the mission's languages, the
-threat vocabulary of triage (``triage_lexicon``), armed groups, days and months, and
-landmarks (market, school, church, road...), unless capitalised right after a cue
-("à Saba" names a village, "près du marché" a market). A two-word phrase is kept when its first
-word may be a name ("Mbau Centre", not "Alerte Mbau"). French
-elisions are taken off ("d'Oicha" is "Oicha"). And a word that matches a place only
-approximately must match it well (:data:`FUZZY_MIN_SCORE`): a misspelt village name
+threat vocabulary of triage (``triage_lexicon``), armed groups, the mission, security
+forces and agencies (MONUSCO, FARDC, UNHCR...), days and months, and landmarks (market,
+school, church, road...), unless capitalised right after a cue ("à Saba" names a
+village, "près du marché" a market). A two-word phrase is kept when its first word may
+be a name ("Mbau Centre", not "Alerte Mbau"). French elisions are taken off ("d'Oicha"
+is "Oicha"). And a word that matches a place only approximately must match it well (:data:`FUZZY_MIN_SCORE`): a misspelt village name
 scores high, a common word near a village's name ("hommes" and "Home 4") does not.
 """
 
@@ -101,6 +101,10 @@ _COMMON = {
     mabe mingi nyonso moko mibale misato minei mitano zomi nkama nkoto kaka lisusu sikoyo
     mpo pene mosika liboso nsima kati libanda likolo se soda basoda polisi leta mokonzi""",
 }
+#: The mission, the security forces and the agencies a report may name beside its place.
+_INSTITUTIONS = """monusco monuc fib un onu nu unpol fardc pnc anr dgm ministry ministere
+unhcr hcr unicef ocha wfp pam fao who oms icrc cicr croix rouge red cross msf ngo ngos ong
+caritas"""
 _DAYS_AND_MONTHS = """monday tuesday wednesday thursday friday saturday sunday january february
 march april may june july august september october november december jan feb mar apr jun
 jul aug sep sept oct nov dec lundi mardi mercredi jeudi vendredi samedi dimanche janvier
@@ -126,9 +130,13 @@ def _lexicon_words() -> set[str]:
 NOT_PLACES: frozenset[str] = frozenset(
     {w for text in _COMMON.values() for w in fold(text).split()}
     | set(fold(_DAYS_AND_MONTHS).split())
+    | set(fold(_INSTITUTIONS).split())
     | _lexicon_words()
 )
 
+
+#: Folded words never taken for a place, even capitalised after a cue ("wa FARDC").
+NEVER_PLACES: frozenset[str] = frozenset(fold(_INSTITUTIONS).split())
 
 _ELISIONS = ("l", "d", "j", "qu", "n", "s", "c", "m", "t")  # French: l'école, d'Oicha
 
@@ -155,8 +163,10 @@ def place_phrases(text: str) -> list[str]:
             continue
         # A capitalised word after a cue is tried even if it is a common word: "à Saba",
         # "na Karibu", "huko Panga" name villages ("près du marché" does not).
-        named = after_cue and word[0].isupper()
-        two = i + 1 < len(words) and words[i + 1][:1].isupper()
+        named = after_cue and word[0].isupper() and folded[i] not in NEVER_PLACES
+        two = (
+            i + 1 < len(words) and words[i + 1][:1].isupper() and folded[i + 1] not in NEVER_PLACES
+        )
         if two and folded[i] not in NOT_PLACES:
             phrases.append(f"{word} {words[i + 1]}")
         if named or folded[i] not in NOT_PLACES:

@@ -25,6 +25,9 @@ from ulinzi.lib.text import fold
         ("Shambulio huko Saba usiku", ["Saba"]),
         ("watoto wawili wametekwa nyara usiku", []),
         ("Attaque près d'Oicha", ["Oicha"]),
+        # The mission, the security forces and agencies are named beside the place.
+        ("Les FARDC et la MONUSCO sont arrivés à Eringeti, le HCR aussi", ["Eringeti"]),
+        ("Askari wa FARDC wamefika Kamango, UNHCR", ["Kamango"]),
         # A two-word name is kept when one of its words may be a name.
         ("ALERTE Mbau Centre: coups de feu", ["Mbau Centre", "Mbau"]),
         # A short message in lower case: its longer words that may be names.
