@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import AfterValidator
 
 from ulinzi.alerts import domain, queries
 from ulinzi.alerts.models import THREAT_TYPES, Alert, Responder
-from ulinzi.api.places import ERRORS, NO_NUL, Message
+from ulinzi.api.places import ERRORS, NO_NUL, Message, NoNul
 
 router = Router(tags=["alerts"])
 ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
@@ -77,19 +78,27 @@ class AlertDetailOut(AlertOut):
 
 class AlertFilters(Schema):
     status: AlertStatus | None = None  # type: ignore[valid-type]
-    base: str | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
+    base: NoNul | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
     threat_type: ThreatType | None = None  # type: ignore[valid-type]
     since: datetime | None = None
 
 
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the report has no text")
+    return text
+
+
 class ReportIn(Schema):
-    text: str = Field(..., min_length=1, max_length=2000, json_schema_extra=NO_NUL)
+    text: Annotated[NoNul, AfterValidator(_not_blank)] = Field(
+        ..., min_length=1, max_length=2000, json_schema_extra=NO_NUL
+    )
     place_id: int | None = None
-    place: str | None = Field(None, max_length=200, json_schema_extra=NO_NUL)
+    place: NoNul | None = Field(None, max_length=200, json_schema_extra=NO_NUL)
 
 
 class NoteIn(Schema):
-    note: str = Field("", max_length=500, json_schema_extra=NO_NUL)
+    note: NoNul = Field("", max_length=500, json_schema_extra=NO_NUL)
 
 
 class VerifyIn(NoteIn):
@@ -106,7 +115,7 @@ class DispatchIn(NoteIn):
 
 class CloseIn(NoteIn):
     outcome: Outcome  # type: ignore[valid-type]
-    feedback: str = Field("", max_length=100, json_schema_extra=NO_NUL)
+    feedback: NoNul = Field("", max_length=100, json_schema_extra=NO_NUL)
     fatalities: int | None = Field(None, ge=0, le=100000, description="people killed, if known")
 
 

@@ -21,6 +21,8 @@ def _no_nul(text: str) -> str:
 
 # Documented in the schema too, so that clients and the fuzzer know NUL is refused.
 NO_NUL: dict[str, Any] = {"pattern": "^[^\\u0000]*$"}
+#: Text from a client: refused when it holds a NUL character (use with NO_NUL).
+NoNul = Annotated[str, AfterValidator(_no_nul)]
 
 
 class Message(Schema):
@@ -71,14 +73,14 @@ class MatchOut(Schema):
 
 
 class PlaceSearch(Schema):
-    q: Annotated[str, AfterValidator(_no_nul)] = Field(
+    q: NoNul = Field(
         ...,
         min_length=1,
         max_length=200,
         description="A place name or description",
         json_schema_extra=NO_NUL,
     )
-    hint: Annotated[str, AfterValidator(_no_nul)] | None = Field(
+    hint: NoNul | None = Field(
         None,
         max_length=200,
         description="An admin area: territory, province or health zone",

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from ulinzi.alerts.models import THREAT_TYPES
-from ulinzi.api.places import ERRORS, NO_NUL, Message
+from ulinzi.api.places import ERRORS, NO_NUL, Message, NoNul
 from ulinzi.threats import queries
 from ulinzi.threats.matrix import period_end
 from ulinzi.threats.models import Hotspot
@@ -28,9 +28,9 @@ class EventFilters(Schema):
 
     date_from: dt.date | None = Field(None, description="first day (kept within 1900-2100)")
     date_to: dt.date | None = Field(None, description="last day (kept within 1900-2100)")
-    source: str | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
+    source: NoNul | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
     threat_type: ThreatType | None = None  # type: ignore[valid-type]
-    base: str | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
+    base: NoNul | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
 
 
 class MatrixFilters(EventFilters):

@@ -10,7 +10,7 @@ from django.test import Client
 
 from ulinzi.accounts.domain import issue_api_token
 from ulinzi.alerts import domain
-from ulinzi.alerts.models import Alert, Responder
+from ulinzi.alerts.models import Alert, Report, Responder
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Message
@@ -217,6 +217,21 @@ def test_a_report_posted_about_another_area_is_recorded_but_not_shown(
         {"detail": "Recorded and routed to the base responsible."},
     )
     assert alert.reports.count() == 2  # it joined Beni's alert, which Bob cannot see
+
+
+def test_a_report_posted_blank_or_with_a_nul_is_refused_and_nothing_stored(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    bob = Client(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['bob'])}")
+    for body, problem in (
+        ({"text": "   "}, "the report has no text"),
+        ({"text": "Hommes\x00 armés"}, "NUL"),
+        ({"text": "Hommes armés", "place": "Mb\x00au"}, "NUL"),
+    ):
+        answer = bob.post("/api/v1/alerts", body, content_type="application/json")
+        assert answer.status_code == 422, answer.content
+        assert problem in answer.json()["errors"][0]["problem"]
+    assert Report.objects.count() == 1 and alert.reports.count() == 1
 
 
 def test_only_the_alerts_own_base_responders_can_be_sent(
