@@ -4,13 +4,19 @@ acknowledged), so that the duty board has something to show. Two of them report 
 attack at Mbau and make one alert. The numbers are made up (+243 990 000 0xx) and every
 message is synthetic, not a real report.
 
+Each base also gets the kinds of responders a mission base works with (made-up units,
+named after the base), so that an alert can be taken through notification and dispatch.
+
 Idempotent: each message carries a fixed gateway id, and the intake stores a message once
 however many times it arrives, so a second run adds nothing."""
 
 from __future__ import annotations
 
+from ulinzi.alerts.domain import save_responder
+from ulinzi.alerts.models import Responder
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Channel
+from ulinzi.places.models import Base
 
 # (gateway id, sender, text)
 MESSAGES = [
@@ -33,3 +39,25 @@ def load_demo_alerts(channel: Channel) -> int:
         new += received.created
     messaging.process_inbound()
     return new
+
+
+# (name, kind); ``{base}`` is the base's name.
+RESPONDERS = [
+    ("{base} company", Responder.Kind.MISSION_COMPANY),
+    ("UN police {base}", Responder.Kind.UN_POLICE),
+    ("Police nationale {base}", Responder.Kind.PARTNER_POLICE),
+    ("Administrator of {base}", Responder.Kind.LOCAL_AUTHORITY),
+    ("Protection cluster referral", Responder.Kind.HUMANITARIAN),
+]
+
+
+def load_demo_responders() -> int:
+    """The demonstration responders of every base that has none yet; how many were made."""
+    made = 0
+    for base in Base.objects.exclude(responders__isnull=False):
+        for name, kind in RESPONDERS:
+            save_responder(
+                actor="demo-setup", base=base, name=name.format(base=base.name), kind=kind
+            )
+            made += 1
+    return made

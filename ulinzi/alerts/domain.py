@@ -894,3 +894,52 @@ def split_report(*, actor: Any, report: Report) -> Alert:
         _step(old, "split", actor, f"report {report.pk} to {new.reference}")
         audit.record(actor, "alerts.split", new, after={"from": old.pk, "report": report.pk})
     return new
+
+
+# --- Responders ------------------------------------------------------------------
+
+
+def save_responder(
+    *,
+    actor: Any,
+    base: Base,
+    name: str,
+    kind: str,
+    active: bool = True,
+    responder: Responder | None = None,
+) -> Responder:
+    """Add a unit a base's alerts can call on (``responder`` None), or change one: its
+    name, kind, or whether it can be called on now (a unit stood down stays in the
+    record of the alerts it answered). Audited."""
+    name = " ".join(_clean(name).split())
+    if not name:
+        raise TransitionRefused(_("Give the responder a name."))
+    if len(name) > 120:
+        raise TransitionRefused(_("A responder's name has at most 120 characters."))
+    if kind not in Responder.Kind.values:
+        raise TransitionRefused(_("Choose what kind of responder it is."))
+    with transaction.atomic():
+        same = Responder.objects.filter(base=base, name__iexact=name)
+        if responder is not None:
+            same = same.exclude(pk=responder.pk)
+        if same.exists():
+            raise TransitionRefused(
+                _("%(base)s already has a responder called %(name)s.")
+                % {"base": base.name, "name": name}
+            )
+        if responder is None:
+            saved, before = Responder(base=base), None
+        else:
+            saved = Responder.objects.select_for_update().get(pk=responder.pk)
+            before = audit.snapshot(saved, ["name", "kind", "active"])
+        saved.name, saved.kind, saved.active = name, kind, active
+        saved.save()
+        audit.record(
+            actor,
+            "alerts.save_responder",
+            saved,
+            subject_label=f"{saved.name} ({base.name})",
+            before=before,
+            after=audit.snapshot(saved, ["name", "kind", "active"]) | {"base": base.code},
+        )
+    return saved

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import Alert, Report, Responder
+from ulinzi.places.models import Base
 
 
 def responders_of(base: object) -> QuerySet[Responder]:
@@ -92,3 +95,19 @@ class RevealForm(forms.Form):
 
 class CallbackForm(forms.Form):
     text = forms.CharField(label=_("Reason, or what came of the call"), max_length=300)
+
+
+class ResponderForm(forms.Form):
+    """A unit a base's alerts can call on."""
+
+    base = forms.ModelChoiceField(
+        label=_("Base"), queryset=Base.objects.none(), to_field_name="code"
+    )
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Responder.Kind.choices)
+
+    def __init__(self, *args: Any, bases: QuerySet[Base], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["base"].queryset = bases  # type: ignore[attr-defined]
+        if len(bases) == 1:  # the only base is the one meant
+            self.fields["base"].empty_label = None  # type: ignore[attr-defined]

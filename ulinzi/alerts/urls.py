@@ -8,6 +8,7 @@ urlpatterns = [
     path("alerts/new/", views.hotline, name="hotline"),
     path("alerts/figures/", views.figures_page, name="figures"),
     path("alerts/callbacks/", views.callbacks, name="callbacks"),
+    path("alerts/responders/", views.responders, name="responders"),
     path("alerts/callbacks/<int:pk>/<str:action>/", views.callback_action, name="callback_action"),
     path("alerts/geo.geojson", views.alerts_geojson, name="geojson"),
     path("alerts/<int:pk>/", views.alert_detail, name="detail"),

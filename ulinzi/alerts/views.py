@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ulinzi.alerts import domain, forms, queries, sla
 from ulinzi.alerts.figures import summarise
-from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report
+from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report, Responder
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import digits_only
 from ulinzi.messaging import domain as messaging
@@ -298,6 +298,52 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         request,
         "alerts/callbacks.html",
         {"tasks": tasks, "done": done, "form": forms.CallbackForm()},
+    )
+
+
+def _responder_bases(user: Any) -> QuerySet[Base]:
+    """The bases whose responders the user keeps: all for the whole mission, else theirs."""
+    if user.scope().whole_mission:
+        return Base.objects.order_by("name")
+    return Base.objects.filter(users=user).order_by("name")
+
+
+@require_http_methods(["GET", "POST"])
+def responders(request: HttpRequest) -> HttpResponse:
+    """The units each base's alerts can call on: add one, stand one down or back."""
+    _need(request, "alerts.handle")
+    bases = _responder_bases(request.user)
+    form = forms.ResponderForm(bases=bases)
+    if request.method == "POST":
+        known = Responder.objects.filter(base__in=bases)
+        try:
+            if "responder" in request.POST:  # stand down, or make available again
+                pk = request.POST["responder"]
+                unit = known.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 12 else None
+                if unit is None:
+                    raise Http404("No such responder at your bases.")
+                domain.save_responder(
+                    actor=request.user,
+                    base=unit.base,
+                    name=unit.name,
+                    kind=unit.kind,
+                    active=not unit.active,
+                    responder=unit,
+                )
+                messages.success(request, _("%(name)s saved.") % {"name": unit.name})
+                return redirect("alerts:responders")
+            form = forms.ResponderForm(request.POST, bases=bases)
+            if form.is_valid():
+                unit = domain.save_responder(actor=request.user, **form.cleaned_data)
+                messages.success(request, _("%(name)s added.") % {"name": unit.name})
+                return redirect("alerts:responders")
+        except domain.TransitionRefused as exc:
+            messages.error(request, str(exc))
+    units = Responder.objects.filter(base__in=bases).select_related("base")
+    return render(
+        request,
+        "alerts/responders.html",
+        {"form": form, "responders": units.order_by("base__name", "-active", "name")},
     )
 
 

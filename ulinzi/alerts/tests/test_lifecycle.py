@@ -10,11 +10,13 @@ from django.test import Client
 
 from ulinzi.accounts.domain import issue_api_token
 from ulinzi.alerts import domain
+from ulinzi.alerts.forms import responders_of
 from ulinzi.alerts.models import Alert, Report, Responder
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Message
 from ulinzi.places.models import Place
+from ulinzi.test import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -358,3 +360,62 @@ def test_a_later_report_or_a_merge_raises_the_severity_and_never_lowers_it(
     assert Alert.objects.get(pk=alert.pk).severity == "critical"
     kept = domain.merge_alerts(actor=personas["carol"], alert=alert, into=calm)
     assert kept.severity == "critical" and Alert.objects.get(pk=calm.pk).severity == "critical"
+
+
+def test_responders_are_kept_per_base_and_only_the_available_are_offered(
+    personas: dict[str, Any],
+) -> None:
+    beni, goma = personas["beni"], personas["goma"]
+    unit = domain.save_responder(
+        actor=personas["alice"], base=beni, name="  NEPBATT   company B ", kind="mission_company"
+    )
+    assert unit.name == "NEPBATT company B" and list(responders_of(beni)) == [unit]
+    for name, kind, problem in (
+        ("   ", "mission_company", "name"),
+        ("nepbatt COMPANY b", "un_police", "already has"),
+        ("Escort", "cavalry", "kind"),
+    ):
+        with pytest.raises(domain.TransitionRefused, match=problem):
+            domain.save_responder(actor="t", base=beni, name=name, kind=kind)
+    domain.save_responder(actor="t", base=goma, name="NEPBATT company B", kind="mission_company")
+    down = domain.save_responder(
+        actor="t", base=beni, name=unit.name, kind=unit.kind, active=False, responder=unit
+    )
+    assert not down.active and list(responders_of(beni)) == []
+    changes = AuditEntry.objects.filter(action="alerts.save_responder", subject_id=str(unit.pk))
+    assert [e.after["active"] for e in changes.order_by("id")] == [True, False]
+
+
+def test_a_duty_officer_adds_and_stands_down_the_responders_of_their_base(
+    personas: dict[str, Any],
+) -> None:
+    alice = Client()
+    alice.force_login(personas["alice"])
+    page = alice.get("/alerts/responders/")
+    assert page.status_code == 200 and "No responder yet" in page.content.decode()
+    added = alice.post(
+        "/alerts/responders/", {"base": "beni", "name": "UNPOL Beni", "kind": "un_police"}
+    )
+    assert added.status_code == 302
+    unit = Responder.objects.get(name="UNPOL Beni")
+    assert unit.base == personas["beni"] and unit.active
+    # Goma is not Alice's: she can neither add there nor stand its units down.
+    alice.post("/alerts/responders/", {"base": "goma", "name": "X", "kind": "un_police"})
+    assert not Responder.objects.filter(name="X").exists()
+    theirs = domain.save_responder(
+        actor="t", base=personas["goma"], name="Goma company", kind="mission_company"
+    )
+    assert alice.post("/alerts/responders/", {"responder": theirs.pk}).status_code == 404
+    assert "Goma company" not in alice.get("/alerts/responders/").content.decode()
+    alice.post("/alerts/responders/", {"responder": unit.pk})
+    unit.refresh_from_db()
+    assert not unit.active
+    twice = alice.post(
+        "/alerts/responders/",
+        {"base": "beni", "name": "unpol beni", "kind": "un_police"},
+        follow=True,
+    )
+    assert "already has a responder called unpol beni" in twice.content.decode()
+    viewer = Client()
+    viewer.force_login(make_user("vera", "viewer", whole_mission=True))
+    assert viewer.get("/alerts/responders/").status_code == 403

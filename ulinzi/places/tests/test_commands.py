@@ -121,6 +121,14 @@ def test_demo_setup_loads_everything_and_a_second_run_loses_nothing() -> None:
     assert len(alerts) == 5 and alerts["Mbau"].reports.count() == 2
     assert all(a.base is not None for a in alerts.values())
     assert {"Kiwanja", "Komanda", "Mangina"} <= set(alerts)
+    # Every base has a unit of each kind to notify and dispatch.
+    from ulinzi.alerts.forms import responders_of
+    from ulinzi.alerts.models import Responder
+
+    for base in Base.objects.all():
+        kinds = set(responders_of(base).values_list("kind", flat=True))
+        assert kinds == set(Responder.Kind.values), base.code
+    responders_before = Responder.objects.count()
 
     # Someone changes their password and language; a second run keeps both.
     duty.set_password("changed by the duty officer")
@@ -132,6 +140,7 @@ def test_demo_setup_loads_everything_and_a_second_run_loses_nothing() -> None:
     assert duty.check_password("changed by the duty officer") and duty.language == "fr"
     assert dict(Place.objects.values_list("key", "updated_at")) == places_before
     assert (Report.objects.count(), Alert.objects.count()) == (6, 5)  # nothing sent twice
+    assert Responder.objects.count() == responders_before
     from ulinzi.messaging.models import Channel
 
     assert list(Channel.objects.values_list("name", "send_url")) == [

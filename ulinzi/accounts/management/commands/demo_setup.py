@@ -135,7 +135,7 @@ class Command(BaseCommand):
             if place is not None:
                 places.save_community(actor=ACTOR, name=name, place=place, languages=languages)
                 made += 1
-        from ulinzi.alerts.demo import load_demo_alerts
+        from ulinzi.alerts.demo import load_demo_alerts, load_demo_responders
         from ulinzi.engagement.demo import load_demo_engagement
         from ulinzi.indicators.demo import load_demo_indicators
         from ulinzi.patrols.demo import load_demo_requests
@@ -149,6 +149,7 @@ class Command(BaseCommand):
             actor=ACTOR, name=DEMO_CHANNEL, send_url="console:", address="+243800000000"
         )
         load_demo_alerts(channel)
+        load_demo_responders()
         password = demo_password()
         for role, base_codes in USER_SCOPE.items():
             existing = User.objects.filter(username=role.value).first()
