@@ -159,7 +159,7 @@ def test_figures_count_a_team_patrol_once_and_each_request_it_visited(
     assert sum(r["night_visits"] for r in rows) == 1
     domain.record_patrol(actor=paul, patrol=second, conducted=True, met_women=4)
     (row,) = [r for r in monthly(PatrolRequest.objects.all()) if r["night_patrols"]]
-    assert (row["base"], row["month"]) == ("Beni", "2026-12")
+    assert (row["base"], row["month"]) == ("Beni", TUESDAY.strftime("%Y-%m"))
     assert row["night_patrols"] == 1 and row["day_patrols"] == 0  # one team went out
     assert row["night_visits"] == 2  # and met two requests
     # The outing counts under each kind it visited.
