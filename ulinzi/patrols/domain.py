@@ -168,7 +168,9 @@ def create_request(
     phone: str | None = None,
     language: str = "",
 ) -> PatrolRequest:
-    """Record a community's request (status ``received``)."""
+    """Record a community's request (status ``received``). Its answers go by SMS to
+    ``phone``, else to the community's registered focal point (the first registered of
+    those active), in that person's language unless ``language`` is given."""
     days = sorted(set(weekdays))
     if not days or any(d not in range(7) for d in days):
         raise ValueError(_("Choose at least one day of the week."))
@@ -179,7 +181,7 @@ def create_request(
     if not 1 <= per_week <= 14:
         raise ValueError(_("Ask for 1 to 14 patrols a week."))
     with transaction.atomic():
-        reporter = messaging.reporter_for_number(phone) if phone else None
+        reporter = messaging.reporter_for_number(phone) if phone else _focal_point(community)
         request = PatrolRequest.objects.create(
             community=community,
             group=group,
@@ -222,6 +224,19 @@ def create_request(
     return request
 
 
+def _focal_point(community: Community) -> Any:
+    """The reporter who speaks for ``community`` in the alert network, if it has one."""
+    from ulinzi.engagement.models import FocalPoint
+
+    chosen = (
+        FocalPoint.objects.filter(community=community, active=True)
+        .select_related("reporter")
+        .order_by("registered_at", "pk")
+        .first()
+    )
+    return chosen.reporter if chosen is not None else None
+
+
 def _locked(request: PatrolRequest, allowed: Sequence[str], step: str) -> PatrolRequest:
     locked = PatrolRequest.objects.select_for_update().select_related("place").get(pk=request.pk)
     if locked.status not in allowed:
@@ -244,17 +259,20 @@ def accept_request(*, actor: Any, request: PatrolRequest) -> PatrolRequest:
 
 
 def decline_request(*, actor: Any, request: PatrolRequest, reason: str) -> PatrolRequest:
-    """Decline with a reason a person understands; it is sent to the community."""
+    """Decline with a reason a person understands; it is sent to the community whole
+    (a long one takes more than one SMS)."""
     reason = " ".join(reason.split())
     if len(reason) < 5:
         raise TransitionRefused(_("Give the community a reason (a few words at least)."))
+    if len(reason) > 300:
+        raise TransitionRefused(_("Say the reason in at most 300 characters."))
     with transaction.atomic():
         locked = _locked(request, [S.RECEIVED, S.ACCEPTED], _("declined"))
         before = _state(locked)
         locked.status, locked.declined_at = S.DECLINED, timezone.now()
-        locked.decline_reason = reason[:300]
+        locked.decline_reason = reason
         locked.save(update_fields=["status", "declined_at", "decline_reason"])
-        answer = _answer(locked, "declined", actor, reason=reason[:120])
+        answer = _answer(locked, "declined", actor, reason=reason)
         if _sent(answer):
             locked.informed_at = answer.at
             locked.save(update_fields=["informed_at"])

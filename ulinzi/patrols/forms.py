@@ -62,7 +62,10 @@ class RequestForm(forms.Form):
         label=_("Why (incidents, alerts)"), max_length=2000, required=False, widget=forms.Textarea
     )
     phone = forms.CharField(
-        label=_("Focal point's number, for the answers (optional)"), max_length=32, required=False
+        label=_("Focal point's number, for the answers (optional)"),
+        help_text=_("Left empty, the answers go to the community's registered focal point."),
+        max_length=32,
+        required=False,
     )
     language = forms.ChoiceField(label=_("Language of the answers"), choices=LANGUAGES)
 

@@ -130,6 +130,39 @@ def test_a_decline_carries_a_reason_and_nothing_goes_to_an_opted_out_number(
     assert not Message.objects.filter(purpose="patrol_answer", status="queued").exists()
 
 
+def test_without_a_number_the_answers_go_to_the_communitys_focal_point(
+    personas: dict[str, Any], channel: Any, planner_user: Any
+) -> None:
+    from ulinzi.engagement import domain as engagement
+
+    alone = new_request(personas, phone=None, language="")
+    assert alone.focal_point is None  # Mbau has no focal point yet: nobody to tell
+    chief = engagement.register_focal_point(
+        actor="test", phone="+243971110001", community=personas["mbau"], role="chief", language="ln"
+    )
+    engagement.register_focal_point(
+        actor="test", phone="+243971110002", community=personas["mbau"], role="women", language="fr"
+    )
+    request = new_request(personas, phone=None, language="")
+    assert request.focal_point == chief.reporter and request.language == "ln"
+    domain.decline_request(
+        actor=planner_user, request=request, reason="the road is cut by the river"
+    )
+    sent = Message.objects.get(purpose="patrol_answer")
+    assert sent.reporter == chief.reporter and sent.status == "queued"
+    assert sent.text.startswith(f"Mission {request.reference}: tokoki kosala")
+    # A long reason goes whole, in as many SMS parts as it takes; a longer one is refused.
+    reason = "the bridge at Mbau is down and every team of the base escorts the vaccination"
+    reason += " campaign all month; we will plan your night patrols again as soon as it ends"
+    assert 150 < len(reason) <= 300
+    other = new_request(personas, phone=None, language="fr")
+    with pytest.raises(domain.TransitionRefused, match="300"):
+        domain.decline_request(actor=planner_user, request=other, reason="x " * 151)
+    domain.decline_request(actor=planner_user, request=other, reason=reason)
+    last = Message.objects.filter(purpose="patrol_answer").latest("id")
+    assert last.text.endswith(f"Raison: {reason}") and last.parts >= 2
+
+
 def test_capacity_is_respected_and_the_left_out_request_is_explained(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
@@ -320,7 +353,8 @@ def test_pages_roles_and_bad_input(
     assert alice.post(f"/patrols/requests/{request.pk}/accept/").status_code == 403
     assert client.get("/patrols/figures/").status_code == 200
     assert client.get("/patrols/capacity/").status_code == 200
-    assert client.get("/patrols/plan/", {"week": "2026-12-09"}).context["week"] == MONDAY
+    wednesday = (MONDAY + dt.timedelta(days=2)).isoformat()
+    assert client.get("/patrols/plan/", {"week": wednesday}).context["week"] == MONDAY
 
 
 def test_figures_count_requests_patrols_and_answers(

@@ -142,8 +142,8 @@ class Command(BaseCommand):
         from ulinzi.threats.demo import load_demo_events
 
         events = load_demo_events()
+        load_demo_engagement()  # first: the requests' answers go to its focal points
         load_demo_requests()
-        load_demo_engagement()
         load_demo_indicators()
         channel = Channel.objects.filter(name=DEMO_CHANNEL).first() or messaging.create_channel(
             actor=ACTOR, name=DEMO_CHANNEL, send_url="console:", address="+243800000000"
