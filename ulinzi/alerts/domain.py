@@ -172,7 +172,7 @@ def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
     text = _clean(message.text)
     place_hint = parsed.place if parsed.kind == "alert" else None
     found, located, place = _understand(text, place_hint, reporter)
-    now = timezone.now()
+    now = _arrived(message)
     unsaved = Report(
         text=text,
         threat_type=found.threat_type,
@@ -191,6 +191,14 @@ def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
         _prepared[message.pk] = prepared
         while len(_prepared) > 16:
             _prepared.popitem(last=False)
+
+
+def _arrived(message: Message | None) -> datetime:
+    """When the account reached the mission: an SMS when Ulinzi stored it (the worker may
+    have been busy or stopped since; response times count from then), else now."""
+    if message is not None and message.created_at is not None:
+        return message.created_at
+    return timezone.now()
 
 
 def _clean(text: str | None) -> str:
@@ -342,7 +350,7 @@ def receive_report(
     text = _clean(text)
     if not text:
         raise ValueError("the report has no text")
-    now = timezone.now()
+    now = _arrived(message)
     prepared = _take_prepared(message)
     if prepared is not None and (prepared.key != (text, place_hint) or place or threat_type):
         prepared = None

@@ -196,6 +196,24 @@ def test_the_board_and_its_map_show_only_the_users_area(
     assert "beni" in alice.get("/alerts/figures/", {"format": "csv"}).content.decode()
 
 
+def test_response_times_count_from_when_the_sms_arrived_not_when_it_was_processed(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    url = f"/channels/ext/{channel.uuid}/receive?token={channel.secret}"
+    answer = Client().post(url, {"from": "+243971234567", "text": "ALERTE Mbau: hommes armés"})
+    # The worker was stopped for two hours: the SMS waited, stored.
+    arrived = timezone.now() - timedelta(hours=2)
+    Message.objects.filter(pk=answer.json()["message_id"]).update(created_at=arrived)
+    messaging.process_inbound()
+    alert = Alert.objects.get()
+    assert alert.received_at == arrived and alert.reports.get().received_at == arrived
+    assert alert.steps.get(step="received").at == arrived
+
+
 def test_the_boards_map_follows_the_boards_filters(
     channel: Channel, personas: dict[str, Any]
 ) -> None:
