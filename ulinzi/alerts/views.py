@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +27,9 @@ from ulinzi.places.models import Base, Place
 def _need(request: HttpRequest, capability: str) -> None:
     if not request.user.can(capability):  # type: ignore[union-attr]
         raise PermissionDenied
+
+
+BOARD_ROWS = 300  # alerts on the duty board at most
 
 
 def _board_alerts(request: HttpRequest) -> tuple[QuerySet[Alert], dict[str, str]]:
@@ -51,7 +54,10 @@ def _board_rows(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, s
     alerts, filters = _board_alerts(request)
     now = timezone.now()
     rows = []
-    for alert in alerts[:300]:
+    # The most severe and oldest first, in the database: those beyond the board's rows
+    # are the least urgent, never an old critical alert.
+    rank = Case(*(When(severity=k, then=Value(v)) for k, v in SEVERITY_RANK.items()))
+    for alert in alerts.order_by(rank, "received_at", "pk")[:BOARD_ROWS]:
         minutes, state = sla.timer(alert.status, {f: getattr(alert, f) for f in sla_fields()}, now)
         rows.append({"alert": alert, "minutes": minutes, "sla": state})
     rows.sort(key=lambda r: (SEVERITY_RANK[r["alert"].severity], r["alert"].received_at))

@@ -214,6 +214,32 @@ def test_response_times_count_from_when_the_sms_arrived_not_when_it_was_processe
     assert alert.steps.get(step="received").at == arrived
 
 
+def test_a_full_board_keeps_the_most_severe_and_oldest(
+    personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ulinzi.alerts import views
+
+    now = timezone.now()
+    for hours, severity in ((3, "low"), (2, "low"), (1, "critical"), (0, "medium")):
+        Alert.objects.create(
+            threat_type="armed_presence",
+            severity=severity,
+            summary=f"{severity} {hours}",
+            base=personas["beni"],
+            received_at=now - timedelta(hours=hours),
+        )
+    monkeypatch.setattr(views, "BOARD_ROWS", 3)
+    officer = Client()
+    officer.force_login(personas["alice"])  # Beni's: a scoped read
+    rows = officer.get("/alerts/", headers={"HX-Request": "true"}).content.decode()
+    shown = {a.summary for a in Alert.objects.all() if f'data-alert="{a.pk}"' in rows}
+    assert shown == {"critical 1", "medium 0", "low 3"}  # the newer low one waits
+
+
 def test_the_boards_map_follows_the_boards_filters(
     channel: Channel, personas: dict[str, Any]
 ) -> None:
