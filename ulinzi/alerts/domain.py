@@ -797,6 +797,12 @@ def close_alert(
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
         if locked.status == S.CLOSED:
             raise TransitionRefused(_("%(ref)s is closed already") % {"ref": locked.reference})
+        if locked.status == S.FALSE_ALARM and outcome != Alert.Outcome.FALSE_ALARM:
+            # Otherwise a false alarm would count as an alert addressed in the figures.
+            raise TransitionRefused(
+                _("%(ref)s was found to be a false alarm: close it as a false alarm")
+                % {"ref": locked.reference}
+            )
         locked.outcome, locked.closing_note = outcome, note
         locked.fatalities = fatalities
         locked.save(update_fields=["outcome", "closing_note", "fatalities"])

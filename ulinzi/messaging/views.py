@@ -104,7 +104,9 @@ def _endpoint(kind: str) -> Any:
                 return JsonResponse({"status": "ok", "reporter": reporter.pseudonym})
             if kind == "stopped":
                 sender = data.get(channel.field_from)
-                reporter = domain.find_reporter(sender) if isinstance(sender, str) else None
+                if not isinstance(sender, str) or not sender.strip():
+                    return _refuse(400, "from (the number that opted out) is missing")
+                reporter = domain.find_reporter(sender)
                 # The same answer whether or not the number is known: the endpoint must
                 # not tell anyone holding the secret who reports to the mission.
                 if reporter is not None:

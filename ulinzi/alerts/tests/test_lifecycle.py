@@ -100,6 +100,9 @@ def test_steps_out_of_order_are_refused_with_a_clear_error(
         domain.acknowledge_alert(
             actor=alice, alert=domain.acknowledge_alert(actor=alice, alert=alert)
         )
+    domain.verify_alert(actor=alice, alert=alert, result="false_alarm")
+    with pytest.raises(domain.TransitionRefused, match="false alarm: close it as a false alarm"):
+        domain.close_alert(actor=alice, alert=alert, outcome="prevented")
     domain.close_alert(actor=alice, alert=alert, outcome="false_alarm")
     with pytest.raises(domain.TransitionRefused, match="closed already"):
         domain.close_alert(actor=alice, alert=alert, outcome="prevented")

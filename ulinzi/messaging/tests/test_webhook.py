@@ -223,6 +223,8 @@ def test_status_callbacks_and_opt_out() -> None:
     assert post(channel, {"id": str(first.pk)}, "sent").json()["state"] == "sent"
     assert post(channel, {"id": str(first.pk)}, "delivered").json()["state"] == "delivered"
     assert post(channel, {"id": "999999"}, "failed").status_code == 400
+    missing = post(channel, {}, "stopped")
+    assert missing.status_code == 400 and "from" in missing.json()["detail"]
     assert post(channel, {"from": "+243971234567"}, "stopped").json() == {"status": "ok"}
     reporter.refresh_from_db()
     second.refresh_from_db()
