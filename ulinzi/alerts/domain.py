@@ -25,6 +25,7 @@ from ulinzi.alerts import keywords, live, texts
 from ulinzi.alerts.grouping import ReportFacts, Thresholds
 from ulinzi.alerts.models import (
     SEVERITY_RANK,
+    THREAT_TYPE_LABELS,
     Alert,
     AlertStep,
     CallbackTask,
@@ -772,6 +773,56 @@ def mark_on_site(*, actor: Any, alert: Alert, note: str = "") -> Alert:
     with transaction.atomic():
         locked = _advance(alert, "arrive", actor)
         return _change(locked, actor, "arrive", S.ON_SITE, "on_site_at", note)
+
+
+def correct_alert(
+    *,
+    actor: Any,
+    alert: Alert,
+    threat_type: str | None = None,
+    severity: str | None = None,
+    place: Place | None = None,
+    note: str = "",
+) -> Alert:
+    """A duty officer overrides what triage and location decided: the threat type, the
+    severity (lower too: a person's judgement, not a later report's), or the place, which
+    routes the alert again to the base for it. Only what differs is changed; each change
+    is on the timeline and audited with what it replaced."""
+    if threat_type is not None and threat_type not in THREAT_TYPE_LABELS:
+        raise TransitionRefused(_("Choose a threat type of the taxonomy."))
+    if severity is not None and severity not in SEVERITY_RANK:
+        raise TransitionRefused(_("Choose a severity: critical, high, medium or low."))
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().select_related("place", "base").get(pk=alert.pk)
+        if locked.status == S.CLOSED:
+            raise TransitionRefused(_("%(ref)s is closed already") % {"ref": locked.reference})
+        before = audit.snapshot(locked, ["threat_type", "severity", "place", "base"])
+        changes = []
+        if threat_type is not None and threat_type != locked.threat_type:
+            changes.append(f"threat type {locked.threat_type} → {threat_type}")
+            locked.threat_type = threat_type
+        if severity is not None and severity != locked.severity:
+            changes.append(f"severity {locked.severity} → {severity}")
+            locked.severity = severity
+        if changes:
+            locked.save(update_fields=["threat_type", "severity"])
+        if place is not None and place.pk != locked.place_id:
+            was = locked.place.name if locked.place is not None else "unknown"
+            _move(locked, place)
+            changes.append(f"place {was} → {place.name} ({locked.routing_reason})")
+        if not changes:
+            raise TransitionRefused(_("Nothing to change: it is so already."))
+        text = "; ".join(changes) + (f". {_clean(note)}" if _clean(note) else "")
+        _step(locked, "corrected", actor, text[:300])
+        audit.record(
+            actor,
+            "alerts.correct",
+            locked,
+            before=before,
+            after=audit.snapshot(locked, ["threat_type", "severity", "place", "base"])
+            | {"note": _clean(note)[:200]},
+        )
+    return locked
 
 
 def close_alert(

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from ulinzi.alerts.models import Alert, Report, Responder
+from ulinzi.alerts.models import SEVERITY_RANK, THREAT_TYPES, Alert, Report, Responder
 from ulinzi.places.models import Base
 
 
@@ -111,3 +111,21 @@ class ResponderForm(forms.Form):
         self.fields["base"].queryset = bases  # type: ignore[attr-defined]
         if len(bases) == 1:  # the only base is the one meant
             self.fields["base"].empty_label = None  # type: ignore[attr-defined]
+
+
+class CorrectForm(forms.Form):
+    """What a duty officer overrides: threat type, severity, place (each left as it is
+    when not changed)."""
+
+    threat_type = forms.ChoiceField(label=_("Threat type"), choices=THREAT_TYPES)
+    severity = forms.ChoiceField(label=_("Severity"), choices=[(s, _(s)) for s in SEVERITY_RANK])
+    place_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    note = forms.CharField(label=_("Why"), max_length=300, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("place", "note"):
+            if "\x00" in str(data.get(name) or ""):
+                self.add_error(name, _("This field contains a character that is not allowed."))
+        return data

@@ -201,6 +201,8 @@ STEP_LABELS = {
     "place_clarified": _("place clarified by the reporter"),
     "merged": _("merged"),
     "split": _("split"),
+    "relocated": _("moved to where its reports are"),
+    "corrected": _("corrected by a duty officer"),
 }
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("alerts/geo.geojson", views.alerts_geojson, name="geojson"),
     path("alerts/<int:pk>/", views.alert_detail, name="detail"),
     path("alerts/<int:pk>/regroup/", views.merge_or_split, name="regroup"),
+    path("alerts/<int:pk>/correct/", views.correct, name="correct"),
     path("alerts/<int:pk>/<str:action>/", views.alert_action, name="action"),
     path("alerts/<int:pk>/reports/<int:report_pk>/number/", views.reveal_number, name="reveal"),
 ]

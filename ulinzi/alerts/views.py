@@ -21,6 +21,7 @@ from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report, Responder
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import digits_only
 from ulinzi.messaging import domain as messaging
+from ulinzi.places import queries as places
 from ulinzi.places.models import Base, Place
 
 
@@ -138,6 +139,10 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "close": forms.CloseForm(),
                 "note": forms.NoteForm(),
                 "reveal": forms.RevealForm(),
+                "correct": forms.CorrectForm(
+                    initial={"threat_type": alert.threat_type, "severity": alert.severity},
+                    auto_id="fix_%s",
+                ),
             },
             "can_handle": request.user.can("alerts.handle"),  # type: ignore[union-attr]
             "can_reveal": request.user.can("reporter.reveal_phone"),  # type: ignore[union-attr]
@@ -165,6 +170,59 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         run(request.user, alert, form.cleaned_data)
     except domain.TransitionRefused as exc:
         messages.error(request, str(exc))
+    return redirect("alerts:detail", pk=pk)
+
+
+@require_POST
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Override the alert's threat type, severity or place (the place routes it again)."""
+    _need(request, "alerts.handle")
+    alert = queries.get_alert_for_user(request.user, pk)
+    form = forms.CorrectForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Not done: %(errors)s")
+            % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
+        return redirect("alerts:detail", pk=pk)
+    data = form.cleaned_data
+    place = None
+    if data["place_id"]:
+        place = Place.objects.defer("geometry", "details").filter(pk=data["place_id"]).first()
+    elif data["place"].strip():
+        # The first of the candidates the place search shows (the same 8, in its order).
+        found = places.search_places(data["place"].strip(), limit=8)["candidates"]
+        place = (
+            Place.objects.defer("geometry").filter(pk=found[0]["place_id"]).first()
+            if found
+            else None
+        )
+        if place is None:
+            messages.error(
+                request, _("No place called %(name)s in the gazetteer.") % {"name": data["place"]}
+            )
+            return redirect("alerts:detail", pk=pk)
+    try:
+        moved = domain.correct_alert(
+            actor=request.user,
+            alert=alert,
+            threat_type=data["threat_type"],
+            severity=data["severity"],
+            place=place,
+            note=data["note"],
+        )
+    except domain.TransitionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("alerts:detail", pk=pk)
+    if not queries.alerts_for(request.user).filter(pk=pk).exists():
+        messages.success(
+            request,
+            _("%(ref)s corrected and routed to %(base)s, outside your area.")
+            % {"ref": moved.reference, "base": moved.base.name if moved.base else "-"},
+        )
+        return redirect("alerts:board")
+    messages.success(request, _("%(ref)s corrected.") % {"ref": moved.reference})
     return redirect("alerts:detail", pk=pk)
 
 
@@ -257,7 +315,17 @@ def hotline(request: HttpRequest) -> HttpResponse:
                     request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
                 )
                 return redirect("alerts:detail", pk=report.alert_id)
-            messages.success(request, _("Report recorded and routed to the base responsible."))
+            if report.alert.base_id is None:
+                messages.warning(
+                    request,
+                    _(
+                        "Report recorded in %(ref)s, but its place is unknown, so no base has "
+                        "it: a duty officer who sees the whole mission must place it."
+                    )
+                    % {"ref": report.alert.reference},
+                )
+            else:
+                messages.success(request, _("Report recorded and routed to the base responsible."))
             return redirect("alerts:hotline")
     return render(request, "alerts/hotline.html", {"form": form, "sources": Report.Source})
 

@@ -256,6 +256,14 @@ def create_report(request: HttpRequest, data: ReportIn) -> Status[dict[str, Any]
     )
     if not queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
         # Routed to a base outside the caller's area: say it was recorded, show nothing of it.
+        if report.alert.base_id is None:
+            return Status(
+                202,
+                {
+                    "detail": "Recorded, but its place is unknown, so no base has it: a duty "
+                    "officer who sees the whole mission must place it."
+                },
+            )
         return Status(202, {"detail": "Recorded and routed to the base responsible."})
     return Status(201, detail_out(queries.get_alert_for_user(request.user, report.alert_id)))
 

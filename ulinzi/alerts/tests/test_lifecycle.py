@@ -422,3 +422,78 @@ def test_a_duty_officer_adds_and_stands_down_the_responders_of_their_base(
     viewer = Client()
     viewer.force_login(make_user("vera", "viewer", whole_mission=True))
     assert viewer.get("/alerts/responders/").status_code == 403
+
+
+def test_a_duty_officer_corrects_triage_and_place_and_the_alert_is_routed_again(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    alice = personas["alice"]
+    assert (alert.threat_type, alert.base.code) == ("killing", "beni")
+    for change, problem in (
+        ({"threat_type": "dragons"}, "taxonomy"),
+        ({"severity": "apocalyptic"}, "severity"),
+        ({"threat_type": "killing", "severity": alert.severity}, "Nothing to change"),
+    ):
+        with pytest.raises(domain.TransitionRefused, match=problem):
+            domain.correct_alert(actor=alice, alert=alert, **change)
+    fixed = domain.correct_alert(
+        actor=alice, alert=alert, threat_type="armed_presence", severity="low", note="shots only"
+    )
+    assert (fixed.threat_type, fixed.severity) == ("armed_presence", "low")  # lower, by hand
+    step = fixed.steps.get(step="corrected")
+    assert step.note == (
+        f"threat type killing → armed_presence; severity {alert.severity} → low. shots only"
+    )
+    entry = AuditEntry.objects.get(action="alerts.correct")
+    assert entry.before["threat_type"] == "killing" and entry.after["severity"] == "low"
+    goma = personas["goma_ville"].place
+    moved = domain.correct_alert(actor=alice, alert=alert, place=goma)
+    assert moved.place == goma and moved.base.code == "goma"
+    assert "Goma" in moved.steps.filter(step="corrected").last().note
+    domain.close_alert(actor=alice, alert=moved, outcome="false_alarm")
+    with pytest.raises(domain.TransitionRefused, match="closed already"):
+        domain.correct_alert(actor=alice, alert=moved, severity="high")
+
+
+def test_an_alert_with_no_place_is_said_so_and_placed_from_its_page(
+    personas: dict[str, Any],
+) -> None:
+    alice, officer = Client(), Client()
+    alice.force_login(personas["alice"])
+    officer.force_login(make_user("dora", "duty_officer", whole_mission=True))
+    answer = alice.post(
+        "/alerts/new/", {"source": "hotline", "text": "Hommes armés vus ce matin"}, follow=True
+    )
+    alert = Alert.objects.get()
+    assert alert.base is None and alert.place is None
+    assert "its place is unknown, so no base has it" in answer.content.decode()
+    page = officer.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Correct it" in page and 'id="fix_place"' in page
+    nowhere = officer.post(
+        f"/alerts/{alert.pk}/correct/",
+        {"threat_type": alert.threat_type, "severity": alert.severity, "place": "Zzyxq"},
+        follow=True,
+    )
+    assert "No place called Zzyxq" in nowhere.content.decode()
+    placed = officer.post(
+        f"/alerts/{alert.pk}/correct/",
+        {"threat_type": alert.threat_type, "severity": alert.severity, "place": "Mbau"},
+        follow=True,
+    )
+    alert.refresh_from_db()
+    assert alert.place is not None and alert.place.name == "Mbau", alert.routing_reason
+    assert alert.base.code == "beni", alert.routing_reason
+    assert f"{alert.reference} corrected." in placed.content.decode()
+    # Now Beni's: Alice sees it, and a correction that sends it to Goma takes it from her.
+    assert alice.get(f"/alerts/{alert.pk}/").status_code == 200
+    away = alice.post(
+        f"/alerts/{alert.pk}/correct/",
+        {
+            "threat_type": alert.threat_type,
+            "severity": alert.severity,
+            "place_id": personas["goma_ville"].place.pk,
+        },
+        follow=True,
+    )
+    assert "routed to Goma, outside your area" in away.content.decode()
+    assert alice.get(f"/alerts/{alert.pk}/").status_code == 404
