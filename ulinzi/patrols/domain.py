@@ -784,7 +784,16 @@ def record_patrol(
     if not conducted and len(not_conducted_reason.strip()) < 3:
         raise TransitionRefused(_("Say why the patrol did not go out."))
     with transaction.atomic():
-        locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
+        locked = Patrol.objects.select_for_update().select_related("request").get(pk=patrol.pk)
+        if conducted and locked.day > today():
+            raise TransitionRefused(
+                _("The patrol of %(day)s has not gone out yet.") % {"day": locked.day.isoformat()}
+            )
+        if locked.request is not None and locked.request.status in CLOSED_STATUSES:
+            raise TransitionRefused(
+                _("%(ref)s is closed: its patrols' records can no longer change.")
+                % {"ref": locked.request.reference}
+            )
         locked.status = Patrol.Status.CONDUCTED if conducted else Patrol.Status.NOT_CONDUCTED
         locked.not_conducted_reason = "" if conducted else not_conducted_reason.strip()[:300]
         for name, value in record.items():
@@ -793,9 +802,10 @@ def record_patrol(
         locked.recorded_by = actor if getattr(actor, "pk", None) else None
         locked.save()
         if conducted and locked.request_id:
-            PatrolRequest.objects.filter(pk=locked.request_id, first_patrol_at__isnull=True).update(
-                first_patrol_at=timezone.now()
-            )
+            went = _went_out(locked)  # the first patrol is the earliest, whenever recorded
+            PatrolRequest.objects.filter(pk=locked.request_id).filter(
+                Q(first_patrol_at__isnull=True) | Q(first_patrol_at__gt=went)
+            ).update(first_patrol_at=went)
         audit.record(
             actor,
             "patrols.record_patrol",
@@ -806,6 +816,27 @@ def record_patrol(
             },
         )
     return locked
+
+
+def today() -> dt.date:
+    """The mission's date, when a patrol is recorded (the tests set their own clock)."""
+    return timezone.localdate()
+
+
+CLOSED_STATUSES = (S.DONE, S.PARTLY_DONE, S.NOT_DONE, S.INFORMED, S.DECLINED)
+
+
+def _went_out(patrol: Patrol) -> dt.datetime:
+    """When the patrol went out: its day at the time it left (else the time it was due,
+    else the start of the hours asked for); a night's small hours are the morning after."""
+    request = patrol.request
+    clock = patrol.started_at or patrol.due_at or (request.start_time if request else None)
+    day = patrol.day
+    if clock is None:
+        clock = dt.time(0)
+    elif patrol.shift == "night" and clock < dt.time(12):
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, clock, tzinfo=timezone.get_current_timezone())
 
 
 def report_incident(*, actor: Any, patrol: Patrol, text: str) -> Any:

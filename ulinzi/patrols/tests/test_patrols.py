@@ -163,6 +163,38 @@ def test_without_a_number_the_answers_go_to_the_communitys_focal_point(
     assert last.text.endswith(f"Raison: {reason}") and last.parts >= 2
 
 
+def test_a_patrol_is_recorded_once_it_went_out_and_until_its_request_is_closed(
+    personas: dict[str, Any], channel: Any, planner_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = new_request(personas)  # Monday, Wednesday, Friday nights, 19:00-05:00
+    domain.accept_request(actor=planner_user, request=request)
+    domain.approve_plan(
+        actor=planner_user, plan=domain.plan_week(actor=planner_user, week_start=MONDAY)
+    )
+    monday, wednesday, friday = Patrol.objects.filter(request=request).order_by("day")
+    monkeypatch.setattr(domain, "today", lambda: MONDAY + dt.timedelta(days=2))
+    with pytest.raises(domain.TransitionRefused, match="has not gone out yet"):
+        domain.record_patrol(actor=planner_user, patrol=friday, conducted=True)
+    # Called off ahead of its day: that can be said at once.
+    domain.record_patrol(
+        actor=planner_user, patrol=friday, conducted=False, not_conducted_reason="no fuel"
+    )
+    # Recorded in any order, the first patrol is the earliest that went out, at its hour.
+    domain.record_patrol(actor=planner_user, patrol=wednesday, conducted=True)
+    domain.record_patrol(
+        actor=planner_user, patrol=monday, conducted=True, started_at=dt.time(1, 30)
+    )
+    request.refresh_from_db()
+    local = timezone.localtime(request.first_patrol_at)
+    assert (local.date(), local.time()) == (MONDAY + dt.timedelta(days=1), dt.time(1, 30))
+    closed = domain.close_request(actor=planner_user, request=request)
+    assert closed.outcome == "partly_done"
+    with pytest.raises(domain.TransitionRefused, match="is closed"):
+        domain.record_patrol(
+            actor=planner_user, patrol=friday, conducted=False, not_conducted_reason="rain"
+        )
+
+
 def test_capacity_is_respected_and_the_left_out_request_is_explained(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
