@@ -75,6 +75,8 @@ def board(request: HttpRequest) -> HttpResponse:
     rows, filters = _board_rows(request)
     context = {
         "rows": rows,
+        # Not yet acknowledged: the page's title counts them and announces each new one.
+        "waiting": [r["alert"].pk for r in rows if r["alert"].status == Alert.Status.RECEIVED],
         "filters": filters,
         "statuses": Alert.Status.choices,
         "bases": Base.objects.filter(alerts__in=queries.alerts_for(request.user))

@@ -54,6 +54,11 @@ def test_an_sms_is_handled_from_the_duty_board_to_the_reporters_feedback(
         row = page.locator(f"tr[data-alert='{alert.pk}']")
         row.wait_for(timeout=12_000)  # the board refreshes itself every 5 seconds
         assert "Mbau" in row.inner_text() and "Beni" in row.inner_text()
+        # The officer is told: the title counts it, the news line names it.
+        assert page.title().startswith("(1) ")
+        news = page.inner_text("#board-news")
+        assert news.startswith("New alert: ") and alert.reference in news and "Mbau" in news
+        assert "new" in (row.get_attribute("class") or "")
         # Its map, refreshed with it, over the app's own outlines (no tile server).
         page.wait_for_function("document.getElementById('alert-map').dataset.alerts === '1'")
         page.wait_for_function(
