@@ -42,11 +42,24 @@ class Point:
     label: str
 
 
+#: The scan counts events by day: an event dated only to its month or year would sit on a
+#: made-up first day (every event of 2025 on 1 January), a cluster of nothing.
+SCAN_PRECISIONS = ("day", "week")
+
+
+@dataclass(frozen=True)
+class FilePoints:
+    points: list[Point]
+    errors: list[Any]  # sources.RowError: rows not read, with their line numbers
+    coarse: int  # events left out: dated only to the month, the year or longer
+
+
 def points_from_database(
     use: str, events: QuerySet[Event], alerts: QuerySet[Alert], threat_type: str = ""
 ) -> list[Point]:
     """Events, alerts, or both. Events made from closed alerts are left out of the
-    events when the alerts are scanned too, so that no incident counts twice."""
+    events when the alerts are scanned too, so that no incident counts twice, and so are
+    events not dated to the day or week (:data:`SCAN_PRECISIONS`)."""
     if use not in USES:
         raise ValueError(f"use must be one of {', '.join(USES)}, not {use!r}")
     points: list[Point] = []
@@ -54,6 +67,7 @@ def points_from_database(
         events = events.filter(threat_type=threat_type)
         alerts = alerts.filter(threat_type=threat_type)
     if use in ("events", "both"):
+        events = events.filter(date_precision__in=SCAN_PRECISIONS)
         if use == "both":
             events = events.filter(alert__isnull=True)
         for pk, lat, lon, day, place, kind in events.values_list(
@@ -71,12 +85,18 @@ def points_from_database(
     return points
 
 
-def points_from_file(path: Path, fmt: str) -> list[Point]:
-    """The good rows of an event file (the caller reports the bad ones)."""
+def points_from_file(path: Path, fmt: str) -> FilePoints:
+    """The rows of an event file dated to the day or week, the rows that could not be
+    read, and how many were dated too coarsely to scan (the caller reports both)."""
     from ulinzi.threats.sources import read_events
 
-    rows, _ = read_events(path, fmt)
-    return [Point(r.key, r.lat, r.lon, r.date_start, r.place_name) for r in rows]
+    rows, errors = read_events(path, fmt)
+    kept = [r for r in rows if r.date_precision in SCAN_PRECISIONS]
+    return FilePoints(
+        [Point(r.key, r.lat, r.lon, r.date_start, r.place_name) for r in kept],
+        list(errors),
+        len(rows) - len(kept),
+    )
 
 
 def run_scan(

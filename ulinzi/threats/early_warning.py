@@ -58,9 +58,19 @@ class UnitPanel:
     names: dict[str, str]
 
 
+#: The forecast counts events by month: one dated only to its year would be counted in
+#: January (every event of 2025 in 2025-01).
+MONTH_PRECISIONS = ("day", "week", "month")
+
+
+def _dated_to_the_month(events: QuerySet[Event]) -> QuerySet[Event]:
+    return events.filter(date_precision__in=MONTH_PRECISIONS)
+
+
 def latest_origin(events: QuerySet[Event], today: dt.date | None = None) -> int | None:
     """The last complete month with data: last month, or the month of the latest event
     when the data stop earlier (a historical file)."""
+    events = _dated_to_the_month(events)
     latest = events.order_by("-date_start").values_list("date_start", flat=True).first()
     if latest is None:
         return None
@@ -70,9 +80,11 @@ def latest_origin(events: QuerySet[Event], today: dt.date | None = None) -> int 
 
 def build_panel(unit: str, events: QuerySet[Event], last_month: int) -> UnitPanel:
     """The monthly panel of ``unit`` from the first month with an event (at most
-    ``HISTORY_MONTHS`` back) to ``last_month``."""
+    ``HISTORY_MONTHS`` back) to ``last_month``, of the events dated to the month at least
+    (:data:`MONTH_PRECISIONS`)."""
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    events = _dated_to_the_month(events)  # see MONTH_PRECISIONS
     first_day = events.order_by("date_start").values_list("date_start", flat=True).first()
     first = max(
         fc.month_index(first_day) if first_day else last_month, last_month - HISTORY_MONTHS + 1

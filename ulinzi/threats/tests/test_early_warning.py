@@ -56,6 +56,15 @@ def test_the_panel_counts_each_territory_month(gazetteer: None, tmp_path: Path) 
     assert panel.fatalities[row].tolist() == deaths["beni"]
     assert panel.events[row].tolist() == [1.0 if d else 0.0 for d in deaths["beni"]]
     assert panel.fatalities.sum() == sum(sum(v) for v in deaths.values())
+    # An event known only to its year is not put in a month (it would be January's).
+    year_only = Event.objects.filter(key__startswith="t:beni").order_by("-date_start").first()
+    Event.objects.filter(pk=year_only.pk).update(date_precision="year")
+    again = early_warning.build_panel("territory", Event.objects.all(), fc.month_index(2023, 12))
+    assert again.panel.first_month == panel.first_month
+    month = fc.month_index(year_only.date_start) - panel.first_month
+    assert again.panel.fatalities.sum() == panel.fatalities.sum() - year_only.fatalities
+    assert again.panel.fatalities[row][month] == panel.fatalities[row][month] - year_only.fatalities
+    Event.objects.filter(pk=year_only.pk).update(date_precision="day")
     # Beni and Oïcha territories share a border.
     oicha = Event.objects.get(key="t:oicha2").territory_id
     assert panel.units.index(str(oicha)) in panel.neighbours[row]

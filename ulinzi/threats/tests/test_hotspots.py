@@ -93,13 +93,47 @@ def test_scan_command_on_a_file_finds_the_planted_cluster(gazetteer: None, tmp_p
     assert again.getvalue() == out.getvalue()
 
 
+def test_scan_command_says_which_rows_it_left_out(
+    gazetteer: None, tmp_path: Path, shared_events: Path
+) -> None:
+    path, _hot = planted(tmp_path)
+    with path.open("a", encoding="utf-8") as f:
+        f.write("bad1,2024-13-40,0.5,29.4,killing,1,Nowhere\n")
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    err = StringIO()
+    call_command(
+        "scan",
+        str(path),
+        "--to",
+        END.isoformat(),
+        "--replicates",
+        "9",
+        stdout=StringIO(),
+        stderr=err,
+    )
+    assert f"line {lines}: " in err.getvalue() and "(left out)" in err.getvalue()
+    assert "scanned 314 events" in err.getvalue()
+    # UCDP's events of eastern DRC are dated to the year only: none can be scanned by day.
+    err = StringIO()
+    with pytest.raises(CommandError, match="no event dated to the day or week"):
+        call_command(
+            "scan",
+            str(shared_events / "ucdp_ged_drc_east_2023_2025.geojson"),
+            "--format",
+            "ucdp-ged",
+            stdout=StringIO(),
+            stderr=err,
+        )
+    assert "1943 events dated only to the month or year left out" in err.getvalue()
+
+
 def test_scan_command_refuses_bad_settings(gazetteer: None, tmp_path: Path) -> None:
     path, _ = planted(tmp_path)
     with pytest.raises(CommandError, match="max_share"):
         call_command("scan", str(path), "--max-share", "2", stdout=StringIO())
     with pytest.raises(CommandError, match="not a date"):
         call_command("scan", str(path), "--to", "2024-02-30", stdout=StringIO())
-    with pytest.raises(CommandError, match="no event to scan"):
+    with pytest.raises(CommandError, match="no event dated to the day or week to scan"):
         call_command("scan", stdout=StringIO(), stderr=StringIO())
 
 

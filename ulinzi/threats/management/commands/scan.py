@@ -64,15 +64,25 @@ class Command(BaseCommand):
             raise CommandError("--from is after --to")
         if options["file"]:
             try:
-                points = analysis.points_from_file(options["file"], options["fmt"])
+                read = analysis.points_from_file(options["file"], options["fmt"])
             except (SourceError, OSError) as exc:
                 raise CommandError(f"{options['file']}: {exc}")
+            for error in read.errors[:20]:
+                self.stderr.write(f"{options['file']}: {error} (left out)")
+            if len(read.errors) > 20:
+                self.stderr.write(f"... and {len(read.errors) - 20} more rows left out")
+            if read.coarse:
+                self.stderr.write(
+                    f"{read.coarse} events dated only to the month or year left out "
+                    "(the scan counts events by day)"
+                )
+            points = read.points
         else:
             points = analysis.points_from_database(
                 options["use"], Event.objects.all(), Alert.objects.all(), options["threat_type"]
             )
         if not points:
-            raise CommandError("no event to scan")
+            raise CommandError("no event dated to the day or week to scan")
         result, clusters = analysis.run_scan(
             points, date_to=date_to, date_from=date_from, settings=settings
         )
