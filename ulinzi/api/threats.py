@@ -11,7 +11,6 @@ from ulinzi.alerts.models import THREAT_TYPES
 from ulinzi.api.places import ERRORS, NO_NUL, Message, NoNul
 from ulinzi.threats import queries
 from ulinzi.threats.matrix import period_end
-from ulinzi.threats.models import Hotspot
 
 router = Router(tags=["threats"])
 ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
@@ -194,7 +193,7 @@ def hotspots(request: HttpRequest) -> list[dict[str, Any]]:
     _need(request, "analysis.view")
     visible = queries.events_for(request.user)
     out = []
-    for h in Hotspot.objects.filter(events__in=visible).distinct()[:500]:
+    for h in queries.hotspots_for(request.user)[:500]:
         row = {f: getattr(h, f) for f in HotspotOut.model_fields if f != "event_ids"}
         members = list(h.events.filter(pk__in=visible.values("pk")).values_list("pk", flat=True))
         out.append({**row, "event_ids": members})

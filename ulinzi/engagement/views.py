@@ -309,10 +309,12 @@ def jpt_list(request: HttpRequest) -> HttpResponse:
         need(request, "engagement.manage")
         if form.is_valid():
             data = form.cleaned_data
-            from ulinzi.threats.models import Hotspot
+            from ulinzi.threats.queries import hotspots_for
 
             hotspot = (
-                Hotspot.objects.filter(pk=data["hotspot"]).first() if data["hotspot"] else None
+                hotspots_for(request.user).filter(pk=data["hotspot"]).first()
+                if data["hotspot"]
+                else None
             )
             try:
                 mission = domain.plan_jpt(

@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.threats import matrix as mx
-from ulinzi.threats.models import Event
+from ulinzi.threats.models import Event, Hotspot
 
 LEVEL_FIELD = {"province": "province_id", "territory": "territory_id", "community": "community_id"}
 DEFAULT_SPAN = {"week": 12, "month": 12, "quarter": 8}
@@ -33,6 +33,20 @@ def events_for(user: Any) -> QuerySet[Event]:
     if scope.whole_mission:
         return Event.objects.all()
     return Event.objects.filter(_area_q(list(scope.area_ids)))
+
+
+def hotspots_for(user: Any) -> QuerySet[Hotspot]:
+    """The saved hotspots a user may see: all for the whole mission, else those with a
+    member event in the user's areas, or (a cluster of alerts only) whose place is."""
+    scope = user.scope()
+    if scope.whole_mission:
+        return Hotspot.objects.all()
+    visible = events_for(user).values("pk")
+    with_events = Hotspot.objects.filter(events__pk__in=visible).values("pk")
+    alerts_only = (
+        Hotspot.objects.filter(events__isnull=True).filter(scope.place_q("place__")).values("pk")
+    )
+    return Hotspot.objects.filter(Q(pk__in=with_events) | Q(pk__in=alerts_only))
 
 
 @dataclass(frozen=True)

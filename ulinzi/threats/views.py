@@ -26,7 +26,7 @@ from ulinzi.threats import analysis, domain, early_warning, exports, queries
 from ulinzi.threats import forecast as fc
 from ulinzi.threats.forms import HotspotForm, MatrixForm, ScanForm
 from ulinzi.threats.matrix import TRENDS, period_end
-from ulinzi.threats.models import Event, Hotspot
+from ulinzi.threats.models import Event
 from ulinzi.threats.scan import ScanSettings
 
 THREAT_LABELS = dict(THREAT_TYPES)
@@ -242,7 +242,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
     form = ScanForm({**SCAN_DEFAULTS, **params.dict()} if params else SCAN_DEFAULTS)
     saved_form = HotspotForm(request.POST or None)
-    context: dict[str, Any] = {"form": form, "hotspots": Hotspot.objects.all()[:50]}
+    context: dict[str, Any] = {"form": form, "hotspots": queries.hotspots_for(request.user)[:50]}
     if not form.is_valid():
         return render(request, "threats/hotspots.html", context, status=400)
     result, clusters, used = _scan(request, form)
@@ -297,12 +297,10 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
 def hotspot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     need(request, "analysis.view")
     visible = queries.events_for(request.user)
-    hotspot = Hotspot.objects.filter(pk=pk).first()
+    hotspot = queries.hotspots_for(request.user).filter(pk=pk).first()
     if hotspot is None:
-        raise Http404("No such hotspot.")
-    members = hotspot.events.filter(pk__in=visible.values("pk")).select_related("territory")
-    if hotspot.events.exists() and not members.exists():
         raise Http404("No such hotspot in your area.")
+    members = hotspot.events.filter(pk__in=visible.values("pk")).select_related("territory")
     return render(request, "threats/hotspot.html", {"hotspot": hotspot, "members": members})
 
 

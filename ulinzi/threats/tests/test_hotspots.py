@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
+from ulinzi.accounts.domain import issue_api_token
 from ulinzi.audit.models import AuditEntry
 from ulinzi.places.models import Place
 from ulinzi.test import log_in_browser, make_user, verified_client
@@ -166,6 +168,24 @@ def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(
     assert set(hotspot.events.values_list("source_id", flat=True)) >= {f"hot{i}" for i in range(12)}
     assert AuditEntry.objects.filter(action="threats.save_hotspot").count() == 1
     assert carol.get(saved["Location"]).status_code == 200
+    # Seen only where its events are: from a base whose area holds none of them, the
+    # hotspot is neither listed, nor shown, nor in the API.
+    members = hotspot.events.values("pk")
+    away = next(
+        b
+        for b in (personas["beni"], personas["goma"])
+        if not Event.objects.filter(pk__in=members)
+        .filter(make_user(f"a-{b.code}", "analyst", bases=[b]).scope().place_q("place__"))
+        .exists()
+    )
+    stranger = make_user(f"s-{away.code}", "analyst", bases=[away])
+    elsewhere = verified_client(stranger)
+    assert "Planted village" not in elsewhere.get("/threats/hotspots/").content.decode()
+    assert elsewhere.get(saved["Location"]).status_code == 404
+    token = issue_api_token(actor="t", user=stranger)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/threats/hotspots")
+    assert api.status_code == 200 and api.json() == []
+    assert [h["name"] for h in carol.get("/api/v1/threats/hotspots").json()] == ["Planted village"]
 
     # A duty officer sees the clusters of the area but may not save one.
     alice = verified_client(personas["alice"])
