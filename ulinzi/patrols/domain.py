@@ -91,7 +91,9 @@ def request_by_sms(
     language = texts.language_of(language or reporter.language or "")
     messaging.queue_message(
         reporter,
-        texts.ANSWERS["received"][language].format(place=place or "")[:300],
+        texts.ANSWERS["received" if place else "received_no_place"][language].format(
+            place=place or ""
+        )[:300],
         purpose="patrol_answer",
         channel=message.channel,
         actor=message.channel.name,

@@ -56,6 +56,12 @@ ANSWERS: dict[str, dict[str, str]] = {
         "sw": "Misheni: tumepokea ombi lenu la doria {place}. Msaidizi atawapigia simu.",
         "ln": "Mission: tozui bosenga na bino ya patrouille na {place}. Mosungi akobenga bino.",
     },
+    "received_no_place": {
+        "en": "Mission: we received your patrol request. A liaison assistant will call you back.",
+        "fr": "Mission: nous avons recu votre demande de patrouille. Un assistant vous rappellera.",
+        "sw": "Misheni: tumepokea ombi lenu la doria. Msaidizi atawapigia simu.",
+        "ln": "Mission: tozui bosenga na bino ya patrouille. Mosungi akobenga bino.",
+    },
     "accepted": {
         "en": "Mission {ref}: your request for a {kind} at {place} is accepted. We will send the dates.",
         "fr": "Mission {ref}: votre demande de {kind} a {place} est acceptee. Nous enverrons les dates.",

@@ -16,7 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import digits_only
 from ulinzi.patrols import domain, figures, forms
-from ulinzi.patrols.models import ROUTE_PLACES, Outing, Patrol, PatrolRequest, WeeklyPlan
+from ulinzi.patrols.models import (
+    ROUTE_PLACES,
+    SHIFTS,
+    Outing,
+    Patrol,
+    PatrolRequest,
+    WeeklyPlan,
+)
 from ulinzi.places.models import Base, Community
 
 
@@ -380,4 +387,11 @@ def capacity_page(request: HttpRequest) -> HttpResponse:
 def figures_page(request: HttpRequest) -> HttpResponse:
     need(request, "patrols.view")
     rows = figures.monthly(requests_for(request.user))
+    kinds, shifts = dict(PatrolRequest.Kind.choices), dict(SHIFTS)
+    for row in rows:  # "night (night) 3 · market (day) 1", in the user's language
+        row["by_type"] = [
+            (f"{kinds.get(kind, kind)} ({shifts.get(shift, shift)})", n)
+            for key, n in row["patrols_by_kind_and_shift"].items()
+            for kind, _sep, shift in [key.partition("/")]
+        ]
     return render(request, "patrols/figures.html", {"rows": rows})

@@ -165,7 +165,11 @@ def test_figures_count_a_team_patrol_once_and_each_request_it_visited(
     # The outing counts under each kind it visited.
     assert row["patrols_by_kind_and_shift"] == {"night/night": 1, "water_point/night": 1}
     page = verified_client(paul).get("/patrols/figures/").content.decode()
-    assert '<td class="num">0 / 1</td><td class="num">0 / 2</td>' in page
+    assert (
+        '<td class="num">0 / 1</td><td>night patrol (night) 1 · water point patrol (night) 1'
+        in page
+    )
+    assert '<td class="num">0 / 2</td>' in page
 
 
 def test_a_team_that_did_not_go_out_is_no_team_patrol(

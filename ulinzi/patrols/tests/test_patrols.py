@@ -509,6 +509,14 @@ def test_a_patrol_request_by_sms_waits_for_a_call_back(personas: dict[str, Any])
     liaison = verified_client(make_user("lia", "liaison", whole_mission=True))
     page = liaison.get("/alerts/callbacks/").content.decode()
     assert "Patrol request by SMS: Mbau" in page and "/patrols/requests/new/" in page
+    # Without a place, the answer does not name an empty one.
+    Client().post(
+        f"/channels/ext/{channel.uuid}/receive?token={channel.secret}",
+        {"from": "+243971112299", "text": "DORIA", "id": "gw-78"},
+    )
+    call_command("worker", "--once", stdout=StringIO())
+    last = Message.objects.filter(direction="out", purpose="patrol_answer").latest("id")
+    assert last.text == texts.ANSWERS["received_no_place"]["sw"]  # DORIA is Swahili
 
 
 def test_risk_comes_from_the_forecast_when_there_are_events(
