@@ -860,25 +860,55 @@ def report_incident(*, actor: Any, patrol: Patrol, text: str) -> Any:
     return report
 
 
+def asked_for(request: PatrolRequest, until: dt.date) -> int:
+    """How many patrols the community asked for from its first day to ``until`` (its
+    last day at most): each week, ``per_week``, or fewer when fewer of its days fall in
+    the period."""
+    end = min(request.valid_until, until)
+    asked, week = 0, week_of(request.valid_from)
+    while week <= end:
+        days = [
+            week + dt.timedelta(days=d)
+            for d in request.weekdays
+            if request.valid_from <= week + dt.timedelta(days=d) <= end
+        ]
+        asked += min(request.per_week, len(days))
+        week += dt.timedelta(days=7)
+    return asked
+
+
 def close_request(*, actor: Any, request: PatrolRequest) -> PatrolRequest:
-    """Done, partly done or not done, from the patrols recorded for it; the community
-    is told (and the request is ``community informed`` when the SMS went)."""
+    """Done, partly done or not done, from the patrols that went out against those the
+    community asked for up to today (its last day at most); the community is told (and
+    the request is ``community informed`` when the SMS went). A request accepted and
+    never scheduled is closed as not done once its last day has passed."""
     with transaction.atomic():
-        locked = _locked(request, [S.SCHEDULED], _("closed"))
+        locked = _locked(request, [S.SCHEDULED, S.ACCEPTED], _("closed"))
+        if locked.status == S.ACCEPTED and locked.valid_until >= today():
+            raise TransitionRefused(
+                _("%(ref)s has no patrol yet and runs until %(day)s: plan it, or decline it.")
+                % {"ref": locked.reference, "day": locked.valid_until.isoformat()}
+            )
         patrols = list(locked.patrols.all())
         if any(p.status == Patrol.Status.PLANNED for p in patrols):
             raise TransitionRefused(_("Record every patrol of this request first."))
         done = sum(p.status == Patrol.Status.CONDUCTED for p in patrols)
-        planned = len(patrols)
-        outcome = S.DONE if done == planned and done else S.PARTLY_DONE if done else S.NOT_DONE
+        asked = max(asked_for(locked, today()), len(patrols), 1)
+        outcome = S.DONE if done >= asked else S.PARTLY_DONE if done else S.NOT_DONE
         before = _state(locked)
         locked.status = locked.outcome = outcome
         locked.closed_at = timezone.now()
-        answer = _answer(locked, "done" if done else "not_done", actor, done=done, planned=planned)
+        answer = _answer(locked, "done" if done else "not_done", actor, done=done, planned=asked)
         if _sent(answer):
             locked.status, locked.informed_at = S.INFORMED, answer.at
         locked.save(update_fields=["status", "outcome", "closed_at", "informed_at"])
-        audit.record(actor, "patrols.close_request", locked, before=before, after=_state(locked))
+        audit.record(
+            actor,
+            "patrols.close_request",
+            locked,
+            before=before,
+            after={**_state(locked), "done": done, "asked": asked},
+        )
     return locked
 
 

@@ -127,6 +127,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "decline_form": forms.DeclineForm(),
             "informed_form": forms.InformedForm(),
             "can_decide": request.user.can("patrols.plan"),  # type: ignore[union-attr]
+            "today": domain.today(),
         },
     )
 

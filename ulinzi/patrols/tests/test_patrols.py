@@ -195,6 +195,50 @@ def test_a_patrol_is_recorded_once_it_went_out_and_until_its_request_is_closed(
         )
 
 
+def test_closing_counts_what_the_community_asked_for_not_what_was_planned(
+    personas: dict[str, Any], channel: Any, planner_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three night patrols a week asked for one week; Beni can go out only on the Monday.
+    away = [MONDAY + dt.timedelta(days=2), MONDAY + dt.timedelta(days=4)]
+    domain.save_capacity(
+        actor=planner_user,
+        base=personas["beni"],
+        day_teams=1,
+        night_teams=1,
+        vehicles=1,
+        max_km=80,
+        unavailable_days=away,
+    )
+    domain.save_capacity(
+        actor=planner_user,
+        base=personas["goma"],
+        day_teams=0,
+        night_teams=0,
+        vehicles=0,
+        max_km=10,
+    )
+    request = new_request(personas, valid_until=MONDAY + dt.timedelta(days=6))
+    assert domain.asked_for(request, MONDAY + dt.timedelta(days=30)) == 3
+    assert domain.asked_for(request, MONDAY + dt.timedelta(days=2)) == 2  # Monday, Wednesday
+    domain.accept_request(actor=planner_user, request=request)
+    domain.approve_plan(
+        actor=planner_user, plan=domain.plan_week(actor=planner_user, week_start=MONDAY)
+    )
+    (only,) = Patrol.objects.filter(request=request)
+    domain.record_patrol(actor=planner_user, patrol=only, conducted=True)
+    closed = domain.close_request(actor=planner_user, request=request)
+    assert closed.outcome == "partly_done"
+    assert sms_texts()[-1].startswith(f"Misheni {request.reference}: 1 kati ya 3 doria ya usiku")
+    # Accepted and never scheduled: closed as not done only once its last day has passed.
+    idle = new_request(personas, valid_until=MONDAY + dt.timedelta(days=6), phone=None)
+    domain.accept_request(actor=planner_user, request=idle)
+    monkeypatch.setattr(domain, "today", lambda: MONDAY + dt.timedelta(days=3))
+    with pytest.raises(domain.TransitionRefused, match="has no patrol yet"):
+        domain.close_request(actor=planner_user, request=idle)
+    monkeypatch.setattr(domain, "today", lambda: MONDAY + dt.timedelta(days=7))
+    assert domain.close_request(actor=planner_user, request=idle).outcome == "not_done"
+
+
 def test_capacity_is_respected_and_the_left_out_request_is_explained(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
