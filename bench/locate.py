@@ -51,7 +51,12 @@ from _results import header, write_result  # noqa: E402 (bench/ is on sys.path w
 from geocode import shared_data  # noqa: E402
 from intake import LANGUAGE_WEIGHTS, TEMPLATES, settlements  # noqa: E402
 
-from ulinzi.alerts.place_phrases import PLACE_CUES, choose, place_phrases  # noqa: E402
+from ulinzi.alerts.place_phrases import (  # noqa: E402
+    FUZZY_MIN_SCORE,
+    PLACE_CUES,
+    choose,
+    place_phrases,
+)
 from ulinzi.places.gazetteer import bundled_records  # noqa: E402
 from ulinzi.places.matching import Matcher, candidate_json  # noqa: E402
 
@@ -81,7 +86,7 @@ def found_place(matcher: Matcher, text: str, phrases: Phrases, strict: bool) -> 
     def search(phrase: str) -> list[dict[str, Any]]:
         return [candidate_json(c) for c in matcher.match(phrase, limit=3).candidates]
 
-    chosen = choose(phrases(text), search, given=not strict)
+    chosen = choose(phrases(text), search, floor=FUZZY_MIN_SCORE if strict else 0.0)
     return None if chosen is None else str(chosen[1][0]["name"])
 
 

@@ -7,6 +7,7 @@ audit entry, and queues any SMS through the outbox (never a network call here).
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from ulinzi.alerts.models import (
     Report,
     Responder,
 )
-from ulinzi.alerts.place_phrases import choose, place_phrases
+from ulinzi.alerts.place_phrases import GIVEN_MIN_SCORE, choose, place_phrases
 from ulinzi.alerts.signals import alert_closed, info_keyword, ok_reply, patrol_keyword
 from ulinzi.audit import domain as audit
 from ulinzi.messaging import domain as messaging
@@ -208,17 +209,18 @@ def _clean(text: str | None) -> str:
 
 
 def locate(text: str, place_hint: str | None, hint: str | None) -> Located:
-    """Find the place a report speaks of: the keyword form's place when given, else the
-    best-matching of the words that may name a place (:mod:`ulinzi.alerts.place_phrases`);
+    """Find the place a report speaks of: the keyword form's place when given and found,
+    else the best-matching of the words that may name a place
+    (:mod:`ulinzi.alerts.place_phrases`: "ALERTE ADF wameua watu Mbau" is at Mbau);
     ``hint`` (the reporter's community's place) breaks ties between namesakes."""
     current = places.matcher()
-    found = choose(
-        [place_hint] if place_hint else place_phrases(text),
-        lambda phrase: places.search_places(phrase, hint=hint, limit=3, using=current)[
-            "candidates"
-        ],
-        given=bool(place_hint),
-    )
+
+    def search(phrase: str) -> list[dict[str, Any]]:
+        return places.search_places(phrase, hint=hint, limit=3, using=current)["candidates"]
+
+    found = choose([place_hint], search, floor=GIVEN_MIN_SCORE) if place_hint else None
+    if found is None:
+        found = choose(place_phrases(text), search)
     if found is None:
         return Located(None, "", None, None, 0.0, place_hint or "", [])
     phrase, candidates = found
@@ -448,6 +450,8 @@ def receive_report(
             )
             if located.ambiguous:
                 _ask_which_place(report, located, language)
+            elif place_obj is None and message is not None:
+                _ask_where(report, alert, language)
     return report
 
 
@@ -515,38 +519,91 @@ def _ask_which_place(report: Report, located: Located, language: str) -> None:
     )
 
 
+def _ask_where(report: Report, alert: Alert, language: str) -> None:
+    """No place found in the report: its reporter is asked where (an open question with
+    no options, answered by a reply that names a place)."""
+    Clarification.objects.create(report=report, options=[], asked_at=timezone.now())
+    messaging.queue_message(
+        report.reporter,  # type: ignore[arg-type]
+        texts.pick(texts.WHERE, language).format(ref=alert.reference),
+        purpose="clarification",
+        channel=report.message.channel if report.message else None,
+    )
+
+
+def _open_question(reporter: Reporter, *, lock: bool = False) -> Clarification | None:
+    """The reporter's latest question still waiting for an answer, if any."""
+    questions = Clarification.objects.select_for_update() if lock else Clarification.objects
+    return (
+        questions.filter(
+            report__reporter=reporter,
+            answered_at__isnull=True,
+            asked_at__gte=timezone.now() - CLARIFY_WINDOW,
+        )
+        .select_related("report", "report__alert")
+        .order_by("-asked_at")
+        .first()
+    )
+
+
+#: A reply to "where?" longer than this is a new report, not an answer.
+WHERE_REPLY_WORDS = 6
+
+
+def answer_where(message: Message) -> Report | None:
+    """A short reply naming a place ("Mbau", "ni Kalunguta") to the reporter's open
+    "where?" question puts the report there; None (nothing done) when there is no such
+    question, or the reply is long, names no place, or tells of a threat (then it is a
+    report of its own)."""
+    reporter = message.reporter
+    if reporter is None or len(message.text.split()) > WHERE_REPLY_WORDS:
+        return None
+    question = _open_question(reporter)
+    if question is None or question.options:
+        return None
+    if _triage(_clean(message.text)).because:
+        return None  # it tells of something ("Risasi Mbau sasa"): a report of its own
+    located = locate(_clean(message.text), None, _hint(reporter))
+    place = _place(located.place_id)
+    if place is None:
+        return None
+    with transaction.atomic():
+        locked = _open_question(reporter, lock=True)
+        if locked is None or locked.pk != question.pk:
+            return None
+        return _apply_answer(locked, place, located.text[:40], reporter)
+
+
 def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
     """Apply the reporter's answer ("2") to their latest open question, if it fits."""
     with transaction.atomic():
-        question = (
-            Clarification.objects.select_for_update()
-            .filter(
-                report__reporter=reporter,
-                answered_at__isnull=True,
-                asked_at__gte=timezone.now() - CLARIFY_WINDOW,
-            )
-            .select_related("report", "report__alert")
-            .order_by("-asked_at")
-            .first()
-        )
+        question = _open_question(reporter, lock=True)
         if question is None or not 1 <= choice <= len(question.options):
             return None
         place = Place.objects.filter(pk=question.options[choice - 1]).first()
         if place is None:
             return None
-        question.answered_at, question.answer = timezone.now(), str(choice)
-        question.save(update_fields=["answered_at", "answer"])
-        report = question.report
-        report.place, report.lat, report.lon, report.place_score = place, place.lat, place.lon, 1.0
-        report.save(update_fields=["place", "lat", "lon", "place_score"])
-        live.changed()
-        alert = report.alert
-        if alert.reports.count() == 1 and alert.status == S.RECEIVED:  # not yet in anyone's hands
-            _move(alert, place)
-        _step(alert, "place_clarified", reporter.pseudonym, f"{place.name} (answer {choice})")
-        audit.record(
-            reporter.pseudonym, "alerts.answer_clarification", report, after={"place": place.pk}
-        )
+        return _apply_answer(question, place, str(choice), reporter)
+
+
+def _apply_answer(question: Clarification, place: Place, answer: str, reporter: Reporter) -> Report:
+    """The report of ``question`` is at ``place`` (the reporter said so); so is its
+    alert, while it is that report's alone and in nobody's hands."""
+    question.answered_at, question.answer = timezone.now(), answer
+    question.save(update_fields=["answered_at", "answer"])
+    report = question.report
+    report.place, report.lat, report.lon, report.place_score = place, place.lat, place.lon, 1.0
+    report.save(update_fields=["place", "lat", "lon", "place_score"])
+    live.changed()
+    alert = report.alert
+    # An alert without a place gets this one; one placed already moves only while it is
+    # this report's alone and in nobody's hands.
+    if alert.place_id is None or (alert.reports.count() == 1 and alert.status == S.RECEIVED):
+        _move(alert, place)
+    _step(alert, "place_clarified", reporter.pseudonym, f"{place.name} (answer {answer})")
+    audit.record(
+        reporter.pseudonym, "alerts.answer_clarification", report, after={"place": place.pk}
+    )
     return report
 
 
@@ -664,6 +721,8 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
             language=parsed.language or message.reporter.language,
         )
         return
+    if parsed.kind == "free" and _answers_a_question(message):
+        return
     receive_report(
         source=Report.Source.SMS,
         text=message.text,
@@ -672,6 +731,23 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
         place_hint=parsed.place if parsed.kind == "alert" else None,
         actor=message.channel.name,
     )
+
+
+_LEADING_CHOICE = re.compile(r"^\s*[(#]?([1-9])(?:[).:,-]|\s|$)")
+
+
+def _answers_a_question(message: Message) -> bool:
+    """A free-text SMS that answers the reporter's open question: "2 Rutshuru" to
+    "Which Kiwanja? 1 ... 2 ...", or a place's name to "where?". Applied, and True."""
+    reporter = message.reporter
+    question = _open_question(reporter) if reporter is not None else None
+    if question is None:
+        return False
+    if question.options:
+        leading = _LEADING_CHOICE.match(message.text)
+        choice = int(leading.group(1)) if leading else 0
+        return bool(choice) and answer_clarification(reporter, choice) is not None  # type: ignore[arg-type]
+    return answer_where(message) is not None
 
 
 # --- The lifecycle --------------------------------------------------------------

@@ -29,7 +29,15 @@ from typing import Any
 from ulinzi.alerts import triage_lexicon
 from ulinzi.lib.text import fold, spelling_key
 
-__all__ = ["FUZZY_MIN_SCORE", "NOT_PLACES", "PLACE_CUES", "accept", "choose", "place_phrases"]
+__all__ = [
+    "FUZZY_MIN_SCORE",
+    "GIVEN_MIN_SCORE",
+    "NOT_PLACES",
+    "PLACE_CUES",
+    "accept",
+    "choose",
+    "place_phrases",
+]
 
 #: Words that introduce a place in the mission's languages.
 PLACE_CUES = frozenset(
@@ -57,6 +65,9 @@ PLACE_CUES = frozenset(
 
 #: A free-text word that matches a place's name only approximately needs this confidence.
 FUZZY_MIN_SCORE = 0.5
+#: A place named in the keyword form ("ALERTE Zzyxqville ...") needs at least this one: under
+#: it, the name found is another place altogether (Kikwit, 0.16, 1,200 km away).
+GIVEN_MIN_SCORE = 0.3
 #: Phrases of one report searched at most.
 MAX_PHRASES = 12
 #: An all-lower-case message is searched word by word only when it is this short.
@@ -179,30 +190,35 @@ def place_phrases(text: str) -> list[str]:
     return list(dict.fromkeys(phrases))
 
 
-def accept(phrase: str, name: str, score: float) -> bool:
-    """Whether a free-text ``phrase`` may be taken for the place ``name`` the matcher gave
-    with confidence ``score``: always when it spells the name, otherwise only with
-    :data:`FUZZY_MIN_SCORE`."""
-    return spelling_key(phrase) == spelling_key(name) or score >= FUZZY_MIN_SCORE
+def accept(phrase: str, name: str, score: float, floor: float = FUZZY_MIN_SCORE) -> bool:
+    """Whether a ``phrase`` may be taken for the place ``name`` the matcher gave with
+    confidence ``score``: always when it spells the name, otherwise only with ``floor``
+    (:data:`FUZZY_MIN_SCORE` for free text, :data:`GIVEN_MIN_SCORE` for a place the
+    reporter named in the keyword form)."""
+    return spelling_key(phrase) == spelling_key(name) or score >= floor
 
 
 Candidate = dict[str, Any]  # the matcher's candidate as JSON: "name", "score", "place_id"...
 
 
 def choose(
-    phrases: Sequence[str], search: Callable[[str], list[Candidate]], *, given: bool = False
+    phrases: Sequence[str],
+    search: Callable[[str], list[Candidate]],
+    *,
+    floor: float = FUZZY_MIN_SCORE,
 ) -> tuple[str, list[Candidate]] | None:
     """The phrase whose best candidate has the highest confidence, with its candidates
     (best first), among the first :data:`MAX_PHRASES`; ``search`` gives a phrase's
-    candidates. Free-text phrases (``given`` false) must pass :func:`accept`; a place the
-    reporter gave in the keyword form is taken as written."""
+    candidates. Each must pass :func:`accept` with ``floor``: :data:`FUZZY_MIN_SCORE` for
+    free-text phrases, :data:`GIVEN_MIN_SCORE` for a place the reporter gave in the
+    keyword form."""
     best: tuple[float, str, list[Candidate]] | None = None
     for phrase in phrases[:MAX_PHRASES]:
         candidates = search(phrase)
         if not candidates:
             continue
         top = candidates[0]
-        if not given and not accept(phrase, top["name"], top["score"]):
+        if not accept(phrase, top["name"], top["score"], floor):
             continue  # a common word near a village's name, not a place named
         if best is None or top["score"] > best[0]:
             best = (top["score"], phrase, candidates)

@@ -34,6 +34,16 @@ CLARIFY = {
     "ar": "أي {name}؟ {options} - أجب {numbers}",
 }
 
+# A report whose place could not be found: the reporter is asked, and a short reply that
+# names a place puts the report there.
+WHERE = {
+    "fr": "Réf {ref}: où cela s'est-il passé? Répondez avec le nom du village ou du quartier.",
+    "sw": "Kumb {ref}: imetokea wapi? Jibu kwa jina la kijiji au mtaa.",
+    "ln": "Ref {ref}: esalemaki wapi? Yanola na nkombo ya mboka to ya quartier.",
+    "en": "Ref {ref}: where did it happen? Reply with the name of the village or quarter.",
+    "ar": "المرجع {ref}: أين حدث ذلك؟ أجب باسم القرية أو الحي.",
+}
+
 OR_WORD = {"fr": "ou", "sw": "au", "ln": "to", "en": "or", "ar": "أو"}
 
 

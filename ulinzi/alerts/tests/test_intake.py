@@ -100,12 +100,50 @@ def test_an_ambiguous_place_gets_a_clarifying_question_and_the_answer_is_applied
     assert question.answered_at is None
     assert outbox("clarification") == [text, text]
     assert Report.objects.count() == 1  # a bare number never becomes an alert
-    sms(channel, "+243971234567", "2")
+    sms(channel, "+243971234567", "2 ndiyo hiyo")  # the number, then words: still an answer
     question.refresh_from_db()
     report.refresh_from_db()
     assert question.answer == "2"
     assert report.place_id == question.options[1]
     assert report.alert.steps.filter(step="place_clarified").exists()
+    assert Report.objects.count() == 1
+
+
+def test_a_report_with_no_place_asks_where_and_a_reply_naming_one_places_it(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    from ulinzi.alerts import texts
+
+    sms(channel, "+243971234567", "Watu wenye silaha wameua watu wawili usiku huu")
+    report = Report.objects.get()
+    alert = report.alert
+    assert (alert.place, alert.base) == (None, None)
+    [asked] = outbox("clarification")
+    assert asked == texts.WHERE["sw"].format(ref=alert.reference)
+    # A short reply that tells of something else is a report of its own, not the answer.
+    sms(channel, "+243971234567", "Risasi Mbau sasa")
+    assert Report.objects.count() == 2
+    sms(channel, "+243971234567", "ni Mbau")
+    assert Report.objects.count() == 2  # the answer is no report
+    report.refresh_from_db()
+    alert.refresh_from_db()
+    assert report.place is not None and report.place.name == "Mbau"
+    assert alert.place == report.place and alert.base == personas["beni"]
+    assert alert.steps.filter(step="place_clarified").exists()
+    assert report.clarification.answered_at is not None
+
+
+def test_a_place_in_the_keyword_form_must_be_one_and_else_the_text_is_read(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    sms(channel, "+243971234567", "ALERTE Zzyxqville hommes armés")
+    nowhere = Report.objects.get()
+    assert nowhere.place is None  # not Kikwit, 1,200 km away
+    assert len(outbox("clarification")) == 1
+    sms(channel, "+243971234568", "ALERTE ADF wameua watu wawili Mbau")
+    found = Report.objects.exclude(pk=nowhere.pk).get()
+    assert found.place is not None and found.place.name == "Mbau"
+    assert found.alert.base == personas["beni"]
 
 
 def test_stop_is_honoured_everywhere(channel: Channel) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ulinzi.alerts.domain import locate
-from ulinzi.alerts.place_phrases import NOT_PLACES, accept, place_phrases
+from ulinzi.alerts.place_phrases import GIVEN_MIN_SCORE, NOT_PLACES, accept, place_phrases
 from ulinzi.lib.text import fold
 
 
@@ -52,6 +52,9 @@ def test_an_approximate_match_must_be_a_good_one() -> None:
     assert accept("Mangna", "Mangina", 0.62)  # a typing error, still a clear match
     assert not accept("hommes", "Home 4", 0.29)  # a common word near a village's name
     assert not accept("warm", "War", 0.465)
+    # A place named in the keyword form may be further from the name, but not anything.
+    assert accept("Mangna", "Mangina", 0.35, GIVEN_MIN_SCORE)
+    assert not accept("Zzyxqville", "Kikwit", 0.163, GIVEN_MIN_SCORE)
 
 
 @pytest.mark.django_db
