@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import AfterValidator
@@ -11,6 +12,8 @@ from pydantic import AfterValidator
 from ulinzi.alerts import domain, queries
 from ulinzi.alerts.models import THREAT_TYPES, Alert, Responder
 from ulinzi.api.places import ERRORS, NO_NUL, Message, NoNul
+from ulinzi.lib.phone import InvalidPhoneNumber
+from ulinzi.messaging import domain as messaging
 
 router = Router(tags=["alerts"])
 ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
@@ -81,6 +84,8 @@ class AlertFilters(Schema):
     base: NoNul | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
     threat_type: ThreatType | None = None  # type: ignore[valid-type]
     since: datetime | None = None
+    limit: int = Field(500, ge=1, le=500, description="alerts per page, newest first")
+    offset: int = Field(0, ge=0, le=10_000_000, description="alerts to skip")
 
 
 def _not_blank(text: str) -> str:
@@ -95,6 +100,12 @@ class ReportIn(Schema):
     )
     place_id: int | None = None
     place: NoNul | None = Field(None, max_length=200, json_schema_extra=NO_NUL)
+    phone: NoNul | None = Field(
+        None,
+        max_length=32,
+        description="the caller's number: they are acknowledged and told the outcome by SMS",
+        json_schema_extra=NO_NUL,
+    )
 
 
 class NoteIn(Schema):
@@ -192,16 +203,34 @@ def _responder(request: HttpRequest, pk: int, alert_id: int) -> Responder:
 ACTION_ERRORS = {**ERRORS, 403: Message, 404: Message, 409: Message}
 
 
-@router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="Alerts in your area")
-def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> list[dict[str, Any]]:
+@router.get(
+    "/alerts",
+    response={200: list[AlertOut], **ERRORS},
+    summary="Alerts in your area",
+    description=(
+        "Newest first, a page at a time (`limit`, `offset`): the header `X-Total-Count` "
+        "says how many match, and `Link` gives the next page's address while there is one."
+    ),
+)
+def list_alerts(
+    request: HttpRequest, response: HttpResponse, filters: Query[AlertFilters]
+) -> list[dict[str, Any]]:
     alerts = queries.filter_alerts(
         queries.alerts_for(request.user),
         status=filters.status,
         base=filters.base,
         threat_type=filters.threat_type,
         since=filters.since,
-    )
-    return [alert_out(a) for a in alerts[:500]]
+    ).order_by("-received_at", "-pk")
+    total = alerts.count()
+    page = alerts[filters.offset : filters.offset + filters.limit]
+    response["X-Total-Count"] = str(total)
+    if filters.offset + filters.limit < total:
+        following = request.GET.copy()
+        following["offset"] = str(filters.offset + filters.limit)
+        following["limit"] = str(filters.limit)
+        response["Link"] = f'<{request.path}?{following.urlencode()}>; rel="next"'
+    return [alert_out(a) for a in page]
 
 
 class FigureRow(Schema):
@@ -251,9 +280,19 @@ def create_report(request: HttpRequest, data: ReportIn) -> Status[dict[str, Any]
     place = Place.objects.filter(pk=data.place_id).first() if data.place_id else None
     if data.place_id and place is None:
         raise HttpError(404, f"No place {data.place_id}.")
-    report = domain.receive_report(
-        source="api", text=data.text, actor=request.user, place=place, place_hint=data.place
-    )
+    try:
+        with transaction.atomic():
+            reporter = messaging.reporter_for_number(data.phone) if data.phone else None
+            report = domain.receive_report(
+                source="api",
+                text=data.text,
+                actor=request.user,
+                reporter=reporter,
+                place=place,
+                place_hint=data.place,
+            )
+    except InvalidPhoneNumber as exc:
+        raise HttpError(422, f"phone: {exc}") from exc
     if not queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
         # Routed to a base outside the caller's area: say it was recorded, show nothing of it.
         if report.alert.base_id is None:

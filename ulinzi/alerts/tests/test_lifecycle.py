@@ -224,6 +224,58 @@ def test_a_report_posted_about_another_area_is_recorded_but_not_shown(
     assert alert.reports.count() == 2  # it joined Beni's alert, which Bob cannot see
 
 
+def test_a_report_posted_with_the_callers_number_acknowledges_them(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    alice = Client(
+        HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['alice'])}"
+    )
+    bad = alice.post(
+        "/api/v1/alerts",
+        {"text": "Hommes armés à Oicha", "phone": "not a number"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("phone: ")
+    answer = alice.post(
+        "/api/v1/alerts",
+        {"text": "Hommes armés à Mbau", "place_id": alert.place_id, "phone": "+243971000111"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 201
+    report = Report.objects.get(source="api")
+    assert report.reporter is not None and report.reporter.phone() == "+243971000111"
+    assert Message.objects.filter(reporter=report.reporter, purpose="acknowledgement").exists()
+    assert "971000111" not in answer.content.decode()
+
+
+def test_the_api_lists_alerts_a_page_at_a_time(personas: dict[str, Any], alert: Alert) -> None:
+    from datetime import timedelta
+
+    for hours in (5, 30):  # two older alerts at Beni
+        Alert.objects.create(
+            threat_type="looting",
+            severity="low",
+            summary=f"{hours} h ago",
+            base=alert.base,
+            received_at=alert.received_at - timedelta(hours=hours),
+        )
+    alice = Client(
+        HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['alice'])}"
+    )
+    first = alice.get("/api/v1/alerts", {"limit": 2, "status": "received"})
+    assert first["X-Total-Count"] == "3" and len(first.json()) == 2
+    assert first.json()[0]["reference"] == alert.reference  # newest first
+    link = first["Link"]
+    assert link.startswith("</api/v1/alerts?") and link.endswith('>; rel="next"')
+    assert "offset=2" in link and "status=received" in link
+    second = alice.get(link[1 : link.index(">")])
+    assert [a["reference"] for a in second.json()] == [
+        Alert.objects.get(summary="30 h ago").reference
+    ]
+    assert "Link" not in second and second["X-Total-Count"] == "3"
+    assert alice.get("/api/v1/alerts", {"limit": 501}).status_code == 422
+
+
 def test_a_report_posted_blank_or_with_a_nul_is_refused_and_nothing_stored(
     personas: dict[str, Any], alert: Alert
 ) -> None:
