@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -12,8 +11,6 @@ from pydantic import AfterValidator
 from ulinzi.alerts import domain, queries
 from ulinzi.alerts.models import THREAT_TYPES, Alert, Responder
 from ulinzi.api.places import ERRORS, NO_NUL, Message, NoNul
-from ulinzi.lib.phone import InvalidPhoneNumber
-from ulinzi.messaging import domain as messaging
 
 router = Router(tags=["alerts"])
 ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
@@ -100,12 +97,6 @@ class ReportIn(Schema):
     )
     place_id: int | None = None
     place: NoNul | None = Field(None, max_length=200, json_schema_extra=NO_NUL)
-    phone: NoNul | None = Field(
-        None,
-        max_length=32,
-        description="the caller's number: they are acknowledged and told the outcome by SMS",
-        json_schema_extra=NO_NUL,
-    )
 
 
 class NoteIn(Schema):
@@ -280,19 +271,9 @@ def create_report(request: HttpRequest, data: ReportIn) -> Status[dict[str, Any]
     place = Place.objects.filter(pk=data.place_id).first() if data.place_id else None
     if data.place_id and place is None:
         raise HttpError(404, f"No place {data.place_id}.")
-    try:
-        with transaction.atomic():
-            reporter = messaging.reporter_for_number(data.phone) if data.phone else None
-            report = domain.receive_report(
-                source="api",
-                text=data.text,
-                actor=request.user,
-                reporter=reporter,
-                place=place,
-                place_hint=data.place,
-            )
-    except InvalidPhoneNumber as exc:
-        raise HttpError(422, f"phone: {exc}") from exc
+    report = domain.receive_report(
+        source="api", text=data.text, actor=request.user, place=place, place_hint=data.place
+    )
     if not queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
         # Routed to a base outside the caller's area: say it was recorded, show nothing of it.
         if report.alert.base_id is None:

@@ -224,30 +224,6 @@ def test_a_report_posted_about_another_area_is_recorded_but_not_shown(
     assert alert.reports.count() == 2  # it joined Beni's alert, which Bob cannot see
 
 
-def test_a_report_posted_with_the_callers_number_acknowledges_them(
-    personas: dict[str, Any], alert: Alert
-) -> None:
-    alice = Client(
-        HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['alice'])}"
-    )
-    bad = alice.post(
-        "/api/v1/alerts",
-        {"text": "Hommes armés à Oicha", "phone": "not a number"},
-        content_type="application/json",
-    )
-    assert bad.status_code == 422 and bad.json()["detail"].startswith("phone: ")
-    answer = alice.post(
-        "/api/v1/alerts",
-        {"text": "Hommes armés à Mbau", "place_id": alert.place_id, "phone": "+243971000111"},
-        content_type="application/json",
-    )
-    assert answer.status_code == 201
-    report = Report.objects.get(source="api")
-    assert report.reporter is not None and report.reporter.phone() == "+243971000111"
-    assert Message.objects.filter(reporter=report.reporter, purpose="acknowledgement").exists()
-    assert "971000111" not in answer.content.decode()
-
-
 def test_the_api_lists_alerts_a_page_at_a_time(personas: dict[str, Any], alert: Alert) -> None:
     from datetime import timedelta
 
