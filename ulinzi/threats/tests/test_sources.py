@@ -647,3 +647,15 @@ feature = st.fixed_dictionaries(
 @given(features=st.lists(st.one_of(feature, json_value), max_size=6))
 def test_geojson_features_of_any_shape_never_crash(features: list[object]) -> None:
     consume(json.dumps({"type": "FeatureCollection", "features": features}), "ucdp-ged")
+
+
+def test_the_documented_table_of_event_types_is_the_one_applied() -> None:
+    from ulinzi.threats.sources import CSV_TYPE_ALIASES, describe_mapping
+
+    page = (Path(__file__).resolve().parents[3] / "docs" / "event-types.md").read_text("utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    expected = [
+        f"| `{s}` | {what.replace('|', '/')} | `{t}` |" for s, what, t in describe_mapping()
+    ]
+    expected += [f"| `{a}` | `{t}` |" for a, t in sorted(CSV_TYPE_ALIASES.items())]
+    assert rows == expected
