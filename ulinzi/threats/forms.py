@@ -38,7 +38,8 @@ class MatrixForm(forms.Form):
         label=_("Threat"), choices=[("", _("all"))] + THREAT_TYPES, required=False
     )
     base = forms.SlugField(label=_("Base area"), max_length=40, required=False)
-    area = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # 0: the events linked to no area at the level chosen (queries.NO_AREA)
+    area = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
 
     def clean_source(self) -> str:
         value: str = self.cleaned_data.get("source") or ""

@@ -49,6 +49,9 @@ def hotspots_for(user: Any) -> QuerySet[Hotspot]:
     return Hotspot.objects.filter(Q(pk__in=with_events) | Q(pk__in=alerts_only))
 
 
+NO_AREA = 0  # ``area`` of the events linked to no area at the level chosen
+
+
 @dataclass(frozen=True)
 class Filters:
     level: str = "territory"
@@ -72,7 +75,9 @@ class Filters:
         if self.base:
             areas = list(Base.objects.filter(code=self.base).values_list("areas", flat=True))
             events = events.filter(_area_q([a for a in areas if a]))
-        if self.area is not None:
+        if self.area == NO_AREA:  # the matrix's "(no area)" row
+            events = events.filter(**{f"{LEVEL_FIELD[self.level]}__isnull": True})
+        elif self.area is not None:
             events = events.filter(**{LEVEL_FIELD[self.level]: self.area})
         return events
 

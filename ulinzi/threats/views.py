@@ -105,9 +105,13 @@ def matrix_body(matrix: Any, filters: queries.Filters) -> str:
     in the template: a six-year quarterly matrix has thousands of cells, and the
     template engine spends about 20 microseconds on each tag of each."""
     events_url = reverse("threats:events")
+    # A cell's events are those of its period within the dates asked for: a first or last
+    # period cut by them links to its part only.
     spans = [
-        f"&amp;date_from={start.isoformat()}&amp;date_to={period_end(start, filters.period).isoformat()}"
+        f"&amp;date_from={max(start, filters.date_from or start).isoformat()}"
+        f"&amp;date_to={min(end, filters.date_to or end).isoformat()}"
         for start in matrix.periods
+        for end in [period_end(start, filters.period)]
     ]
     common = escape(
         urlencode({"level": filters.level, "source": filters.source, "base": filters.base})
@@ -116,8 +120,7 @@ def matrix_body(matrix: Any, filters: queries.Filters) -> str:
     previous_area = None
     for row in matrix.rows:
         head = f"{events_url}?{common}&amp;threat_type={escape(row.threat_type)}"
-        if row.area_id is not None:
-            head += f"&amp;area={row.area_id}"
+        head += f"&amp;area={row.area_id if row.area_id is not None else queries.NO_AREA}"
         cells = []
         for cell, span in zip(row.cells, spans, strict=True):
             if cell.events:

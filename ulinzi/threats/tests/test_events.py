@@ -190,6 +190,27 @@ def test_matrix_totals_equal_direct_counts(personas: dict[str, Any], tmp_path: P
     assert listing.context["page"].paginator.count == row.cells[i].events
 
 
+def test_every_cell_links_to_exactly_its_events(personas: dict[str, Any], tmp_path: Path) -> None:
+    """Followed from the page itself: the "(no area)" row, and periods cut by the dates."""
+    import html
+    import re
+
+    domain.import_events(random_events(tmp_path, 400, seed=2), "csv", source="rnd")
+    carol = verified_client(personas["carol"])
+    query = {
+        "level": "community",
+        "period": "month",
+        "date_from": "2023-01-15",
+        "date_to": "2023-06-10",
+    }
+    page = carol.get("/threats/", query).content.decode()
+    links = re.findall(r'<a href="(/threats/events/\?[^"]+)">(\d+)', page)
+    assert len(links) > 5 and any("area=0" in href for href, _n in links)
+    for href, shown in links:
+        listing = carol.get(html.unescape(href))
+        assert listing.context["page"].paginator.count == int(shown), href
+
+
 def test_exports_carry_the_same_figures(personas: dict[str, Any], tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
