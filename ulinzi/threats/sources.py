@@ -18,7 +18,8 @@ Three formats (``FORMATS``):
     hashtag row under the header (HDX downloads) is skipped.
 ``csv``
     A simple sheet anyone can fill in, and the input of ``ulinzi scan``: the columns
-    ``id, date, lat, lon, type`` and optionally ``fatalities`` (empty is 0),
+    ``date, lat, lon, type`` and optionally ``id`` (without one, an event is known by
+    what its row says), ``fatalities`` (empty is 0),
     ``place``, ``admin1``, ``admin2``, ``actors`` and ``notes``, in any order, in any
     case. ``latitude`` and ``longitude`` (or ``lng``) may name the coordinates,
     ``location`` the place, ``threat_type`` the type, ``deaths`` the fatalities.
@@ -107,6 +108,7 @@ import codecs
 import csv
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 import math
@@ -656,6 +658,11 @@ def _iter_table(
     for line, get in table.rows():
         try:
             row = build(get, line, source)
+            if row.key in seen and row.source_id.startswith(_DERIVED_ID):
+                raise ValueError(
+                    f"the same event (date, place, type, fatalities) as line {seen[row.key]}: "
+                    "give the rows an id column to tell them apart"
+                )
             if row.key in seen:
                 raise ValueError(
                     f"event id {_show(row.source_id)} already appears on line {seen[row.key]}"
@@ -1123,6 +1130,7 @@ _ACLED_OPTIONAL = tuple(
 # --- the simple CSV -------------------------------------------------------------
 
 _THREATS_BY_KEY = {t: t for t in THREAT_TYPES} | CSV_TYPE_ALIASES
+_DERIVED_ID = "row-"  # the id of a simple CSV's event when the sheet has no id column
 
 
 def _csv_threat(value: str) -> str:
@@ -1136,10 +1144,19 @@ def _csv_threat(value: str) -> str:
 
 
 def _simple_row(get: Callable[[str], str], line: int, source: str) -> EventRow:
-    ident = _event_id(get("id"))
     day = _date(get("date"), "date")
     lat, lon = _point(get("lat"), get("lon"))
     threat = _csv_threat(get("type"))
+    if _plain(get("id")):
+        ident = _event_id(get("id"))
+    else:
+        # A sheet without ids: the event is what it says (the same row imported again is
+        # the same event, not a second one); two rows that say the same are refused.
+        said = "|".join(
+            [day.isoformat(), f"{lat:.5f}", f"{lon:.5f}", threat, get("fatalities").strip()]
+            + [" ".join(get("place").casefold().split())]
+        )
+        ident = _DERIVED_ID + hashlib.sha1(said.encode("utf-8")).hexdigest()[:16]  # noqa: S324
     return EventRow(
         key=f"{source}:{ident}",
         source=source,
@@ -1168,13 +1185,13 @@ _CSV_SPECS: dict[str, _Spec] = {
     "csv": _Spec(
         "a simple event CSV",
         (
-            ("id",),
             ("date",),
             ("lat", "latitude"),
             ("lon", "longitude", "lng"),
             ("type", "threat_type"),
         ),
         (
+            ("id",),
             ("fatalities", "deaths"),
             ("place", "location"),
             ("admin1",),

@@ -659,3 +659,26 @@ def test_the_documented_table_of_event_types_is_the_one_applied() -> None:
     ]
     expected += [f"| `{a}` | `{t}` |" for a, t in sorted(CSV_TYPE_ALIASES.items())]
     assert rows == expected
+
+
+def test_a_simple_sheet_without_ids_is_read_and_read_again_as_the_same_events(
+    tmp_path: Path,
+) -> None:
+    sheet = tmp_path / "no-ids.csv"
+    sheet.write_text(
+        "date,lat,lon,type,fatalities,place\n"
+        "2024-03-02,0.49,29.47,killing,3,Mbau\n"
+        "2024-03-02,0.49,29.47,killing,2,Mbau\n"
+        "2024-03-05,0.71,29.58,abduction,,Oicha\n"
+        "2024-03-02,0.49,29.47,killing,3,mbau\n",
+        encoding="utf-8",
+    )
+    rows, errors = read_events(sheet, "csv")
+    assert [r.line for r in rows] == [2, 3, 4]
+    assert len({r.key for r in rows}) == 3 and all(r.key.startswith("csv:row-") for r in rows)
+    assert [str(e) for e in errors] == [
+        "line 5: the same event (date, place, type, fatalities) as line 2: give the rows an "
+        "id column to tell them apart"
+    ]
+    again, _ = read_events(sheet, "csv")
+    assert [r.key for r in again] == [r.key for r in rows]
