@@ -869,7 +869,11 @@ def correct_alert(
     if severity is not None and severity not in SEVERITY_RANK:
         raise TransitionRefused(_("Choose a severity: critical, high, medium or low."))
     with transaction.atomic():
-        locked = Alert.objects.select_for_update().select_related("place", "base").get(pk=alert.pk)
+        locked = (
+            Alert.objects.select_for_update(of=("self",))
+            .select_related("place", "base")
+            .get(pk=alert.pk)
+        )
         if locked.status == S.CLOSED:
             raise TransitionRefused(_("%(ref)s is closed already") % {"ref": locked.reference})
         before = audit.snapshot(locked, ["threat_type", "severity", "place", "base"])

@@ -230,7 +230,7 @@ def count(measure: str, user: Any, since: dt.date) -> dict[str, float]:
         total = communities_for(user).aggregate(p=Sum("population"))["p"] or 0
         return {ANY_MONTH: float(total)}
     if measure.startswith("commitments."):
-        today = dt.date.today()
+        today = timezone.localdate()
         due = Commitment.objects.filter(
             community__in=communities_for(user), due__gte=since, due__lt=today
         ).exclude(status=Commitment.Status.OPEN, due__gte=today)
@@ -238,7 +238,9 @@ def count(measure: str, user: Any, since: dt.date) -> dict[str, float]:
             rows = due.filter(status=Commitment.Status.KEPT).values_list("due", "closed_at")
             out: dict[str, float] = defaultdict(float)
             for day, closed in rows:
-                if closed is not None and closed.date() <= day:
+                # Kept by its date in the mission's time: closed at 00:30 the day after
+                # is late, though it is still the day before in UTC.
+                if closed is not None and timezone.localtime(closed).date() <= day:
                     out[month_label(day)] += 1
             return dict(out)
         return _by_month(due, "due")

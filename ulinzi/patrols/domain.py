@@ -786,7 +786,11 @@ def record_patrol(
     if not conducted and len(not_conducted_reason.strip()) < 3:
         raise TransitionRefused(_("Say why the patrol did not go out."))
     with transaction.atomic():
-        locked = Patrol.objects.select_for_update().select_related("request").get(pk=patrol.pk)
+        locked = (
+            Patrol.objects.select_for_update(of=("self",))
+            .select_related("request")
+            .get(pk=patrol.pk)
+        )
         if conducted and locked.day > today():
             raise TransitionRefused(
                 _("The patrol of %(day)s has not gone out yet.") % {"day": locked.day.isoformat()}

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from ulinzi.alerts.models import Alert
 from ulinzi.threats.models import Event
@@ -108,7 +109,7 @@ def run_scan(
 ) -> tuple[ScanResult, list[dict[str, Any]]]:
     """Scan the points; each cluster comes back as a plain dict with dates and members."""
     if date_to is None:
-        date_to = max((p.day for p in points), default=dt.date.today())
+        date_to = max((p.day for p in points), default=timezone.localdate())
     lat = np.array([p.lat for p in points], dtype=float)
     lon = np.array([p.lon for p in points], dtype=float)
     day = np.array([day_number(p.day) for p in points], dtype=np.int64)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from ulinzi.places.models import Place
 from ulinzi.places.queries import gazetteer_version
@@ -74,7 +75,7 @@ def latest_origin(events: QuerySet[Event], today: dt.date | None = None) -> int 
     latest = events.order_by("-date_start").values_list("date_start", flat=True).first()
     if latest is None:
         return None
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     return min(fc.month_index(latest), fc.month_index(today) - 1)
 
 

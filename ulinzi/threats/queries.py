@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
 
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.threats import matrix as mx
@@ -86,7 +87,7 @@ class Filters:
         last = self.date_to
         if last is None:
             latest = events.aggregate(latest=Max("date_start"))["latest"]
-            last = latest or dt.date.today()
+            last = latest or timezone.localdate()
         first = self.date_from
         if first is None:
             start = mx.period_start(last, self.period)
@@ -138,4 +139,4 @@ def sources(user: Any) -> list[str]:
 
 def latest_day(user: Any) -> dt.date:
     """The day of the latest event the user can see (today when there is none)."""
-    return events_for(user).aggregate(latest=Max("date_start"))["latest"] or dt.date.today()
+    return events_for(user).aggregate(latest=Max("date_start"))["latest"] or timezone.localdate()
