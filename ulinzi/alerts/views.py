@@ -162,16 +162,21 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     with_base = form_class in (forms.NotifyForm, forms.DispatchForm)
     form = form_class(request.POST, base=alert.base) if with_base else form_class(request.POST)
     if not form.is_valid():
-        messages.error(
-            request,
-            _("Not done: %(errors)s")
-            % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
-        )
-        return redirect("alerts:detail", pk=pk)
+        return _not_done(request, form, pk)
     try:
         run(request.user, alert, form.cleaned_data)
     except domain.TransitionRefused as exc:
         messages.error(request, str(exc))
+    return redirect("alerts:detail", pk=pk)
+
+
+def _not_done(request: HttpRequest, form: Any, pk: int) -> HttpResponse:
+    """Back to the alert's page, saying what was wrong with the form."""
+    messages.error(
+        request,
+        _("Not done: %(errors)s")
+        % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
+    )
     return redirect("alerts:detail", pk=pk)
 
 
@@ -182,12 +187,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     alert = queries.get_alert_for_user(request.user, pk)
     form = forms.CorrectForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request,
-            _("Not done: %(errors)s")
-            % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
-        )
-        return redirect("alerts:detail", pk=pk)
+        return _not_done(request, form, pk)
     data = form.cleaned_data
     place = None
     if data["place_id"]:

@@ -56,6 +56,19 @@ def new_request(personas: dict[str, Any], **overrides: Any) -> PatrolRequest:
     return domain.create_request(**values)
 
 
+def only_beni_with_one_team(personas: dict[str, Any], planner_user: Any, **beni: Any) -> Any:
+    """Beni with one team by day and one by night (or as ``beni`` says); Goma with none."""
+    domain.save_capacity(
+        actor=planner_user,
+        base=personas["beni"],
+        **{"day_teams": 1, "night_teams": 1, "vehicles": 1, "max_km": 80, **beni},
+    )
+    domain.save_capacity(
+        actor=planner_user, base=personas["goma"], day_teams=0, night_teams=0, vehicles=0, max_km=10
+    )
+    return personas["beni"]
+
+
 def sms_texts() -> list[str]:
     return list(
         Message.objects.filter(direction="out", purpose="patrol_answer")
@@ -200,23 +213,7 @@ def test_closing_counts_what_the_community_asked_for_not_what_was_planned(
 ) -> None:
     # Three night patrols a week asked for one week; Beni can go out only on the Monday.
     away = [MONDAY + dt.timedelta(days=2), MONDAY + dt.timedelta(days=4)]
-    domain.save_capacity(
-        actor=planner_user,
-        base=personas["beni"],
-        day_teams=1,
-        night_teams=1,
-        vehicles=1,
-        max_km=80,
-        unavailable_days=away,
-    )
-    domain.save_capacity(
-        actor=planner_user,
-        base=personas["goma"],
-        day_teams=0,
-        night_teams=0,
-        vehicles=0,
-        max_km=10,
-    )
+    only_beni_with_one_team(personas, planner_user, unavailable_days=away)
     request = new_request(personas, valid_until=MONDAY + dt.timedelta(days=6))
     assert domain.asked_for(request, MONDAY + dt.timedelta(days=30)) == 3
     assert domain.asked_for(request, MONDAY + dt.timedelta(days=2)) == 2  # Monday, Wednesday
@@ -242,14 +239,7 @@ def test_closing_counts_what_the_community_asked_for_not_what_was_planned(
 def test_capacity_is_respected_and_the_left_out_request_is_explained(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
-    beni = personas["beni"]
-    domain.save_capacity(
-        actor=planner_user, base=beni, day_teams=1, night_teams=1, vehicles=1, max_km=80
-    )
-    goma = personas["goma"]
-    domain.save_capacity(
-        actor=planner_user, base=goma, day_teams=0, night_teams=0, vehicles=0, max_km=10
-    )
+    beni = only_beni_with_one_team(personas, planner_user)
     # Mbau is close enough to Beni for its one night team to hold two night patrols of
     # 3 hours there in one night (8 hours with the drive), not three.
     place = personas["mbau"].place
@@ -278,14 +268,7 @@ def test_capacity_is_respected_and_the_left_out_request_is_explained(
 def test_a_plan_approved_again_tells_only_what_changed_and_counts_the_week_once(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
-    beni = personas["beni"]
-    domain.save_capacity(
-        actor=planner_user, base=beni, day_teams=1, night_teams=1, vehicles=1, max_km=80
-    )
-    goma = personas["goma"]
-    domain.save_capacity(
-        actor=planner_user, base=goma, day_teams=0, night_teams=0, vehicles=0, max_km=10
-    )
+    beni = only_beni_with_one_team(personas, planner_user)
     strong = new_request(personas, priority=5, beneficiaries=8000, weekdays=[1], per_week=1)
     middle = new_request(
         personas, priority=3, beneficiaries=2000, weekdays=[1], per_week=1, language="fr"
@@ -309,9 +292,7 @@ def test_a_plan_approved_again_tells_only_what_changed_and_counts_the_week_once(
     approve_again()
     assert sms_texts()[3:] == scheduled and unmet() == [0, 0, 1]
     # Beni loses its night team: the dates given to two communities no longer hold.
-    domain.save_capacity(
-        actor=planner_user, base=beni, day_teams=1, night_teams=0, vehicles=1, max_km=80
-    )
+    only_beni_with_one_team(personas, planner_user, night_teams=0)
     approve_again()
     told = sms_texts()[5:]
     assert told == [
@@ -320,9 +301,7 @@ def test_a_plan_approved_again_tells_only_what_changed_and_counts_the_week_once(
     ]
     assert unmet() == [1, 1, 1]
     # The team is back: the two are scheduled again, told again, and met this week.
-    domain.save_capacity(
-        actor=planner_user, base=beni, day_teams=1, night_teams=1, vehicles=1, max_km=80
-    )
+    only_beni_with_one_team(personas, planner_user)
     approve_again()
     again = sms_texts()[7:]
     assert len(again) == 2 and all("imepangwa" in t or "prevue" in t for t in again)
