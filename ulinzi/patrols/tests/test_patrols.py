@@ -268,7 +268,7 @@ def test_capacity_is_respected_and_the_left_out_request_is_explained(
 def test_a_plan_approved_again_tells_only_what_changed_and_counts_the_week_once(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
-    beni = only_beni_with_one_team(personas, planner_user)
+    only_beni_with_one_team(personas, planner_user)
     strong = new_request(personas, priority=5, beneficiaries=8000, weekdays=[1], per_week=1)
     middle = new_request(
         personas, priority=3, beneficiaries=2000, weekdays=[1], per_week=1, language="fr"
