@@ -38,6 +38,7 @@ from ulinzi.alerts.models import (
 from ulinzi.alerts.place_phrases import GIVEN_MIN_SCORE, choose, place_phrases
 from ulinzi.alerts.signals import alert_closed, info_keyword, ok_reply, patrol_keyword
 from ulinzi.audit import domain as audit
+from ulinzi.lib.text import fold
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Message, Reporter
 from ulinzi.places import queries as places
@@ -745,9 +746,22 @@ def _answers_a_question(message: Message) -> bool:
         return False
     if question.options:
         leading = _LEADING_CHOICE.match(message.text)
-        choice = int(leading.group(1)) if leading else 0
+        choice = int(leading.group(1)) if leading else _choice_named(question, message.text)
         return bool(choice) and answer_clarification(reporter, choice) is not None  # type: ignore[arg-type]
     return answer_where(message) is not None
+
+
+def _choice_named(question: Clarification, text: str) -> int:
+    """The option a reply names by the area the question gave it ("Rutshuru" to "Which
+    Kiwanja? 1 Rutshuru 2 Goma"), when it names exactly one; else 0."""
+    offered = {p.pk: p for p in Place.objects.filter(pk__in=question.options)}
+    words = f" {' '.join(fold(text).split())} "
+    named = [
+        n
+        for n, pk in enumerate(question.options, start=1)
+        if pk in offered and f" {' '.join(fold(_area_name(offered[pk])).split())} " in words
+    ]
+    return named[0] if len(named) == 1 else 0
 
 
 # --- The lifecycle --------------------------------------------------------------

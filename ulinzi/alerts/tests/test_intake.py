@@ -109,6 +109,21 @@ def test_an_ambiguous_place_gets_a_clarifying_question_and_the_answer_is_applied
     assert Report.objects.count() == 1
 
 
+def test_a_clarifying_question_is_answered_by_naming_the_area_it_gave(
+    channel: Channel,
+) -> None:
+    from ulinzi.places.models import Place
+
+    sms(channel, "+243971234569", "ALERTE Majengo: hommes armés")
+    question = Clarification.objects.get()
+    areas = [domain._area_name(Place.objects.get(pk=pk)) for pk in question.options]
+    n, area = next((n, a) for n, a in enumerate(areas, start=1) if areas.count(a) == 1)
+    sms(channel, "+243971234569", f"ni {area.upper()}")
+    question.refresh_from_db()
+    assert question.answer == str(n) and Report.objects.count() == 1
+    assert question.report.place_id == question.options[n - 1]
+
+
 def test_a_report_with_no_place_asks_where_and_a_reply_naming_one_places_it(
     channel: Channel, personas: dict[str, Any]
 ) -> None:
