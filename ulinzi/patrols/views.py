@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ulinzi.alerts.queries import alerts_for
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import digits_only
 from ulinzi.patrols import domain, figures, forms
 from ulinzi.patrols.models import (
     ROUTE_PLACES,
     SHIFTS,
+    WEEKDAYS,
     Outing,
     Patrol,
     PatrolRequest,
@@ -128,6 +130,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "informed_form": forms.InformedForm(),
             "can_decide": request.user.can("patrols.plan"),  # type: ignore[union-attr]
             "today": domain.today(),
+            "weekdays": [str(dict(WEEKDAYS)[d]) for d in found.weekdays],
+            # The alerts given as its reason, those the user may see.
+            "alerts": alerts_for(request.user).filter(pk__in=found.alerts.values("pk")),
         },
     )
 

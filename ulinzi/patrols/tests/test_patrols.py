@@ -352,6 +352,20 @@ def test_an_incident_seen_on_patrol_becomes_a_report(
     assert patrol.incident_alert_id == report.alert_id
 
 
+def test_the_request_page_shows_the_days_asked_for_and_the_alerts_behind_it(
+    personas: dict[str, Any], planner_user: Any
+) -> None:
+    from ulinzi.alerts import domain as alerts
+
+    alert = alerts.receive_report(
+        source="hotline", text="Hommes armés à Mbau", place=personas["mbau"].place
+    ).alert
+    request = new_request(personas, alerts=[alert], phone=None)
+    page = verified_client(planner_user).get(f"/patrols/requests/{request.pk}/").content.decode()
+    assert "Monday, Wednesday, Friday · night" in page
+    assert f'<a href="/alerts/{alert.pk}/">{alert.reference}</a>' in page
+
+
 def test_pages_roles_and_bad_input(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
