@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import AfterValidator
@@ -76,11 +77,19 @@ class AlertDetailOut(AlertOut):
     timeline: list[StepOut]
 
 
+def _in_utc(moment: datetime) -> datetime:
+    """Any offset the ISO format allows (even -19:40) as UTC, which every database takes;
+    a time without an offset is the mission's."""
+    if moment.tzinfo is None:
+        return timezone.make_aware(moment)
+    return moment.astimezone(UTC)
+
+
 class AlertFilters(Schema):
     status: AlertStatus | None = None  # type: ignore[valid-type]
     base: NoNul | None = Field(None, max_length=40, json_schema_extra=NO_NUL)
     threat_type: ThreatType | None = None  # type: ignore[valid-type]
-    since: datetime | None = None
+    since: Annotated[datetime, AfterValidator(_in_utc)] | None = None
     limit: int = Field(500, ge=1, le=500, description="alerts per page, newest first")
     offset: int = Field(0, ge=0, le=10_000_000, description="alerts to skip")
 
