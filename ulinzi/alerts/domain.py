@@ -551,40 +551,34 @@ def _open_question(reporter: Reporter, *, lock: bool = False) -> Clarification |
 WHERE_REPLY_WORDS = 6
 
 
-def answer_where(message: Message) -> Report | None:
+def _answer_where(question: Clarification, message: Message) -> Report | None:
     """A short reply naming a place ("Mbau", "ni Kalunguta") to the reporter's open
-    "where?" question puts the report there; None (nothing done) when there is no such
-    question, or the reply is long, names no place, or tells of a threat (then it is a
-    report of its own)."""
-    reporter = message.reporter
-    if reporter is None or len(message.text.split()) > WHERE_REPLY_WORDS:
-        return None
-    question = _open_question(reporter)
-    if question is None or question.options:
-        return None
-    if _triage(_clean(message.text)).because:
-        return None  # it tells of something ("Risasi Mbau sasa"): a report of its own
-    located = locate(_clean(message.text), None, _hint(reporter))
+    "where?" ``question`` puts the report there; None (nothing done) when the reply is
+    long, names no place, or tells of a threat (then it is a report of its own)."""
+    text = _clean(message.text)
+    if len(text.split()) > WHERE_REPLY_WORDS or _triage(text).because:
+        return None  # "Risasi Mbau sasa" tells of something: a report of its own
+    located = locate(text, None, _hint(message.reporter))
     place = _place(located.place_id)
     if place is None:
         return None
-    with transaction.atomic():
-        locked = _open_question(reporter, lock=True)
-        if locked is None or locked.pk != question.pk:
-            return None
-        return _apply_answer(locked, place, located.text[:40], reporter)
+    return _apply_answer(question, place, located.text[:40], message.reporter)  # type: ignore[arg-type]
 
 
 def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
     """Apply the reporter's answer ("2") to their latest open question, if it fits."""
     with transaction.atomic():
         question = _open_question(reporter, lock=True)
-        if question is None or not 1 <= choice <= len(question.options):
-            return None
-        place = Place.objects.filter(pk=question.options[choice - 1]).first()
-        if place is None:
-            return None
-        return _apply_answer(question, place, str(choice), reporter)
+        return _answer_choice(question, choice, reporter) if question is not None else None
+
+
+def _answer_choice(question: Clarification, choice: int, reporter: Reporter) -> Report | None:
+    if not 1 <= choice <= len(question.options):
+        return None
+    place = Place.objects.filter(pk=question.options[choice - 1]).first()
+    if place is None:
+        return None
+    return _apply_answer(question, place, str(choice), reporter)
 
 
 def _apply_answer(question: Clarification, place: Place, answer: str, reporter: Reporter) -> Report:
@@ -738,17 +732,21 @@ _LEADING_CHOICE = re.compile(r"^\s*[(#]?([1-9])(?:[).:,-]|\s|$)")
 
 
 def _answers_a_question(message: Message) -> bool:
-    """A free-text SMS that answers the reporter's open question: "2 Rutshuru" to
-    "Which Kiwanja? 1 ... 2 ...", or a place's name to "where?". Applied, and True."""
+    """A free-text SMS that answers the reporter's open question: "2 Rutshuru" or "ni
+    Goma" to "Which Kiwanja? 1 ... 2 Goma", or a place's name to "where?". Applied (the
+    question read once, locked, in the worker's transaction), and True."""
     reporter = message.reporter
-    question = _open_question(reporter) if reporter is not None else None
-    if question is None:
+    if reporter is None:
         return False
-    if question.options:
+    with transaction.atomic(savepoint=False):  # no savepoint on the worker's hot path
+        question = _open_question(reporter, lock=True)
+        if question is None:
+            return False
+        if not question.options:
+            return _answer_where(question, message) is not None
         leading = _LEADING_CHOICE.match(message.text)
         choice = int(leading.group(1)) if leading else _choice_named(question, message.text)
-        return bool(choice) and answer_clarification(reporter, choice) is not None  # type: ignore[arg-type]
-    return answer_where(message) is not None
+        return bool(choice) and _answer_choice(question, choice, reporter) is not None
 
 
 def _choice_named(question: Clarification, text: str) -> int:

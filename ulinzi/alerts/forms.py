@@ -15,6 +15,15 @@ def responders_of(base: object) -> QuerySet[Responder]:
     return Responder.objects.filter(active=True, base=base) if base else Responder.objects.none()
 
 
+def _refuse_nul(form: forms.Form, *names: str) -> dict[str, Any]:
+    """The form's cleaned data, with an error on each of ``names`` holding a NUL."""
+    data = forms.Form.clean(form) or {}
+    for name in names:
+        if "\x00" in str(data.get(name) or ""):
+            form.add_error(name, _("This field contains a character that is not allowed."))
+    return data
+
+
 class HotlineForm(forms.Form):
     """One screen, keyboard only: what happened, where, who called."""
 
@@ -34,12 +43,8 @@ class HotlineForm(forms.Form):
     place = forms.CharField(label=_("Where"), max_length=200, required=False)
     phone = forms.CharField(label=_("Caller's number (optional)"), max_length=32, required=False)
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        for name in ("text", "place", "phone"):
-            if "\x00" in str(data.get(name) or ""):
-                self.add_error(name, _("This field contains a character that is not allowed."))
-        return data
+    def clean(self) -> dict[str, Any]:
+        return _refuse_nul(self, "text", "place", "phone")
 
 
 class VerifyForm(forms.Form):
@@ -124,8 +129,4 @@ class CorrectForm(forms.Form):
     note = forms.CharField(label=_("Why"), max_length=300, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in ("place", "note"):
-            if "\x00" in str(data.get(name) or ""):
-                self.add_error(name, _("This field contains a character that is not allowed."))
-        return data
+        return _refuse_nul(self, "place", "note")

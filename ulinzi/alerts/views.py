@@ -189,22 +189,16 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _not_done(request, form, pk)
     data = form.cleaned_data
-    place = None
+    place, asked = None, data["place"].strip()
     if data["place_id"]:
-        place = Place.objects.defer("geometry", "details").filter(pk=data["place_id"]).first()
-    elif data["place"].strip():
+        place = places.matched_place(data["place_id"])
+    elif asked:
         # The first of the candidates the place search shows (the same 8, in its order).
-        found = places.search_places(data["place"].strip(), limit=8)["candidates"]
-        place = (
-            Place.objects.defer("geometry").filter(pk=found[0]["place_id"]).first()
-            if found
-            else None
-        )
-        if place is None:
-            messages.error(
-                request, _("No place called %(name)s in the gazetteer.") % {"name": data["place"]}
-            )
-            return redirect("alerts:detail", pk=pk)
+        found = places.search_places(asked, limit=8)["candidates"]
+        place = places.matched_place(found[0]["place_id"]) if found else None
+    if place is None and (data["place_id"] or asked):
+        messages.error(request, _("No place called %(name)s in the gazetteer.") % {"name": asked})
+        return redirect("alerts:detail", pk=pk)
     try:
         moved = domain.correct_alert(
             actor=request.user,
