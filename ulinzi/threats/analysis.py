@@ -19,6 +19,7 @@ from django.utils import timezone
 from ulinzi.alerts.models import Alert
 from ulinzi.threats.models import Event
 from ulinzi.threats.scan import ScanResult, ScanSettings, scan
+from ulinzi.threats.sources import dated_to
 
 EPOCH = dt.date(1970, 1, 1)
 USES = ("both", "events", "alerts")
@@ -45,7 +46,7 @@ class Point:
 
 #: The scan counts events by day: an event dated only to its month or year would sit on a
 #: made-up first day (every event of 2025 on 1 January), a cluster of nothing.
-SCAN_PRECISIONS = ("day", "week")
+SCAN_PRECISIONS = dated_to("week")
 
 
 @dataclass(frozen=True)

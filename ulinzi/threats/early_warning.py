@@ -21,6 +21,7 @@ from ulinzi.places.models import Place
 from ulinzi.places.queries import gazetteer_version
 from ulinzi.threats import forecast as fc
 from ulinzi.threats.models import Event
+from ulinzi.threats.sources import dated_to
 
 UNITS = ("territory", "grid")
 HISTORY_MONTHS = 120  # the panel reaches back at most ten years before its last month
@@ -61,7 +62,7 @@ class UnitPanel:
 
 #: The forecast counts events by month: one dated only to its year would be counted in
 #: January (every event of 2025 in 2025-01).
-MONTH_PRECISIONS = ("day", "week", "month")
+MONTH_PRECISIONS = dated_to("month")
 
 
 def _dated_to_the_month(events: QuerySet[Event]) -> QuerySet[Event]:

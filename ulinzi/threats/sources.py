@@ -125,6 +125,7 @@ from ulinzi.places.sources import SourceError
 
 __all__ = [
     "ACLED_EVENT_TYPES",
+    "dated_to",
     "ACLED_GEO_PRECISION",
     "ACLED_SUB_EVENT_TYPES",
     "ACLED_TIME_PRECISION",
@@ -150,6 +151,13 @@ FORMATS = ("ucdp-ged", "acled", "csv")
 DEFAULT_SOURCES = {"ucdp-ged": "ucdp-ged", "acled": "acled", "csv": "csv"}
 
 DATE_PRECISIONS = ("day", "week", "month", "year", "longer")
+
+
+def dated_to(unit: str) -> tuple[str, ...]:
+    """The date precisions at least as fine as ``unit`` ("month": day, week, month): an
+    analysis by ``unit`` counts only events so dated."""
+    return DATE_PRECISIONS[: DATE_PRECISIONS.index(unit) + 1]
+
 
 MIN_YEAR = 1900
 MAX_FATALITIES = 1_000_000
