@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -111,3 +112,26 @@ def callbacks_for(user: Any) -> QuerySet[Any]:
     return tasks.filter(
         Q(reporter__reports__alert__in=visible) | scope.place_q("reporter__community__place__")
     ).distinct()
+
+
+_REFERENCE_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def alerts_named(text: str, visible: QuerySet[Alert]) -> tuple[list[Alert], list[str]]:
+    """The alerts a person named by reference in a form ("A-12, a40 7"), each one of
+    ``visible`` (those the user may see), in the order given; and the references that
+    name none of them."""
+    found: list[Alert] = []
+    unknown: list[str] = []
+    for part in _REFERENCE_SEPARATORS.split(text.strip()):
+        if not part:
+            continue
+        number = part.upper().removeprefix("A").removeprefix("-")
+        alert = None
+        if number.isdigit() and number.isascii() and len(number) < 10:
+            alert = visible.filter(pk=int(number)).first()
+        if alert is None:
+            unknown.append(part[:20])
+        elif alert not in found:
+            found.append(alert)
+    return found, unknown

@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ulinzi.alerts.models import THREAT_TYPES
+from ulinzi.alerts.models import THREAT_TYPES, Alert
+from ulinzi.alerts.queries import alerts_named
 from ulinzi.engagement.models import FocalPoint, JptMember, Meeting, StaffMember
-from ulinzi.lib.text import digits_only
 from ulinzi.places.models import Base, Community
+from ulinzi.threats.models import Hotspot
 
 LANGUAGE_CHOICES = [
     ("fr", "Français"),
@@ -171,10 +172,20 @@ class JptForm(CleanForm):
         % {"list": ", ".join(c for c, _label in JptMember.Component.choices)},
     )
 
-    def __init__(self, *args: Any, communities: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        communities: Any = None,
+        alerts: Any = None,
+        hotspots: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """``communities``, ``alerts`` and ``hotspots``: those the user may see."""
         super().__init__(*args, **kwargs)
         if communities is not None:
             self.fields["communities"].queryset = communities  # type: ignore[attr-defined]
+        self.visible_alerts = alerts if alerts is not None else Alert.objects.none()
+        self.visible_hotspots = hotspots if hotspots is not None else Hotspot.objects.none()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -193,17 +204,14 @@ class JptForm(CleanForm):
             else:
                 members.append((name.strip(), component))
         data["members"] = members
-        refs = []
-        for part in (data.get("alerts") or "").split(","):
-            part = part.strip().upper().removeprefix("A-")
-            if part:
-                if not digits_only(part):
-                    self.add_error(
-                        "alerts", _("%(value)s is not an alert reference.") % {"value": part}
-                    )
-                else:
-                    refs.append(int(part))
-        data["alert_ids"] = refs
+        data["alert_list"], unknown = alerts_named(data.get("alerts") or "", self.visible_alerts)
+        for ref in unknown:
+            self.add_error("alerts", _("%(ref)s is not an alert you can see.") % {"ref": ref})
+        data["hotspot_found"] = None
+        if data.get("hotspot"):
+            data["hotspot_found"] = self.visible_hotspots.filter(pk=data["hotspot"]).first()
+            if data["hotspot_found"] is None:
+                self.add_error("hotspot", _("No saved hotspot you can see has this id."))
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The mission ends before it starts."))
         return data

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ulinzi.alerts.models import Alert
+from ulinzi.alerts.queries import alerts_for
 from ulinzi.engagement import domain, forms, queries, summary
 from ulinzi.engagement.models import (
     AutoReply,
@@ -304,18 +304,26 @@ def commitments(request: HttpRequest) -> HttpResponse:
 def jpt_list(request: HttpRequest) -> HttpResponse:
     need(request, "engagement.view")
     communities = queries.communities_for(request.user)
-    form = forms.JptForm(request.POST or None, communities=communities)
+    from ulinzi.threats.queries import hotspots_for
+
+    hotspots = hotspots_for(request.user)
+    initial = {}
+    if request.method == "GET" and digits_only(request.GET.get("hotspot", "")):
+        # Opened from a saved hotspot: the mission starts from it.
+        hotspot = hotspots.filter(pk=int(request.GET["hotspot"])).first()
+        if hotspot is not None:
+            initial = {"hotspot": hotspot.pk, "purpose": hotspot.name}
+    form = forms.JptForm(
+        request.POST or None,
+        initial=initial,
+        communities=communities,
+        alerts=alerts_for(request.user),
+        hotspots=hotspots,
+    )
     if request.method == "POST":
         need(request, "engagement.manage")
         if form.is_valid():
             data = form.cleaned_data
-            from ulinzi.threats.queries import hotspots_for
-
-            hotspot = (
-                hotspots_for(request.user).filter(pk=data["hotspot"]).first()
-                if data["hotspot"]
-                else None
-            )
             try:
                 mission = domain.plan_jpt(
                     actor=request.user,
@@ -324,8 +332,8 @@ def jpt_list(request: HttpRequest) -> HttpResponse:
                     end=data["end"],
                     communities=list(data["communities"]),
                     members=data["members"],
-                    hotspot=hotspot,
-                    alerts=list(Alert.objects.filter(pk__in=data["alert_ids"])),
+                    hotspot=data["hotspot_found"],
+                    alerts=data["alert_list"],
                 )
             except ValueError as exc:
                 form.add_error(None, str(exc))

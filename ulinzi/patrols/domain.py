@@ -33,6 +33,7 @@ from ulinzi.patrols.models import (
     RoutePoint,
     WeeklyPlan,
 )
+from ulinzi.places.matching import haversine_km
 from ulinzi.places.models import Base, Community, Place
 
 S = PatrolRequest.Status
@@ -167,12 +168,16 @@ def create_request(
     reason: str = "",
     route: Sequence[Place] = (),
     alerts: Sequence[Alert] = (),
+    hotspots: Sequence[Any] = (),
     phone: str | None = None,
     language: str = "",
+    callback: CallbackTask | None = None,
 ) -> PatrolRequest:
     """Record a community's request (status ``received``). Its answers go by SMS to
-    ``phone``, else to the community's registered focal point (the first registered of
-    those active), in that person's language unless ``language`` is given."""
+    ``phone``, else to whoever sent it by SMS (``callback``: the call-back task of a
+    request by SMS, done with this), else to the community's registered focal point
+    (the first registered of those active), in that person's language unless
+    ``language`` is given. ``alerts`` and ``hotspots``: the reasons behind it."""
     days = sorted(set(weekdays))
     if not days or any(d not in range(7) for d in days):
         raise ValueError(_("Choose at least one day of the week."))
@@ -183,7 +188,12 @@ def create_request(
     if not 1 <= per_week <= 14:
         raise ValueError(_("Ask for 1 to 14 patrols a week."))
     with transaction.atomic():
-        reporter = messaging.reporter_for_number(phone) if phone else _focal_point(community)
+        if phone:
+            reporter = messaging.reporter_for_number(phone)
+        elif callback is not None:
+            reporter = callback.reporter
+        else:
+            reporter = _focal_point(community)
         request = PatrolRequest.objects.create(
             community=community,
             group=group,
@@ -209,6 +219,7 @@ def create_request(
         for position, point in enumerate(route):
             RoutePoint.objects.create(request=request, place=point, position=position)
         request.alerts.set(alerts)
+        request.hotspots.set(hotspots)
         audit.record(
             actor,
             "patrols.create_request",
@@ -221,9 +232,33 @@ def create_request(
                 "shift": shift,
                 "per_week": per_week,
                 "priority": priority,
+                "alerts": [a.pk for a in alerts],
+                "hotspots": [h.pk for h in hotspots],
             },
         )
+        if callback is not None:
+            from ulinzi.alerts import domain as alerts_domain
+
+            try:  # done by someone else a moment ago: nothing is recorded twice
+                alerts_domain.complete_callback(
+                    actor=actor,
+                    task=callback,
+                    note=_("recorded as patrol request %(ref)s") % {"ref": request.reference},
+                )
+            except alerts_domain.TransitionRefused as exc:
+                raise ValueError(str(exc)) from exc
     return request
+
+
+def nearest_community(communities: Any, lat: float, lon: float) -> Community | None:
+    """Of ``communities``, the one whose place is nearest the point (None when none has
+    a located place)."""
+    located = [
+        (haversine_km(lat, lon, c_lat, c_lon), pk)
+        for pk, c_lat, c_lon in communities.values_list("pk", "place__lat", "place__lon")
+        if c_lat is not None and c_lon is not None
+    ]
+    return communities.filter(pk=min(located)[1]).first() if located else None
 
 
 def _focal_point(community: Community) -> Any:

@@ -6,9 +6,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ulinzi.lib.text import digits_only
+from ulinzi.alerts.models import Alert, CallbackTask
+from ulinzi.alerts.queries import alerts_named
 from ulinzi.patrols.models import SHIFTS, WEEKDAYS, Patrol, PatrolRequest
 from ulinzi.places.models import Base, Community, Place
+from ulinzi.places.queries import matched_place, pick_place
+from ulinzi.threats.models import Hotspot
 
 LANGUAGES = [("fr", "Français"), ("sw", "Kiswahili"), ("ln", "Lingala"), ("en", "English")]
 
@@ -37,10 +40,17 @@ class RequestForm(forms.Form):
         required=False,
     )
     kind = forms.ChoiceField(label=_("Kind of patrol"), choices=PatrolRequest.Kind.choices)
-    place_id = forms.IntegerField(label=_("Place (gazetteer id)"), required=False)
-    route = forms.CharField(
-        label=_("Route: place ids in order, separated by commas (route patrols)"),
+    place = forms.CharField(
+        label=_("Place (empty: the community's own)"),
+        help_text=_("Type a name and choose it among the places found, or give its id (#123)."),
         max_length=200,
+        required=False,
+    )
+    place_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    route = forms.CharField(
+        label=_("Route: the places after it, in order, separated by commas (route patrols)"),
+        help_text=_("Names or ids, e.g. Mbau, Kokola, #7835."),
+        max_length=400,
         required=False,
     )
     weekdays = forms.TypedMultipleChoiceField(
@@ -59,8 +69,23 @@ class RequestForm(forms.Form):
         label=_("People who benefit"), min_value=0, max_value=10_000_000, initial=0
     )
     reason = forms.CharField(
-        label=_("Why (incidents, alerts)"), max_length=2000, required=False, widget=forms.Textarea
+        label=_("Why, in the community's words"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
+    alerts = forms.CharField(
+        label=_("Alerts behind the request (references, e.g. A-12, A-40)"),
+        max_length=400,
+        required=False,
+    )
+    hotspots = forms.ModelMultipleChoiceField(
+        label=_("Hotspots behind the request"),
+        queryset=Hotspot.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    callback = forms.IntegerField(required=False, widget=forms.HiddenInput)
     phone = forms.CharField(
         label=_("Focal point's number, for the answers (optional)"),
         help_text=_("Left empty, the answers go to the community's registered focal point."),
@@ -69,31 +94,44 @@ class RequestForm(forms.Form):
     )
     language = forms.ChoiceField(label=_("Language of the answers"), choices=LANGUAGES)
 
-    def __init__(self, *args: Any, communities: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        communities: Any = None,
+        alerts: Any = None,
+        hotspots: Any = None,
+        callbacks: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """``communities``, ``alerts``, ``hotspots`` and ``callbacks``: those the user may
+        see (nothing else is accepted)."""
         super().__init__(*args, **kwargs)
         if communities is not None:
             self.fields["community"].queryset = communities  # type: ignore[attr-defined]
+        self.visible_alerts = alerts if alerts is not None else Alert.objects.none()
+        self.visible_callbacks = callbacks if callbacks is not None else CallbackTask.objects.none()
+        if hotspots is not None:
+            self.fields["hotspots"].queryset = hotspots  # type: ignore[attr-defined]
+        if not self.fields["hotspots"].queryset.exists():  # type: ignore[attr-defined]
+            del self.fields["hotspots"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         no_nul(data, self)
         community = data.get("community")
-        place_id = data.get("place_id")
-        place = Place.objects.filter(pk=place_id).first() if place_id else None
-        if place is None and community is not None:
-            place = community.place
+        near = community.place.name if community is not None else None
+        place = self._place(data, near)
         data["place"] = place
-        points = []
-        for part in (data.get("route") or "").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            point = Place.objects.filter(pk=int(part)).first() if digits_only(part) else None
-            if point is None:
-                self.add_error("route", _("%(value)s is not a place id.") % {"value": part})
-            else:
-                points.append(point)
-        data["route_places"] = points
+        data["route_places"] = self._route(data.get("route") or "", near)
+        data["alert_list"] = self._alerts(data.get("alerts") or "")
+        data.setdefault("hotspots", [])
+        data["callback_task"] = None
+        if data.get("callback"):
+            data["callback_task"] = self.visible_callbacks.filter(
+                pk=data["callback"], done_at__isnull=True
+            ).first()
+            if data["callback_task"] is None:
+                self.add_error(None, _("This call-back is done already, or not yours to handle."))
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", _("The last day is before the first day."))
@@ -101,9 +139,52 @@ class RequestForm(forms.Form):
             self.add_error(
                 "valid_until", _("A request covers at most a year; record a new one after.")
             )
-        if place is None and "community" not in self.errors:
-            self.add_error("place_id", _("No such place."))
         return data
+
+    def _place(self, data: dict[str, Any], near: str | None) -> Place | None:
+        """The place chosen in the list (its id), else the one typed, else the
+        community's own."""
+        if data.get("place_id"):
+            found = matched_place(data["place_id"])
+            if found is None:
+                self.add_error("place", _("No such place."))
+            return found
+        typed = data.get("place") or ""
+        if not typed:
+            community = data.get("community")
+            return community.place if community is not None else None
+        found, choices = pick_place(typed, hint=near)
+        if found is None:
+            self.add_error("place", _unclear(typed, choices))
+        return found
+
+    def _route(self, text: str, near: str | None) -> list[Place]:
+        points = []
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            found, choices = pick_place(part, hint=near)
+            if found is None:
+                self.add_error("route", _unclear(part, choices))
+            else:
+                points.append(found)
+        return points
+
+    def _alerts(self, text: str) -> list[Alert]:
+        found, unknown = alerts_named(text, self.visible_alerts)
+        for ref in unknown:
+            self.add_error("alerts", _("%(ref)s is not an alert you can see.") % {"ref": ref})
+        return found
+
+
+def _unclear(typed: str, choices: list[str]) -> str:
+    if not choices:
+        return _("No place is called %(name)s.") % {"name": typed[:60]}
+    return _("%(name)s may be several places; choose one, or give its id: %(choices)s.") % {
+        "name": typed[:60],
+        "choices": "; ".join(choices),
+    }
 
 
 class DeclineForm(forms.Form):

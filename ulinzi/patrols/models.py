@@ -90,6 +90,7 @@ class PatrolRequest(models.Model):
     beneficiaries = models.PositiveIntegerField(_("people who benefit"), default=0)
     reason = models.TextField(_("reason"), blank=True)
     alerts = models.ManyToManyField(Alert, related_name="patrol_requests", blank=True)
+    hotspots = models.ManyToManyField("threats.Hotspot", related_name="patrol_requests", blank=True)
     focal_point = models.ForeignKey(
         Reporter, null=True, blank=True, on_delete=models.PROTECT, related_name="patrol_requests"
     )

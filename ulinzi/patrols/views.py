@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ulinzi.alerts.queries import alerts_for
+from ulinzi.alerts.models import CallbackTask
+from ulinzi.alerts.queries import alerts_for, callbacks_for
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import digits_only
 from ulinzi.patrols import domain, figures, forms
@@ -27,6 +28,7 @@ from ulinzi.patrols.models import (
     WeeklyPlan,
 )
 from ulinzi.places.models import Base, Community
+from ulinzi.threats.queries import hotspots_for
 
 
 def need(request: HttpRequest, capability: str) -> None:
@@ -78,9 +80,19 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
+    """Record a request. Opened from an alert (``?alert=``), a saved hotspot
+    (``?hotspot=``) or a request by SMS waiting for its call-back (``?callback=``), the
+    form starts from what that one says."""
     need(request, "patrols.request")
     communities = communities_for(request.user)
-    form = forms.RequestForm(request.POST or None, communities=communities)
+    form = forms.RequestForm(
+        request.POST or None,
+        initial=_starting_point(request, communities) if request.method == "GET" else None,
+        communities=communities,
+        alerts=alerts_for(request.user),
+        hotspots=hotspots_for(request.user).order_by("-saved_at", "-id"),
+        callbacks=_callbacks(request),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -101,8 +113,11 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 beneficiaries=data["beneficiaries"],
                 group=data["group"],
                 reason=data["reason"],
+                alerts=data["alert_list"],
+                hotspots=data["hotspots"],
                 phone=data["phone"] or None,
                 language=data["language"],
+                callback=data["callback_task"],
             )
         except InvalidPhoneNumber:
             form.add_error("phone", _("This is not a phone number."))
@@ -113,6 +128,67 @@ def request_new(request: HttpRequest) -> HttpResponse:
             return redirect("patrols:request", pk=created.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "patrols/request_form.html", {"form": form}, status=status)
+
+
+def _starting_point(request: HttpRequest, communities: QuerySet[Community]) -> dict[str, Any]:
+    """What the request form starts from: the place, reasons and nearest community of
+    an alert, a hotspot or a request by SMS the user may see (nothing for one they may
+    not)."""
+    initial: dict[str, Any] = {"valid_from": domain.today()}
+    given = {k: request.GET.get(k, "") for k in ("alert", "hotspot", "callback")}
+    if digits_only(given["alert"]):
+        alert = alerts_for(request.user).filter(pk=int(given["alert"])).first()
+        if alert is not None:
+            initial["alerts"] = alert.reference
+            initial["reason"] = _("Alert %(ref)s: %(what)s, %(day)s") % {
+                "ref": alert.reference,
+                "what": alert.get_threat_type_display(),
+                "day": timezone.localtime(alert.received_at).date().isoformat(),
+            }
+            _place_and_community(initial, alert.place, alert.lat, alert.lon, communities)
+    elif digits_only(given["hotspot"]):
+        hotspot = hotspots_for(request.user).filter(pk=int(given["hotspot"])).first()
+        if hotspot is not None:
+            initial["hotspots"] = [hotspot.pk]
+            initial["reason"] = _("Hotspot %(name)s: %(n)s events %(start)s – %(end)s") % {
+                "name": hotspot.name,
+                "n": hotspot.observed,
+                "start": hotspot.start.isoformat(),
+                "end": hotspot.end.isoformat(),
+            }
+            _place_and_community(initial, hotspot.place, hotspot.lat, hotspot.lon, communities)
+    elif digits_only(given["callback"]):
+        task = _callbacks(request).filter(pk=int(given["callback"])).first()
+        if task is not None and task.done_at is None:
+            initial["callback"] = task.pk
+            initial["reason"] = task.note
+            community = task.reporter.community
+            if community is not None and communities.filter(pk=community.pk).exists():
+                initial["community"] = community.pk
+    return initial
+
+
+def _callbacks(request: HttpRequest) -> QuerySet[CallbackTask]:
+    """The call-backs the user handles (those who may call a reporter back)."""
+    if request.user.can("reporter.reveal_phone"):  # type: ignore[union-attr]
+        return callbacks_for(request.user)
+    return CallbackTask.objects.none()
+
+
+def _place_and_community(
+    initial: dict[str, Any],
+    place: Any,
+    lat: float | None,
+    lon: float | None,
+    communities: QuerySet[Community],
+) -> None:
+    if place is not None:
+        initial["place"], initial["place_id"] = place.name, place.pk
+    if lat is None or lon is None:
+        return
+    nearest = domain.nearest_community(communities, lat, lon)
+    if nearest is not None:
+        initial["community"] = nearest.pk
 
 
 @require_GET
@@ -133,6 +209,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "weekdays": [str(dict(WEEKDAYS)[d]) for d in found.weekdays],
             # The alerts given as its reason, those the user may see.
             "alerts": alerts_for(request.user).filter(pk__in=found.alerts.values("pk")),
+            "hotspots": hotspots_for(request.user).filter(pk__in=found.hotspots.values("pk")),
         },
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from ulinzi.places.models import Base, Community, GazetteerState, Place
-from ulinzi.places.records import PlaceRecord
+from ulinzi.places.records import ADMIN_KINDS, PlaceRecord
 from ulinzi.places.scope import Scope
 
 ANCESTOR_ID_FIELDS = [f"{f}_id" for f in Place.ANCESTOR_FIELDS]
@@ -144,3 +144,60 @@ def get_place(pk: int) -> Place | None:
 
 def names_of(ids: list[int]) -> dict[int, str]:
     return dict(Place.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+#: The least confidence at which a name a person typed is taken for a place without
+#: asking; under it, or when namesakes score alike, they are asked to choose.
+PICK_MIN_SCORE = 0.6
+#: Candidates under this confidence are not offered as choices at all.
+PICK_FLOOR = 0.3
+
+
+def pick_place(name: str, *, hint: str | None = None) -> tuple[Place | None, list[str]]:
+    """The place a person typed in a form: ``(place, [])`` when one gazetteer place is
+    clearly meant, else ``(None, choices)``: the candidates to choose from, each with
+    its kind, area and id ("Goma: town, Nord-Kivu › Goma (#72)"), empty when nothing
+    matches. ``#72`` (or ``72``) is taken as that place's id. ``hint`` (a nearby
+    place's name) breaks ties between namesakes.
+
+    The areas named after a town (Beni territory and health zone around Beni town) are
+    not other places: the town is meant."""
+    from ulinzi.places.matching import candidate_json
+
+    name = name.strip()
+    if name.removeprefix("#").isdigit() and name.removeprefix("#").isascii():
+        return matched_place(int(name.removeprefix("#"))), []
+    candidates = matcher().match(name, hint=hint, limit=5).candidates
+    found = [c for c in candidates if c.score >= PICK_FLOOR]
+    if not found:
+        return None, []
+    top = found[0]
+    same_name = [c for c in found[1:] if c.record.name.casefold() == top.record.name.casefold()]
+    inner = [c for c in same_name if _named_after(c.record, top.record)]
+    if inner:  # the top one is an area named after a smaller place: that one is meant
+        top = max(inner, key=lambda c: len(c.record.admin_ids))
+    others = [c for c in same_name if c is not top and not _named_after(top.record, c.record)]
+    if top.score >= PICK_MIN_SCORE and not any(c.score >= top.score - 0.05 for c in others):
+        place = matched_place(top.record.id)
+        if place is not None:
+            return place, []
+    kinds = dict(Place.Kind.choices)
+    choices = []
+    for c in found:
+        item = candidate_json(c)
+        where = item["admin_path"] or "—"
+        choices.append(
+            f"{item['name']}: {kinds.get(item['kind'], item['kind'])}, {where} (#{item['place_id']})"
+        )
+    return None, choices
+
+
+def _named_after(inner: PlaceRecord, area: PlaceRecord) -> bool:
+    """Whether ``area`` is named after ``inner`` rather than another place of that name:
+    it holds it (Kokola health area around Kokola village; Kibirizi health zone around
+    Kibirizi health area), or lies beside a settlement in the same larger area (Beni
+    health zone beside Beni town, in Beni territory)."""
+    if area.kind not in ADMIN_KINDS or area.id == inner.id:
+        return False
+    beside = inner.kind not in ADMIN_KINDS and set(area.admin_ids) <= set(inner.admin_ids)
+    return area.id in inner.admin_ids or beside

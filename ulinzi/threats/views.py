@@ -304,7 +304,13 @@ def hotspot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if hotspot is None:
         raise Http404("No such hotspot in your area.")
     members = hotspot.events.filter(pk__in=visible.values("pk")).select_related("territory")
-    return render(request, "threats/hotspot.html", {"hotspot": hotspot, "members": members})
+    context: dict[str, Any] = {"hotspot": hotspot, "members": members}
+    if request.user.can("patrols.view"):  # type: ignore[union-attr]
+        from ulinzi.patrols.views import requests_for
+
+        # The patrol requests that give it as their reason, those the user may see.
+        context["requests"] = requests_for(request.user).filter(hotspots=hotspot)
+    return render(request, "threats/hotspot.html", context)
 
 
 def _cached(key: str, build: Any) -> Any:

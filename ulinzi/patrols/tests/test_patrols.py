@@ -477,6 +477,14 @@ def test_request_plan_record_and_the_answer_at_the_gateway(
         page.goto(f"{live_server.url}/patrols/requests/new/")
         page.select_option("#id_community", label="Mbau")
         page.select_option("#id_kind", "market")
+        # The place from the gazetteer search, chosen with the keyboard.
+        page.fill("#id_place", "Mbau Centre")
+        page.wait_for_selector("#place-candidates button.candidate[data-name='Mbau Centre']")
+        page.focus("#place-candidates button.candidate[data-name='Mbau Centre']")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "id_route"
+        chosen = page.input_value("#id_place_id")
+        assert chosen.isdigit()
         page.check("#id_weekdays_1")
         page.select_option("#id_shift", "day")
         page.fill("#id_start_time", "06:00")
@@ -504,6 +512,7 @@ def test_request_plan_record_and_the_answer_at_the_gateway(
         page.wait_for_selector("text=Patrol recorded.")
         request = PatrolRequest.objects.get()
         assert request.status == "scheduled"
+        assert request.place.pk == int(chosen) and request.place.name == "Mbau Centre"
         assert Patrol.objects.get().met_women == 25
         from django.core.management import call_command
 
