@@ -85,6 +85,12 @@ class MatrixOut(Schema):
     events: int
     fatalities: int
     rows: list[RowOut]
+    not_counted: dict[str, int] = Field(
+        description=(
+            "Events of these dates left out, by date precision, their date being too "
+            "coarse for the period (by week: those known only to the month or the year)"
+        )
+    )
 
 
 @router.get(
@@ -94,10 +100,10 @@ class MatrixOut(Schema):
 )
 def matrix(request: HttpRequest, filters: Query[MatrixFilters]) -> dict[str, Any]:
     _need(request, "analysis.view")
-    built, first, last = queries.build_matrix(
-        request.user, _filters(filters, filters.level, filters.period)
-    )
+    chosen = _filters(filters, filters.level, filters.period)
+    built, first, last = queries.build_matrix(request.user, chosen)
     return {
+        "not_counted": queries.not_counted(request.user, chosen, first, last),
         "level": built.level,
         "period": built.period,
         "date_from": first,

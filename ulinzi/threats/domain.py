@@ -21,6 +21,7 @@ from ulinzi.audit import domain as audit
 from ulinzi.places.domain import ImportRefused
 from ulinzi.threats.linking import Link, Linker, grid_cell
 from ulinzi.threats.models import Event, Hotspot
+from ulinzi.threats.sources import dated_to
 
 if TYPE_CHECKING:
     from ulinzi.threats.sources import EventRow, RowError
@@ -82,6 +83,15 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def periods_of(day: dt.date, precision: str) -> dict[str, dt.date | None]:
+    """The week and month an event is counted in: those of its date when it is dated at
+    least so finely, else None (see ``Event.week``)."""
+    return {
+        "week": week_of(day) if precision in dated_to("week") else None,
+        "month": month_of(day) if precision in dated_to("month") else None,
+    }
+
+
 def _values(row: EventRow, link: Link) -> dict[str, Any]:
     return {
         "source": row.source[:40],
@@ -89,8 +99,7 @@ def _values(row: EventRow, link: Link) -> dict[str, Any]:
         "date_start": row.date_start,
         "date_end": row.date_end,
         "date_precision": row.date_precision,
-        "week": week_of(row.date_start),
-        "month": month_of(row.date_start),
+        **periods_of(row.date_start, row.date_precision),
         "lat": row.lat,
         "lon": row.lon,
         "location_precision": row.location_precision,
@@ -229,8 +238,7 @@ def event_from_alert(sender: Any, alert: Alert, actor: Any = None, **kwargs: Any
             "date_start": day,
             "date_end": (alert.closed_at or alert.received_at).date(),
             "date_precision": Event.DatePrecision.DAY,
-            "week": week_of(day),
-            "month": month_of(day),
+            **periods_of(day, Event.DatePrecision.DAY),
             "lat": alert.lat,
             "lon": alert.lon,
             "threat_type": alert.threat_type,

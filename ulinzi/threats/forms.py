@@ -40,6 +40,12 @@ class MatrixForm(forms.Form):
     base = forms.SlugField(label=_("Base area"), max_length=40, required=False)
     # 0: the events linked to no area at the level chosen (queries.NO_AREA)
     area = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+    # A matrix cell's events: only those dated to its week or month (queries.Filters)
+    dated_to = forms.ChoiceField(
+        choices=[("", ""), ("week", "week"), ("month", "month")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def clean_source(self) -> str:
         value: str = self.cleaned_data.get("source") or ""
@@ -69,6 +75,7 @@ class MatrixForm(forms.Form):
             threat_type=data.get("threat_type") or "",
             base=data.get("base") or "",
             area=data.get("area"),
+            dated_to=data.get("dated_to") or "",
         )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import THREAT_TYPES
@@ -40,8 +41,11 @@ class Event(models.Model):
     date_precision = models.CharField(
         _("date precision"), max_length=8, choices=DatePrecision.choices
     )
-    week = models.DateField(_("week (Monday)"))
-    month = models.DateField(_("month"))
+    # The week and month the event is dated to, for the matrix; None when its date is
+    # coarser (an event known only to the month has no week, one known only to the
+    # year neither): it is not counted by week or month in January or its first week.
+    week = models.DateField(_("week (Monday)"), null=True, blank=True)
+    month = models.DateField(_("month"), null=True, blank=True)
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     location_precision = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -79,6 +83,11 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=[*level, *MATRIX_COLUMNS], name=f"event_matrix_{level[0][:4]}")
             for level in (["province"], ["territory"], ["community"])
+        ] + [
+            # The few events dated too coarsely for a week, which the matrix counts apart.
+            models.Index(
+                fields=["date_start"], condition=Q(week__isnull=True), name="event_coarse_date"
+            )
         ]
         verbose_name = _("event")
         verbose_name_plural = _("events")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.threats import matrix as mx
 from ulinzi.threats.models import Event, Hotspot
+from ulinzi.threats.sources import DATE_PRECISIONS, dated_to
 
 LEVEL_FIELD = {"province": "province_id", "territory": "territory_id", "community": "community_id"}
 DEFAULT_SPAN = {"week": 12, "month": 12, "quarter": 8}
@@ -63,8 +64,12 @@ class Filters:
     threat_type: str = ""
     base: str = ""
     area: int | None = None
+    # "week" or "month": only the events dated at least so finely (a matrix cell's)
+    dated_to: str = ""
 
     def apply(self, events: QuerySet[Event]) -> QuerySet[Event]:
+        if self.dated_to:
+            events = events.filter(date_precision__in=dated_to(self.dated_to))
         if self.date_from:
             events = events.filter(date_start__gte=self.date_from)
         if self.date_to:
@@ -103,10 +108,31 @@ def area_names(level: str, ids: set[int]) -> dict[int, str]:
     return dict(Place.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
+def counted_by(period: str) -> str:
+    """The stored column a matrix by ``period`` counts on, which is also how finely an
+    event must be dated to be counted: a quarter is made of months."""
+    return "week" if period == "week" else "month"
+
+
+def not_counted(user: Any, filters: Filters, first: dt.date, last: dt.date) -> dict[str, int]:
+    """The events of the matrix's dates left out because they are dated too coarsely for
+    its period (by week, those known only to the month or the year), by precision."""
+    events = replace(filters, date_from=first, date_to=last).apply(events_for(user))
+    # Coarser than the month is coarser than the week too: said so, the database reads
+    # only the small index of events without a week.
+    rows = (
+        events.filter(**{"week__isnull": True, f"{counted_by(filters.period)}__isnull": True})
+        .values_list("date_precision")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(sorted(rows, key=lambda r: DATE_PRECISIONS.index(r[0])))
+
+
 def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.date]:
     first, last = filters.window(filters.apply(events_for(user)))
     start = mx.periods_between(first, last, filters.period)[0] if first <= last else first
-    column = "week" if filters.period == "week" else "month"
+    column = counted_by(filters.period)  # an event dated more coarsely has none
     area = LEVEL_FIELD[filters.level]
     # The window is given on the stored week or month column, not on the date: that lets
     # SQLite read the covering index of the level instead of every row of the date range

@@ -94,6 +94,10 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
             "last": last,
             "query": query.urlencode(),
             "columns": list(zip(matrix.labels, matrix.column_events, strict=True)),
+            "not_counted": [
+                (Event.DatePrecision(precision).label, n)
+                for precision, n in queries.not_counted(request.user, filters, first, last).items()
+            ],
             "bases": Base.objects.order_by("name"),
             "sources": queries.sources(request.user),
         },
@@ -113,8 +117,16 @@ def matrix_body(matrix: Any, filters: queries.Filters) -> str:
         for start in matrix.periods
         for end in [period_end(start, filters.period)]
     ]
+    # A cell counts the events dated to its period: so does the list it links to.
     common = escape(
-        urlencode({"level": filters.level, "source": filters.source, "base": filters.base})
+        urlencode(
+            {
+                "level": filters.level,
+                "source": filters.source,
+                "base": filters.base,
+                "dated_to": queries.counted_by(filters.period),
+            }
+        )
     )
     lines = []
     previous_area = None

@@ -211,6 +211,106 @@ def test_every_cell_links_to_exactly_its_events(personas: dict[str, Any], tmp_pa
         assert listing.context["page"].paginator.count == int(shown), href
 
 
+def test_events_dated_too_coarsely_are_not_counted_in_a_period(
+    personas: dict[str, Any], tmp_path: Path
+) -> None:
+    """An event known only to the year is not January's; one known only to the month is
+    in no week. The page and the API say how many were left out, and a cell's link
+    lists exactly its events."""
+    import html
+    import re
+
+    def feature(event_id: str, violence: int, **dates: str) -> dict[str, Any]:
+        return {
+            "type": "Feature",
+            "properties": {"event_id": event_id, "type_of_violence": violence, "best": 1, **dates},
+            "geometry": {"type": "Point", "coordinates": [BENI[1], BENI[0]]},
+        }
+
+    features = [
+        feature("d1", 3, date_start="2024-01-15", date_end="2024-01-15"),
+        feature("m1", 3, date_start="2024-01-01", date_end="2024-01-25"),
+        feature("y1", 3, year="2024"),
+        feature("y2", 1, year="2024"),
+    ]
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": features}))
+    domain.import_events(path, "ucdp-ged")
+    assert dict(Event.objects.values_list("source_id", "date_precision")) == {
+        "d1": "day",
+        "m1": "month",
+        "y1": "year",
+        "y2": "year",
+    }
+    carol = verified_client(personas["carol"])
+    dates = {"level": "territory", "date_from": "2024-01-01", "date_to": "2024-03-31"}
+    expected = {
+        "week": (1, {"month": 1, "year": 2}),
+        "month": (2, {"year": 2}),
+        "quarter": (2, {"year": 2}),
+    }
+    for period, (counted, left_out) in expected.items():
+        response = carol.get("/threats/", {**dates, "period": period})
+        matrix = response.context["matrix"]
+        assert matrix.events == counted, period
+        assert len(matrix.rows) == 1, period  # the armed clash is dated only to the year
+        page = response.content.decode()
+        assert "Not counted, their date being too coarse for this period:" in page
+        assert "2 events dated within a year" in page
+        assert ("1 event dated within a month" in page) == (period == "week")
+        api = carol.get("/api/v1/threats/matrix", {**dates, "period": period}).json()
+        assert api["events"] == counted and api["not_counted"] == left_out, period
+        links = re.findall(r'<a href="(/threats/events/\?[^"]+)">(\d+)', page)
+        assert sum(int(n) for _href, n in links) == counted
+        for href, shown in links:
+            listing = carol.get(html.unescape(href)).context["page"]
+            assert listing.paginator.count == int(shown), href
+            assert {e.date_precision for e in listing.object_list} <= {"day", "month"}
+    # Without a period, the list of events still shows every one of them.
+    listing = carol.get("/threats/events/", dates).context["page"]
+    assert listing.paginator.count == 4
+
+
+def test_the_migration_takes_week_and_month_from_coarse_events(
+    live_db: None, personas: dict[str, Any]
+) -> None:
+    """Migrations change the schema: they run on a transactional database (``live_db``)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("threats", "0001_initial")]
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("threats")
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("threats", "Event")
+        for key, precision in (("d", "day"), ("w", "week"), ("m", "month"), ("y", "year")):
+            old.objects.create(
+                key=f"s:{key}",
+                source="s",
+                source_id=key,
+                date_start=dt.date(2024, 1, 3),
+                date_end=dt.date(2024, 1, 3),
+                date_precision=precision,
+                week=dt.date(2024, 1, 1),
+                month=dt.date(2024, 1, 1),
+                lat=BENI[0],
+                lon=BENI[1],
+                threat_type="killing",
+                grid_cell=grid_cell(*BENI),
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    periods = {e.source_id: (e.week, e.month) for e in Event.objects.all()}
+    january = dt.date(2024, 1, 1)
+    assert periods == {
+        "d": (january, january),
+        "w": (january, january),
+        "m": (None, january),
+        "y": (None, None),
+    }
+
+
 def test_exports_carry_the_same_figures(personas: dict[str, Any], tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
