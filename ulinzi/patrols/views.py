@@ -417,7 +417,10 @@ def record_patrol(request: HttpRequest, pk: int) -> HttpResponse:
             "outing": patrol.outing,
             "stops": stops,
             "form": form,
-            "incident_form": forms.IncidentForm(),
+            # What the record says was seen, ready to be reported (not twice).
+            "incident_form": forms.IncidentForm(
+                initial={"text": "" if patrol.incident_alert_id else patrol.incidents}
+            ),
         },
         status=status,
     )

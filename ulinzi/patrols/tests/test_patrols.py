@@ -343,13 +343,22 @@ def test_an_incident_seen_on_patrol_becomes_a_report(
     domain.accept_request(actor=planner_user, request=request)
     domain.plan_week(actor=planner_user, week_start=MONDAY)
     patrol = Patrol.objects.get(request=request)
-    report = domain.report_incident(
-        actor=planner_user, patrol=patrol, text="Maisons brûlées à Mbau, hommes armés vus"
-    )
-    assert report.source == Report.Source.PATROL
+    seen = "Maisons brûlées à Mbau, hommes armés vus"
+    Patrol.objects.filter(pk=patrol.pk).update(incidents=seen)
+    client = verified_client(planner_user)
+    # The record's "incidents seen" is what the report form offers to send.
+    page = client.get(f"/patrols/{patrol.pk}/record/")
+    assert page.context["incident_form"].initial["text"] == seen
+    response = client.post(f"/patrols/{patrol.pk}/incident/", {"text": seen})
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert report.source == Report.Source.PATROL and report.text == seen
     assert report.alert.place_id == request.place_id
     patrol.refresh_from_db()
     assert patrol.incident_alert_id == report.alert_id
+    # Once reported, it is not offered again.
+    page = client.get(f"/patrols/{patrol.pk}/record/")
+    assert page.context["incident_form"].initial["text"] == ""
 
 
 def test_the_request_page_shows_the_days_asked_for_and_the_alerts_behind_it(
