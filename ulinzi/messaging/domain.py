@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import secrets
 import socket
 import uuid
@@ -464,20 +465,56 @@ def set_opt_out(reporter: Reporter, *, opted_out: bool, source: str) -> None:
         )
 
 
+#: What gateways say of a message in a status callback (``/status``), as Ulinzi's
+#: receipts: Twilio's MessageStatus, Africa's Talking's delivery report status, and
+#: the contract's own words. "pending" changes nothing (still on its way).
+STATUS_WORDS = {
+    "queued": "pending",
+    "accepted": "pending",
+    "scheduled": "pending",
+    "sending": "pending",
+    "sent": "sent",
+    "submitted": "sent",
+    "buffered": "sent",
+    "delivered": "delivered",
+    "success": "delivered",
+    "read": "delivered",
+    "failed": "failed",
+    "undelivered": "failed",
+    "rejected": "failed",
+}
+
+
+def status_of(word: Any) -> str:
+    """The receipt a gateway's status word means (see ``STATUS_WORDS``)."""
+    if not isinstance(word, str) or not word.strip():
+        raise MessageRefused("the status is missing")
+    found = STATUS_WORDS.get(word.strip().casefold())
+    if found is None:
+        raise MessageRefused(
+            f"status {word.strip()[:40]!r} is unknown: use one of {', '.join(STATUS_WORDS)}"
+        )
+    return found
+
+
 def update_status(channel: Channel, message_id: Any, status: str) -> Message:
-    """A gateway's status callback (sent, delivered, failed) for one of our messages."""
-    try:
-        pk = int(str(message_id).strip())
-    except ValueError:
+    """A gateway's status callback (sent, delivered, failed; pending changes nothing) for
+    one of our messages: named by the gateway's own id when the channel keeps it
+    (``Channel.send_id_path``), else by Ulinzi's."""
+    given = str(message_id).strip() if isinstance(message_id, str | int) else ""
+    if not given or "\x00" in given:
+        raise MessageRefused("id (the message's id) is missing")
+    mine = Message.objects.filter(channel=channel, direction=Message.Direction.OUT)
+    if channel.send_id_path:
+        mine = mine.filter(gateway_id=given[:100])
+    elif given.isdigit() and given.isascii() and len(given) < 19:
+        mine = mine.filter(pk=int(given))
+    else:
         raise MessageRefused("id must be the number of a message Ulinzi sent")
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update()
-            .filter(pk=pk, channel=channel, direction=Message.Direction.OUT)
-            .first()
-        )
+        message = mine.select_for_update().first()
         if message is None:
-            raise MessageRefused(f"no outbound message {pk} on this channel")
+            raise MessageRefused(f"no outbound message {given[:40]!r} on this channel")
         now = timezone.now()
         before = message.status
         if message.status in (Message.Status.SUPPRESSED, Message.Status.DEAD):
@@ -516,6 +553,11 @@ def reveal_phone(*, actor: Any, reporter: Reporter, reason: str) -> str:
     return reporter.phone()
 
 
+HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,60}")
+# Set by Ulinzi on every outbound request: a channel's headers may not replace them.
+OWN_HEADERS = frozenset({"content-type", "idempotency-key", "user-agent", "content-length", "host"})
+
+
 def create_channel(
     *,
     actor: Any,
@@ -528,10 +570,20 @@ def create_channel(
     send_body: str | None = None,
     send_content_type: str | None = None,
     rate_per_minute: int = 60,
+    send_headers: dict[str, str] | None = None,
+    send_id_path: str = "",
 ) -> Channel:
-    """A new channel with its own random secret."""
+    """A new channel with its own random secret. ``send_headers``: the gateway's
+    credentials, sent with every outbound request; ``send_id_path``: where the gateway's
+    answer gives its id for a message (see ``Channel``)."""
     if not (send_url.startswith(("http://", "https://")) or send_url == "console:"):
         raise ValueError("send URL must start with http:// or https://, or be console:")
+    headers = dict(send_headers or {})
+    for header, value in headers.items():
+        if not HEADER_NAME.fullmatch(header) or header.casefold() in OWN_HEADERS:
+            raise ValueError(f"{header[:40]!r} is not a header name a channel may set")
+        if not isinstance(value, str) or any(c in value for c in "\r\n\x00"):
+            raise ValueError(f"the value of header {header} must be one line of text")
     with transaction.atomic():
         channel = Channel(
             name=name,
@@ -541,6 +593,8 @@ def create_channel(
             send_url=send_url,
             send_method=send_method.upper(),
             rate_per_minute=rate_per_minute,
+            send_headers=headers,
+            send_id_path=send_id_path,
         )
         for key, value in (fields or {}).items():
             setattr(channel, f"field_{key}", value)
@@ -550,7 +604,12 @@ def create_channel(
             channel.send_content_type = send_content_type
         channel.full_clean()
         channel.save()
-        audit.record(actor, "messaging.create_channel", channel, after={"name": name, "auth": auth})
+        audit.record(
+            actor,
+            "messaging.create_channel",
+            channel,
+            after={"name": name, "auth": auth, "send_headers": sorted(headers)},
+        )
     return channel
 
 
@@ -715,10 +774,12 @@ def _rate_left(channel_id: int, rates: dict[int, int]) -> int:
     return rate - sent
 
 
-def record_sent(message: Message) -> None:
+def record_sent(message: Message, gateway_id: str | None = None) -> None:
+    """The gateway took the message (and gave it ``gateway_id``, which its status
+    callbacks will name)."""
     with transaction.atomic():
         updated = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-            status=Message.Status.SENT, sent_at=timezone.now(), last_error=""
+            status=Message.Status.SENT, sent_at=timezone.now(), last_error="", gateway_id=gateway_id
         )
         if updated:
             audit.record("worker", "messaging.sent", message, after={"attempts": message.attempts})

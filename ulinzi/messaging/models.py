@@ -79,6 +79,8 @@ class Channel(models.Model):
     field_text = models.CharField(max_length=40, default="text")
     field_date = models.CharField(max_length=40, default="date")
     field_id = models.CharField(max_length=40, default="id")
+    # The field of a status callback (``/status``) that says what became of a message.
+    field_status = models.CharField(max_length=40, default="status")
     # Outbound: "console:" prints instead of sending (the demo); otherwise an http(s) URL.
     send_url = models.CharField(_("send URL"), max_length=500)
     send_method = models.CharField(max_length=6, default="POST")
@@ -88,6 +90,13 @@ class Channel(models.Model):
         help_text=_("Template: {{to}}, {{text}}, {{from}}, {{id}}, {{key}} (idempotency key)"),
     )
     send_content_type = models.CharField(max_length=80, default="application/x-www-form-urlencoded")
+    # Extra headers of every outbound request: the gateway's credentials (an API key, or
+    # HTTP Basic). Never listed back: ``ulinzi channels`` shows their names only.
+    send_headers = models.JSONField(default=dict, blank=True)
+    # Where the gateway's answer to a send gives its own id for the message, as a path
+    # into its JSON ("sid"; "SMSMessageData.Recipients.0.messageId"): status callbacks
+    # then name the message by that id. Empty: they name it by Ulinzi's ({{id}}).
+    send_id_path = models.CharField(max_length=120, blank=True)
     rate_per_minute = models.PositiveIntegerField(default=60)
     max_attempts = models.PositiveSmallIntegerField(default=6)
     active = models.BooleanField(default=True)
@@ -162,6 +171,12 @@ class Message(models.Model):
             models.Index(fields=["channel", "claimed_at"], name="outbox_rate"),
             models.Index(fields=["direction", "processed_at", "id"], name="inbox_waiting"),
             models.Index(fields=["reporter", "created_at"], name="message_reporter_recent"),
+            # A status callback names an outbound message by the gateway's id.
+            models.Index(
+                fields=["channel", "gateway_id"],
+                condition=Q(direction="out", gateway_id__isnull=False),
+                name="outbox_gateway_id",
+            ),
         ]
 
     def __str__(self) -> str:

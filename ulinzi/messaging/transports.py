@@ -34,8 +34,31 @@ def render(template: str, values: dict[str, str], *, form: bool) -> str:
     return out
 
 
-def send(message: Message, to: str) -> str:
-    """Hand ``message`` to its channel's gateway; return the gateway's answer (trimmed).
+def gateway_id_in(answer: str, path: str) -> str | None:
+    """The gateway's own id for a message, read from its JSON answer along ``path``
+    (keys and list indexes separated by dots: "SMSMessageData.Recipients.0.messageId");
+    None when the answer is not JSON or has nothing there."""
+    try:
+        found: Any = json.loads(answer)
+    except ValueError:
+        return None
+    for step in path.split("."):
+        if isinstance(found, dict) and step in found:
+            found = found[step]
+        elif isinstance(found, list) and step.isdigit() and int(step) < len(found):
+            found = found[int(step)]
+        else:
+            return None
+    if isinstance(found, bool) or not isinstance(found, str | int):
+        return None
+    text = str(found).strip()
+    return text[:100] if text and "\x00" not in text else None
+
+
+def send(message: Message, to: str) -> str | None:
+    """Hand ``message`` to its channel's gateway, with the channel's credentials; return
+    the gateway's own id for it when the channel says where its answer gives one
+    (``Channel.send_id_path``), else None.
 
     Raises ``SendFailed`` for a refusal, a timeout or a network error.
     """
@@ -50,7 +73,7 @@ def send(message: Message, to: str) -> str:
     if channel.send_url == "console:":
         sys.stdout.write(f"[SMS to {message.reporter}] {message.text}\n")
         sys.stdout.flush()
-        return "console"
+        return None
     url = render(channel.send_url, values, form=True)
     form = "json" not in channel.send_content_type
     body = render(channel.send_body, values, form=form).encode() if channel.send_body else None
@@ -62,6 +85,7 @@ def send(message: Message, to: str) -> str:
         data=body,
         method=method,
         headers={
+            **channel.send_headers,
             "Content-Type": channel.send_content_type,
             "Idempotency-Key": str(message.idempotency_key),
             "User-Agent": "Ulinzi",
@@ -69,7 +93,7 @@ def send(message: Message, to: str) -> str:
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            answer = response.read(2000).decode("utf-8", "replace")
+            answer = response.read(20_000).decode("utf-8", "replace")
             if not 200 <= response.status < 300:
                 raise SendFailed(f"gateway answered {response.status}")
     except urllib.error.HTTPError as exc:
@@ -77,4 +101,4 @@ def send(message: Message, to: str) -> str:
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason: Any = getattr(exc, "reason", exc)
         raise SendFailed(f"gateway unreachable: {reason}") from exc
-    return answer.strip()[:200]
+    return gateway_id_in(answer, channel.send_id_path) if channel.send_id_path else None

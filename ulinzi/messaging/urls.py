@@ -9,6 +9,7 @@ urlpatterns = [
     path("channels/ext/<str:channel_uuid>/sent", views.sent, name="sent"),
     path("channels/ext/<str:channel_uuid>/delivered", views.delivered, name="delivered"),
     path("channels/ext/<str:channel_uuid>/failed", views.failed, name="failed"),
+    path("channels/ext/<str:channel_uuid>/status", views.status, name="status"),
     path("channels/ext/<str:channel_uuid>/stopped", views.stopped, name="stopped"),
     path("channels/ext/<str:channel_uuid>/missed", views.missed, name="missed"),
 ]

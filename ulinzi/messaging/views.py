@@ -112,7 +112,8 @@ def _endpoint(kind: str) -> Any:
                 if reporter is not None:
                     domain.set_opt_out(reporter, opted_out=True, source=channel.name)
                 return JsonResponse({"status": "ok"})
-            message = domain.update_status(channel, data.get(channel.field_id, ""), kind)
+            receipt = domain.status_of(data.get(channel.field_status)) if kind == "status" else kind
+            message = domain.update_status(channel, data.get(channel.field_id, ""), receipt)
             return JsonResponse({"status": "ok", "message_id": message.pk, "state": message.status})
         except (domain.MessageRefused, InvalidPhoneNumber) as exc:
             return _refuse(400, str(exc))
@@ -124,6 +125,7 @@ receive = _endpoint("receive")
 sent = _endpoint("sent")
 delivered = _endpoint("delivered")
 failed = _endpoint("failed")
+status = _endpoint("status")  # one callback whose status field says which (Twilio-style)
 stopped = _endpoint("stopped")
 missed = _endpoint("missed")
 

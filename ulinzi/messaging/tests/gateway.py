@@ -18,6 +18,8 @@ class FakeGateway:
     requests: list[dict[str, Any]] = field(default_factory=list)
     # What to do with the next requests, in order; then "ok" for the rest.
     script: list[str] = field(default_factory=list)
+    # The body of a successful answer (a gateway's JSON about the message it took).
+    answer: bytes = b'{"status": "accepted"}'
 
     def keys(self) -> list[str]:
         return [r["headers"].get("Idempotency-Key", "") for r in self.requests]
@@ -38,7 +40,7 @@ def fake_gateway() -> Iterator[FakeGateway]:
             if action == "slow":
                 time.sleep(2)
             status = {"ok": 200, "garbage": 200, "error": 500, "refused": 400, "slow": 200}[action]
-            payload = b"\x00\xff not json" if action == "garbage" else b'{"status": "accepted"}'
+            payload = b"\x00\xff not json" if action == "garbage" else gateway.answer
             self.send_response(status)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()

@@ -15,7 +15,7 @@ def describe(channel: Channel, base_url: str) -> dict[str, Any]:
     base = base_url.rstrip("/")
     urls = {
         kind: f"{base}{reverse(f'messaging:{kind}', args=[channel.uuid])}{token}"
-        for kind in ("receive", "sent", "delivered", "failed", "stopped", "missed")
+        for kind in ("receive", "sent", "delivered", "failed", "status", "stopped", "missed")
     }
     return {
         "name": channel.name,
@@ -28,6 +28,7 @@ def describe(channel: Channel, base_url: str) -> dict[str, Any]:
             "text": channel.field_text,
             "date": channel.field_date,
             "id": channel.field_id,
+            "status": channel.field_status,
         },
         "inbound_urls": urls,
         "send": {
@@ -35,6 +36,9 @@ def describe(channel: Channel, base_url: str) -> dict[str, Any]:
             "method": channel.send_method,
             "body": channel.send_body,
             "content_type": channel.send_content_type,
+            # The credentials' names only: their values stay in the database.
+            "headers": sorted(channel.send_headers),
+            "id_path": channel.send_id_path,
         },
         "rate_per_minute": channel.rate_per_minute,
     }

@@ -91,12 +91,14 @@ class Command(BaseCommand):
 
     def deliver(self, message: Message) -> None:
         try:
-            transports.send(message, message.reporter.phone() if message.reporter else "")
+            gateway_id = transports.send(
+                message, message.reporter.phone() if message.reporter else ""
+            )
         except transports.SendFailed as exc:
             status = domain.record_failure(message, str(exc))
             self.stderr.write(f"message {message.pk}: {exc} ({status})")
             return
-        domain.record_sent(message)
+        domain.record_sent(message, gateway_id)
 
     def stop(self, *args: Any) -> None:
         self.running = False

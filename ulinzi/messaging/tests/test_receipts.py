@@ -1,0 +1,220 @@
+"""Twilio-style and Africa's Talking-style gateways end to end: the channel's credentials
+go with every send, the gateway's id for the message is kept from its answer, and its
+status callbacks (recorded payloads) mark the message delivered or failed."""
+
+from __future__ import annotations
+
+import base64
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ulinzi.audit.models import AuditEntry
+from ulinzi.messaging import domain, transports
+from ulinzi.messaging.models import Channel, Message
+from ulinzi.messaging.tests.gateway import fake_gateway
+
+pytestmark = pytest.mark.django_db
+PAYLOADS = Path(__file__).parent / "payloads"
+FORM = "application/x-www-form-urlencoded"
+
+
+def add_channel(url: str, preset: str, *extra: str) -> tuple[Channel, dict[str, Any]]:
+    out = StringIO()
+    call_command("channel_add", preset, "--send-url", url, "--preset", preset, *extra, stdout=out)
+    return Channel.objects.get(name=preset), json.loads(out.getvalue())
+
+
+def send_one(channel: Channel, number: str) -> Message:
+    with transaction.atomic():
+        reporter = domain.reporter_for_number(number)
+        message = domain.queue_message(
+            reporter, "Misheni: tumepokea ujumbe wenu.", purpose="acknowledgement", channel=channel
+        )
+    assert message is not None
+    call_command("worker", once=True, stdout=StringIO(), stderr=StringIO())
+    message.refresh_from_db()
+    return message
+
+
+def post(url: str, payload: str) -> Any:
+    return Client().post(url, (PAYLOADS / payload).read_bytes(), content_type=FORM)
+
+
+@pytest.mark.parametrize(
+    ("preset", "credentials", "answer", "number", "delivered", "failed", "gateway_id"),
+    [
+        (
+            "twilio",
+            ["--send-user", "AC0a1b2c3d4e5f60718293a4b5c6d7e8f9:secret-token"],
+            "twilio_send_answer.json",
+            "+243991112233",
+            "twilio_status.form",
+            "twilio_status_undelivered.form",
+            "SM9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a",
+        ),
+        (
+            "africastalking",
+            ["--send-header", "apiKey: atsk_1234abcd"],
+            "africastalking_send_answer.json",
+            "+243815556677",
+            "africastalking_delivery.form",
+            "africastalking_delivery_failed.form",
+            "ATXid_7e1f0c2b9d8a4c3e",
+        ),
+    ],
+)
+def test_a_gateways_credentials_its_id_and_its_receipts(
+    preset: str,
+    credentials: list[str],
+    answer: str,
+    number: str,
+    delivered: str,
+    failed: str,
+    gateway_id: str,
+) -> None:
+    with fake_gateway() as gateway:
+        gateway.answer = (PAYLOADS / answer).read_bytes()
+        channel, printed = add_channel(gateway.url, preset, *credentials)
+        message = send_one(channel, number)
+        # Header names are case-insensitive (urllib sends "Apikey").
+        headers = {k.casefold(): v for k, v in gateway.requests[0]["headers"].items()}
+    if preset == "twilio":
+        user, password = base64.b64decode(headers["authorization"].split()[1]).decode().split(":")
+        assert (user, password) == ("AC0a1b2c3d4e5f60718293a4b5c6d7e8f9", "secret-token")
+    else:
+        assert headers["apikey"] == "atsk_1234abcd" and headers["accept"] == "application/json"
+    assert (message.status, message.gateway_id) == ("sent", gateway_id)
+    # The listing shows where to send receipts, and the credentials' names, never their values.
+    assert printed["send"]["headers"] == sorted(channel.send_headers)
+    assert "secret-token" not in json.dumps(printed) and "atsk_" not in json.dumps(printed)
+    status_url = printed["inbound_urls"]["status"]
+    assert status_url.endswith(f"/channels/ext/{channel.uuid}/status?token={channel.secret}")
+    path = status_url.removeprefix("http://127.0.0.1:8000")
+
+    response = post(path, delivered)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "ok", "message_id": message.pk, "state": "delivered"}
+    message.refresh_from_db()
+    assert message.status == "delivered" and message.delivered_at is not None
+    assert AuditEntry.objects.filter(action="messaging.update_status").count() == 1
+    # A failure reported after delivery does not undo it.
+    assert post(path, failed).json()["state"] == "delivered"
+
+
+def test_a_failure_receipt_and_bad_receipts(tmp_path: Path) -> None:
+    with fake_gateway() as gateway:
+        gateway.answer = (PAYLOADS / "twilio_send_answer.json").read_bytes()
+        channel, printed = add_channel(gateway.url, "twilio", "--send-user", "AC1:tok")
+        message = send_one(channel, "+243991112233")
+    path = printed["inbound_urls"]["status"].removeprefix("http://127.0.0.1:8000")
+    response = post(path, "twilio_status_undelivered.form")
+    assert response.json()["state"] == "failed"
+    before = AuditEntry.objects.count()
+    for body, error in [
+        ({"MessageSid": "SM000", "MessageStatus": "delivered"}, "no outbound message 'SM000'"),
+        ({"MessageSid": message.gateway_id, "MessageStatus": "eaten"}, "'eaten' is unknown"),
+        ({"MessageSid": message.gateway_id}, "the status is missing"),
+        ({"MessageStatus": "delivered"}, "id (the message's id) is missing"),
+        # Ulinzi's own id is not the gateway's: this channel's receipts name the gateway's.
+        ({"MessageSid": str(message.pk), "MessageStatus": "delivered"}, "no outbound message"),
+    ]:
+        refused = Client().post(path, body)
+        assert refused.status_code == 400 and error in refused.json()["detail"], body
+    assert AuditEntry.objects.count() == before
+    message.refresh_from_db()
+    assert message.status == "failed"
+    # "queued" or "sending" say the message is on its way: nothing changes.
+    still = Client().post(path, {"MessageSid": message.gateway_id, "MessageStatus": "sending"})
+    assert still.status_code == 200 and still.json()["state"] == "failed"
+
+
+def test_the_contracts_own_receipts_name_ulinzis_id(tmp_path: Path) -> None:
+    """A RapidPro-style channel keeps no gateway id: ``/delivered`` and ``/status`` take
+    the id Ulinzi sent in ``{{id}}``."""
+    with fake_gateway() as gateway:
+        channel = domain.create_channel(actor="test", name="ext", send_url=gateway.url)
+        message = send_one(channel, "+243971234567")
+    assert message.gateway_id is None
+    token = f"?token={channel.secret}"
+    sent = Client().post(
+        f"/channels/ext/{channel.uuid}/status{token}", {"id": message.pk, "status": "Sent"}
+    )
+    assert sent.json()["state"] == "sent"
+    done = Client().post(f"/channels/ext/{channel.uuid}/delivered{token}", {"id": message.pk})
+    assert done.json()["state"] == "delivered"
+    bad = Client().post(f"/channels/ext/{channel.uuid}/delivered{token}", {"id": "12x"})
+    assert bad.status_code == 400
+
+
+def test_the_gateway_id_is_read_along_its_path() -> None:
+    at = (PAYLOADS / "africastalking_send_answer.json").read_text()
+    assert transports.gateway_id_in(at, "SMSMessageData.Recipients.0.messageId") == (
+        "ATXid_7e1f0c2b9d8a4c3e"
+    )
+    assert transports.gateway_id_in(at, "SMSMessageData.Recipients.1.messageId") is None
+    assert transports.gateway_id_in(at, "SMSMessageData.Message.x") is None
+    assert transports.gateway_id_in("not json", "sid") is None
+    assert transports.gateway_id_in('{"sid": 42}', "sid") == "42"
+    assert transports.gateway_id_in('{"sid": true}', "sid") is None
+    assert transports.gateway_id_in('{"sid": {"a": 1}}', "sid") is None
+    assert transports.gateway_id_in('{"sid": ""}', "sid") is None
+
+
+def test_credentials_that_could_break_a_request_are_refused() -> None:
+    for header, error in [
+        ("X-Key: a\r\nInjected: 1", "must be one line"),
+        ("Content-Type: text/plain", "is not a header name a channel may set"),
+        ("Bad Header: x", "is not a header name a channel may set"),
+        ("no colon", "write it 'Name: value'"),
+    ]:
+        with pytest.raises(CommandError, match=error):
+            call_command(
+                "channel_add",
+                "gw",
+                "--send-url",
+                "http://127.0.0.1:9/send",
+                "--send-header",
+                header,
+                stdout=StringIO(),
+            )
+    with pytest.raises(CommandError, match="USER:PASSWORD"):
+        call_command(
+            "channel_add",
+            "gw",
+            "--send-url",
+            "http://x/",
+            "--send-user",
+            "nocolon",
+            stdout=StringIO(),
+        )
+    assert not Channel.objects.exists()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    preset=st.sampled_from(["ext", "twilio"]),
+    message_id=st.one_of(st.none(), st.text(max_size=30), st.integers(-5, 10**20).map(str)),
+    word=st.one_of(st.none(), st.text(max_size=20), st.sampled_from(sorted(domain.STATUS_WORDS))),
+)
+def test_no_receipt_breaks_the_status_callback(preset: str, message_id: Any, word: Any) -> None:
+    channel = Channel.objects.filter(name=preset).first()
+    if channel is None:
+        channel, _printed = add_channel("http://127.0.0.1:9/send", preset)
+    fields = {channel.field_id: message_id, channel.field_status: word}
+    data = {k: v for k, v in fields.items() if v is not None}
+    before = AuditEntry.objects.count()
+    response = Client().post(f"/channels/ext/{channel.uuid}/status?token={channel.secret}", data)
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 400:
+        assert response.json()["detail"] and AuditEntry.objects.count() == before
