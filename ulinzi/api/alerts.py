@@ -100,9 +100,13 @@ def _not_blank(text: str) -> str:
     return text
 
 
+# Documented: some character that is not a space, and no NUL.
+NOT_BLANK: dict[str, Any] = {"pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+
+
 class ReportIn(Schema):
     text: Annotated[NoNul, AfterValidator(_not_blank)] = Field(
-        ..., min_length=1, max_length=2000, json_schema_extra=NO_NUL
+        ..., min_length=1, max_length=2000, json_schema_extra=NOT_BLANK
     )
     place_id: int | None = None
     place: NoNul | None = Field(None, max_length=200, json_schema_extra=NO_NUL)

@@ -113,6 +113,15 @@ def test_the_openapi_document_describes_the_endpoints(personas: dict[str, Any]) 
         "/api/v1/bases",
     } <= set(doc["paths"])
     assert doc["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+    # A report's text is documented as the server reads it: not blank, without NUL.
+    import re
+
+    pattern = doc["components"]["schemas"]["ReportIn"]["properties"]["text"]["pattern"]
+    for text in ("  ", "\t\n", "\x1c\x1f", "", "Mbau\x00"):
+        assert re.search(pattern, text) is None, repr(text)
+        assert not text.strip() or "\x00" in text
+    for text in (" Mbau ", "\u00a0x", "!"):
+        assert re.search(pattern, text), repr(text)
 
 
 def test_any_query_text_gets_an_answer_or_a_clear_refusal(personas: dict[str, Any]) -> None:
