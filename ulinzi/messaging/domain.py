@@ -482,6 +482,7 @@ STATUS_WORDS = {
     "failed": "failed",
     "undelivered": "failed",
     "rejected": "failed",
+    "canceled": "failed",
 }
 
 
@@ -504,17 +505,25 @@ def update_status(channel: Channel, message_id: Any, status: str) -> Message:
     given = str(message_id).strip() if isinstance(message_id, str | int) else ""
     if not given or "\x00" in given:
         raise MessageRefused("id (the message's id) is missing")
-    mine = Message.objects.filter(channel=channel, direction=Message.Direction.OUT)
-    if channel.send_id_path:
-        mine = mine.filter(gateway_id=given[:100])
-    elif given.isdigit() and given.isascii() and len(given) < 19:
-        mine = mine.filter(pk=int(given))
-    else:
+    ours = digits_only(given) and len(given) < 19
+    if not channel.send_id_path and not ours:
         raise MessageRefused("id must be the number of a message Ulinzi sent")
+    mine = Message.objects.filter(channel=channel, direction=Message.Direction.OUT)
     with transaction.atomic():
-        message = mine.select_for_update().first()
-        if message is None:
-            raise MessageRefused(f"no outbound message {given[:40]!r} on this channel")
+        found = []
+        if channel.send_id_path:
+            found = list(mine.filter(gateway_id=given[:100]).select_for_update()[:2])
+        if not found and ours:
+            # Ulinzi's own number: a channel without gateway ids, or (on one with them) a
+            # message whose send got no id back.
+            numbered = mine.filter(pk=int(given))
+            if channel.send_id_path:
+                numbered = numbered.filter(gateway_id=None)
+            found = list(numbered.select_for_update())
+        if len(found) != 1:
+            what = "no outbound message" if not found else "more than one outbound message has"
+            raise MessageRefused(f"{what} {given[:40]!r} on this channel")
+        message = found[0]
         now = timezone.now()
         before = message.status
         if message.status in (Message.Status.SUPPRESSED, Message.Status.DEAD):
@@ -554,6 +563,7 @@ def reveal_phone(*, actor: Any, reporter: Reporter, reason: str) -> str:
 
 
 HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,60}")
+HEADER_VALUE = re.compile(r"[\x20-\x7e]{0,2000}")
 # Set by Ulinzi on every outbound request: a channel's headers may not replace them.
 OWN_HEADERS = frozenset({"content-type", "idempotency-key", "user-agent", "content-length", "host"})
 
@@ -582,8 +592,12 @@ def create_channel(
     for header, value in headers.items():
         if not HEADER_NAME.fullmatch(header) or header.casefold() in OWN_HEADERS:
             raise ValueError(f"{header[:40]!r} is not a header name a channel may set")
-        if not isinstance(value, str) or any(c in value for c in "\r\n\x00"):
-            raise ValueError(f"the value of header {header} must be one line of text")
+        # Printable ASCII only: a pasted key with a curly quote or a no-break space
+        # could not be sent at all, and a line break would add headers of its own.
+        if not isinstance(value, str) or not HEADER_VALUE.fullmatch(value):
+            raise ValueError(
+                f"the value of header {header} must be one line of printable ASCII characters"
+            )
     with transaction.atomic():
         channel = Channel(
             name=name,
@@ -593,9 +607,9 @@ def create_channel(
             send_url=send_url,
             send_method=send_method.upper(),
             rate_per_minute=rate_per_minute,
-            send_headers=headers,
             send_id_path=send_id_path,
         )
+        channel.set_send_headers(headers)
         for key, value in (fields or {}).items():
             setattr(channel, f"field_{key}", value)
         if send_body is not None:

@@ -14,6 +14,7 @@ An inbound message is ``received`` and stays so.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -26,6 +27,7 @@ from ulinzi.lib.crypto import FieldCipher
 from ulinzi.places.models import Community
 
 PHONE_FIELD = "reporter.phone"
+CREDENTIALS_FIELD = "channel.send_credentials"
 
 
 def cipher() -> FieldCipher:
@@ -91,8 +93,9 @@ class Channel(models.Model):
     )
     send_content_type = models.CharField(max_length=80, default="application/x-www-form-urlencoded")
     # Extra headers of every outbound request: the gateway's credentials (an API key, or
-    # HTTP Basic). Never listed back: ``ulinzi channels`` shows their names only.
-    send_headers = models.JSONField(default=dict, blank=True)
+    # HTTP Basic), encrypted like reporters' numbers (``send_headers()`` reads them).
+    # Never listed back: ``ulinzi channels`` shows their names only.
+    send_credentials = models.BinaryField(blank=True, default=b"")
     # Where the gateway's answer to a send gives its own id for the message, as a path
     # into its JSON ("sid"; "SMSMessageData.Recipients.0.messageId"): status callbacks
     # then name the message by that id. Empty: they name it by Ulinzi's ({{id}}).
@@ -108,6 +111,20 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def send_headers(self) -> dict[str, str]:
+        """The headers of the gateway's credentials, in clear (for the worker)."""
+        if not self.send_credentials:
+            return {}
+        headers: dict[str, str] = json.loads(
+            cipher().decrypt(bytes(self.send_credentials), CREDENTIALS_FIELD)
+        )
+        return headers
+
+    def set_send_headers(self, headers: dict[str, str]) -> None:
+        self.send_credentials = (
+            cipher().encrypt(json.dumps(headers), CREDENTIALS_FIELD) if headers else b""
+        )
 
 
 class Message(models.Model):

@@ -52,7 +52,10 @@ def gateway_id_in(answer: str, path: str) -> str | None:
     if isinstance(found, bool) or not isinstance(found, str | int):
         return None
     text = str(found).strip()
-    return text[:100] if text and "\x00" not in text else None
+    # Africa's Talking answers a recipient it refused with the id "None".
+    if not text or "\x00" in text or text.casefold() in ("none", "null", "undefined"):
+        return None
+    return text[:100]
 
 
 def send(message: Message, to: str) -> str | None:
@@ -85,7 +88,7 @@ def send(message: Message, to: str) -> str | None:
         data=body,
         method=method,
         headers={
-            **channel.send_headers,
+            **channel.send_headers(),
             "Content-Type": channel.send_content_type,
             "Idempotency-Key": str(message.idempotency_key),
             "User-Agent": "Ulinzi",

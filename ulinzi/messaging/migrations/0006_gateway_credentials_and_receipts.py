@@ -17,8 +17,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='channel',
-            name='send_headers',
-            field=models.JSONField(blank=True, default=dict),
+            name='send_credentials',
+            field=models.BinaryField(blank=True, default=b''),
         ),
         migrations.AddField(
             model_name='channel',

@@ -94,7 +94,8 @@ def test_a_gateways_credentials_its_id_and_its_receipts(
         assert headers["apikey"] == "atsk_1234abcd" and headers["accept"] == "application/json"
     assert (message.status, message.gateway_id) == ("sent", gateway_id)
     # The listing shows where to send receipts, and the credentials' names, never their values.
-    assert printed["send"]["headers"] == sorted(channel.send_headers)
+    assert printed["send"]["headers"] == sorted(channel.send_headers())
+    assert b"atsk_" not in bytes(channel.send_credentials)  # kept encrypted
     assert "secret-token" not in json.dumps(printed) and "atsk_" not in json.dumps(printed)
     status_url = printed["inbound_urls"]["status"]
     assert status_url.endswith(f"/channels/ext/{channel.uuid}/status?token={channel.secret}")
@@ -110,7 +111,7 @@ def test_a_gateways_credentials_its_id_and_its_receipts(
     assert post(path, failed).json()["state"] == "delivered"
 
 
-def test_a_failure_receipt_and_bad_receipts(tmp_path: Path) -> None:
+def test_a_failure_receipt_and_bad_receipts() -> None:
     with fake_gateway() as gateway:
         gateway.answer = (PAYLOADS / "twilio_send_answer.json").read_bytes()
         channel, printed = add_channel(gateway.url, "twilio", "--send-user", "AC1:tok")
@@ -137,7 +138,7 @@ def test_a_failure_receipt_and_bad_receipts(tmp_path: Path) -> None:
     assert still.status_code == 200 and still.json()["state"] == "failed"
 
 
-def test_the_contracts_own_receipts_name_ulinzis_id(tmp_path: Path) -> None:
+def test_the_contracts_own_receipts_name_ulinzis_id() -> None:
     """A RapidPro-style channel keeps no gateway id: ``/delivered`` and ``/status`` take
     the id Ulinzi sent in ``{{id}}``."""
     with fake_gateway() as gateway:
@@ -167,6 +168,57 @@ def test_the_gateway_id_is_read_along_its_path() -> None:
     assert transports.gateway_id_in('{"sid": true}', "sid") is None
     assert transports.gateway_id_in('{"sid": {"a": 1}}', "sid") is None
     assert transports.gateway_id_in('{"sid": ""}', "sid") is None
+    refused = at.replace('"ATXid_7e1f0c2b9d8a4c3e"', '"None"')
+    assert transports.gateway_id_in(refused, "SMSMessageData.Recipients.0.messageId") is None
+
+
+def test_a_message_without_a_gateway_id_is_named_by_ulinzis_and_an_id_must_be_one() -> None:
+    with fake_gateway() as gateway:
+        gateway.answer = b'{"status": "queued"}'  # no sid in the answer
+        channel, printed = add_channel(gateway.url, "twilio", "--send-user", "AC1:tok")
+        first = send_one(channel, "+243991112233")
+        gateway.answer = (PAYLOADS / "twilio_send_answer.json").read_bytes()
+        second = send_one(channel, "+243991112244")
+    assert first.gateway_id is None and second.gateway_id is not None
+    path = printed["inbound_urls"]["status"].removeprefix("http://127.0.0.1:8000")
+    named = Client().post(path, {"MessageSid": first.pk, "MessageStatus": "canceled"})
+    assert named.json() == {"status": "ok", "message_id": first.pk, "state": "failed"}
+    # The other has the gateway's id: Ulinzi's number does not name it.
+    refused = Client().post(path, {"MessageSid": second.pk, "MessageStatus": "delivered"})
+    assert refused.status_code == 400
+    # Two messages given the same id by a confused gateway: neither is guessed.
+    Message.objects.filter(pk=first.pk).update(gateway_id=second.gateway_id)
+    both = Client().post(path, {"MessageSid": second.gateway_id, "MessageStatus": "delivered"})
+    assert both.status_code == 400 and "more than one" in both.json()["detail"]
+    second.refresh_from_db()
+    assert second.status == "sent"
+
+
+def test_an_unexpected_error_while_sending_is_a_failed_attempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever goes wrong with one message, the worker goes on with the others."""
+    with fake_gateway() as gateway:
+        channel = domain.create_channel(actor="test", name="ext", send_url=gateway.url)
+        real = transports.send
+        calls: list[int] = []
+
+        def send(message: Message, to: str) -> str | None:
+            calls.append(message.pk)
+            if len(calls) == 1:
+                raise UnicodeEncodeError("latin-1", "\u201d", 0, 1, "ordinal not in range")
+            return real(message, to)
+
+        monkeypatch.setattr(transports, "send", send)
+        with transaction.atomic():
+            for number in ("+243991112233", "+243991112244"):
+                domain.queue_message(
+                    domain.reporter_for_number(number), "Ujumbe", purpose="ack", channel=channel
+                )
+        call_command("worker", once=True, stdout=StringIO(), stderr=StringIO())
+    statuses = dict(Message.objects.filter(direction="out").values_list("pk", "status"))
+    assert statuses == {calls[0]: "queued", calls[1]: "sent"}
+    assert "UnicodeEncodeError" in Message.objects.get(pk=calls[0]).last_error
 
 
 def test_credentials_that_could_break_a_request_are_refused() -> None:
@@ -174,6 +226,7 @@ def test_credentials_that_could_break_a_request_are_refused() -> None:
         ("X-Key: a\r\nInjected: 1", "must be one line"),
         ("Content-Type: text/plain", "is not a header name a channel may set"),
         ("Bad Header: x", "is not a header name a channel may set"),
+        ("apiKey: \u201dkey\u201d", "one line of printable ASCII characters"),
         ("no colon", "write it 'Name: value'"),
     ]:
         with pytest.raises(CommandError, match=error):
@@ -204,13 +257,28 @@ def test_credentials_that_could_break_a_request_are_refused() -> None:
 )
 @given(
     preset=st.sampled_from(["ext", "twilio"]),
-    message_id=st.one_of(st.none(), st.text(max_size=30), st.integers(-5, 10**20).map(str)),
+    message_id=st.one_of(
+        st.none(), st.just("0"), st.text(max_size=30), st.integers(-5, 10**20).map(str)
+    ),
     word=st.one_of(st.none(), st.text(max_size=20), st.sampled_from(sorted(domain.STATUS_WORDS))),
 )
 def test_no_receipt_breaks_the_status_callback(preset: str, message_id: Any, word: Any) -> None:
     channel = Channel.objects.filter(name=preset).first()
     if channel is None:
         channel, _printed = add_channel("http://127.0.0.1:9/send", preset)
+        with transaction.atomic():
+            sent = domain.queue_message(
+                domain.reporter_for_number("+243991112233"),
+                "Ujumbe",
+                purpose="ack",
+                channel=channel,
+            )
+        assert sent is not None
+        Message.objects.filter(pk=sent.pk).update(status="sent", gateway_id="SM1")
+    # Now and then the id of the message there is.
+    mine = Message.objects.get(channel=channel, direction="out")
+    if message_id == "0":
+        message_id = mine.gateway_id or str(mine.pk)
     fields = {channel.field_id: message_id, channel.field_status: word}
     data = {k: v for k, v in fields.items() if v is not None}
     before = AuditEntry.objects.count()

@@ -37,7 +37,7 @@ def describe(channel: Channel, base_url: str) -> dict[str, Any]:
             "body": channel.send_body,
             "content_type": channel.send_content_type,
             # The credentials' names only: their values stay in the database.
-            "headers": sorted(channel.send_headers),
+            "headers": sorted(channel.send_headers()),
             "id_path": channel.send_id_path,
         },
         "rate_per_minute": channel.rate_per_minute,

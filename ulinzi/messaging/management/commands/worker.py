@@ -98,6 +98,10 @@ class Command(BaseCommand):
             status = domain.record_failure(message, str(exc))
             self.stderr.write(f"message {message.pk}: {exc} ({status})")
             return
+        except Exception as exc:  # noqa: BLE001 (one bad message must not stop the outbox)
+            status = domain.record_failure(message, f"could not be sent: {exc!r}"[:300])
+            self.stderr.write(f"message {message.pk}: {exc!r} ({status})")
+            return
         domain.record_sent(message, gateway_id)
 
     def stop(self, *args: Any) -> None:
