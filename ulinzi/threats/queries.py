@@ -117,7 +117,8 @@ def counted_by(period: str) -> str:
 def not_counted(user: Any, filters: Filters, first: dt.date, last: dt.date) -> dict[str, int]:
     """The events of the matrix's dates left out because they are dated too coarsely for
     its period (by week, those known only to the month or the year), by precision."""
-    events = replace(filters, date_from=first, date_to=last).apply(events_for(user))
+    shown = replace(filters, date_from=filters.date_from or first, date_to=last, dated_to="")
+    events = shown.apply(events_for(user))
     # Coarser than the month is coarser than the week too: said so, the database reads
     # only the small index of events without a week.
     rows = (
@@ -130,6 +131,7 @@ def not_counted(user: Any, filters: Filters, first: dt.date, last: dt.date) -> d
 
 
 def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.date]:
+    filters = replace(filters, dated_to="")  # the period says which events it counts
     first, last = filters.window(filters.apply(events_for(user)))
     start = mx.periods_between(first, last, filters.period)[0] if first <= last else first
     column = counted_by(filters.period)  # an event dated more coarsely has none

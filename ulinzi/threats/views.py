@@ -124,6 +124,7 @@ def matrix_body(matrix: Any, filters: queries.Filters) -> str:
                 "level": filters.level,
                 "source": filters.source,
                 "base": filters.base,
+                "period": filters.period,
                 "dated_to": queries.counted_by(filters.period),
             }
         )

@@ -265,6 +265,14 @@ def test_events_dated_too_coarsely_are_not_counted_in_a_period(
             listing = carol.get(html.unescape(href)).context["page"]
             assert listing.paginator.count == int(shown), href
             assert {e.date_precision for e in listing.object_list} <= {"day", "month"}
+            # Back from the list, the matrix is the one the cell was in.
+            back = carol.get("/threats/?" + html.unescape(href).split("?", 1)[1])
+            assert back.context["matrix"].period == period
+            assert back.context["matrix"].events == int(shown), period
+    # From a day inside the first month: what lies before it is neither counted nor
+    # said to be left out.
+    late = carol.get("/threats/", {**dates, "period": "month", "date_from": "2024-01-10"})
+    assert late.context["matrix"].events == 1 and late.context["not_counted"] == []
     # Without a period, the list of events still shows every one of them.
     listing = carol.get("/threats/events/", dates).context["page"]
     assert listing.paginator.count == 4
