@@ -667,9 +667,13 @@ def complete_callback(*, actor: Any, task: CallbackTask, note: str) -> CallbackT
         locked = CallbackTask.objects.select_for_update().get(pk=task.pk)
         if locked.done_at is not None:
             raise TransitionRefused(_("this call-back is done already"))
-        # A task's own note (a patrol request by SMS) is kept before the outcome.
-        outcome = f"{locked.note} — {note}" if locked.note else note
-        locked.done_at, locked.done_by, locked.note = timezone.now(), actor, outcome[:300]
+        # A task's own note (a patrol request by SMS) is kept before the outcome, shortened
+        # if need be: the outcome is never cut.
+        note = note[:300]
+        room = 300 - len(note) - len(" — ")
+        kept = locked.note if len(locked.note) <= room else locked.note[: max(room - 1, 0)] + "…"
+        outcome = f"{kept} — {note}" if locked.note and room > 1 else note
+        locked.done_at, locked.done_by, locked.note = timezone.now(), actor, outcome
         locked.save(update_fields=["done_at", "done_by", "note"])
         audit.record(actor, "alerts.complete_callback", locked, after={"note": note[:200]})
     return locked

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from ulinzi.alerts.models import Alert, Report
+from ulinzi.lib.text import digits_only
 
 
 def alerts_for(user: Any) -> QuerySet[Alert]:
@@ -119,19 +121,19 @@ _REFERENCE_SEPARATORS = re.compile(r"[\s,;]+")
 
 def alerts_named(text: str, visible: QuerySet[Alert]) -> tuple[list[Alert], list[str]]:
     """The alerts a person named by reference in a form ("A-12, a40 7"), each one of
-    ``visible`` (those the user may see), in the order given; and the references that
-    name none of them."""
+    ``visible`` (those the user may see), in the order given; and, for the form, what is
+    wrong with each reference that names none of them."""
     found: list[Alert] = []
-    unknown: list[str] = []
+    errors: list[str] = []
     for part in _REFERENCE_SEPARATORS.split(text.strip()):
         if not part:
             continue
         number = part.upper().removeprefix("A").removeprefix("-")
         alert = None
-        if number.isdigit() and number.isascii() and len(number) < 10:
+        if digits_only(number) and len(number) < 10:
             alert = visible.filter(pk=int(number)).first()
         if alert is None:
-            unknown.append(part[:20])
+            errors.append(_("%(ref)s is not an alert you can see.") % {"ref": part[:20]})
         elif alert not in found:
             found.append(alert)
-    return found, unknown
+    return found, errors

@@ -204,9 +204,9 @@ class JptForm(CleanForm):
             else:
                 members.append((name.strip(), component))
         data["members"] = members
-        data["alert_list"], unknown = alerts_named(data.get("alerts") or "", self.visible_alerts)
-        for ref in unknown:
-            self.add_error("alerts", _("%(ref)s is not an alert you can see.") % {"ref": ref})
+        data["alert_list"], errors = alerts_named(data.get("alerts") or "", self.visible_alerts)
+        for error in errors:
+            self.add_error("alerts", error)
         data["hotspot_found"] = None
         if data.get("hotspot"):
             data["hotspot_found"] = self.visible_hotspots.filter(pk=data["hotspot"]).first()

@@ -304,21 +304,19 @@ def commitments(request: HttpRequest) -> HttpResponse:
 def jpt_list(request: HttpRequest) -> HttpResponse:
     need(request, "engagement.view")
     communities = queries.communities_for(request.user)
-    from ulinzi.threats.queries import hotspots_for
+    from ulinzi.threats.queries import hotspot_named, hotspots_for
 
-    hotspots = hotspots_for(request.user)
     initial = {}
-    if request.method == "GET" and digits_only(request.GET.get("hotspot", "")):
-        # Opened from a saved hotspot: the mission starts from it.
-        hotspot = hotspots.filter(pk=int(request.GET["hotspot"])).first()
-        if hotspot is not None:
-            initial = {"hotspot": hotspot.pk, "purpose": hotspot.name}
+    # Opened from a saved hotspot: the mission starts from it.
+    hotspot = hotspot_named(request.user, request.GET.get("hotspot", ""))
+    if request.method == "GET" and hotspot is not None:
+        initial = {"hotspot": hotspot.pk, "purpose": hotspot.name}
     form = forms.JptForm(
         request.POST or None,
         initial=initial,
         communities=communities,
         alerts=alerts_for(request.user),
-        hotspots=hotspots,
+        hotspots=hotspots_for(request.user),
     )
     if request.method == "POST":
         need(request, "engagement.manage")

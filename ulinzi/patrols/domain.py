@@ -251,12 +251,16 @@ def create_request(
 
 
 def nearest_community(communities: Any, lat: float, lon: float) -> Community | None:
-    """Of ``communities``, the one whose place is nearest the point (None when none has
-    a located place)."""
+    """Of ``communities``, the one whose place is nearest the point, if one is within
+    ``COMMUNITY_KM`` (as for an event's community); else None."""
+    from ulinzi.threats.linking import COMMUNITY_KM
+
     located = [
-        (haversine_km(lat, lon, c_lat, c_lon), pk)
+        (km, pk)
         for pk, c_lat, c_lon in communities.values_list("pk", "place__lat", "place__lon")
         if c_lat is not None and c_lon is not None
+        for km in [haversine_km(lat, lon, c_lat, c_lon)]
+        if km <= COMMUNITY_KM
     ]
     return communities.filter(pk=min(located)[1]).first() if located else None
 
@@ -889,6 +893,12 @@ def report_incident(*, actor: Any, patrol: Patrol, text: str) -> Any:
     if len(text) < 3:
         raise ValueError(_("Describe the incident."))
     with transaction.atomic():
+        locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
+        if locked.incident_alert_id is not None:
+            raise TransitionRefused(
+                _("This patrol's incident was reported already (alert A-%(n)s).")
+                % {"n": locked.incident_alert_id}
+            )
         place = patrol.request.place if patrol.request else None
         report = alerts.receive_report(source="patrol", text=text, actor=actor, place=place)
         patrol.incident_alert = report.alert

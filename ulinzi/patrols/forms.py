@@ -88,7 +88,10 @@ class RequestForm(forms.Form):
     callback = forms.IntegerField(required=False, widget=forms.HiddenInput)
     phone = forms.CharField(
         label=_("Focal point's number, for the answers (optional)"),
-        help_text=_("Left empty, the answers go to the community's registered focal point."),
+        help_text=_(
+            "Left empty, the answers go to whoever asked by SMS, else to the community's "
+            "registered focal point."
+        ),
         max_length=32,
         required=False,
     )
@@ -172,9 +175,9 @@ class RequestForm(forms.Form):
         return points
 
     def _alerts(self, text: str) -> list[Alert]:
-        found, unknown = alerts_named(text, self.visible_alerts)
-        for ref in unknown:
-            self.add_error("alerts", _("%(ref)s is not an alert you can see.") % {"ref": ref})
+        found, errors = alerts_named(text, self.visible_alerts)
+        for error in errors:
+            self.add_error("alerts", error)
         return found
 
 
@@ -267,8 +270,11 @@ class RecordForm(forms.Form):
         return data
 
 
+INCIDENT_MAX = 2000  # what a report of the alert network holds
+
+
 class IncidentForm(forms.Form):
-    text = forms.CharField(label=_("The incident"), max_length=2000, widget=forms.Textarea)
+    text = forms.CharField(label=_("The incident"), max_length=INCIDENT_MAX, widget=forms.Textarea)
 
 
 PATROL_STATUSES = Patrol.Status

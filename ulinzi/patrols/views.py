@@ -28,7 +28,7 @@ from ulinzi.patrols.models import (
     WeeklyPlan,
 )
 from ulinzi.places.models import Base, Community
-from ulinzi.threats.queries import hotspots_for
+from ulinzi.threats.queries import hotspot_named, hotspots_for
 
 
 def need(request: HttpRequest, capability: str) -> None:
@@ -146,8 +146,8 @@ def _starting_point(request: HttpRequest, communities: QuerySet[Community]) -> d
                 "day": timezone.localtime(alert.received_at).date().isoformat(),
             }
             _place_and_community(initial, alert.place, alert.lat, alert.lon, communities)
-    elif digits_only(given["hotspot"]):
-        hotspot = hotspots_for(request.user).filter(pk=int(given["hotspot"])).first()
+    elif given["hotspot"]:
+        hotspot = hotspot_named(request.user, given["hotspot"])
         if hotspot is not None:
             initial["hotspots"] = [hotspot.pk]
             initial["reason"] = _("Hotspot %(name)s: %(n)s events %(start)s – %(end)s") % {
@@ -419,7 +419,7 @@ def record_patrol(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             # What the record says was seen, ready to be reported (not twice).
             "incident_form": forms.IncidentForm(
-                initial={"text": "" if patrol.incident_alert_id else patrol.incidents}
+                initial={"text": patrol.incidents[: forms.INCIDENT_MAX]}
             ),
         },
         status=status,
@@ -434,9 +434,13 @@ def patrol_incident(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid() or "\x00" in form.cleaned_data["text"]:
         messages.error(request, _("Describe the incident."))
         return redirect("patrols:record", pk=patrol.pk)
-    report = domain.report_incident(
-        actor=request.user, patrol=patrol, text=form.cleaned_data["text"]
-    )
+    try:
+        report = domain.report_incident(
+            actor=request.user, patrol=patrol, text=form.cleaned_data["text"]
+        )
+    except (ValueError, domain.TransitionRefused) as exc:
+        messages.error(request, str(exc))
+        return redirect("patrols:record", pk=patrol.pk)
     messages.success(request, _("Reported as %(ref)s.") % {"ref": report.alert.reference})
     return redirect("alerts:detail", pk=report.alert.pk)
 

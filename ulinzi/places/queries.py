@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from ulinzi.lib.text import digits_only
 from ulinzi.places.models import Base, Community, GazetteerState, Place
 from ulinzi.places.records import ADMIN_KINDS, PlaceRecord
 from ulinzi.places.scope import Scope
@@ -165,7 +166,7 @@ def pick_place(name: str, *, hint: str | None = None) -> tuple[Place | None, lis
     from ulinzi.places.matching import candidate_json
 
     name = name.strip()
-    if name.removeprefix("#").isdigit() and name.removeprefix("#").isascii():
+    if digits_only(name.removeprefix("#")) and len(name) < 12:
         return matched_place(int(name.removeprefix("#"))), []
     candidates = matcher().match(name, hint=hint, limit=5).candidates
     found = [c for c in candidates if c.score >= PICK_FLOOR]

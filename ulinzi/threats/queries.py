@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from ulinzi.lib.text import digits_only
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.threats import matrix as mx
 from ulinzi.threats.models import Event, Hotspot
@@ -49,6 +50,13 @@ def hotspots_for(user: Any) -> QuerySet[Hotspot]:
         Hotspot.objects.filter(events__isnull=True).filter(scope.place_q("place__")).values("pk")
     )
     return Hotspot.objects.filter(Q(pk__in=with_events) | Q(pk__in=alerts_only))
+
+
+def hotspot_named(user: Any, given: str) -> Hotspot | None:
+    """The saved hotspot whose id a link gives (``?hotspot=12``), if the user may see it."""
+    if not digits_only(given) or len(given) > 12:
+        return None
+    return hotspots_for(user).filter(pk=int(given)).first()
 
 
 NO_AREA = 0  # ``area`` of the events linked to no area at the level chosen

@@ -356,9 +356,17 @@ def test_an_incident_seen_on_patrol_becomes_a_report(
     assert report.alert.place_id == request.place_id
     patrol.refresh_from_db()
     assert patrol.incident_alert_id == report.alert_id
-    # Once reported, it is not offered again.
-    page = client.get(f"/patrols/{patrol.pk}/record/")
-    assert page.context["incident_form"].initial["text"] == ""
+    # Once reported, it is not offered again, and a second report is refused.
+    page = client.get(f"/patrols/{patrol.pk}/record/").content.decode()
+    assert f'/alerts/{report.alert_id}/">{report.alert.reference}</a>' in page
+    assert f'action="/patrols/{patrol.pk}/incident/"' not in page
+    again = client.post(f"/patrols/{patrol.pk}/incident/", {"text": "Encore des tirs"}, follow=True)
+    assert "was reported already" in again.content.decode()
+    assert Report.objects.count() == 1
+    # Too short a description is a message, not a server error.
+    Patrol.objects.filter(pk=patrol.pk).update(incident_alert=None)
+    short = client.post(f"/patrols/{patrol.pk}/incident/", {"text": "x"}, follow=True)
+    assert short.status_code == 200 and "Describe the incident." in short.content.decode()
 
 
 def test_the_request_page_shows_the_days_asked_for_and_the_alerts_behind_it(

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from ulinzi.alerts import domain as alerts
-from ulinzi.alerts.models import CallbackTask
+from ulinzi.alerts.models import Alert, CallbackTask
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Channel
@@ -47,8 +47,8 @@ def form(personas: dict[str, Any], **values: Any) -> dict[str, Any]:
     return data
 
 
-def hotspot_at_mbau(personas: dict[str, Any], actor: Any) -> Any:
-    place = personas["mbau"].place
+def hotspot_at_mbau(personas: dict[str, Any], actor: Any, community: str = "mbau") -> Any:
+    place = personas[community].place
     cluster = {
         "lat": place.lat,
         "lon": place.lon,
@@ -62,9 +62,8 @@ def hotspot_at_mbau(personas: dict[str, Any], actor: Any) -> Any:
         "recurrence_days": 685.0,
         "place_id": place.pk,
     }
-    return threats.save_hotspot(
-        actor=actor, name="Mbau-Oicha road", cluster=cluster, scan_settings={"seed": 1}
-    )
+    name = "Mbau-Oicha road" if community == "mbau" else f"{place.name} hotspot"
+    return threats.save_hotspot(actor=actor, name=name, cluster=cluster, scan_settings={"seed": 1})
 
 
 @pytest.fixture
@@ -174,6 +173,11 @@ def test_the_form_starts_from_an_alert_or_a_hotspot(personas: dict[str, Any], pa
     initial = client.get(f"/patrols/requests/new/?hotspot={hotspot.pk}").context["form"].initial
     assert initial["hotspots"] == [hotspot.pk] and initial["community"] == personas["mbau"].pk
     assert initial["reason"] == "Hotspot Mbau-Oicha road: 9 events 2026-09-01 – 2026-11-30"
+    # An alert far from every community suggests none (Kisangani is 400 km from Mbau).
+    far = alerts.receive_report(source="hotline", text="Tirs", place=None)
+    Alert.objects.filter(pk=far.alert_id).update(lat=0.5153, lon=25.1910)
+    initial = client.get(f"/patrols/requests/new/?alert={far.alert_id}").context["form"].initial
+    assert initial["alerts"] == far.alert.reference and "community" not in initial
     # Bob, at Goma, does not see Mbau's alert: nothing of it is offered to him.
     bob = verified_client(personas["bob"])
     initial = bob.get(f"/patrols/requests/new/?alert={alert.pk}").context["form"].initial
@@ -188,7 +192,11 @@ def test_a_request_by_sms_is_recorded_from_its_call_back(
     sender = "+243971118899"
     Client().post(
         f"/channels/ext/{channel.uuid}/receive?token={channel.secret}",
-        {"from": sender, "text": "DORIA Mbau, kuni wanawake wanaogopa", "id": "gw-5"},
+        {
+            "from": sender,
+            "text": "DORIA Mbau, kuni wanawake wanaogopa " + "sana " * 60,
+            "id": "gw-5",
+        },
     )
     call_command("worker", "--once", stdout=StringIO())
     task = CallbackTask.objects.get()
@@ -214,7 +222,9 @@ def test_a_request_by_sms_is_recorded_from_its_call_back(
     assert request.focal_point == messaging.find_reporter(sender)
     task.refresh_from_db()
     assert task.done_at is not None and task.done_by == liaison
-    assert task.note.endswith(f"recorded as patrol request {request.reference}")
+    # A long SMS is shortened in the call-back's note, never what became of it.
+    assert len(task.note) <= 300 and "kuni wanawake" in task.note
+    assert task.note.endswith(f"… — recorded as patrol request {request.reference}")
     # The same call-back cannot make a second request.
     again = client.post("/patrols/requests/new/", form(personas, callback=str(task.pk)))
     assert again.status_code == 400
@@ -256,3 +266,43 @@ def test_a_jpt_mission_takes_only_alerts_and_hotspots_the_user_sees(
 
     saved = JptMission.objects.get()
     assert saved.hotspot == hotspot and list(saved.alerts.all()) == [beni_alert]
+
+
+def test_hotspots_and_requests_out_of_sight_are_neither_offered_nor_taken(
+    personas: dict[str, Any], paul: Any
+) -> None:
+    mbau = hotspot_at_mbau(personas, paul)
+    goma = hotspot_at_mbau(personas, paul, community="goma_ville")
+    alice = verified_client(personas["alice"])  # Beni: sees Mbau, not Goma
+    offered = alice.get("/patrols/requests/new/").context["form"].fields["hotspots"].queryset
+    assert list(offered) == [mbau]
+    refused = alice.post("/patrols/requests/new/", form(personas, hotspots=[str(goma.pk)]))
+    assert refused.status_code == 400 and "hotspots" in refused.context["form"].errors
+    initial = alice.get(f"/patrols/requests/new/?hotspot={goma.pk}").context["form"].initial
+    assert "hotspots" not in initial
+    lia = verified_client(make_user("lia", "liaison", bases=[personas["beni"]]))
+    jpt = lia.post(
+        "/engagement/jpt/",
+        {
+            "purpose": "Goma",
+            "start": MONDAY.isoformat(),
+            "end": MONDAY.isoformat(),
+            "communities": [str(personas["mbau"].pk)],
+            "team": "Amani; civil_affairs",
+            "hotspot": str(goma.pk),
+        },
+    )
+    assert jpt.status_code == 400 and "No saved hotspot you can see has this id." in (
+        jpt.content.decode()
+    )
+    # A request of Goma citing Mbau's hotspot is not listed on it for Alice.
+    planner = verified_client(paul)
+    response = planner.post(
+        "/patrols/requests/new/",
+        form(personas, community=personas["goma_ville"].pk, hotspots=[str(mbau.pk)]),
+    )
+    assert response.status_code == 302
+    request = PatrolRequest.objects.get()
+    assert list(alice.get(f"/threats/hotspots/{mbau.pk}/").context["requests"]) == []
+    listed = planner.get(f"/threats/hotspots/{mbau.pk}/").context["requests"]
+    assert list(listed) == [request]
