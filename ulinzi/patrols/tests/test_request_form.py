@@ -306,3 +306,17 @@ def test_hotspots_and_requests_out_of_sight_are_neither_offered_nor_taken(
     assert list(alice.get(f"/threats/hotspots/{mbau.pk}/").context["requests"]) == []
     listed = planner.get(f"/threats/hotspots/{mbau.pk}/").context["requests"]
     assert list(listed) == [request]
+
+
+def test_the_place_search_of_the_form_ranks_the_communitys_namesake_first(
+    personas: dict[str, Any], paul: Any
+) -> None:
+    client = verified_client(paul)
+
+    def first(community: Any) -> str:
+        params = {"place": "Majengo"} | ({"community": community.pk} if community else {})
+        result = client.get("/places/search/", params, HTTP_HX_REQUEST="true").context["result"]
+        return str(result["candidates"][0]["admin_path"])
+
+    assert "› Goma ›" in first(personas["goma_ville"])
+    assert "› Goma ›" not in first(None)
