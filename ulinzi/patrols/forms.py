@@ -227,10 +227,16 @@ class CapacityForm(forms.Form):
 
 
 class FixForm(forms.Form):
-    request = forms.ModelChoiceField(queryset=PatrolRequest.objects.all())
-    base = forms.ModelChoiceField(queryset=Base.objects.all(), to_field_name="code")
+    request = forms.ModelChoiceField(queryset=PatrolRequest.objects.none())
+    base = forms.ModelChoiceField(queryset=Base.objects.none(), to_field_name="code")
     day = forms.DateField(widget=DateInput)
     shift = forms.ChoiceField(choices=SHIFTS)
+
+    def __init__(self, *args: Any, requests: Any, bases: Any, **kwargs: Any) -> None:
+        """``requests`` and ``bases``: those the user plans for."""
+        super().__init__(*args, **kwargs)
+        self.fields["request"].queryset = requests  # type: ignore[attr-defined]
+        self.fields["base"].queryset = bases  # type: ignore[attr-defined]
 
 
 class RecordForm(forms.Form):

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +28,7 @@ from ulinzi.patrols.models import (
     WeeklyPlan,
 )
 from ulinzi.places.models import Base, Community
+from ulinzi.places.queries import bases_in
 from ulinzi.threats.queries import hotspot_named, hotspots_for
 
 
@@ -272,7 +273,11 @@ def plan_page(request: HttpRequest) -> HttpResponse:
                 domain.approve_plan(actor=request.user, plan=plan)
                 messages.success(request, _("Plan approved; the communities are told the dates."))
             elif action == "fix":
-                form = forms.FixForm(request.POST)
+                form = forms.FixForm(
+                    request.POST,
+                    requests=requests_for(request.user),
+                    bases=bases_for(request.user),
+                )
                 if not form.is_valid():
                     raise domain.TransitionRefused(
                         _("Choose a request, a base, a day and a shift.")
@@ -290,9 +295,9 @@ def plan_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Patrol fixed; the plan was run again around it."))
             elif action == "remove":
                 raw = str(request.POST.get("patrol", ""))
-                patrol = Patrol.objects.filter(pk=int(raw)).first() if digits_only(raw) else None
-                if patrol is None:
+                if not digits_only(raw) or len(raw) > 12:
                     raise Http404("No such patrol.")
+                patrol = _patrol_for(request.user, int(raw))
                 domain.unfix_patrol(actor=request.user, patrol=patrol)
             else:
                 raise Http404("No such action.")
@@ -301,8 +306,12 @@ def plan_page(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path}?week={week.isoformat()}")
     plan = WeeklyPlan.objects.filter(week_start=week).first()
     days = [week + dt.timedelta(days=i) for i in range(7)]
-    rows = plan_rows(week, days)
-    considered = domain.requests_for_week(week)
+    # The plan is the mission's; each user sees the patrols of their bases and the
+    # requests of their areas.
+    mine = bases_for(request.user)
+    rows = plan_rows(week, days, mine)
+    visible = set(requests_for(request.user).values_list("pk", flat=True))
+    considered = [r for r in domain.requests_for_week(week) if r.pk in visible]
     unmet = []
     if plan:
         for req in considered:
@@ -321,19 +330,32 @@ def plan_page(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "unmet": unmet,
             "considered": considered,
-            "bases": Base.objects.order_by("name"),
+            "bases": mine.order_by("name"),
+            "whole_mission": request.user.scope().whole_mission,  # type: ignore[union-attr]
             "can_plan": request.user.can("patrols.plan"),  # type: ignore[union-attr]
-            "fix_form": forms.FixForm(),
         },
     )
 
 
-def plan_rows(week: dt.date, days: list[dt.date]) -> list[dict[str, Any]]:
-    """The plan as a table: a row per base, a cell per day holding its day then night
-    outings (one per team out), each with its requests in the order visited and the
-    base's teams for that shift."""
+def bases_for(user: Any) -> QuerySet[Base]:
+    """The bases whose patrols a user plans and records: the whole mission's, or those of
+    their areas and their own."""
+    scope = user.scope()
+    if scope.whole_mission:
+        return Base.objects.all()
+    return Base.objects.filter(
+        Q(pk__in=bases_in(scope).values("pk")) | Q(pk__in=user.bases.values("pk"))
+    )
+
+
+def plan_rows(week: dt.date, days: list[dt.date], bases: QuerySet[Base]) -> list[dict[str, Any]]:
+    """The plan as a table: a row per base (of ``bases``), a cell per day holding its day
+    then night outings (one per team out), each with its requests in the order visited
+    and the base's teams for that shift."""
     outings = (
-        Outing.objects.filter(day__gte=week, day__lt=week + dt.timedelta(days=7))
+        Outing.objects.filter(
+            day__gte=week, day__lt=week + dt.timedelta(days=7), base__in=bases.values("pk")
+        )
         .select_related("base__capacity")
         .prefetch_related(
             Prefetch(
@@ -379,8 +401,7 @@ def _patrol_for(user: Any, pk: int) -> Patrol:
     )
     if patrol is None:
         raise Http404("No such patrol.")
-    scope = user.scope()
-    if not scope.whole_mission and not user.bases.filter(pk=patrol.base_id).exists():
+    if not bases_for(user).filter(pk=patrol.base_id).exists():
         raise Http404("No such patrol at your bases.")
     return patrol
 

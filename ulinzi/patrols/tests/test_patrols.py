@@ -443,6 +443,47 @@ def test_pages_roles_and_bad_input(
     assert client.get("/patrols/plan/", {"week": wednesday}).context["week"] == MONDAY
 
 
+def test_a_planner_of_one_area_sees_and_fixes_only_its_bases_and_requests(
+    personas: dict[str, Any], channel: Any, planner_user: Any
+) -> None:
+    mbau = new_request(personas, weekdays=[0], per_week=1, phone=None)
+    goma = new_request(
+        personas,
+        community=personas["goma_ville"],
+        place=personas["goma_ville"].place,
+        weekdays=[0],
+        per_week=1,
+        phone=None,
+    )
+    for request in (mbau, goma):
+        domain.accept_request(actor=planner_user, request=request)
+    domain.plan_week(actor=planner_user, week_start=MONDAY)
+    assert {p.base for p in Patrol.objects.all()} == {personas["beni"], personas["goma"]}
+    pia = verified_client(make_user("pia", "patrol_planner", bases=[personas["beni"]]))
+    page = pia.get("/patrols/plan/", {"week": MONDAY.isoformat()})
+    assert [row["base"] for row in page.context["rows"]] == [personas["beni"]]
+    assert page.context["considered"] == [mbau]
+    assert personas["goma"] not in page.context["bases"]
+    assert "Goma ville" not in page.content.decode()
+    # Neither Goma's request nor Goma's base can be fixed, nor Goma's patrol removed.
+    fix = {"action": "fix", "week": MONDAY.isoformat(), "day": MONDAY.isoformat()}
+    for values in ({"request": goma.pk, "base": "beni"}, {"request": mbau.pk, "base": "goma"}):
+        answer = pia.post("/patrols/plan/", {**fix, **values, "shift": "night"}, follow=True)
+        assert "Choose a request, a base, a day and a shift." in answer.content.decode()
+    assert not Patrol.objects.filter(fixed=True).exists()
+    goma_patrol = Patrol.objects.get(base=personas["goma"])
+    removed = pia.post(
+        "/patrols/plan/", {"action": "remove", "week": MONDAY.isoformat(), "patrol": goma_patrol.pk}
+    )
+    assert removed.status_code == 404
+    # Before the week is planned, nothing is said to be met.
+    later = (MONDAY + dt.timedelta(days=14)).isoformat()
+    assert (
+        "The week is not planned yet."
+        in pia.get("/patrols/plan/", {"week": later}).content.decode()
+    )
+
+
 def test_figures_count_requests_patrols_and_answers(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
