@@ -84,8 +84,10 @@ def board(request: HttpRequest) -> HttpResponse:
         .order_by("name"),
         "now": timezone.now(),
     }
-    template = "alerts/_board_rows.html" if request.htmx else "alerts/board.html"
-    return render(request, template, context)
+    # The rows for the board's refresh and its filters (whose URL is the page's, so that
+    # a reload keeps them); the whole page otherwise, also when htmx restores history.
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, "alerts/_board_rows.html" if partial else "alerts/board.html", context)
 
 
 ACTIONS: dict[str, tuple[type, Any]] = {

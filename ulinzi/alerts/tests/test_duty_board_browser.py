@@ -92,6 +92,25 @@ def test_an_sms_is_handled_from_the_duty_board_to_the_reporters_feedback(
         page.screenshot(path=str(SCREENSHOTS / "alert-closed.png"), full_page=True)
 
         call_command("worker", once=True, stdout=StringIO(), stderr=StringIO())
+
+        # A filter holds through the board's refreshes, and through a reload.
+        page.goto(f"{live_server.url}/alerts/")
+        assert "No alert." in page.inner_text("#board")
+        page.select_option("select[name=status]", "closed")
+        row.wait_for(timeout=5_000)
+        assert "status=closed" in page.url
+        with page.expect_response(
+            lambda r: (
+                "/alerts/?" in r.url
+                and r.request.headers.get("hx-request") == "true"
+                and "closed" in r.url
+            )
+        ):
+            pass  # the next refresh asks for the closed alerts
+        assert row.is_visible()
+        page.reload()
+        assert page.locator(f"tr[data-alert='{alert.pk}']").is_visible()
+        assert page.input_value("select[name=status]") == "closed"
     alert.refresh_from_db()
     assert (alert.status, alert.outcome) == ("closed", "mitigated")
     texts = [urllib.parse.parse_qs(r["body"])["text"][0] for r in gateway.requests]
