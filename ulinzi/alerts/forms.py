@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import SEVERITY_RANK, THREAT_TYPES, Alert, Report, Responder
+from ulinzi.lib.formfields import PhoneNumberField
 from ulinzi.places.models import Base
 
 
@@ -41,7 +42,7 @@ class HotlineForm(forms.Form):
     )
     place_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     place = forms.CharField(label=_("Where"), max_length=200, required=False)
-    phone = forms.CharField(label=_("Caller's number (optional)"), max_length=32, required=False)
+    phone = PhoneNumberField(label=_("Caller's number (optional)"), required=False)
 
     def clean(self) -> dict[str, Any]:
         return _refuse_nul(self, "text", "place", "phone")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ulinzi.alerts.models import THREAT_TYPES, Alert
 from ulinzi.alerts.queries import alerts_named
 from ulinzi.engagement.models import FocalPoint, JptMember, Meeting, StaffMember
+from ulinzi.lib.formfields import PhoneNumberField
 from ulinzi.places.models import Base, Community
 from ulinzi.threats.models import Hotspot
 
@@ -65,7 +66,7 @@ class StaffForm(CleanForm):
 
 
 class FocalPointForm(CleanForm):
-    phone = forms.CharField(label=_("Phone number"), max_length=32)
+    phone = PhoneNumberField(label=_("Phone number"))
     community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=FocalPoint.Role.choices)
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)

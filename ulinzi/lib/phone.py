@@ -35,3 +35,16 @@ def normalise(raw: str, default_region: str = "CD") -> str:
         # Never echo the value: error messages end up in logs and gateway responses.
         raise InvalidPhoneNumber("this does not have the length of a phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def typed_number(raw: str, default_region: str = "CD") -> str:
+    """A number a person typed in a form, in E.164: stricter than what a gateway sends
+    (``normalise``). No letters ("0971 23 45 xx" is a typo, not a vanity number), and
+    a number of a known range of its country, so that answers are not sent into the
+    void. Raises ``InvalidPhoneNumber``."""
+    if any(c.isalpha() for c in (raw or "").strip().removeprefix("tel:")):
+        raise InvalidPhoneNumber("a phone number has no letters")
+    number = normalise(raw, default_region)
+    if not phonenumbers.is_valid_number(phonenumbers.parse(number, None)):
+        raise InvalidPhoneNumber("this is not a valid phone number: check its digits")
+    return number

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import Alert, CallbackTask
 from ulinzi.alerts.queries import alerts_named
+from ulinzi.lib.formfields import PhoneNumberField
 from ulinzi.patrols.models import SHIFTS, WEEKDAYS, Patrol, PatrolRequest
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.places.queries import matched_place, pick_place
@@ -86,7 +87,7 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     callback = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    phone = forms.CharField(
+    phone = PhoneNumberField(
         label=_("Focal point's number, for the answers (optional)"),
         help_text=_(
             "Left empty, the answers go to whoever asked by SMS, else to the community's "

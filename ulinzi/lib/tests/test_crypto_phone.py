@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ulinzi.lib.crypto import DecryptionError, FieldCipher, blind_index, pseudonym
-from ulinzi.lib.phone import InvalidPhoneNumber, normalise
+from ulinzi.lib.phone import InvalidPhoneNumber, normalise, typed_number
 
 KEY = "11" * 32
 OTHER_KEY = "22" * 32
@@ -86,3 +86,14 @@ def test_normalise_either_returns_e164_or_refuses(raw: str) -> None:
     except InvalidPhoneNumber:
         return
     assert number.startswith("+") and number[1:].isdigit()
+
+
+def test_a_typed_number_must_be_a_real_one() -> None:
+    """What a gateway's sender may be (``normalise``) is broader than what a person
+    should type in a form: letters and numbers of no known range are refused."""
+    assert typed_number("0971 23 45 67") == "+243971234567"
+    assert typed_number("+256 772 123456") == "+256772123456"
+    for typo in ("0971 23 45 xx", "09712345", "+243 97 123 45"):
+        assert normalise(typo)  # a gateway's sender would be taken...
+        with pytest.raises(InvalidPhoneNumber):
+            typed_number(typo)  # ...a form's number is not

@@ -427,7 +427,16 @@ def test_pages_roles_and_bad_input(
             "phone": "not a number",
         },
     )
-    assert good.status_code == 400 and "This is not a phone number." in good.content.decode()
+    assert good.status_code == 400
+    assert "This is not a valid phone number: check its digits." in good.content.decode()
+    # A typo that a gateway's number rules would let through (letters read as digits, too
+    # short for a DRC mobile) is refused in a form.
+    for typo in ("0971 23 45 xx", "09712345"):
+        refused = client.post(
+            "/patrols/requests/new/", {**bad.wsgi_request.POST.dict(), "phone": typo}
+        )
+        assert "phone" in refused.context["form"].errors, typo
+    assert not PatrolRequest.objects.exists()
     viewer = verified_client(make_user("vera", "viewer", whole_mission=True))
     assert viewer.get("/patrols/").status_code == 403
     # Bob (Goma) does not see a request at Mbau (Beni's area).

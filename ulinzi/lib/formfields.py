@@ -1,0 +1,31 @@
+"""Form fields several apps' forms share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ulinzi.lib.phone import InvalidPhoneNumber, typed_number
+
+
+class PhoneNumberField(forms.CharField):
+    """A phone number typed by a person: cleaned to E.164, or refused with a reason."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        text: str = super().clean(value)
+        if not text:
+            return text
+        if "\x00" in text:
+            raise forms.ValidationError(_("This field contains a character that is not allowed."))
+        try:
+            return typed_number(text)
+        except InvalidPhoneNumber:
+            raise forms.ValidationError(
+                _("This is not a valid phone number: check its digits.")
+            ) from None
