@@ -62,7 +62,9 @@ class VerifyForm(forms.Form):
 
 class NotifyForm(forms.Form):
     responders = forms.ModelMultipleChoiceField(
-        label=_("Responders"), queryset=Responder.objects.none()
+        label=_("Responders"),
+        queryset=Responder.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 

@@ -137,11 +137,12 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reports": queries.reports_of(alert),
             "steps": alert.steps.all(),
             "forms": {
-                "verify": forms.VerifyForm(),
-                "notify": forms.NotifyForm(base=alert.base),
-                "dispatch": forms.DispatchForm(base=alert.base),
-                "close": forms.CloseForm(),
-                "note": forms.NoteForm(),
+                # Several forms share a page, and field names: each its own ids.
+                "verify": forms.VerifyForm(auto_id="verify_%s"),
+                "notify": forms.NotifyForm(base=alert.base, auto_id="notify_%s"),
+                "dispatch": forms.DispatchForm(base=alert.base, auto_id="dispatch_%s"),
+                "close": forms.CloseForm(auto_id="close_%s"),
+                "note": forms.NoteForm(auto_id="arrive_%s"),
                 "reveal": forms.RevealForm(),
                 "correct": forms.CorrectForm(
                     initial={"threat_type": alert.threat_type, "severity": alert.severity},
