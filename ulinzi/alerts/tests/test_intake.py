@@ -13,6 +13,7 @@ from ulinzi.alerts.models import Alert, CallbackTask, Clarification, Report
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Channel, Message
+from ulinzi.test import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +243,18 @@ def test_the_board_and_its_map_show_only_the_users_area(
         f["properties"]["ref"] for f in alice.get("/alerts/geo.geojson").json()["features"]
     ] == [alert.reference]
     assert bob.get("/alerts/geo.geojson").json()["features"] == []
-    assert bob.get(f"/alerts/{alert.pk}/").status_code == 404
+    hidden = bob.get(f"/alerts/{alert.pk}/")
+    # The app's own page, which says why, with its navigation (not a bare "Not Found").
+    assert hidden.status_code == 404 and "records outside your bases and areas" in (
+        hidden.content.decode()
+    )
+    assert 'href="/alerts/"' in hidden.content.decode()
+    viewer = Client()
+    viewer.force_login(make_user("vic", "viewer", whole_mission=True))
+    refused = viewer.get("/alerts/callbacks/")
+    assert refused.status_code == 403 and "Your role does not allow this." in (
+        refused.content.decode()
+    )
     assert bob.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 404
     csv_text = bob.get("/alerts/figures/", {"format": "csv"}).content.decode()
     assert csv_text.splitlines()[1:] == []
