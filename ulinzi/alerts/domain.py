@@ -417,7 +417,7 @@ def receive_report(
             _step(alert, "received", actor or source, why, at=now)
             reason = "new alert"
         else:  # a later report can raise the alert's severity, never lower it
-            _raise_severity(alert, report.severity)
+            _raise_severity(alert, report.severity, report.threat_type)
         report.alert = alert
         report.grouping_reason = reason[:300]
         report.save()
@@ -456,11 +456,19 @@ def receive_report(
     return report
 
 
-def _raise_severity(alert: Alert, severity: str) -> None:
-    """The alert is at least as severe as ``severity`` (it never becomes less severe)."""
-    if SEVERITY_RANK[severity] < SEVERITY_RANK[alert.severity]:
-        alert.severity = severity
-        alert.save(update_fields=["severity"])
+def _raise_severity(alert: Alert, severity: str, threat_type: str) -> None:
+    """The alert is at least as severe as ``severity`` (it never becomes less severe);
+    when a graver account raises it, the alert is named after that account's threat
+    (two killed is a killing, not the abduction first reported), unless a duty officer
+    set the threat type by hand."""
+    if SEVERITY_RANK[severity] >= SEVERITY_RANK[alert.severity]:
+        return
+    alert.severity = severity
+    changed = ["severity"]
+    if threat_type != alert.threat_type and not alert.steps.filter(step="corrected").exists():
+        alert.threat_type = threat_type
+        changed.append("threat_type")
+    alert.save(update_fields=changed)
 
 
 def _bring_together(alert: Alert, others: tuple[int, ...], report: Report) -> tuple[int, ...]:
@@ -1015,7 +1023,7 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Ale
             timezone.now(),
         )
         source.save(update_fields=["merged_into", "outcome", "status", "closed_at"])
-        _raise_severity(target, source.severity)  # as grave as either said
+        _raise_severity(target, source.severity, source.threat_type)  # as grave as either said
         because = f" ({why})" if why else ""
         _step(source, "merged", actor, f"into {target.reference}{because}")
         _step(target, "merged", actor, f"{moved} report(s) from {source.reference}{because}")

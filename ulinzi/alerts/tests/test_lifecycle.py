@@ -396,6 +396,39 @@ def test_a_later_report_or_a_merge_raises_the_severity_and_never_lowers_it(
     assert kept.severity == "critical" and Alert.objects.get(pk=calm.pk).severity == "critical"
 
 
+def test_a_graver_report_names_the_alert_unless_an_officer_named_it(
+    personas: dict[str, Any],
+) -> None:
+    goma = Place.objects.get(key="geonames:216281")
+
+    def report(text: str, threat: str, severity: str) -> Alert:
+        return domain.receive_report(
+            source="hotline",
+            text=text,
+            actor=personas["bob"],
+            place=goma,
+            threat_type=threat,
+            severity=severity,
+        ).alert
+
+    first = report("Enlèvement de trois femmes à Goma", "abduction", "high")
+    assert (first.threat_type, first.severity) == ("abduction", "high")
+    # Two killed, a graver account of the same incident: the alert is a killing now.
+    graver = report("Enlèvement à Goma, deux tués", "killing", "critical")
+    assert graver.pk == first.pk
+    assert (graver.threat_type, graver.severity) == ("killing", "critical")
+    # A milder account names nothing.
+    milder = report("Pillage à Goma, ils sont partis", "looting_extortion", "medium")
+    assert milder.pk == first.pk and Alert.objects.get(pk=first.pk).threat_type == "killing"
+    # What a duty officer set by hand stays: a graver report raises the severity only.
+    domain.correct_alert(
+        actor=personas["bob"], alert=first, threat_type="abduction", severity="high"
+    )
+    again = report("Enlèvement à Goma: un otage tué", "killing", "critical")
+    assert again.pk == first.pk
+    assert (again.threat_type, again.severity) == ("abduction", "critical")
+
+
 def test_responders_are_kept_per_base_and_only_the_available_are_offered(
     personas: dict[str, Any],
 ) -> None:
