@@ -601,13 +601,35 @@ def _apply_answer(question: Clarification, place: Place, answer: str, reporter: 
     alert = report.alert
     # An alert without a place gets this one; one placed already moves only while it is
     # this report's alone and in nobody's hands.
-    if alert.place_id is None or (alert.reports.count() == 1 and alert.status == S.RECEIVED):
+    alone = alert.reports.count() == 1
+    if alert.place_id is None or (alone and alert.status == S.RECEIVED):
         _move(alert, place)
     _step(alert, "place_clarified", reporter.pseudonym, f"{place.name} (answer {answer})")
     audit.record(
         reporter.pseudonym, "alerts.answer_clarification", report, after={"place": place.pk}
     )
+    if not alone and _far_from_the_others(report):
+        # Grouped by the place it was first taken to be, it now lies farther from every
+        # other report of its alert than any report is ever joined: its own alert,
+        # routed to the base of the place the reporter gave.
+        split_report(actor=GROUPING, report=report)
+        report.refresh_from_db()
     return report
+
+
+def _far_from_the_others(report: Report) -> bool:
+    """Whether ``report`` lies beyond ``far_km`` from every other located report of its
+    alert (nothing that far is ever grouped)."""
+    if report.lat is None or report.lon is None:
+        return False
+    others = (
+        report.alert.reports.exclude(pk=report.pk)
+        .exclude(lat=None)
+        .exclude(lon=None)
+        .values_list("lat", "lon")
+    )
+    far = grouping_thresholds().far_km
+    return bool(others) and all(_km(report.lat, report.lon, la, lo) > far for la, lo in others)
 
 
 def ask_again(message: Message) -> None:

@@ -110,6 +110,43 @@ def test_an_ambiguous_place_gets_a_clarifying_question_and_the_answer_is_applied
     assert Report.objects.count() == 1
 
 
+def test_an_answer_that_puts_a_grouped_report_far_away_gives_it_its_own_alert(
+    channel: Channel,
+) -> None:
+    """Two reports of "Majengo" are grouped at the Majengo first taken; one reporter
+    then says which they meant, far from the other: that report leaves for an alert of
+    its own at the place given, routed there. The other reporter's answer, the place
+    first taken, keeps theirs where it is."""
+    from ulinzi.alerts.domain import _km
+    from ulinzi.places.models import Place
+
+    sms(channel, "+243971234567", "ALERTE Majengo: hommes armés, coups de feu")
+    sms(channel, "+243971234568", "ALERTE Majengo: coups de feu, hommes armés")
+    first, second = Report.objects.order_by("pk")
+    assert first.alert_id == second.alert_id and first.place_id == second.place_id
+    alert = first.alert
+    question = Clarification.objects.get(report=second)
+    options = [Place.objects.get(pk=pk) for pk in question.options]
+    n, far = next(
+        (n, p)
+        for n, p in enumerate(options, start=1)
+        if _km(p.lat, p.lon, first.lat, first.lon) > 8
+    )
+    sms(channel, "+243971234568", str(n))
+    second.refresh_from_db()
+    assert second.place == far and second.alert_id != alert.pk
+    assert second.alert.place == far and second.alert.status == "received"
+    assert second.grouping_reason == f"split from {alert.reference}"
+    assert [s.step for s in alert.steps.all()][-2:] == ["place_clarified", "split"]
+    assert list(alert.reports.all()) == [first]
+    # The first reporter confirms the Majengo first taken: nothing moves.
+    mine = Clarification.objects.get(report=first)
+    same = mine.options.index(first.place_id) + 1
+    sms(channel, "+243971234567", str(same))
+    first.refresh_from_db()
+    assert first.alert_id == alert.pk and Alert.objects.count() == 2
+
+
 def test_a_clarifying_question_is_answered_by_naming_the_area_it_gave(
     channel: Channel,
 ) -> None:
