@@ -17,7 +17,9 @@ Trend
     ``c <= m - 2 * sqrt(max(m, 1))``, otherwise **steady** - about two standard
     deviations of a Poisson count, so that a row going from 1 to 2 events is not
     flagged while one going from 2 to 9 is. A row with fewer than two periods has
-    no trend.
+    no trend. A last period cut short by the last day shown (this week, on its
+    Tuesday) is weighed for the part of it shown: ``m`` is scaled by that share of
+    its days, so that a week two days old is not "down" for having two days' events.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ def period_end(start: dt.date, period: str) -> dt.date:
     return next_period(start, period) - dt.timedelta(days=1)
 
 
+def shown_share(start: dt.date, period: str, last: dt.date) -> float:
+    """The share of the days of the period starting ``start`` up to ``last``."""
+    days = (period_end(start, period) - start).days + 1
+    return min(max((last - start).days + 1, 0), days) / days
+
+
 def period_label(start: dt.date, period: str) -> str:
     if period == "week":
         year, week, _ = start.isocalendar()
@@ -76,11 +84,13 @@ def periods_between(first: dt.date, last: dt.date, period: str) -> list[dt.date]
     return starts[::-1]
 
 
-def trend(counts: list[int]) -> str:
+def trend(counts: list[int], last_share: float = 1.0) -> str:
+    """``up``, ``down`` or ``steady`` (see the module's docstring); ``last_share``: the
+    share of the last period's days the last count covers."""
     if len(counts) < 2:
         return ""
     last, before = counts[-1], counts[-4:-1]
-    mean = sum(before) / len(before)
+    mean = sum(before) / len(before) * min(max(last_share, 0.0), 1.0)
     band = 2.0 * math.sqrt(max(mean, 1.0))
     if last >= mean + band:
         return "up"
@@ -157,8 +167,9 @@ def build(
         matrix.column_fatalities[i] += fatalities
         matrix.events += events
         matrix.fatalities += fatalities
+    shown = shown_share(periods[-1], period, last) if periods else 1.0
     for row in rows.values():
-        row.trend = trend([c.events for c in row.cells])
+        row.trend = trend([c.events for c in row.cells], shown)
     matrix.rows = sorted(
         rows.values(), key=lambda r: (r.area_id is None, r.area, -r.events, r.threat_type)
     )

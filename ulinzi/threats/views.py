@@ -24,7 +24,7 @@ from ulinzi.alerts.queries import alerts_for
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.threats import analysis, domain, early_warning, exports, queries
 from ulinzi.threats import forecast as fc
-from ulinzi.threats.forms import HotspotForm, MatrixForm, ScanForm
+from ulinzi.threats.forms import LEVEL_CHOICES, HotspotForm, MatrixForm, ScanForm
 from ulinzi.threats.matrix import TRENDS, period_end
 from ulinzi.threats.models import Event
 from ulinzi.threats.scan import ScanSettings
@@ -93,7 +93,13 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
             "first": first,
             "last": last,
             "query": query.urlencode(),
-            "columns": list(zip(matrix.labels, matrix.column_events, strict=True)),
+            "columns": [
+                (label, total, start, period_end(start, matrix.period))
+                for label, total, start in zip(
+                    matrix.labels, matrix.column_events, matrix.periods, strict=True
+                )
+            ],
+            "level_label": dict(LEVEL_CHOICES)[matrix.level],
             "not_counted": [
                 (Event.DatePrecision(precision).label, n)
                 for precision, n in queries.not_counted(request.user, filters, first, last).items()

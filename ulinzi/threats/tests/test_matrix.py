@@ -41,6 +41,12 @@ def test_trend_needs_a_change_beyond_poisson_noise() -> None:
     assert mx.trend([20, 20, 20, 10]) == "down"  # 10 <= 20 - 2*sqrt(20) = 11.06
     # Only the three periods before the last count.
     assert mx.trend([100, 0, 0, 0, 5]) == "up"  # mean 0 -> band 2
+    # A week shown for 2 of its 7 days: 6 events is what 20 a week gives in 2 days.
+    assert mx.trend([20, 20, 20, 6]) == "down"
+    assert mx.trend([20, 20, 20, 6], last_share=2 / 7) == "steady"  # 5.7 +- 4.8
+    assert mx.trend([20, 20, 20, 11], last_share=2 / 7) == "up"
+    assert mx.shown_share(dt.date(2026, 11, 30), "week", dt.date(2026, 12, 1)) == 2 / 7
+    assert mx.shown_share(dt.date(2026, 10, 1), "quarter", dt.date(2027, 1, 5)) == 1.0
 
 
 def test_build_lays_out_counts_and_totals() -> None:
