@@ -128,7 +128,39 @@ ACTIONS: dict[str, tuple[type, Any]] = {
 
 @require_GET
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = queries.get_alert_for_user(request.user, pk)
+    return _detail(request, queries.get_alert_for_user(request.user, pk))
+
+
+# Several forms share the alert's page, and field names: each has its own ids.
+FORM_IDS = {
+    "verify": "verify_%s",
+    "notify": "notify_%s",
+    "dispatch": "dispatch_%s",
+    "close": "close_%s",
+    "note": "arrive_%s",
+    "correct": "fix_%s",
+}
+# The page's form each action posts.
+ACTION_FORMS = {"acknowledge": "note", "arrive": "note"}
+
+
+def _detail(
+    request: HttpRequest, alert: Alert, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The alert's page; ``bound``: a form posted with errors, shown as it was filled."""
+    page_forms = {
+        "verify": forms.VerifyForm(auto_id=FORM_IDS["verify"]),
+        "notify": forms.NotifyForm(base=alert.base, auto_id=FORM_IDS["notify"]),
+        "dispatch": forms.DispatchForm(base=alert.base, auto_id=FORM_IDS["dispatch"]),
+        "close": forms.CloseForm(auto_id=FORM_IDS["close"]),
+        "note": forms.NoteForm(auto_id=FORM_IDS["note"]),
+        "reveal": forms.RevealForm(),
+        "correct": forms.CorrectForm(
+            initial={"threat_type": alert.threat_type, "severity": alert.severity},
+            auto_id=FORM_IDS["correct"],
+        ),
+        **(bound or {}),
+    }
     return render(
         request,
         "alerts/detail.html",
@@ -136,22 +168,11 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "alert": alert,
             "reports": queries.reports_of(alert),
             "steps": alert.steps.all(),
-            "forms": {
-                # Several forms share a page, and field names: each its own ids.
-                "verify": forms.VerifyForm(auto_id="verify_%s"),
-                "notify": forms.NotifyForm(base=alert.base, auto_id="notify_%s"),
-                "dispatch": forms.DispatchForm(base=alert.base, auto_id="dispatch_%s"),
-                "close": forms.CloseForm(auto_id="close_%s"),
-                "note": forms.NoteForm(auto_id="arrive_%s"),
-                "reveal": forms.RevealForm(),
-                "correct": forms.CorrectForm(
-                    initial={"threat_type": alert.threat_type, "severity": alert.severity},
-                    auto_id="fix_%s",
-                ),
-            },
+            "forms": page_forms,
             "can_handle": request.user.can("alerts.handle"),  # type: ignore[union-attr]
             "can_reveal": request.user.can("reporter.reveal_phone"),  # type: ignore[union-attr]
         },
+        status=status,
     )
 
 
@@ -162,10 +183,12 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise PermissionDenied
     form_class, run = ACTIONS[action]
+    key = ACTION_FORMS.get(action, action)
     with_base = form_class in (forms.NotifyForm, forms.DispatchForm)
-    form = form_class(request.POST, base=alert.base) if with_base else form_class(request.POST)
+    extra = {"base": alert.base} if with_base else {}
+    form = form_class(request.POST, auto_id=FORM_IDS[key], **extra)
     if not form.is_valid():
-        return _not_done(request, form, pk)
+        return _not_done(request, alert, key, form)
     try:
         run(request.user, alert, form.cleaned_data)
     except domain.TransitionRefused as exc:
@@ -173,14 +196,16 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("alerts:detail", pk=pk)
 
 
-def _not_done(request: HttpRequest, form: Any, pk: int) -> HttpResponse:
-    """Back to the alert's page, saying what was wrong with the form."""
-    messages.error(
-        request,
-        _("Not done: %(errors)s")
-        % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
-    )
-    return redirect("alerts:detail", pk=pk)
+def _not_done(request: HttpRequest, alert: Alert, key: str, form: Any) -> HttpResponse:
+    """The alert's page again, the form as it was filled, each error beside its field
+    and all of them, by field, at the top."""
+    said = [
+        f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+    messages.error(request, _("Not done: %(errors)s") % {"errors": " ".join(said)})
+    return _detail(request, alert, {key: form}, status=400)
 
 
 @require_POST
@@ -188,9 +213,9 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     """Override the alert's threat type, severity or place (the place routes it again)."""
     _need(request, "alerts.handle")
     alert = queries.get_alert_for_user(request.user, pk)
-    form = forms.CorrectForm(request.POST)
+    form = forms.CorrectForm(request.POST, auto_id=FORM_IDS["correct"])
     if not form.is_valid():
-        return _not_done(request, form, pk)
+        return _not_done(request, alert, "correct", form)
     data = form.cleaned_data
     place, asked = None, data["place"].strip()
     if data["place_id"]:

@@ -561,3 +561,22 @@ def test_an_alert_with_no_place_is_said_so_and_placed_from_its_page(
     )
     assert "routed to Goma, outside your area" in away.content.decode()
     assert alice.get(f"/alerts/{alert.pk}/").status_code == 404
+
+
+def test_a_step_refused_for_its_input_keeps_what_was_typed_and_names_the_field(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    client = Client()
+    client.force_login(personas["alice"])
+    words = "Doria imefika " * 11  # 154 characters, for an SMS of at most 100
+    response = client.post(
+        f"/alerts/{alert.pk}/close/", {"outcome": "mitigated", "feedback": words, "note": "n"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Not done: Words for the reporter (in their language): Ensure this value has" in page
+    assert f'value="{words}"' in page  # what was typed is still there
+    assert '<details open><summary>Close the alert' in page
+    alert.refresh_from_db()
+    assert alert.status == "received"
+    assert not AuditEntry.objects.filter(action="alerts.close").exists()
