@@ -197,6 +197,10 @@ def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(
     assert viewer.get("/threats/hotspots/").status_code == 403
     bad = carol.get("/threats/hotspots/", {**params, "replicates": "5"})
     assert bad.status_code == 400
+    # Named by the field's label, not its code name.
+    assert "<p>Replicates: Ensure this value is greater than or equal to 9.</p>" in (
+        bad.content.decode()
+    )
     assert Event.objects.count() == 314
 
 
