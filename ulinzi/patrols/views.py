@@ -393,6 +393,17 @@ def plan_rows(week: dt.date, days: list[dt.date], bases: QuerySet[Base]) -> list
     return out
 
 
+def _as_recorded(patrol: Patrol) -> dict[str, Any]:
+    """What the patrol's record says, to show in its form (nothing before it is recorded)."""
+    if patrol.status == Patrol.Status.PLANNED:
+        return {}
+    return {
+        "conducted": "1" if patrol.status == Patrol.Status.CONDUCTED else "0",
+        "not_conducted_reason": patrol.not_conducted_reason,
+        **{name: getattr(patrol, name) for name in domain.RECORD_FIELDS},
+    }
+
+
 def _patrol_for(user: Any, pk: int) -> Patrol:
     patrol = (
         Patrol.objects.select_related("base", "outing", "request__place", "request__community")
@@ -410,7 +421,7 @@ def _patrol_for(user: Any, pk: int) -> Patrol:
 def record_patrol(request: HttpRequest, pk: int) -> HttpResponse:
     need(request, "patrols.record")
     patrol = _patrol_for(request.user, pk)
-    form = forms.RecordForm(request.POST or None)
+    form = forms.RecordForm(request.POST or None, initial=_as_recorded(patrol))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         conducted = data.pop("conducted")
@@ -438,6 +449,7 @@ def record_patrol(request: HttpRequest, pk: int) -> HttpResponse:
             "outing": patrol.outing,
             "stops": stops,
             "form": form,
+            "ahead": patrol.day > domain.today(),
             # What the record says was seen, ready to be reported (not twice).
             "incident_form": forms.IncidentForm(
                 initial={"text": patrol.incidents[: forms.INCIDENT_MAX]}

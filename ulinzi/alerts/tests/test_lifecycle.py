@@ -576,7 +576,7 @@ def test_a_step_refused_for_its_input_keeps_what_was_typed_and_names_the_field(
     page = response.content.decode()
     assert "Not done: Words for the reporter (in their language): Ensure this value has" in page
     assert f'value="{words}"' in page  # what was typed is still there
-    assert '<details open><summary>Close the alert' in page
+    assert "<details open><summary>Close the alert" in page
     alert.refresh_from_db()
     assert alert.status == "received"
     assert not AuditEntry.objects.filter(action="alerts.close").exists()

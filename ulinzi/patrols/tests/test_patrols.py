@@ -493,6 +493,42 @@ def test_a_planner_of_one_area_sees_and_fixes_only_its_bases_and_requests(
     )
 
 
+def test_the_record_form_shows_what_was_recorded_and_warns_of_a_patrol_ahead(
+    personas: dict[str, Any], channel: Any, planner_user: Any, recorded_after_next_week: dt.date
+) -> None:
+    request = new_request(personas, weekdays=[0], per_week=1, phone=None)
+    domain.accept_request(actor=planner_user, request=request)
+    domain.plan_week(actor=planner_user, week_start=MONDAY)
+    patrol = Patrol.objects.get()
+    client = verified_client(planner_user)
+    url = f"/patrols/{patrol.pk}/record/"
+    assert client.get(url).context["form"].initial == {}
+    saved = client.post(
+        url,
+        {
+            "conducted": "1",
+            "met_women": "25",
+            "met_men": "3",
+            "met_girls": "0",
+            "met_boys": "0",
+            "observations": "Calme",
+        },
+    )
+    assert saved.status_code == 302
+    page = client.get(url)
+    initial = page.context["form"].initial
+    assert (initial["conducted"], initial["met_women"], initial["observations"]) == (
+        "1",
+        25,
+        "Calme",
+    )
+    assert "Recorded on " in page.content.decode() and not page.context["ahead"]
+    # A patrol of a day to come says so before anything is typed.
+    Patrol.objects.filter(pk=patrol.pk).update(day=recorded_after_next_week + dt.timedelta(days=3))
+    ahead = client.get(url)
+    assert ahead.context["ahead"] and "record it once it has gone out" in ahead.content.decode()
+
+
 def test_figures_count_requests_patrols_and_answers(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
