@@ -178,8 +178,35 @@ def events_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "threats/events.html",
-        {"form": form, "page": page, "filters": filters, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "described": _described(filters),
+        },
     )
+
+
+def _described(filters: queries.Filters) -> list[str]:
+    """The filters of a list of events, in words: what a matrix cell's list is of."""
+    said = []
+    if filters.threat_type:
+        said.append(str(THREAT_LABELS.get(filters.threat_type, filters.threat_type)))
+    if filters.area == queries.NO_AREA:
+        said.append(_("no %(level)s") % {"level": dict(LEVEL_CHOICES)[filters.level]})
+    elif filters.area is not None:
+        name = queries.area_names(filters.level, {filters.area}).get(filters.area)
+        said.append(name or "?")
+    if filters.date_from or filters.date_to:
+        said.append(f"{filters.date_from or '…'} – {filters.date_to or '…'}")
+    if filters.source:
+        said.append(filters.source)
+    if filters.dated_to == "week":
+        said.append(_("dated to the week"))
+    elif filters.dated_to == "month":
+        said.append(_("dated to the month"))
+    return said
 
 
 @require_GET

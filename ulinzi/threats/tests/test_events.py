@@ -262,8 +262,14 @@ def test_events_dated_too_coarsely_are_not_counted_in_a_period(
         links = re.findall(r'<a href="(/threats/events/\?[^"]+)">(\d+)', page)
         assert sum(int(n) for _href, n in links) == counted
         for href, shown in links:
-            listing = carol.get(html.unescape(href)).context["page"]
+            cell = carol.get(html.unescape(href))
+            listing = cell.context["page"]
             assert listing.paginator.count == int(shown), href
+            # The list says what it is of.
+            heading = cell.content.decode().split("<h1>")[1].split("</h1>")[0]
+            assert heading.startswith("Events: killing · Beni · 2024-"), heading
+            dated = "week" if period == "week" else "month"
+            assert heading.endswith(f"dated to the {dated}"), heading
             assert {e.date_precision for e in listing.object_list} <= {"day", "month"}
             # Back from the list, the matrix is the one the cell was in.
             back = carol.get("/threats/?" + html.unescape(href).split("?", 1)[1])
