@@ -122,6 +122,8 @@ def test_place_and_route_by_name_alerts_and_hotspots(personas: dict[str, Any], p
     # The hotspot's page lists the requests that give it as their reason.
     page = client.get(f"/threats/hotspots/{hotspot.pk}/").content.decode()
     assert f'<a href="/patrols/requests/{request.pk}/">{request.reference}</a>' in page
+    mbau = personas["mbau"].place
+    assert f'<a href="/places/{mbau.pk}/">Mbau</a>' in page  # where it is, by name
     # The place chosen in the list (its id) wins over the name left in the box.
     response = client.post(
         "/patrols/requests/new/",
