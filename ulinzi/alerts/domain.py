@@ -417,7 +417,7 @@ def receive_report(
             _step(alert, "received", actor or source, why, at=now)
             reason = "new alert"
         else:  # a later report can raise the alert's severity, never lower it
-            _raise_severity(alert, report.severity, report.threat_type)
+            _raise_severity(alert, report.severity, report.threat_type, "a later report")
         report.alert = alert
         report.grouping_reason = reason[:300]
         report.save()
@@ -456,16 +456,19 @@ def receive_report(
     return report
 
 
-def _raise_severity(alert: Alert, severity: str, threat_type: str) -> None:
+def _raise_severity(alert: Alert, severity: str, threat_type: str, source: str) -> None:
     """The alert is at least as severe as ``severity`` (it never becomes less severe);
-    when a graver account raises it, the alert is named after that account's threat
-    (two killed is a killing, not the abduction first reported), unless a duty officer
-    set the threat type by hand."""
+    when a graver account (``source``: "report 12", "A-7") raises it, the alert is named
+    after that account's threat (two killed is a killing, not the abduction first
+    reported), on its timeline, unless a duty officer set the threat type by hand."""
     if SEVERITY_RANK[severity] >= SEVERITY_RANK[alert.severity]:
         return
     alert.severity = severity
     changed = ["severity"]
-    if threat_type != alert.threat_type and not alert.steps.filter(step="corrected").exists():
+    # A correction's note starts with the threat type when it changed it.
+    set_by_hand = alert.steps.filter(step="corrected", note__startswith="threat type ")
+    if threat_type != alert.threat_type and not set_by_hand.exists():
+        _step(alert, "renamed", GROUPING, f"{alert.threat_type} → {threat_type} ({source})")
         alert.threat_type = threat_type
         changed.append("threat_type")
     alert.save(update_fields=changed)
@@ -599,27 +602,28 @@ def _apply_answer(question: Clarification, place: Place, answer: str, reporter: 
     report.save(update_fields=["place", "lat", "lon", "place_score"])
     live.changed()
     alert = report.alert
-    # An alert without a place gets this one; one placed already moves only while it is
-    # this report's alone and in nobody's hands.
     alone = alert.reports.count() == 1
-    if alert.place_id is None or (alone and alert.status == S.RECEIVED):
+    # Grouped by the place it was first taken to be, a report that now lies farther from
+    # every other report of its alert than any report is ever joined leaves for an alert
+    # of its own, routed to the base of the place the reporter gave.
+    leaves = not alone and _far_from_the_others(report)
+    # Otherwise an alert without a place gets this one; one placed already moves only
+    # while it is this report's alone and in nobody's hands.
+    if not leaves and (alert.place_id is None or (alone and alert.status == S.RECEIVED)):
         _move(alert, place)
     _step(alert, "place_clarified", reporter.pseudonym, f"{place.name} (answer {answer})")
     audit.record(
         reporter.pseudonym, "alerts.answer_clarification", report, after={"place": place.pk}
     )
-    if not alone and _far_from_the_others(report):
-        # Grouped by the place it was first taken to be, it now lies farther from every
-        # other report of its alert than any report is ever joined: its own alert,
-        # routed to the base of the place the reporter gave.
+    if leaves:
         split_report(actor=GROUPING, report=report)
         report.refresh_from_db()
     return report
 
 
 def _far_from_the_others(report: Report) -> bool:
-    """Whether ``report`` lies beyond ``far_km`` from every other located report of its
-    alert (nothing that far is ever grouped)."""
+    """Whether ``report`` lies beyond the grouping's reach from every other located
+    report of its alert (nothing that far is ever grouped)."""
     if report.lat is None or report.lon is None:
         return False
     others = (
@@ -628,8 +632,8 @@ def _far_from_the_others(report: Report) -> bool:
         .exclude(lon=None)
         .values_list("lat", "lon")
     )
-    far = grouping_thresholds().far_km
-    return bool(others) and all(_km(report.lat, report.lon, la, lo) > far for la, lo in others)
+    reach = grouping_thresholds().reach_km
+    return bool(others) and all(_km(report.lat, report.lon, la, lo) > reach for la, lo in others)
 
 
 def ask_again(message: Message) -> None:
@@ -1045,7 +1049,8 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Ale
             timezone.now(),
         )
         source.save(update_fields=["merged_into", "outcome", "status", "closed_at"])
-        _raise_severity(target, source.severity, source.threat_type)  # as grave as either said
+        # As grave as either said.
+        _raise_severity(target, source.severity, source.threat_type, source.reference)
         because = f" ({why})" if why else ""
         _step(source, "merged", actor, f"into {target.reference}{because}")
         _step(target, "merged", actor, f"{moved} report(s) from {source.reference}{because}")

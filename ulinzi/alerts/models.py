@@ -203,6 +203,7 @@ STEP_LABELS = {
     "split": _("split"),
     "relocated": _("moved to where its reports are"),
     "corrected": _("corrected by a duty officer"),
+    "renamed": _("named after a graver report"),
 }
 
 

@@ -181,7 +181,7 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _need(request, "alerts.handle")
     alert = queries.get_alert_for_user(request.user, pk)
     if action not in ACTIONS:
-        raise PermissionDenied
+        raise Http404("No such step.")
     form_class, run = ACTIONS[action]
     key = ACTION_FORMS.get(action, action)
     with_base = form_class in (forms.NotifyForm, forms.DispatchForm)

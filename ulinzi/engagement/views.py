@@ -26,7 +26,6 @@ from ulinzi.engagement.models import (
     JptMission,
     StaffMember,
 )
-from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.sms import sms_count
 from ulinzi.lib.text import digits_only
 from ulinzi.messaging.models import Message
@@ -144,13 +143,9 @@ def network(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
         if action == "register" and form.is_valid():
             data = form.cleaned_data
-            try:
-                domain.register_focal_point(actor=request.user, **data)
-            except InvalidPhoneNumber:
-                form.add_error("phone", _("This is not a phone number."))
-            else:
-                messages.success(request, _("Focal point registered."))
-                return redirect("engagement:network")
+            domain.register_focal_point(actor=request.user, **data)  # the form checked the number
+            messages.success(request, _("Focal point registered."))
+            return redirect("engagement:network")
         elif action == "test":
             ids = [int(i) for i in request.POST.getlist("focal_point") if digits_only(i)]
             chosen = list(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ulinzi.lib.phone import InvalidPhoneNumber, typed_number
 
 
-class PhoneNumberField(forms.CharField):
+class PhoneNumberField(forms.CharField):  # type: ignore[misc]
     """A phone number typed by a person: cleaned to E.164, or refused with a reason."""
 
     def __init__(self, **kwargs: Any) -> None:

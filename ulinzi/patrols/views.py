@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ulinzi.alerts.models import CallbackTask
 from ulinzi.alerts.queries import alerts_for, callbacks_for
-from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import digits_only
 from ulinzi.patrols import domain, figures, forms
 from ulinzi.patrols.models import (
@@ -28,7 +27,6 @@ from ulinzi.patrols.models import (
     WeeklyPlan,
 )
 from ulinzi.places.models import Base, Community
-from ulinzi.places.queries import bases_in
 from ulinzi.threats.queries import hotspot_named, hotspots_for
 
 
@@ -120,8 +118,6 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 language=data["language"],
                 callback=data["callback_task"],
             )
-        except InvalidPhoneNumber:
-            form.add_error("phone", _("This is not a phone number."))
         except ValueError as exc:
             form.add_error(None, str(exc))
         else:
@@ -263,6 +259,14 @@ def plan_page(request: HttpRequest) -> HttpResponse:
         need(request, "patrols.plan")
         action = request.POST.get("action", "")
         try:
+            if action in ("run", "approve", "fix") and not request.user.scope().whole_mission:  # type: ignore[union-attr]
+                # One plan shares the mission's teams out: planning and approving it
+                # (which tells every community its dates) is for a mission-wide planner.
+                raise domain.TransitionRefused(
+                    _(
+                        "The week's plan covers the whole mission: a planner of the whole mission runs and approves it."
+                    )
+                )
             if action == "run":
                 domain.plan_week(actor=request.user, week_start=week)
                 messages.success(request, _("Plan proposed."))
@@ -338,14 +342,11 @@ def plan_page(request: HttpRequest) -> HttpResponse:
 
 
 def bases_for(user: Any) -> QuerySet[Base]:
-    """The bases whose patrols a user plans and records: the whole mission's, or those of
-    their areas and their own."""
-    scope = user.scope()
-    if scope.whole_mission:
+    """The bases whose patrols a user sees and records: the whole mission's, or their own
+    (not those whose areas merely overlap theirs)."""
+    if user.scope().whole_mission:
         return Base.objects.all()
-    return Base.objects.filter(
-        Q(pk__in=bases_in(scope).values("pk")) | Q(pk__in=user.bases.values("pk"))
-    )
+    return Base.objects.filter(pk__in=user.bases.values("pk"))
 
 
 def plan_rows(week: dt.date, days: list[dt.date], bases: QuerySet[Base]) -> list[dict[str, Any]]:
@@ -432,7 +433,7 @@ def record_patrol(request: HttpRequest, pk: int) -> HttpResponse:
                 patrol=patrol,
                 conducted=conducted,
                 not_conducted_reason=reason,
-                **{k: v for k, v in data.items() if v is not None},
+                **data,  # a time left empty clears the one recorded before
             )
         except domain.TransitionRefused as exc:
             form.add_error(None, str(exc))

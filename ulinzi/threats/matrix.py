@@ -17,9 +17,10 @@ Trend
     ``c <= m - 2 * sqrt(max(m, 1))``, otherwise **steady** - about two standard
     deviations of a Poisson count, so that a row going from 1 to 2 events is not
     flagged while one going from 2 to 9 is. A row with fewer than two periods has
-    no trend. A last period cut short by the last day shown (this week, on its
-    Tuesday) is weighed for the part of it shown: ``m`` is scaled by that share of
-    its days, so that a week two days old is not "down" for having two days' events.
+    no trend. A last period cut short by the last day counted (this week, on its
+    Tuesday; or the last day asked for) is weighed for the part of it counted: ``m``
+    is scaled by that share of its days, so that a week two days old is not "down"
+    for having two days' events.
 """
 
 from __future__ import annotations
@@ -141,9 +142,12 @@ def build(
     last: dt.date,
     names: dict[int, str],
     unknown_area: str = "(no area)",
+    counted_until: dt.date | None = None,
 ) -> Matrix:
     """Lay out ``(area_id, threat_type, day, events, fatalities)`` counts, where
-    ``day`` is any day of the period (a week's Monday, a month's 1st)."""
+    ``day`` is any day of the period (a week's Monday, a month's 1st).
+    ``counted_until``: the last day the counts can cover (the last day asked for, or
+    today); a last period it cuts short is weighed for its days (see Trend)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     periods = periods_between(first, last, period)
@@ -167,7 +171,7 @@ def build(
         matrix.column_fatalities[i] += fatalities
         matrix.events += events
         matrix.fatalities += fatalities
-    shown = shown_share(periods[-1], period, last) if periods else 1.0
+    shown = shown_share(periods[-1], period, counted_until) if periods and counted_until else 1.0
     for row in rows.values():
         row.trend = trend([c.events for c in row.cells], shown)
     matrix.rows = sorted(

@@ -165,6 +165,9 @@ def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.da
         first=first,
         last=last,
         names=names,
+        # Without a last day asked for, the matrix runs to its latest event: its last
+        # period is cut short only if it is not over yet.
+        counted_until=filters.date_to or timezone.localdate(),
     )
     return matrix, first, last
 

@@ -417,10 +417,16 @@ def test_a_graver_report_names_the_alert_unless_an_officer_named_it(
     graver = report("Enlèvement à Goma, deux tués", "killing", "critical")
     assert graver.pk == first.pk
     assert (graver.threat_type, graver.severity) == ("killing", "critical")
+    renamed = graver.steps.get(step="renamed")
+    assert renamed.note == "abduction → killing (a later report)"
     # A milder account names nothing.
     milder = report("Pillage à Goma, ils sont partis", "looting_extortion", "medium")
     assert milder.pk == first.pk and Alert.objects.get(pk=first.pk).threat_type == "killing"
-    # What a duty officer set by hand stays: a graver report raises the severity only.
+    # A correction of the severity alone does not stop the renaming...
+    domain.correct_alert(actor=personas["bob"], alert=first, severity="high")
+    hurt = report("Enlèvement à Goma, un blessé grave", "attack_on_civilians", "critical")
+    assert (hurt.threat_type, hurt.severity) == ("attack_on_civilians", "critical")
+    # ...but what a duty officer set by hand stays: a graver report raises the severity only.
     domain.correct_alert(
         actor=personas["bob"], alert=first, threat_type="abduction", severity="high"
     )

@@ -108,3 +108,28 @@ def test_build_refuses_unknown_level() -> None:
         mx.build(
             [], level="village", period="month", first=D(2024, 1, 1), last=D(2024, 1, 31), names={}
         )
+
+
+def test_a_last_period_is_cut_short_only_by_the_last_day_counted() -> None:
+    """Three months of 6 events, then 3 in November, all by the 5th: over, November is
+    steady; counted only up to its 5th (today, or the last day asked for), it is up."""
+    counts = [
+        (1, "killing", dt.date(2026, month, 1), n, 0)
+        for month, n in ((8, 6), (9, 6), (10, 6), (11, 3))
+    ]
+
+    def arrow(until: dt.date | None) -> str:
+        matrix = mx.build(
+            counts,
+            level="territory",
+            period="month",
+            first=dt.date(2026, 8, 1),
+            last=dt.date(2026, 11, 5),  # the latest event's day
+            names={1: "Beni"},
+            counted_until=until,
+        )
+        return matrix.rows[0].trend
+
+    assert arrow(None) == "steady"
+    assert arrow(dt.date(2026, 12, 6)) == "steady"  # November is over
+    assert arrow(dt.date(2026, 11, 5)) == "up"  # 3 in 5 days, against 1 expected

@@ -66,7 +66,7 @@ USER_SCOPE = {
     Role.DUTY_OFFICER: ["goma", "cob-sake", "cob-kiwanja"],
     Role.LIAISON: ["beni", "cob-oicha"],
     Role.ANALYST: None,
-    Role.PATROL_PLANNER: ["beni", "cob-oicha"],
+    Role.PATROL_PLANNER: None,  # the weekly plan is the mission's
     Role.HUMAN_RIGHTS: None,
     Role.ME_OFFICER: None,
     Role.PUBLIC_INFORMATION: None,
