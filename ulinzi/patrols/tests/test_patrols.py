@@ -547,6 +547,28 @@ def test_the_record_form_shows_what_was_recorded_and_warns_of_a_patrol_ahead(
     assert ahead.context["ahead"] and "record it once it has gone out" in ahead.content.decode()
 
 
+def test_tonights_patrol_is_not_recorded_as_conducted_before_it_leaves(
+    personas: dict[str, Any], channel: Any, planner_user: Any
+) -> None:
+    request = new_request(personas, weekdays=[0], per_week=1, phone=None)
+    domain.accept_request(actor=planner_user, request=request)
+    domain.plan_week(actor=planner_user, week_start=MONDAY)
+    patrol = Patrol.objects.get()
+    today = timezone.localdate()
+    Patrol.objects.filter(pk=patrol.pk).update(day=today, shift="night")
+    patrol.refresh_from_db()
+    # Two hours from now, whatever the hour: tonight's patrol has not left.
+    leaves = (timezone.localtime() + dt.timedelta(hours=2)).time().replace(second=0)
+    with pytest.raises(domain.TransitionRefused, match="has not gone out yet: it leaves at"):
+        domain.record_patrol(actor=planner_user, patrol=patrol, conducted=True, started_at=leaves)
+    assert Patrol.objects.get().status == "planned"
+    # That it will not go out can be said at any time.
+    done = domain.record_patrol(
+        actor=planner_user, patrol=patrol, conducted=False, not_conducted_reason="No fuel"
+    )
+    assert done.status == "not_conducted"
+
+
 def test_figures_count_requests_patrols_and_answers(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:
