@@ -40,7 +40,9 @@ class HotlineForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
     )
-    place_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    place_id = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     place = forms.CharField(label=_("Where"), max_length=200, required=False)
     phone = PhoneNumberField(label=_("Caller's number (optional)"), required=False)
 
@@ -127,7 +129,9 @@ class CorrectForm(forms.Form):
 
     threat_type = forms.ChoiceField(label=_("Threat type"), choices=THREAT_TYPES)
     severity = forms.ChoiceField(label=_("Severity"), choices=[(s, _(s)) for s in SEVERITY_RANK])
-    place_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    place_id = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     note = forms.CharField(label=_("Why"), max_length=300, required=False)
 

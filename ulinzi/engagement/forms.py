@@ -160,7 +160,9 @@ class JptForm(CleanForm):
     communities = forms.ModelMultipleChoiceField(
         label=_("Communities to visit"), queryset=Community.objects.none()
     )
-    hotspot = forms.IntegerField(label=_("Hotspot (id, optional)"), required=False, min_value=1)
+    hotspot = forms.IntegerField(
+        label=_("Hotspot (id, optional)"), required=False, min_value=1, max_value=2**63 - 1
+    )
     alerts = forms.CharField(
         label=_("Alerts (references such as A-12, separated by commas)"),
         max_length=300,

@@ -47,7 +47,9 @@ class RequestForm(forms.Form):
         max_length=200,
         required=False,
     )
-    place_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    place_id = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     route = forms.CharField(
         label=_("Route: the places after it, in order, separated by commas (route patrols)"),
         help_text=_("Names or ids, e.g. Mbau, Kokola, #7835."),
@@ -86,7 +88,9 @@ class RequestForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    callback = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    callback = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     phone = PhoneNumberField(
         label=_("Focal point's number, for the answers (optional)"),
         help_text=_(

@@ -133,7 +133,7 @@ def _starting_point(request: HttpRequest, communities: QuerySet[Community]) -> d
     not)."""
     initial: dict[str, Any] = {"valid_from": domain.today()}
     given = {k: request.GET.get(k, "") for k in ("alert", "hotspot", "callback")}
-    if digits_only(given["alert"]):
+    if _an_id(given["alert"]):
         alert = alerts_for(request.user).filter(pk=int(given["alert"])).first()
         if alert is not None:
             initial["alerts"] = alert.reference
@@ -154,7 +154,7 @@ def _starting_point(request: HttpRequest, communities: QuerySet[Community]) -> d
                 "end": hotspot.end.isoformat(),
             }
             _place_and_community(initial, hotspot.place, hotspot.lat, hotspot.lon, communities)
-    elif digits_only(given["callback"]):
+    elif _an_id(given["callback"]):
         task = _callbacks(request).filter(pk=int(given["callback"])).first()
         if task is not None and task.done_at is None:
             initial["callback"] = task.pk
@@ -163,6 +163,11 @@ def _starting_point(request: HttpRequest, communities: QuerySet[Community]) -> d
             if community is not None and communities.filter(pk=community.pk).exists():
                 initial["community"] = community.pk
     return initial
+
+
+def _an_id(text: str) -> bool:
+    """Whether a link's parameter is a record's id (and one the database can hold)."""
+    return digits_only(text) and len(text) <= 12
 
 
 def _callbacks(request: HttpRequest) -> QuerySet[CallbackTask]:

@@ -39,7 +39,9 @@ class MatrixForm(forms.Form):
     )
     base = forms.SlugField(label=_("Base area"), max_length=40, required=False)
     # 0: the events linked to no area at the level chosen (queries.NO_AREA)
-    area = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+    area = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=0, max_value=2**63 - 1
+    )
     # A matrix cell's events: only those dated to its week or month (queries.Filters)
     dated_to = forms.ChoiceField(
         choices=[("", ""), ("week", "week"), ("month", "month")],

@@ -180,6 +180,10 @@ def test_the_form_starts_from_an_alert_or_a_hotspot(personas: dict[str, Any], pa
     Alert.objects.filter(pk=far.alert_id).update(lat=0.5153, lon=25.1910)
     initial = client.get(f"/patrols/requests/new/?alert={far.alert_id}").context["form"].initial
     assert initial["alerts"] == far.alert.reference and "community" not in initial
+    # A link whose id no database holds is a form with nothing filled in, not an error.
+    for key in ("alert", "hotspot", "callback"):
+        odd = client.get(f"/patrols/requests/new/?{key}={'9' * 30}")
+        assert odd.status_code == 200 and key not in odd.context["form"].initial
     # Bob, at Goma, does not see Mbau's alert: nothing of it is offered to him.
     bob = verified_client(personas["bob"])
     initial = bob.get(f"/patrols/requests/new/?alert={alert.pk}").context["form"].initial
