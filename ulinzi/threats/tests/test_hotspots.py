@@ -155,6 +155,7 @@ def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(
     }
     page = carol.get("/threats/hotspots/", params)
     assert page.status_code == 200
+    assert "<summary>How to read this table</summary>" in page.content.decode()
     top = page.context["clusters"][0]
     assert top["significant"] and top["p_value"] <= 0.05
     assert covers(top, hot)
