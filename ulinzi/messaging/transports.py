@@ -37,18 +37,28 @@ def render(template: str, values: dict[str, str], *, form: bool) -> str:
 def gateway_id_in(answer: str, path: str) -> str | None:
     """The gateway's own id for a message, read from its JSON answer along ``path``
     (keys and list indexes separated by dots: "SMSMessageData.Recipients.0.messageId");
-    None when the answer is not JSON or has nothing there."""
+    None when the answer is not JSON or has nothing there.
+
+    Raises ``SendFailed`` when the entry holding the id refuses the message with an
+    HTTP-like code (Africa's Talking answers 201 for the request, and ``"statusCode":
+    403, "status": "InvalidPhoneNumber"`` for the recipient)."""
     try:
         found: Any = json.loads(answer)
     except ValueError:
         return None
+    holder: Any = None
     for step in path.split("."):
+        holder = found
         if isinstance(found, dict) and step in found:
             found = found[step]
         elif isinstance(found, list) and step.isdigit() and int(step) < len(found):
             found = found[int(step)]
         else:
             return None
+    code = holder.get("statusCode") if isinstance(holder, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
+        said = str(holder.get("status", ""))[:60]
+        raise SendFailed(f"gateway refused the message ({code} {said})".strip())
     if isinstance(found, bool) or not isinstance(found, str | int):
         return None
     text = str(found).strip()

@@ -168,8 +168,14 @@ def test_the_gateway_id_is_read_along_its_path() -> None:
     assert transports.gateway_id_in('{"sid": true}', "sid") is None
     assert transports.gateway_id_in('{"sid": {"a": 1}}', "sid") is None
     assert transports.gateway_id_in('{"sid": ""}', "sid") is None
-    refused = at.replace('"ATXid_7e1f0c2b9d8a4c3e"', '"None"')
-    assert transports.gateway_id_in(refused, "SMSMessageData.Recipients.0.messageId") is None
+    unnamed = at.replace('"ATXid_7e1f0c2b9d8a4c3e"', '"None"')
+    assert transports.gateway_id_in(unnamed, "SMSMessageData.Recipients.0.messageId") is None
+    # A recipient refused inside a 201 answer is a failed send, retried like any.
+    refused = at.replace('"statusCode": 101', '"statusCode": 403').replace(
+        '"status": "Success"', '"status": "InvalidPhoneNumber"'
+    )
+    with pytest.raises(transports.SendFailed, match="403 InvalidPhoneNumber"):
+        transports.gateway_id_in(refused, "SMSMessageData.Recipients.0.messageId")
 
 
 def test_a_message_without_a_gateway_id_is_named_by_ulinzis_and_an_id_must_be_one() -> None:
@@ -286,3 +292,16 @@ def test_no_receipt_breaks_the_status_callback(preset: str, message_id: Any, wor
     assert response.status_code in (200, 400), response.content
     if response.status_code == 400:
         assert response.json()["detail"] and AuditEntry.objects.count() == before
+
+
+def test_a_recipient_refused_inside_an_accepted_request_is_retried() -> None:
+    answer = (PAYLOADS / "africastalking_send_answer.json").read_text()
+    refused = answer.replace('"statusCode": 101', '"statusCode": 406').replace(
+        '"status": "Success"', '"status": "UserInBlacklist"'
+    )
+    with fake_gateway() as gateway:
+        gateway.answer = refused.encode()
+        channel, _printed = add_channel(gateway.url, "africastalking", "--send-header", "apiKey: k")
+        message = send_one(channel, "+243815556677")
+    assert message.status == "queued" and message.attempts == 1
+    assert "406 UserInBlacklist" in message.last_error
