@@ -586,3 +586,25 @@ def test_a_step_refused_for_its_input_keeps_what_was_typed_and_names_the_field(
     alert.refresh_from_db()
     assert alert.status == "received"
     assert not AuditEntry.objects.filter(action="alerts.close").exists()
+
+
+def test_the_routing_reason_is_shown_in_the_readers_language(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    from ulinzi.alerts.templatetags.alert_words import routing_reason
+
+    assert alert.routing_reason == "Mbau is in the area of Beni"
+    client = Client()
+    client.force_login(make_user("amani", "duty_officer", whole_mission=True, language="fr"))
+    page = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "(Mbau est dans la zone de Beni)" in page
+    # Each form it is stored in; anything else as it is.
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert routing_reason("nearest base (12 km)") == "base la plus proche (12 km)"
+        assert routing_reason("no base is configured") == "aucune base n'est configurée"
+        assert routing_reason("routed by hand") == "routed by hand"
+    with translation.override("en"):
+        assert routing_reason("nearest base (12 km)") == "nearest base (12 km)"
+    translation.deactivate()  # the French reader's request left French on this thread
