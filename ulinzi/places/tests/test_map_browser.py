@@ -64,8 +64,11 @@ def test_finding_a_place_works_from_the_keyboard(
     response = page.goto(f"{live_server.url}/audit/")
     assert response.status == 403  # alice is not an administrator
     page.goto(f"{live_server.url}/places/search/")
-    # The search box has the focus: type and press Enter, no mouse.
-    assert page.evaluate("document.activeElement.id") == "q"
+    # The search box has the focus (autofocus, which the browser applies just after the
+    # page loads): type and press Enter, no mouse.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'q'", timeout=5000
+    )
     page.keyboard.type("mbaw centre")
     page.keyboard.press("Enter")
     page.wait_for_selector("ol.candidates button.candidate")
