@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from ulinzi.alerts.models import Alert, Report
-from ulinzi.lib.text import digits_only
+from ulinzi.lib.text import record_id
 
 
 def alerts_for(user: Any) -> QuerySet[Alert]:
@@ -128,10 +128,8 @@ def alerts_named(text: str, visible: QuerySet[Alert]) -> tuple[list[Alert], list
     for part in _REFERENCE_SEPARATORS.split(text.strip()):
         if not part:
             continue
-        number = part.upper().removeprefix("A").removeprefix("-")
-        alert = None
-        if digits_only(number) and len(number) < 10:
-            alert = visible.filter(pk=int(number)).first()
+        pk = record_id(part.upper().removeprefix("A").removeprefix("-"))
+        alert = None if pk is None else visible.filter(pk=pk).first()
         if alert is None:
             errors.append(_("%(ref)s is not an alert you can see.") % {"ref": part[:20]})
         elif alert not in found:

@@ -19,7 +19,7 @@ from ulinzi.alerts import domain, forms, queries, sla
 from ulinzi.alerts.figures import summarise
 from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report, Responder
 from ulinzi.lib.phone import InvalidPhoneNumber
-from ulinzi.lib.text import digits_only
+from ulinzi.lib.text import record_id
 from ulinzi.messaging import domain as messaging
 from ulinzi.places import queries as places
 from ulinzi.places.models import Base, Place
@@ -257,7 +257,7 @@ def merge_or_split(request: HttpRequest, pk: int) -> HttpResponse:
     alert = queries.get_alert_for_user(request.user, pk)
     try:
         if "report" in request.POST:
-            report = alert.reports.filter(pk=_int(request.POST["report"])).first()
+            report = alert.reports.filter(pk=record_id(request.POST["report"])).first()
             if report is None:
                 raise domain.TransitionRefused(_("no such report in this alert"))
             new = domain.split_report(actor=request.user, report=report)
@@ -265,7 +265,7 @@ def merge_or_split(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Report moved to the new alert %(ref)s.") % {"ref": new.reference}
             )
             return redirect("alerts:detail", pk=new.pk)
-        into_pk = _int(request.POST.get("into", "").strip().upper().removeprefix("A-"))
+        into_pk = record_id(request.POST.get("into", "").strip().upper().removeprefix("A-"))
         target = queries.alerts_for(request.user).filter(pk=into_pk).first()
         if target is None:
             raise domain.TransitionRefused(_("no open alert with this reference in your area"))
@@ -275,10 +275,6 @@ def merge_or_split(request: HttpRequest, pk: int) -> HttpResponse:
     except domain.TransitionRefused as exc:
         messages.error(request, str(exc))
         return redirect("alerts:detail", pk=pk)
-
-
-def _int(text: str) -> int:
-    return int(text) if digits_only(text) and len(text) < 12 else 0
 
 
 @sensitive_variables("number")
@@ -416,8 +412,8 @@ def responders(request: HttpRequest) -> HttpResponse:
         known = Responder.objects.filter(base__in=bases)
         try:
             if "responder" in request.POST:  # stand down, or make available again
-                pk = request.POST["responder"]
-                unit = known.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 12 else None
+                pk = record_id(request.POST["responder"])
+                unit = None if pk is None else known.filter(pk=pk).first()
                 if unit is None:
                     raise Http404("No such responder at your bases.")
                 domain.save_responder(

@@ -27,7 +27,7 @@ from ulinzi.engagement.models import (
     StaffMember,
 )
 from ulinzi.lib.sms import sms_count
-from ulinzi.lib.text import digits_only
+from ulinzi.lib.text import record_id
 from ulinzi.messaging.models import Message
 
 SILENT_DAYS = 14  # the default for "silent": no message in two weeks
@@ -147,7 +147,7 @@ def network(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Focal point registered."))
             return redirect("engagement:network")
         elif action == "test":
-            ids = [int(i) for i in request.POST.getlist("focal_point") if digits_only(i)]
+            ids = [pk for pk in map(record_id, request.POST.getlist("focal_point")) if pk]
             chosen = list(
                 FocalPoint.objects.filter(
                     pk__in=ids, community__in=communities, active=True
@@ -265,7 +265,8 @@ def commitments(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if request.method == "POST":
         raw = str(request.POST.get("commitment", ""))
-        commitment = Commitment.objects.filter(pk=int(raw)).first() if digits_only(raw) else None
+        pk = record_id(raw)
+        commitment = None if pk is None else Commitment.objects.filter(pk=pk).first()
         if commitment is None:
             raise Http404("No such commitment.")
         if commitment.owner_id != request.user.pk:

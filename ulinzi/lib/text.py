@@ -177,3 +177,14 @@ def digits_only(text: str) -> bool:
     (True, False, False)
     """
     return text.isascii() and text.isdigit()
+
+
+def record_id(text: str) -> int | None:
+    """The id a link, a form or a gateway gives as text, when it is one a database can
+    hold (a run of at most 18 digits: a 30-digit id overflows PostgreSQL's bigint);
+    else None.
+
+    >>> record_id("42"), record_id("4²"), record_id("9" * 30), record_id("")
+    (42, None, None, None)
+    """
+    return int(text) if digits_only(text) and len(text) <= 18 else None

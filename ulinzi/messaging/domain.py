@@ -28,7 +28,7 @@ from ulinzi.audit import domain as audit
 from ulinzi.lib.crypto import blind_index, pseudonym
 from ulinzi.lib.phone import InvalidPhoneNumber, normalise
 from ulinzi.lib.sms import sms_count
-from ulinzi.lib.text import digits_only
+from ulinzi.lib.text import digits_only, record_id
 from ulinzi.messaging.models import PHONE_FIELD, Channel, Message, Reporter, cipher
 
 # Sent by the worker inside the transaction that marks an inbound message processed, so
@@ -505,18 +505,18 @@ def update_status(channel: Channel, message_id: Any, status: str) -> Message:
     given = str(message_id).strip() if isinstance(message_id, str | int) else ""
     if not given or "\x00" in given:
         raise MessageRefused("id (the message's id) is missing")
-    ours = digits_only(given) and len(given) < 19
-    if not channel.send_id_path and not ours:
+    ours = record_id(given)
+    if not channel.send_id_path and ours is None:
         raise MessageRefused("id must be the number of a message Ulinzi sent")
     mine = Message.objects.filter(channel=channel, direction=Message.Direction.OUT)
     with transaction.atomic():
         found = []
         if channel.send_id_path:
             found = list(mine.filter(gateway_id=given[:100]).select_for_update()[:2])
-        if not found and ours:
+        if not found and ours is not None:
             # Ulinzi's own number: a channel without gateway ids, or (on one with them) a
             # message whose send got no id back.
-            numbered = mine.filter(pk=int(given))
+            numbered = mine.filter(pk=ours)
             if channel.send_id_path:
                 numbered = numbered.filter(gateway_id=None)
             found = list(numbered.select_for_update())

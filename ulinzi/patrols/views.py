@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ulinzi.alerts.models import CallbackTask
 from ulinzi.alerts.queries import alerts_for, callbacks_for
-from ulinzi.lib.text import digits_only
+from ulinzi.lib.text import record_id
 from ulinzi.patrols import domain, figures, forms
 from ulinzi.patrols.models import (
     ROUTE_PLACES,
@@ -133,8 +133,9 @@ def _starting_point(request: HttpRequest, communities: QuerySet[Community]) -> d
     not)."""
     initial: dict[str, Any] = {"valid_from": domain.today()}
     given = {k: request.GET.get(k, "") for k in ("alert", "hotspot", "callback")}
-    if _an_id(given["alert"]):
-        alert = alerts_for(request.user).filter(pk=int(given["alert"])).first()
+    alert_id, callback_id = record_id(given["alert"]), record_id(given["callback"])
+    if alert_id is not None:
+        alert = alerts_for(request.user).filter(pk=alert_id).first()
         if alert is not None:
             initial["alerts"] = alert.reference
             initial["reason"] = _("Alert %(ref)s: %(what)s, %(day)s") % {
@@ -154,8 +155,8 @@ def _starting_point(request: HttpRequest, communities: QuerySet[Community]) -> d
                 "end": hotspot.end.isoformat(),
             }
             _place_and_community(initial, hotspot.place, hotspot.lat, hotspot.lon, communities)
-    elif _an_id(given["callback"]):
-        task = _callbacks(request).filter(pk=int(given["callback"])).first()
+    elif callback_id is not None:
+        task = _callbacks(request).filter(pk=callback_id).first()
         if task is not None and task.done_at is None:
             initial["callback"] = task.pk
             initial["reason"] = task.note
@@ -163,11 +164,6 @@ def _starting_point(request: HttpRequest, communities: QuerySet[Community]) -> d
             if community is not None and communities.filter(pk=community.pk).exists():
                 initial["community"] = community.pk
     return initial
-
-
-def _an_id(text: str) -> bool:
-    """Whether a link's parameter is a record's id (and one the database can hold)."""
-    return digits_only(text) and len(text) <= 12
 
 
 def _callbacks(request: HttpRequest) -> QuerySet[CallbackTask]:
@@ -304,9 +300,10 @@ def plan_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Patrol fixed; the plan was run again around it."))
             elif action == "remove":
                 raw = str(request.POST.get("patrol", ""))
-                if not digits_only(raw) or len(raw) > 12:
+                pk = record_id(raw)
+                if pk is None:
                     raise Http404("No such patrol.")
-                patrol = _patrol_for(request.user, int(raw))
+                patrol = _patrol_for(request.user, pk)
                 domain.unfix_patrol(actor=request.user, patrol=patrol)
             else:
                 raise Http404("No such action.")

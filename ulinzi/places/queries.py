@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from ulinzi.lib.text import digits_only
+from ulinzi.lib.text import record_id
 from ulinzi.places.models import Base, Community, GazetteerState, Place
 from ulinzi.places.records import ADMIN_KINDS, PlaceRecord
 from ulinzi.places.scope import Scope
@@ -166,8 +166,9 @@ def pick_place(name: str, *, hint: str | None = None) -> tuple[Place | None, lis
     from ulinzi.places.matching import candidate_json
 
     name = name.strip()
-    if digits_only(name.removeprefix("#")) and len(name) < 12:
-        return matched_place(int(name.removeprefix("#"))), []
+    given = record_id(name.removeprefix("#"))
+    if given is not None:
+        return matched_place(given), []
     candidates = matcher().match(name, hint=hint, limit=5).candidates
     found = [c for c in candidates if c.score >= PICK_FLOOR]
     if not found:

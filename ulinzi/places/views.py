@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from ulinzi.lib.text import digits_only
+from ulinzi.lib.text import record_id
 from ulinzi.places import queries
 from ulinzi.places.models import Community, Place
 
@@ -73,14 +73,10 @@ def search(request: HttpRequest) -> HttpResponse:
     # "place" is the field name on the hotline form, which searches as the CLA types.
     query = _clean(request.GET.get("q") or request.GET.get("place"))
     hint = _clean(request.GET.get("hint")) or None
-    community = request.GET.get("community", "")
-    if hint is None and digits_only(community) and len(community) < 12:
+    community = record_id(request.GET.get("community", ""))
+    if hint is None and community is not None:
         # A form that names its community (a patrol request): namesakes near it first.
-        hint = (
-            Community.objects.filter(pk=int(community))
-            .values_list("place__name", flat=True)
-            .first()
-        )
+        hint = Community.objects.filter(pk=community).values_list("place__name", flat=True).first()
     result = queries.search_places(query, hint=hint, limit=8) if query else None
     for candidate in result["candidates"] if result else []:
         candidate["kind_label"] = KIND_LABELS.get(candidate["kind"], candidate["kind"])

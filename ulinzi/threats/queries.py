@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from ulinzi.lib.text import digits_only
+from ulinzi.lib.text import record_id
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.threats import matrix as mx
 from ulinzi.threats.models import Event, Hotspot
@@ -54,9 +54,8 @@ def hotspots_for(user: Any) -> QuerySet[Hotspot]:
 
 def hotspot_named(user: Any, given: str) -> Hotspot | None:
     """The saved hotspot whose id a link gives (``?hotspot=12``), if the user may see it."""
-    if not digits_only(given) or len(given) > 12:
-        return None
-    return hotspots_for(user).filter(pk=int(given)).first()
+    pk = record_id(given)
+    return None if pk is None else hotspots_for(user).filter(pk=pk).first()
 
 
 NO_AREA = 0  # ``area`` of the events linked to no area at the level chosen
