@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ulinzi.lib.text import fold, spelling_key, strip_generic, tokens
+from ulinzi.lib.text import fold, record_id, spelling_key, strip_generic, tokens
 
 
 def test_fold_drops_case_accents_punctuation_and_extra_spaces() -> None:
@@ -85,3 +85,16 @@ def test_fold_and_key_never_raise_and_are_idempotent_on_fold(text: str) -> None:
     folded = fold(text)
     assert fold(folded) == folded
     assert isinstance(spelling_key(text), str)
+
+
+def test_an_id_from_text_is_one_a_database_can_hold() -> None:
+    assert record_id("42") == 42 and record_id("0007") == 7
+    assert record_id("9" * 18) == 10**18 - 1  # below bigint's 9.2e18
+    for odd in ("9" * 19, "4²", "①", "-3", " 4", "", "A-12"):
+        assert record_id(odd) is None, odd
+
+
+@given(st.text(max_size=25))
+def test_an_id_is_always_an_int_a_bigint_column_takes_or_none(text: str) -> None:
+    found = record_id(text)
+    assert found is None or 0 <= found < 2**63
