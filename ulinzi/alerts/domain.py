@@ -456,6 +456,11 @@ def receive_report(
     return report
 
 
+#: How a correction's note starts when it changed the threat type (it is said first):
+#: a threat type set by hand is not renamed by a later report.
+THREAT_CORRECTED = "threat type "
+
+
 def _raise_severity(alert: Alert, severity: str, threat_type: str, source: str) -> None:
     """The alert is at least as severe as ``severity`` (it never becomes less severe);
     when a graver account (``source``: "report 12", "A-7") raises it, the alert is named
@@ -465,8 +470,7 @@ def _raise_severity(alert: Alert, severity: str, threat_type: str, source: str) 
         return
     alert.severity = severity
     changed = ["severity"]
-    # A correction's note starts with the threat type when it changed it.
-    set_by_hand = alert.steps.filter(step="corrected", note__startswith="threat type ")
+    set_by_hand = alert.steps.filter(step="corrected", note__startswith=THREAT_CORRECTED)
     if threat_type != alert.threat_type and not set_by_hand.exists():
         _step(alert, "renamed", GROUPING, f"{alert.threat_type} → {threat_type} ({source})")
         alert.threat_type = threat_type
@@ -929,7 +933,7 @@ def correct_alert(
         before = audit.snapshot(locked, ["threat_type", "severity", "place", "base"])
         changes = []
         if threat_type is not None and threat_type != locked.threat_type:
-            changes.append(f"threat type {locked.threat_type} → {threat_type}")
+            changes.append(f"{THREAT_CORRECTED}{locked.threat_type} → {threat_type}")
             locked.threat_type = threat_type
         if severity is not None and severity != locked.severity:
             changes.append(f"severity {locked.severity} → {severity}")

@@ -837,19 +837,21 @@ def record_patrol(
         if conducted and locked.day == timezone.localdate():
             # Today's patrol (tonight's, recorded in the small hours of its own day) has
             # gone out only once it left: when the record says, else when it was due.
-            leaving = Patrol(
-                day=locked.day,
-                shift=locked.shift,
-                started_at=record.get("started_at") or locked.started_at,
-                due_at=locked.due_at,
-                request=locked.request,
+            leaves = _went_out(
+                Patrol(
+                    day=locked.day,
+                    shift=locked.shift,
+                    started_at=record.get("started_at") or locked.started_at,
+                    due_at=locked.due_at,
+                    request=locked.request,
+                )
             )
-            if _went_out(leaving) > timezone.now():
+            if leaves > timezone.now():
                 raise TransitionRefused(
                     _("The patrol of %(day)s has not gone out yet: it leaves at %(time)s.")
                     % {
                         "day": locked.day.isoformat(),
-                        "time": timezone.localtime(_went_out(leaving)).strftime("%H:%M"),
+                        "time": timezone.localtime(leaves).strftime("%H:%M"),
                     }
                 )
         if locked.request is not None and locked.request.status in CLOSED_STATUSES:
