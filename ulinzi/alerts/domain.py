@@ -521,15 +521,11 @@ def _move(alert: Alert, place: Place) -> None:
 
 
 def _ask_which_place(report: Report, located: Located, language: str) -> None:
-    options = located.ambiguous[:4]
-    # Name each place by its territory, as people tell namesakes apart.
-    areas = [(c["admin_path"].split(" › ")[1:2] or [c["admin_path"]])[0] for c in options]
-    Clarification.objects.create(
-        report=report, options=[c["place_id"] for c in options], asked_at=timezone.now()
-    )
+    ids = [c["place_id"] for c in located.ambiguous[:4]]
+    Clarification.objects.create(report=report, options=ids, asked_at=timezone.now())
     messaging.queue_message(
         report.reporter,  # type: ignore[arg-type]
-        texts.clarifying_question(language, located.name, areas),
+        texts.clarifying_question(language, located.name, list(_option_words(ids).values())),
         purpose="clarification",
         channel=report.message.channel if report.message else None,
     )
@@ -659,11 +655,9 @@ def ask_again(message: Message) -> None:
         return
     with transaction.atomic():
         Clarification.objects.filter(pk=question.pk).update(asked_again_at=timezone.now())
-        places_offered = list(Place.objects.filter(pk__in=question.options))
-        by_id = {p.pk: p for p in places_offered}
-        areas = [_area_name(by_id[i]) for i in question.options if i in by_id]
-        if len(areas) < 2:
-            return
+        words = _option_words(question.options)
+        if len(words) < 2 or len(words) < len(question.options):
+            return  # a place offered is gone from the gazetteer: the numbers would lie
         language = (
             question.report.language
             if question.report.language in texts.CLARIFY
@@ -672,18 +666,21 @@ def ask_again(message: Message) -> None:
         messaging.queue_message(
             reporter,
             texts.clarifying_question(
-                language, question.report.place_text or by_id[question.options[0]].name, areas
+                language,
+                question.report.place_text or Place.objects.get(pk=question.options[0]).name,
+                list(words.values()),
             ),
             purpose="clarification",
             channel=message.channel,
         )
 
 
-def _area_name(place: Place) -> str:
-    for parent in (place.territory, place.province):
-        if parent is not None:
-            return parent.name
-    return place.name
+def _option_words(ids: list[int]) -> dict[int, str]:
+    """What the question calls each of the namesakes ``ids`` still in the gazetteer: the
+    area (or neighbouring village) that tells it from the others."""
+    by_id = {p.pk: p for p in Place.objects.filter(pk__in=ids)}
+    offered = [by_id[i] for i in ids if i in by_id]
+    return {p.pk: w for p, w in zip(offered, places.namesake_words(offered), strict=True)}
 
 
 def record_missed_call(reporter: Reporter) -> CallbackTask:
@@ -794,12 +791,12 @@ def _answers_a_question(message: Message) -> bool:
 def _choice_named(question: Clarification, text: str) -> int:
     """The option a reply names by the area the question gave it ("Rutshuru" to "Which
     Kiwanja? 1 Rutshuru 2 Goma"), when it names exactly one; else 0."""
-    offered = {p.pk: p for p in Place.objects.filter(pk__in=question.options)}
-    words = f" {' '.join(fold(text).split())} "
+    offered = _option_words(question.options)
+    said = f" {' '.join(fold(text).split())} "
     named = [
         n
         for n, pk in enumerate(question.options, start=1)
-        if pk in offered and f" {' '.join(fold(_area_name(offered[pk])).split())} " in words
+        if pk in offered and f" {' '.join(fold(offered[pk]).split())} " in said
     ]
     return named[0] if len(named) == 1 else 0
 

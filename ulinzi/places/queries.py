@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from ulinzi.lib.text import record_id
 from ulinzi.places.models import Base, Community, GazetteerState, Place
+from ulinzi.places.namesakes import telling_apart
 from ulinzi.places.records import ADMIN_KINDS, PlaceRecord
 from ulinzi.places.scope import Scope
 
@@ -192,6 +193,60 @@ def pick_place(name: str, *, hint: str | None = None) -> tuple[Place | None, lis
             f"{item['name']}: {kinds.get(item['kind'], item['kind'])}, {where} (#{item['place_id']})"
         )
     return None, choices
+
+
+#: Where a namesake that shares every area with another is named by its nearest
+#: neighbouring settlement: the boxes (degrees either side) searched in turn.
+NEIGHBOUR_SPANS = (0.05, 0.15, 0.5)
+SETTLEMENT_KINDS = ("village", "town", "quarter", "camp")
+
+
+def namesake_words(options: list[Place]) -> list[str]:
+    """What a question to a reporter calls each of these namesakes (``options``, in
+    order): its largest area no other shares (:func:`namesakes.telling_apart`:
+    "Which Kitsanga? 1 Maboya 2 Mambingi"), else the nearest settlement of another name
+    that no other option is called by, else its territory's name (the number still
+    answers the question)."""
+    fields = ("territory_id", "health_zone_id", "health_area_id")
+    names = names_of([i for p in options for i in (getattr(p, f) for f in fields) if i])
+    areas = [[names.get(getattr(p, f)) for f in fields] for p in options]
+    words = telling_apart(areas)
+    taken = {w.casefold() for w in words if w} | {p.name.casefold() for p in options}
+    result = []
+    for place, word, own in zip(options, words, areas, strict=True):
+        if word is None:
+            word = _neighbour(place, taken)
+            if word is not None:
+                taken.add(word.casefold())
+        result.append(word or next((a for a in own if a), None) or place.name)
+    return result
+
+
+def _neighbour(place: Place, taken: set[str]) -> str | None:
+    """The name of the settlement nearest ``place`` whose name is not in ``taken``
+    (casefolded), within half a degree. Names with a digit ("Butashiba 2") are passed
+    over: in "1 Rutshuru 2 Butashiba 2 3 ..." the numbers would be the question's."""
+    from ulinzi.places.matching import haversine_km
+
+    if place.lat is None or place.lon is None:
+        return None
+    for span in NEIGHBOUR_SPANS:
+        around = Place.objects.filter(
+            kind__in=SETTLEMENT_KINDS,
+            lat__range=(place.lat - span, place.lat + span),
+            lon__range=(place.lon - span, place.lon + span),
+        ).values_list("name", "lat", "lon")
+        nearest = min(
+            (
+                (haversine_km(place.lat, place.lon, lat, lon), name)
+                for name, lat, lon in around
+                if name.casefold() not in taken and not any(c.isdigit() for c in name)
+            ),
+            default=None,
+        )
+        if nearest is not None:
+            return nearest[1]
+    return None
 
 
 def _named_after(inner: PlaceRecord, area: PlaceRecord) -> bool:
