@@ -558,17 +558,21 @@ def _open_question(reporter: Reporter, *, lock: bool = False) -> Clarification |
     )
 
 
-#: A reply to "where?" longer than this is a new report, not an answer.
-WHERE_REPLY_WORDS = 6
+#: A reply longer than this is a new report, not an answer.
+REPLY_WORDS = 6
+
+
+def _may_answer(text: str) -> bool:
+    """Whether a free text could answer a question: short, and telling of no threat.
+    "Risasi Mbau sasa" or "2 morts à Mbau" tell of something: a report of its own."""
+    return len(text.split()) <= REPLY_WORDS and not _triage(text).because
 
 
 def _answer_where(question: Clarification, message: Message) -> Report | None:
     """A short reply naming a place ("Mbau", "ni Kalunguta") to the reporter's open
-    "where?" ``question`` puts the report there; None (nothing done) when the reply is
-    long, names no place, or tells of a threat (then it is a report of its own)."""
+    "where?" ``question`` puts the report there; None (nothing done) when it names no
+    place."""
     text = _clean(message.text)
-    if len(text.split()) > WHERE_REPLY_WORDS or _triage(text).because:
-        return None  # "Risasi Mbau sasa" tells of something: a report of its own
     located = locate(text, None, _hint(message.reporter))
     place = _place(located.place_id)
     if place is None:
@@ -773,9 +777,10 @@ _LEADING_CHOICE = re.compile(r"^\s*[(#]?([1-9])(?:[).:,-]|\s|$)")
 def _answers_a_question(message: Message) -> bool:
     """A free-text SMS that answers the reporter's open question: "2 Rutshuru" or "ni
     Goma" to "Which Kiwanja? 1 ... 2 Goma", or a place's name to "where?". Applied (the
-    question read once, locked, in the worker's transaction), and True."""
+    question read once, locked, in the worker's transaction), and True. A long text, or
+    one that tells of a threat, is a report even when it starts with a number."""
     reporter = message.reporter
-    if reporter is None:
+    if reporter is None or not _may_answer(_clean(message.text)):
         return False
     with transaction.atomic(savepoint=False):  # no savepoint on the worker's hot path
         question = _open_question(reporter, lock=True)

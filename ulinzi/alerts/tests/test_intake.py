@@ -170,6 +170,22 @@ def test_a_clarifying_question_is_answered_by_naming_the_area_it_gave(
     assert question.report.place_id == question.options[n - 1]
 
 
+def test_a_report_that_starts_with_a_number_or_names_an_option_is_not_an_answer(
+    channel: Channel,
+) -> None:
+    """With a question open, "2 morts à Mbau" tells of two dead: a report, not choice 2;
+    nor is a report that happens to name an area the question offered."""
+    sms(channel, "+243971234569", "ALERTE Majengo: hommes armés")
+    question = Clarification.objects.get()
+    word = domain._option_words(question.options)[question.options[0]]
+    sms(channel, "+243971234569", "2 morts à Mbau Centre cette nuit, des hommes armés")
+    sms(channel, "+243971234569", f"Tirs entendus vers {word} ce soir, la population fuit")
+    question.refresh_from_db()
+    assert (question.answered_at, question.answer) == (None, "")
+    assert Report.objects.count() == 3
+    assert Report.objects.order_by("pk").last().threat_type == "armed_clash"
+
+
 def test_a_report_with_no_place_asks_where_and_a_reply_naming_one_places_it(
     channel: Channel, personas: dict[str, Any]
 ) -> None:
