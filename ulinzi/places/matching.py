@@ -86,6 +86,9 @@ _BLOCK = 64
 _MIN_SIMILARITY = 0.55
 # At most this many of the best-scoring names go on to ranking.
 _KEEP = 40
+# The confidence is worked out for at least this many of the best-ranked, so that the
+# first candidate is the same however many are asked for.
+_POOL = 10
 # A main name scoring below this makes the matcher try the other names of the
 # description ("Mayisafi, near Eringeti": Eringeti).
 _FALLBACK_BELOW = 0.35
@@ -516,7 +519,9 @@ class Matcher:
                 near |= _approx_km(lat, lon, clat, clon) <= 30.0
             rank = rank + 0.1 * near
         weights = np.exp((rank - rank.max()) / _TEMPERATURE)
-        top = np.argsort(-rank, kind="stable")[: max(limit, 1)]
+        # Confidence is worked out for a pool larger than asked for, then the best
+        # ``limit`` kept: the first candidate does not depend on how many are wanted.
+        top = np.argsort(-rank, kind="stable")[: max(limit, _POOL)]
         total = weights.sum()
         tlat, tlon = lat[top], lon[top]
         # Distances from each returned candidate (rows) to every scored one (columns).
@@ -535,7 +540,7 @@ class Matcher:
             for t, c in zip(top, conf, strict=True)
         ]
         candidates.sort(key=lambda c: -c.score)
-        return _Scored(candidates, name)
+        return _Scored(candidates[: max(limit, 1)], name)
 
     # -- public --------------------------------------------------------------
 

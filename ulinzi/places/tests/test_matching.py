@@ -346,3 +346,24 @@ def test_destination_and_midpoint() -> None:
     assert (round(lat, 2), round(lon, 6)) == (1.0, 29.0)
     assert midpoint(0.0, 29.0, 0.0, 30.0) == pytest.approx((0.0, 29.5))
     assert haversine_km(0.0, 29.0, 0.0, 30.0) == pytest.approx(111.19, abs=0.01)
+
+
+def test_the_first_candidate_does_not_depend_on_how_many_are_asked_for(
+    matcher: Matcher, records: list[PlaceRecord]
+) -> None:
+    """A report is located with 3 candidates and the place search shows 5: both must
+    name the same place first ("Kavumu" was one village with 1 and another with 3)."""
+    import random
+
+    names = sorted({r.name for r in records})
+    queries = random.Random(5).sample(names, 400)
+    queries += ["Kavumu", "Etori", "Buhimba", "Buhimb", "Kavum centre"]
+    for query in queries:
+        firsts = {
+            (found.candidates[0].record.id, round(found.candidates[0].score, 9))
+            if found.candidates
+            else None
+            for found in (matcher.match(query, limit=k) for k in (1, 3, 5, 10))
+        }
+        assert len(firsts) == 1, (query, firsts)
+        assert len(matcher.match(query, limit=3).candidates) <= 3
