@@ -35,7 +35,7 @@ from ulinzi.alerts.models import (
     Report,
     Responder,
 )
-from ulinzi.alerts.place_phrases import GIVEN_MIN_SCORE, choose, place_phrases
+from ulinzi.alerts.place_phrases import GIVEN_MIN_SCORE, NOT_PLACES, choose, place_phrases
 from ulinzi.alerts.signals import alert_closed, info_keyword, ok_reply, patrol_keyword
 from ulinzi.audit import domain as audit
 from ulinzi.lib.text import fold
@@ -173,7 +173,7 @@ def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
     if reporter is None or parsed.kind not in ("alert", "free"):
         return
     text = _clean(message.text)
-    place_hint = parsed.place if parsed.kind == "alert" else None
+    place_hint = given_place(parsed)
     found, located, place = _understand(text, place_hint, reporter)
     now = _arrived(message)
     unsaved = Report(
@@ -194,6 +194,20 @@ def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
         _prepared[message.pk] = prepared
         while len(_prepared) > 16:
             _prepared.popitem(last=False)
+
+
+def given_place(parsed: keywords.Parsed) -> str | None:
+    """The place an alert in the keyword form gives, if it may name one: the first word
+    taken for lack of a separator is not a place when it is a number or a common word
+    ("ALERTE deux morts à Mbau", "HATARI watu wenye silaha Mavivi"); then the text is
+    searched for the place, as for free text."""
+    if parsed.kind != "alert" or not parsed.place:
+        return None
+    if parsed.guessed and (
+        any(c.isdigit() for c in parsed.place) or fold(parsed.place) in NOT_PLACES
+    ):
+        return None
+    return parsed.place
 
 
 def _arrived(message: Message | None) -> datetime:
@@ -344,9 +358,12 @@ def receive_report(
     place_hint: str | None = None,
     threat_type: str | None = None,
     severity: str | None = None,
+    taught: keywords.Parsed | None = None,
 ) -> Report:
     """Turn one account into a report, joined to the open alert of the same incident or
-    to a new one, routed to a base.
+    to a new one, routed to a base. ``taught``: the SMS in a taught keyword form, whose
+    keyword says the reporter's language when the text says little more ("ALERT
+    Mavivi"); an alert sent that way is at least of medium severity.
 
     Side effects: an acknowledgement SMS to the reporter (outbox); a clarifying question
     when the place is ambiguous; AlertStep "received" for a new alert; audit entries.
@@ -372,9 +389,9 @@ def receive_report(
             reporter=reporter,
             entered_by=actor if getattr(actor, "pk", None) else None,
             text=text,
-            language=found.language,
+            language=_language(found.language, taught),
             threat_type=threat_type or found.threat_type,
-            severity=severity or found.severity,
+            severity=severity or _taught_severity(found.severity, taught),
             triage={"because": found.because, "labels": found.labels, "predicted": found.predicted},
             place=place_obj,
             place_text=located.text[:200],
@@ -456,6 +473,31 @@ def receive_report(
     return report
 
 
+#: Fewer words than this after a taught keyword and its place say too little to tell
+#: the language: the keyword's is the reporter's.
+KEYWORD_LANGUAGE_BELOW_WORDS = 3
+
+
+def _language(found: str, taught: keywords.Parsed | None) -> str:
+    """The language of a report: the keyword's when the text says little more ("ALERT
+    Mavivi" is English, "ALERT Kiwanja" not Swahili), else the one triage found."""
+    if (
+        taught is not None
+        and taught.language is not None
+        and len((taught.what or "").split()) < KEYWORD_LANGUAGE_BELOW_WORDS
+    ):
+        return taught.language
+    return found
+
+
+def _taught_severity(severity: str, taught: keywords.Parsed | None) -> str:
+    """An alert sent in the keyword form is at least of medium severity: a focal point
+    uses it to warn, even with no word of what happens ("ALERTE Mavivi")."""
+    if taught is not None and taught.kind == "alert":
+        return min(severity, "medium", key=SEVERITY_RANK.__getitem__)
+    return severity
+
+
 #: How a correction's note starts when it changed the threat type (it is said first):
 #: a threat type set by hand is not renamed by a later report.
 THREAT_CORRECTED = "threat type "
@@ -520,9 +562,17 @@ def _move(alert: Alert, place: Place) -> None:
     alert.save(update_fields=["place", "lat", "lon", "base", "routing_reason"])
 
 
-def _ask_which_place(report: Report, located: Located, language: str) -> None:
+def _ask_which_place(
+    report: Report, located: Located, language: str, question: Clarification | None = None
+) -> None:
+    """Ask the reporter which of the namesakes ``located`` found they meant (``question``:
+    the report's open question, which becomes this one)."""
     ids = [c["place_id"] for c in located.ambiguous[:4]]
-    Clarification.objects.create(report=report, options=ids, asked_at=timezone.now())
+    if question is None:
+        Clarification.objects.create(report=report, options=ids, asked_at=timezone.now())
+    else:
+        question.options, question.asked_at, question.asked_again_at = ids, timezone.now(), None
+        question.save(update_fields=["options", "asked_at", "asked_again_at"])
     messaging.queue_message(
         report.reporter,  # type: ignore[arg-type]
         texts.clarifying_question(language, located.name, list(_option_words(ids).values())),
@@ -543,10 +593,13 @@ def _ask_where(report: Report, alert: Alert, language: str) -> None:
     )
 
 
-def _open_question(reporter: Reporter, *, lock: bool = False) -> Clarification | None:
-    """The reporter's latest question still waiting for an answer, if any."""
+def _open_question(
+    reporter: Reporter, *, lock: bool = False, with_options: bool = False
+) -> Clarification | None:
+    """The reporter's latest question still waiting for an answer, if any (``with_options``:
+    the latest "which?" question, the only kind a number answers)."""
     questions = Clarification.objects.select_for_update() if lock else Clarification.objects
-    return (
+    waiting = (
         questions.filter(
             report__reporter=reporter,
             answered_at__isnull=True,
@@ -554,8 +607,10 @@ def _open_question(reporter: Reporter, *, lock: bool = False) -> Clarification |
         )
         .select_related("report", "report__alert")
         .order_by("-asked_at")
-        .first()
     )
+    if not with_options:
+        return waiting.first()
+    return next((q for q in waiting[:5] if q.options), None)
 
 
 #: A reply longer than this is a new report, not an answer.
@@ -568,22 +623,43 @@ def _may_answer(text: str) -> bool:
     return len(text.split()) <= REPLY_WORDS and not _triage(text).because
 
 
-def _answer_where(question: Clarification, message: Message) -> Report | None:
-    """A short reply naming a place ("Mbau", "ni Kalunguta") to the reporter's open
-    "where?" ``question`` puts the report there; None (nothing done) when it names no
-    place."""
+def _answer_in_words(question: Clarification, message: Message) -> bool:
+    """A short reply to the reporter's open ``question`` that is not a choice by number or
+    by the word offered: one naming a place ("Mbau", "ni Kalunguta") puts the report
+    there; one naming namesakes ("Majengo") is asked about in turn ("Which Majengo?");
+    one naming no place ("sijui", "au marché") is kept on the alert's timeline for the
+    duty officer and the question is asked again, once, as it is when a "which?" question
+    is answered with namesakes again. False when the place named is not in the
+    gazetteer any more."""
+    reporter = message.reporter
+    assert reporter is not None
     text = _clean(message.text)
-    located = locate(text, None, _hint(message.reporter))
+    located = locate(text, None, _hint(reporter))
+    if located.place_id is None or (question.options and located.ambiguous):
+        _step(question.report.alert, "reporter_replied", reporter.pseudonym, text)
+        ask_again(message, question=question)
+        return True
+    if located.ambiguous:  # the question becomes "which Majengo?"
+        _step(question.report.alert, "reporter_replied", reporter.pseudonym, text)
+        _ask_which_place(question.report, located, _question_language(question, reporter), question)
+        return True
     place = _place(located.place_id)
     if place is None:
-        return None
-    return _apply_answer(question, place, located.text[:40], message.reporter)  # type: ignore[arg-type]
+        return False
+    _apply_answer(question, place, located.text[:40], reporter)
+    return True
+
+
+def _question_language(question: Clarification, reporter: Reporter) -> str:
+    language = question.report.language
+    return language if language in texts.CLARIFY else reporter.language
 
 
 def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
-    """Apply the reporter's answer ("2") to their latest open question, if it fits."""
+    """Apply the reporter's answer ("2") to their latest open "which?" question, if it
+    fits."""
     with transaction.atomic():
-        question = _open_question(reporter, lock=True)
+        question = _open_question(reporter, lock=True, with_options=True)
         return _answer_choice(question, choice, reporter) if question is not None else None
 
 
@@ -640,43 +716,46 @@ def _far_from_the_others(report: Report) -> bool:
     return bool(others) and all(_km(report.lat, report.lon, la, lo) > reach for la, lo in others)
 
 
-def ask_again(message: Message) -> None:
-    """An answer that fits no open question ("3" when there were two choices): the
-    question is asked again, once; with no open question, nothing is sent."""
+def ask_again(
+    message: Message, *, numbered: bool = False, question: Clarification | None = None
+) -> None:
+    """An answer that fits no open question ("3" when there were two choices, "sijui" to
+    "where?"): the question is asked again, once (``question``, else the latest;
+    ``numbered``: the latest "which?" question, the only kind a number answers); with no
+    open question, nothing is sent."""
     reporter = message.reporter
-    question = (
+    if reporter is None:
+        return
+    waiting = (
         Clarification.objects.filter(
             report__reporter=reporter,
             answered_at__isnull=True,
             asked_again_at__isnull=True,
             asked_at__gte=timezone.now() - CLARIFY_WINDOW,
         )
-        .select_related("report")
+        .select_related("report", "report__alert")
         .order_by("-asked_at")
-        .first()
     )
-    if question is None or reporter is None:
+    if question is not None:
+        waiting = waiting.filter(pk=question.pk)
+    question = next((q for q in waiting[:5] if q.options or not numbered), None)
+    if question is None:
         return
+    language = _question_language(question, reporter)
     with transaction.atomic():
         Clarification.objects.filter(pk=question.pk).update(asked_again_at=timezone.now())
-        words = _option_words(question.options)
-        if len(words) < 2 or len(words) < len(question.options):
-            return  # a place offered is gone from the gazetteer: the numbers would lie
-        language = (
-            question.report.language
-            if question.report.language in texts.CLARIFY
-            else reporter.language
-        )
-        messaging.queue_message(
-            reporter,
-            texts.clarifying_question(
+        if question.options:
+            words = _option_words(question.options)
+            if len(words) < 2 or len(words) < len(question.options):
+                return  # a place offered is gone from the gazetteer: the numbers would lie
+            text = texts.clarifying_question(
                 language,
                 question.report.place_text or Place.objects.get(pk=question.options[0]).name,
                 list(words.values()),
-            ),
-            purpose="clarification",
-            channel=message.channel,
-        )
+            )
+        else:
+            text = texts.pick(texts.WHERE, language).format(ref=question.report.alert.reference)
+        messaging.queue_message(reporter, text, purpose="clarification", channel=message.channel)
 
 
 def _option_words(ids: list[int]) -> dict[int, str]:
@@ -725,7 +804,8 @@ def handle_missed_call(sender: Any, reporter: Reporter, channel: Any, **kwargs: 
 
 @receiver(messaging.message_received, dispatch_uid="ulinzi-alerts-inbound")
 def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) -> None:
-    """Every new inbound SMS: opt-out and opt-in words, answers to questions, reports."""
+    """Every new inbound SMS: opt-out and opt-in words, answers to questions, patrol
+    requests, reports (a patrol request that tells of a threat is a report too)."""
     if not created or message.reporter is None:
         return
     parsed = keywords.parse(message.text)
@@ -737,7 +817,7 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
     if parsed.kind == "reply" and parsed.choice is not None:
         # A bare number is an answer or nothing: it never becomes an alert of its own.
         if answer_clarification(message.reporter, parsed.choice) is None:
-            ask_again(message)
+            ask_again(message, numbered=True)
         return
     if parsed.kind == "info":
         info_keyword.send(
@@ -758,7 +838,10 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
             what=parsed.what or "",
             language=parsed.language or message.reporter.language,
         )
-        return
+        # "Patrol needed at Mbau, ADF killed 3 people": the request, and a report of
+        # what it tells (a patrol request alone waits for a call-back).
+        if not _triage(_clean(message.text)).because:
+            return
     if parsed.kind == "free" and _answers_a_question(message):
         return
     receive_report(
@@ -766,8 +849,9 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
         text=message.text,
         reporter=message.reporter,
         message=message,
-        place_hint=parsed.place if parsed.kind == "alert" else None,
+        place_hint=given_place(parsed),
         actor=message.channel.name,
+        taught=parsed if parsed.kind == "alert" else None,
     )
 
 
@@ -786,11 +870,12 @@ def _answers_a_question(message: Message) -> bool:
         question = _open_question(reporter, lock=True)
         if question is None:
             return False
-        if not question.options:
-            return _answer_where(question, message) is not None
-        leading = _LEADING_CHOICE.match(message.text)
-        choice = int(leading.group(1)) if leading else _choice_named(question, message.text)
-        return bool(choice) and _answer_choice(question, choice, reporter) is not None
+        if question.options:
+            leading = _LEADING_CHOICE.match(message.text)
+            choice = int(leading.group(1)) if leading else _choice_named(question, message.text)
+            if choice and _answer_choice(question, choice, reporter) is not None:
+                return True
+        return _answer_in_words(question, message)
 
 
 def _choice_named(question: Clarification, text: str) -> int:

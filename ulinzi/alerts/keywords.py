@@ -18,7 +18,9 @@ info        INFO, MANDAT (fr), HABARI (sw), معلومات (ar)    the whole mes
 ok          OK, OKAY, SAWA (sw)                             the whole message
 reply       ``1`` ... ``9``, "1.", "(2)", "#3", "no 2",      the whole message
             "n° 2", "numéro 2", "nambari 2", "namba 2",
-            "number 2"
+            "number 2", "le 2", "c'est 2", "ni 2"; a
+            number in words: "deux", "two", "mbili",
+            "mibale" (one to nine)
 ==========  ==============================================  ==========================
 
 Everything else is ``free`` text, which goes to the triage classifier and a human.
@@ -34,7 +36,8 @@ Rules, and why:
   least one side, a full stop before a space, or a line break), without a
   leading preposition ("à", "au", "dans", "at", "in", "huko", "kwa", Lingala "na", "في"...);
   a dash inside a word ("Beni-Boga", "Mambasa-Centre") is part of the name.
-  With no separator the place is the first word. When the text before the
+  With no separator the place is the first word (``guessed``: a caller checks that it
+  may name a place at all, "ALERTE deux morts à Mbau" being common). When the text before the
   first separator is longer than five words it is a sentence, not a place, and
   ``place`` is None. ``place`` is only a hint for the gazetteer matcher.
 * **Stop, start and info** only count when the keyword is the whole message,
@@ -89,6 +92,9 @@ class Parsed:
     choice: int | None = None
     keyword: str | None = None
     language: str | None = None
+    #: The place is only the first word after the keyword, for lack of a separator
+    #: ("ALERTE Mbau hommes armés", but also "ALERTE deux morts à Mbau").
+    guessed: bool = False
 
 
 # keyword (folded, see _fold) -> (kind, language)
@@ -140,6 +146,21 @@ _NUMBER_WORDS: Final[dict[str, str | None]] = {
     "NAMBARI": "sw",
     "NAMBA": "sw",
 }
+
+# Numbers written as words, as a reply: folded word -> (number, language).
+_NUMBER_NAMES: Final[dict[str, tuple[int, str]]] = {
+    word: (n, language)
+    for language, words in (
+        ("fr", ("UN", "DEUX", "TROIS", "QUATRE", "CINQ", "SIX", "SEPT", "HUIT", "NEUF")),
+        ("en", ("ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE")),
+        ("sw", ("MOJA", "MBILI", "TATU", "NNE", "TANO", "SITA", "SABA", "NANE", "TISA")),
+        ("ln", ("MOKO", "MIBALE", "MISATO", "MINEI", "MITANO", "MOTOBA", "NSAMBO", "MWAMBE")),
+    )
+    for n, word in enumerate(words, start=1)
+} | {"UNE": (1, "fr")}
+
+# Words around a reply that do not change it ("le 2", "c'est 2", "ni 2", "oui 2").
+_REPLY_FILLERS: Final = frozenset({"LE", "LA", "C", "EST", "NI", "OUI", "YES", "NDIYO", "EZALI"})
 
 # Politeness words that do not make "STOP" mean anything else.
 _POLITE: Final = frozenset(
@@ -194,6 +215,29 @@ _MODIFIERS: Final = frozenset(
         "EMERGENCY",
         "RED",
         "عاجل",  # ar: urgent
+    }
+)
+
+# Words right after a patrol keyword that ask for it, not name its place ("PATROL
+# needed at Mbau", "PATROUILLE demandée à Mbau", "DORIA tunaomba Mbau").
+_REQUEST_WORDS: Final = frozenset(
+    {
+        "NEEDED",
+        "NEED",
+        "REQUEST",
+        "REQUESTED",
+        "PLEASE",
+        "DEMANDE",
+        "DEMANDEE",
+        "DEMANDONS",
+        "SVP",
+        "STP",
+        "TAFADHALI",
+        "INAHITAJIKA",
+        "TUNAOMBA",
+        "TUNAHITAJI",
+        "TOSENGI",
+        "TOSENGA",
     }
 )
 
@@ -281,10 +325,13 @@ def _tidy(text: str) -> str | None:
 
 
 def _reply(words: list[str]) -> Parsed | None:
-    meaningful = [w for w in words if w not in _POLITE]
+    meaningful = [w for w in words if w not in _POLITE and w not in _REPLY_FILLERS]
     if not meaningful or len(meaningful) > 2:
         return None
     digit = meaningful[-1]
+    if len(meaningful) == 1 and digit in _NUMBER_NAMES:  # "deux", "mbili"
+        number, language = _NUMBER_NAMES[digit]
+        return Parsed("reply", choice=number, keyword=digit, language=language)
     if len(digit) != 1 or not digit.isdecimal() or int(digit) == 0:
         return None
     if len(meaningful) == 1:
@@ -325,7 +372,7 @@ def _skip_words(text: str, skip: frozenset[str]) -> str:
 
 
 def _alert(rest: str, keyword: str, language: str | None, kind: Kind = "alert") -> Parsed:
-    rest = _skip_words(rest, _MODIFIERS)
+    rest = _skip_words(rest, _MODIFIERS if kind == "alert" else _MODIFIERS | _REQUEST_WORDS)
     if not rest:
         return Parsed(kind, keyword=keyword, language=language)
     separator = _SEPARATOR.search(rest)
@@ -340,7 +387,9 @@ def _alert(rest: str, keyword: str, language: str | None, kind: Kind = "alert") 
         return Parsed(kind, None, _tidy(rest), keyword=keyword, language=language)
     rest = _skip_words(rest, _PREPOSITIONS)
     first, *after = rest.split(maxsplit=1) or [""]
-    return Parsed(kind, _tidy(first), _tidy(" ".join(after)), keyword=keyword, language=language)
+    return Parsed(
+        kind, _tidy(first), _tidy(" ".join(after)), keyword=keyword, language=language, guessed=True
+    )
 
 
 def parse(text: str) -> Parsed:

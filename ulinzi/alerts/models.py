@@ -199,6 +199,7 @@ STEP_LABELS = {
     "close": _("closed"),
     "feedback_sent": _("feedback sent"),
     "place_clarified": _("place clarified by the reporter"),
+    "reporter_replied": _("the reporter replied"),
     "merged": _("merged"),
     "split": _("split"),
     "relocated": _("moved to where its reports are"),

@@ -81,6 +81,7 @@ _COMMON = {
     you your he him his she her it its they them their what which who whom this that these
     those am would could may might must shall one two three four five six seven eight nine ten
     hundred thousand many much people person man men woman women child children family
+    yes no maybe know dont nothing
     village town city area place house houses home road bridge market school church mosque
     hospital clinic camp field fields river forest bush water food help please thank thanks
     need needs urgent alert news hello good bad yes ok okay today tonight yesterday tomorrow
@@ -96,7 +97,9 @@ _COMMON = {
     hopital centre camp champ champs riviere foret brousse eau nourriture aide secours svp
     merci bonjour bonsoir urgent urgence alerte nouvelle aujourd hui hier demain matin soir
     nuit jour jours semaine mois annee heure heures encore deja aussi maintenant toujours
-    chef autorites armee militaires soldats policiers gouvernement""",
+    chef autorites armee militaires soldats policiers gouvernement deux trois quatre cinq six
+    sept huit neuf dix onze douze quinze vingt trente cent cents mille plusieurs beaucoup
+    oui non peut sais connais pas rien""",
     "sw": """na ya wa za la kwa katika huko hapa pale kule sisi wao yeye mimi wewe nyinyi
     ni si bado tena sasa leo jana kesho asubuhi mchana jioni usiku saa siku wiki mwezi mwaka
     watu mtu wanaume mwanaume wanawake mwanamke watoto mtoto familia kijiji kijijini mji
@@ -104,13 +107,14 @@ _COMMON = {
     msitu pori maji chakula msaada tafadhali asante habari salamu hodi karibu mbali zaidi
     wengi nyingi mengi wote kila moja wawili watatu nyara sawa amani salama iko tuko mbili tatu nne tano sita saba nane tisa kumi mia elfu wenye bila
     pamoja juu chini ndani nje kabla baada tangu mpaka kama lakini au tu pia sana kubwa
-    ndogo jeshi polisi askari serikali chifu""",
+    ndogo jeshi polisi askari serikali chifu ndiyo ndio hapana sijui sijuwi labda""",
     "ln": """na ya ba mpe to te ezali azali bazali tozali ozali ngai yo ye biso bino bango
     oyo wana awa kuna lelo lobi sik oyo butu moi ntongo pokwa mokolo mikolo poso sanza mbula
     ngonga bato moto mwasi basi bana mwana libota mboka engumba ndako ndako nzela zando
     eteyelo lingomba lopitalo bilanga ebale zamba mai bilei lisalisi matondo mbote malamu
     mabe mingi nyonso moko mibale misato minei mitano zomi nkama nkoto kaka lisusu sikoyo
-    mpo pene mosika liboso nsima kati libanda likolo se soda basoda polisi leta mokonzi""",
+    mpo pene mosika liboso nsima kati libanda likolo se soda basoda polisi leta mokonzi
+    iyo ee boye nayebi""",
 }
 #: The mission, the security forces and the agencies a report may name beside its place.
 _INSTITUTIONS = """monusco monuc fib un onu nu unpol fardc pnc anr dgm ministry ministere

@@ -342,9 +342,11 @@ class _Hit:
 
 
 def _find(words: Sequence[str]) -> list[_Hit]:
-    """Every lexicon entry found in the folded words, in text order."""
+    """Every lexicon entry found in the folded words, in text order. A word inside a
+    threat's phrase ("enfants soldats") is not read again alone ("soldats")."""
     hits: list[_Hit] = []
     covered: set[tuple[int, str]] = set()
+    in_phrase: set[int] = set()
     n = len(words)
     for i, word in enumerate(words):
         for phrase, (kind, lang) in _LEXICON.phrases.get(word, ()):
@@ -352,6 +354,10 @@ def _find(words: Sequence[str]) -> list[_Hit]:
             if end <= n and tuple(words[i:end]) == phrase and (i, kind) not in covered:
                 hits.append(_Hit(kind, lang, i, end, ""))
                 covered.update((j, kind) for j in range(i, end))
+                if not kind.startswith("cue:"):  # "plusieurs morts" still tells of a killing
+                    in_phrase.update(range(i, end))
+        if i in in_phrase:
+            continue
         senses, approx = _word_senses(word)
         for kind, lang in senses:
             if (i, kind) not in covered:

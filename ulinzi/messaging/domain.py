@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -49,6 +49,9 @@ missed_call = Signal()
 
 MAX_TEXT = 2000  # characters; longer texts are refused, not cut
 DUPLICATE_WINDOW = timedelta(minutes=10)
+#: Outbound purposes that ask the reporter something: the same answer after a new
+#: question is not a copy of the last one.
+QUESTION_PURPOSES = ("clarification",)
 # A reporter's last_seen_at is kept to the minute (silence is counted in days): a
 # sender of several messages a minute costs one write, not one per message.
 LAST_SEEN_STEP = timedelta(minutes=1)
@@ -150,7 +153,8 @@ def receive_message(
     """Store an inbound message once, however many times the gateway sends it.
 
     A retry is recognised by the gateway's id, or by the same sender and text within
-    ten minutes. Side effects: the reporter is created if new; one audit entry for a
+    ten minutes when they sent nothing else and were asked nothing since (STOP, START,
+    STOP is three messages; so is "1" to a question, then "1" to the next). Side effects: the reporter is created if new; one audit entry for a
     new message. The gateway gets its answer at once: the worker then processes the
     message (``process_inbound``), so a slow step never makes a gateway time out
     and resend.
@@ -276,13 +280,22 @@ def _reporter_and_copy(number: str, channel: Channel, text: str) -> tuple[Report
     within DUPLICATE_WINDOW, if there is one, in one query. A copy with the same gateway
     id is found by the insert that follows, which the database refuses."""
     index = blind_index(settings.BLIND_INDEX_KEY, number)
-    copies = Message.objects.filter(
-        channel=channel,
-        direction=Message.Direction.IN,
-        reporter=OuterRef("pk"),
-        text=text,
-        created_at__gte=timezone.now() - DUPLICATE_WINDOW,
-    ).order_by("-created_at")
+    # Not a copy when the reporter said something else since (STOP, START, STOP), or was
+    # asked a question since ("1" to one question, then "1" to the next).
+    said_since = Message.objects.filter(
+        reporter=OuterRef("reporter"), created_at__gt=OuterRef("created_at")
+    ).filter(Q(direction=Message.Direction.IN) | Q(purpose__in=QUESTION_PURPOSES))
+    copies = (
+        Message.objects.filter(
+            channel=channel,
+            direction=Message.Direction.IN,
+            reporter=OuterRef("pk"),
+            text=text,
+            created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+        )
+        .exclude(Exists(said_since))
+        .order_by("-created_at")
+    )
     known = (
         Reporter.objects.select_for_update(of=("self",))
         .filter(phone_index=index)

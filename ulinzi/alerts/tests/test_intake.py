@@ -223,6 +223,113 @@ def test_a_place_in_the_keyword_form_must_be_one_and_else_the_text_is_read(
     assert found.alert.base == personas["beni"]
 
 
+def test_a_keyword_alert_without_separator_finds_its_place_in_the_text(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    """The first word after the keyword is taken for the place only when it may be one:
+    "deux", "2", "il", "watu" are not villages (they were matched to Deux Cents, Cite 2,
+    Yilo and Uwautu, and routed to other bases)."""
+    texts_sent = [
+        "ALERTE deux morts à Mbau Centre",
+        "Alerte 2 morts Mbau Centre",
+        "ALERTE il y a des tirs à Mbau Centre",
+        "HATARI watu wenye silaha Mbau Centre",
+    ]
+    for n, text in enumerate(texts_sent):
+        sms(channel, f"+24397123450{n}", text)
+    places = {r.place.name for r in Report.objects.select_related("place")}
+    assert places <= {"Mbau", "Mbau Centre"} and Report.objects.count() == len(texts_sent)
+    assert set(Alert.objects.values_list("base__code", flat=True)) == {"beni"}
+
+
+def test_a_bare_keyword_alert_is_answered_in_the_keywords_language_and_not_low(
+    channel: Channel,
+) -> None:
+    from ulinzi.alerts import texts
+
+    sms(channel, "+243971234567", "ALERT Mbau Centre")
+    alert = Alert.objects.get()
+    assert alert.severity == "medium"  # a focal point's warning, even with no detail
+    assert outbox("acknowledgement") == [texts.ACKNOWLEDGEMENT["en"].format(ref=alert.reference)]
+    assert alert.reports.get().language == "en"
+
+
+def test_a_patrol_request_that_tells_of_a_killing_is_an_alert_too(channel: Channel) -> None:
+    sms(channel, "+243971234567", "Patrol needed at Mbau Centre, ADF killed 3 people last night")
+    alert = Alert.objects.get()
+    assert (alert.threat_type, alert.severity) == ("killing", "critical")
+    assert CallbackTask.objects.get().note.startswith("Patrol request by SMS: Mbau Centre")
+    assert len(outbox("patrol_answer")) == 1 and len(outbox("acknowledgement")) == 1
+    sms(channel, "+243971234568", "DORIA Mbau Centre, usiku")  # a request alone: no alert
+    assert Alert.objects.count() == 1 and CallbackTask.objects.count() == 2
+
+
+def test_a_reply_that_names_no_place_is_kept_and_the_question_asked_again(
+    channel: Channel,
+) -> None:
+    """ "sijui" (I don't know) to "where?" is no new alert: the duty officer reads it on
+    the alert's timeline, and the reporter is asked once more."""
+    from ulinzi.alerts import texts
+
+    sms(channel, "+243971234567", "Watu wenye silaha wameua watu wawili usiku huu")
+    alert = Alert.objects.get()
+    where = texts.WHERE["sw"].format(ref=alert.reference)
+    sms(channel, "+243971234567", "sijui")
+    sms(channel, "+243971234567", "Ndiyo")
+    assert Report.objects.count() == 1 and Alert.objects.count() == 1
+    assert list(alert.steps.filter(step="reporter_replied").values_list("note", flat=True)) == [
+        "sijui",
+        "Ndiyo",
+    ]
+    assert outbox("clarification") == [where, where]  # asked again once, not twice
+    sms(channel, "+243971234567", "Mbau")  # the answer still places it
+    alert.refresh_from_db()
+    assert alert.place is not None and alert.place.name == "Mbau"
+
+
+def test_an_answer_naming_namesakes_is_asked_about(channel: Channel) -> None:
+    sms(channel, "+243971234567", "Watu wenye silaha wameua watu wawili usiku huu")
+    report = Report.objects.get()
+    sms(channel, "+243971234567", "Majengo")
+    which = Clarification.objects.get(report=report)  # "where?" became "which Majengo?"
+    assert len(which.options) > 1 and which.answered_at is None
+    assert outbox("clarification")[-1].startswith("Majengo ipi? 1 ")
+    assert report.alert.steps.filter(step="reporter_replied", note="Majengo").exists()
+    sms(channel, "+243971234567", "mbili")  # two, in words
+    which.refresh_from_db()
+    report.refresh_from_db()
+    assert which.answer == "2" and report.place_id == which.options[1]
+    assert Report.objects.count() == 1
+
+
+def test_a_number_answers_the_which_question_when_a_where_question_came_later(
+    channel: Channel,
+) -> None:
+    sms(channel, "+243971234567", "ALERTE Majengo: hommes armés")
+    which = Clarification.objects.get()
+    sms(channel, "+243971234567", "Watu wenye silaha wameua watu wawili usiku huu")
+    assert Clarification.objects.count() == 2  # then "where?" for the second report
+    sms(channel, "+243971234567", "2")
+    which.refresh_from_db()
+    assert which.answer == "2"
+
+
+def test_the_same_answer_to_a_second_question_is_not_taken_for_a_copy(channel: Channel) -> None:
+    """ "1" to one question, then "1" to the next, within ten minutes: two answers."""
+    sms(channel, "+243971234567", "ALERTE Majengo: hommes armés")
+    sms(channel, "+243971234567", "1")
+    sms(channel, "+243971234567", "ALERTE Majengo: coups de feu, maisons brûlées")
+    sms(channel, "+243971234567", "1")
+    assert [q.answer for q in Clarification.objects.order_by("pk")] == ["1", "1"]
+
+
+def test_stop_start_stop_leaves_the_reporter_opted_out(channel: Channel) -> None:
+    for word in ("STOP", "START", "STOP"):
+        sms(channel, "+243971234567", word)
+    reporter = messaging.find_reporter("+243971234567")
+    assert reporter is not None and reporter.opted_out_at is not None
+
+
 def test_stop_is_honoured_everywhere(channel: Channel) -> None:
     sms(channel, "+243971234567", "ALERTE Mbau Centre: hommes armés")
     sms(channel, "+243971234567", "STOP")

@@ -72,7 +72,9 @@ def test_alert_place_and_what(text: str, place: str, what: str) -> None:
 def test_alert_keyword_alone() -> None:
     assert parse("ALERT") == Parsed("alert", keyword="ALERT", language="en")
     assert parse("Alerte !!!") == Parsed("alert", keyword="ALERTE", language="fr")
-    assert parse("HATARI kubwa") == Parsed("alert", keyword="HATARI", language="sw", place="kubwa")
+    assert parse("HATARI kubwa") == Parsed(
+        "alert", keyword="HATARI", language="sw", place="kubwa", guessed=True
+    )
 
 
 def test_a_sentence_before_the_separator_is_not_a_place() -> None:
@@ -214,7 +216,7 @@ def test_empty_or_meaningless_input_is_free(text: str) -> None:
 
 def test_nul_and_control_characters_are_spaces() -> None:
     assert parse("ALERT\x00Beni\x00tirs") == Parsed(
-        "alert", "Beni", "tirs", keyword="ALERT", language="en"
+        "alert", "Beni", "tirs", keyword="ALERT", language="en", guessed=True
     )
     assert parse("STOP\x00").kind == "stop"
     assert parse("\x00\x00ALERT").kind == "alert"
@@ -282,3 +284,44 @@ def test_alert_with_a_separator_gives_back_the_place(
     parsed = parse(f"{keyword} {place}{separator}{what}")
     assert parsed.kind == KEYWORDS[keyword][0]
     assert parsed.place == place
+
+
+@pytest.mark.parametrize(
+    ("text", "choice", "language"),
+    [
+        ("deux", 2, "fr"),
+        ("Mbili", 2, "sw"),
+        ("mibale", 2, "ln"),
+        ("three", 3, "en"),
+        ("le 2", 2, None),
+        ("c'est 3", 3, None),
+        ("ni 1", 1, None),
+        ("oui 2 merci", 2, None),
+    ],
+)
+def test_a_reply_in_words_or_with_a_filler(text: str, choice: int, language: str | None) -> None:
+    parsed = parse(text)
+    assert (parsed.kind, parsed.choice, parsed.language) == ("reply", choice, language)
+
+
+@pytest.mark.parametrize(
+    "text", ["Ndiyo", "deux morts", "2 enfants disparus", "deux enfants", "oui"]
+)
+def test_words_around_a_number_that_tell_something_are_not_a_reply(text: str) -> None:
+    assert parse(text).kind == "free"
+
+
+def test_a_patrol_request_names_its_place_after_the_words_that_ask_for_it() -> None:
+    for text in (
+        "Patrol needed at Mbau, ADF killed 3 people",
+        "PATROUILLE demandée à Mbau: nuit",
+        "DORIA tunaomba Mbau, usiku",
+    ):
+        parsed = parse(text)
+        assert (parsed.kind, parsed.place, parsed.guessed) == ("patrol", "Mbau", False), text
+
+
+def test_a_place_without_separator_is_a_guess() -> None:
+    assert parse("ALERTE Mbau hommes armés").guessed
+    assert parse("ALERTE deux morts à Mbau").place == "deux"  # the caller checks the guess
+    assert not parse("ALERTE Mbau: hommes armés").guessed

@@ -159,7 +159,7 @@ def test_the_taxonomy_is_the_product_one() -> None:
             "fr",
             "arbitrary_arrest",
             "medium",
-            ["arrêté arbitrairement"],
+            ["arrêté arbitrairement", "militaires"],
         ),
         (
             "Wakimbizi wengi wanakimbia Masisi",
