@@ -31,7 +31,7 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy ulinzi/lib ulinzi/places/records.py ulinzi/places/sources.py ulinzi/places/gazetteer.py ulinzi/places/describe.py ulinzi/places/matching.py ulinzi/places/namesakes.py ulinzi/accounts/roles.py \
+	$(BIN)/mypy ulinzi/lib ulinzi/places/records.py ulinzi/places/sources.py ulinzi/places/gazetteer.py ulinzi/places/describe.py ulinzi/places/matching.py ulinzi/places/namesakes.py ulinzi/audit/retention.py ulinzi/accounts/roles.py \
 		ulinzi/alerts/taxonomy.py ulinzi/alerts/place_phrases.py ulinzi/alerts/triage.py ulinzi/alerts/triage_lexicon.py ulinzi/alerts/grouping.py ulinzi/alerts/keywords.py ulinzi/alerts/figures.py ulinzi/alerts/sla.py ulinzi/alerts/texts.py \
 		ulinzi/threats/matrix.py ulinzi/threats/scan.py ulinzi/threats/forecast.py ulinzi/threats/sources.py ulinzi/threats/exports.py \
 		ulinzi/patrols/planner.py ulinzi/patrols/texts.py ulinzi/engagement/rules.py ulinzi/engagement/summary.py ulinzi/indicators/did.py ulinzi/surveys/estimators.py ulinzi/surveys/xlsform.py ulinzi/surveys/responses.py

@@ -5,6 +5,8 @@
 - ``ULINZI_VAR_DIR``: where the database, keys and uploads live (default ``./var``).
 - ``ULINZI_DEBUG``: ``1`` for development pages with tracebacks (default off).
 - ``ULINZI_ALLOWED_HOSTS``: comma-separated (default ``127.0.0.1,localhost``).
+- ``ULINZI_RETENTION``: days to keep each record type, over the defaults of
+  ``ulinzi.audit.retention`` (``sms_texts=180,audit=3650``).
 
 The secret key and the field-encryption keys are generated into the var directory on
 first run and never committed.
@@ -19,6 +21,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from ulinzi.audit import retention
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("ULINZI_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -232,6 +237,12 @@ ULINZI_TRIAGE_MODEL = os.environ.get("ULINZI_TRIAGE_MODEL") or None
 # When a new report joins an open alert (see ulinzi.alerts.grouping.Thresholds for every
 # key and its meaning): e.g. ULINZI_GROUPING='{"max_km": 3, "max_hours": 6}'.
 ULINZI_GROUPING = json.loads(os.environ.get("ULINZI_GROUPING") or "{}")
+# Days each record type is kept before `ulinzi purge` removes it (see
+# ulinzi.audit.retention): e.g. ULINZI_RETENTION="sms_texts=180,audit=3650".
+try:
+    ULINZI_RETENTION = retention.policy(retention.parse(os.environ.get("ULINZI_RETENTION", "")))
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"ULINZI_RETENTION: {_exc}") from None
 
 LOGGING = {
     "version": 1,

@@ -128,3 +128,22 @@ def confirm_totp_enrolment(*, user: User, device: TOTPDevice, token: str) -> boo
         device.save(update_fields=["confirmed"])
         audit.record(user, "accounts.confirm_totp", user)
     return True
+
+
+def purge_login_records(before: Any, *, dry_run: bool = False) -> int:
+    """Delete the records of log-in attempts older than ``before`` (user names typed and
+    addresses), and the sessions that have expired: how many records."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+
+    old = [
+        AccessAttempt.objects.filter(attempt_time__lt=before),
+        AccessLog.objects.filter(attempt_time__lt=before),
+        AccessFailureLog.objects.filter(attempt_time__lt=before),
+    ]
+    if dry_run:
+        return sum(q.count() for q in old)
+    with transaction.atomic():
+        removed = sum(q.delete()[0] for q in old)
+        Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return removed

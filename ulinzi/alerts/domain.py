@@ -1230,3 +1230,16 @@ def save_responder(
             after=audit.snapshot(saved, ["name", "kind", "active"]) | {"base": base.code},
         )
     return saved
+
+
+# --- Retention (``ulinzi purge``) -------------------------------------------------
+
+
+def purge_callbacks(before: datetime, *, dry_run: bool = False) -> int:
+    """Delete the call-back tasks done before ``before`` (their notes tell of calls with
+    reporters): how many."""
+    done = CallbackTask.objects.filter(done_at__lt=before)
+    if dry_run:
+        return done.count()
+    with transaction.atomic():
+        return done.delete()[0]

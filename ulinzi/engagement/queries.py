@@ -142,3 +142,9 @@ def _places_of(place: Any) -> QuerySet[Any]:
     for field in Place.ANCESTOR_FIELDS:
         q |= Q(**{f"{field}_id": place.pk})
     return Place.objects.filter(q)
+
+
+def focal_point_reporters() -> list[int]:
+    """The reporters who are active focal points (the retention purge keeps their
+    numbers: the mission's broadcasts reach communities through them)."""
+    return list(FocalPoint.objects.filter(active=True).values_list("reporter_id", flat=True))

@@ -20,7 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -567,6 +568,8 @@ def reveal_phone(*, actor: Any, reporter: Reporter, reason: str) -> str:
     every reveal is in the audit log, with its reason."""
     if not actor.can("reporter.reveal_phone"):
         raise RevealRefused("your role may not see reporters' numbers")
+    if is_erased(reporter):
+        raise RevealRefused("this reporter's number was erased under the retention policy")
     reason = (reason or "").strip()
     if not reason:
         raise RevealRefused("say why you need the number (for example: call-back)")
@@ -833,3 +836,61 @@ def record_failure(message: Message, error: str) -> str:
                 after={"attempts": attempts, "error": error[:200]},
             )
     return status
+
+
+# --- Retention (``ulinzi purge``) -------------------------------------------------
+
+#: How an erased reporter's blind index starts: unique, and no number's HMAC.
+ERASED = "erased:"
+
+
+def is_erased(reporter: Reporter) -> bool:
+    return reporter.phone_index.startswith(ERASED)
+
+
+def erase_numbers(before: datetime, *, keep: Sequence[int] = (), dry_run: bool = False) -> int:
+    """Erase the numbers of the reporters who have sent nothing since ``before`` (their
+    last SMS or call, else when they were registered), except ``keep`` (the active focal
+    points, who receive what the mission broadcasts); the messages still waiting to be
+    sent to them are not sent. Their pseudonyms and reports stay; a new SMS from the
+    number makes a new reporter; nothing more is sent to them (they count as opted out).
+    How many were (or, ``dry_run``, would be) erased."""
+    stale = (
+        Reporter.objects.annotate(seen=Coalesce("last_seen_at", "created_at"))
+        .filter(seen__lt=before)
+        .exclude(phone_index__startswith=ERASED)
+        .exclude(pk__in=list(keep))
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    if dry_run or not ids:
+        return len(ids)
+    with transaction.atomic():
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            Message.objects.filter(
+                reporter_id__in=batch,
+                direction=Message.Direction.OUT,
+                status__in=[Message.Status.QUEUED, Message.Status.SENDING, Message.Status.FAILED],
+            ).update(status=Message.Status.SUPPRESSED, last_error="the number was erased")
+            # Nothing can be sent to them any more: to every sender, they have opted out.
+            Reporter.objects.filter(pk__in=batch).update(
+                phone_cipher=b"",
+                phone_index=Concat(Value(ERASED), Cast("pk", CharField())),
+                opted_out_at=Coalesce("opted_out_at", Value(timezone.now())),
+            )
+    return len(ids)
+
+
+def erase_texts(before: datetime, *, dry_run: bool = False) -> int:
+    """Empty the text of the SMS, in and out, stored before ``before`` and done with
+    (processed, or sent, delivered, failed for good or not sent): how many."""
+    old = (
+        Message.objects.filter(created_at__lt=before)
+        .exclude(text="")
+        .exclude(direction=Message.Direction.IN, processed_at__isnull=True)
+        .exclude(status__in=[Message.Status.QUEUED, Message.Status.SENDING])
+    )
+    if dry_run:
+        return old.count()
+    with transaction.atomic():
+        return old.update(text="", last_error="")
