@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ulinzi.alerts import keywords, live, texts
+from ulinzi.alerts.figures import ADDRESSED_OUTCOMES
 from ulinzi.alerts.grouping import ReportFacts, Thresholds
 from ulinzi.alerts.models import (
     SEVERITY_RANK,
@@ -527,10 +528,12 @@ def _bring_together(alert: Alert, others: tuple[int, ...], report: Report) -> tu
     if not others:
         return ()
     merged = []
+    untouched = alert.status == S.RECEIVED  # before it takes on what was done for the others
     for other in Alert.objects.filter(pk__in=others).exclude(status=S.CLOSED).order_by("pk"):
-        merge_alerts(actor=GROUPING, alert=other, into=alert, why=f"report {report.pk}")
+        kept = merge_alerts(actor=GROUPING, alert=other, into=alert, why=f"report {report.pk}")
+        alert.status, alert.received_at = kept.status, kept.received_at
         merged.append(other.pk)
-    if merged and alert.status == S.RECEIVED:  # not yet in anyone's hands
+    if merged and untouched:  # nobody had acted on it
         # The older alert may be the fragment put at the wrong village: it moves to where
         # most of its reports now are (a tie keeps its place).
         counts = Counter(alert.reports.exclude(place=None).values_list("place_id", flat=True))
@@ -683,13 +686,15 @@ def _apply_answer(question: Clarification, place: Place, answer: str, reporter: 
     live.changed()
     alert = report.alert
     alone = alert.reports.count() == 1
+    # A closed alert stays as it was closed: the answer is only on its timeline.
+    open_ = alert.status != S.CLOSED
     # Grouped by the place it was first taken to be, a report that now lies farther from
     # every other report of its alert than any report is ever joined leaves for an alert
     # of its own, routed to the base of the place the reporter gave.
-    leaves = not alone and _far_from_the_others(report)
+    leaves = open_ and not alone and _far_from_the_others(report)
     # Otherwise an alert without a place gets this one; one placed already moves only
     # while it is this report's alone and in nobody's hands.
-    if not leaves and (alert.place_id is None or (alone and alert.status == S.RECEIVED)):
+    if open_ and not leaves and (alert.place_id is None or (alone and alert.status == S.RECEIVED)):
         _move(alert, place)
     _step(alert, "place_clarified", reporter.pseudonym, f"{place.name} (answer {answer})")
     audit.record(
@@ -969,6 +974,16 @@ def notify_responders(
 def dispatch_response(*, actor: Any, alert: Alert, responder: Responder, note: str = "") -> Alert:
     with transaction.atomic():
         locked = _advance(alert, "dispatch", actor)
+        sent = Dispatch.objects.filter(alert=locked, responder=responder).first()
+        if sent is not None:  # a double click, or two officers at once
+            raise TransitionRefused(
+                _("%(name)s was dispatched to %(ref)s already, at %(time)s")
+                % {
+                    "name": responder.name,
+                    "ref": locked.reference,
+                    "time": timezone.localtime(sent.at).strftime("%H:%M"),
+                }
+            )
         Dispatch.objects.create(
             alert=locked, responder=responder, at=timezone.now(), note=note[:300]
         )
@@ -1075,6 +1090,24 @@ def close_alert(
                 _("%(ref)s was found to be a false alarm: close it as a false alarm")
                 % {"ref": locked.reference}
             )
+        if (
+            outcome in ADDRESSED_OUTCOMES
+            and PROGRESS[locked.status] < PROGRESS[S.RESPONDERS_NOTIFIED]
+        ):
+            # The figures count these as alerts the mission addressed, and the reporters
+            # are told it acted.
+            raise TransitionRefused(
+                _(
+                    "%(ref)s is %(status)s: no responder was notified, so it cannot be "
+                    "closed as “%(outcome)s”; close it as no response possible, a false "
+                    "alarm or a duplicate"
+                )
+                % {
+                    "ref": locked.reference,
+                    "status": locked.get_status_display(),
+                    "outcome": Alert.Outcome(outcome).label,
+                }
+            )
         locked.outcome, locked.closing_note = outcome, note
         locked.fatalities = fatalities
         locked.save(update_fields=["outcome", "closing_note", "fatalities"])
@@ -1133,6 +1166,7 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Ale
         moved = Report.objects.filter(alert=source).update(
             alert=target, grouping_reason=f"merged from {source.reference}"
         )
+        _carry_progress(source, target)
         source.merged_into, source.outcome, source.status, source.closed_at = (
             target,
             Alert.Outcome.DUPLICATE,
@@ -1154,14 +1188,53 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Ale
     return target
 
 
+#: How far along the lifecycle each open status is (a verification result counts alike).
+PROGRESS = {
+    S.RECEIVED: 0,
+    S.ACKNOWLEDGED: 1,
+    S.VERIFIED: 2,
+    S.UNVERIFIED: 2,
+    S.FALSE_ALARM: 2,
+    S.RESPONDERS_NOTIFIED: 3,
+    S.DISPATCHED: 4,
+    S.ON_SITE: 5,
+}
+STAMPS = ("acknowledged_at", "verified_at", "notified_at", "dispatched_at", "on_site_at")
+
+
+def _carry_progress(source: Alert, target: Alert) -> None:
+    """What was done about ``source`` counts for ``target``, the one incident they are:
+    the further status, each step at the earliest time either reached it, the first
+    report's time, and the responders dispatched."""
+    if PROGRESS[source.status] > PROGRESS[target.status]:
+        target.status = source.status
+    for stamp in ("received_at", *STAMPS):
+        times = [t for t in (getattr(source, stamp), getattr(target, stamp)) if t is not None]
+        setattr(target, stamp, min(times, default=None))
+    target.save(update_fields=["status", "received_at", *STAMPS])
+    Dispatch.objects.filter(alert=source).update(alert=target)
+
+
 def split_report(*, actor: Any, report: Report) -> Alert:
     """Take a report out of its alert into a new alert of its own."""
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("alert").get(pk=report.pk)
-        old = report.alert
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        old = (
+            Alert.objects.select_for_update(of=("self",))
+            .select_related("base")
+            .get(pk=report.alert_id)
+        )
+        if old.status == S.CLOSED:
+            # A closed incident is not reopened (its reporters were told it was dealt with).
+            raise TransitionRefused(_("%(ref)s is closed already") % {"ref": old.reference})
         if old.reports.count() < 2:
             raise TransitionRefused("the report is the only one of its alert")
         base, why = route(report.place, report.lat, report.lon)
+        if base is None and old.base is not None:  # no place of its own: it stays in view
+            base, why = (
+                old.base,
+                f"no place given: kept at {old.base.name}, base of {old.reference}",
+            )
         new = Alert.objects.create(
             threat_type=report.threat_type,
             severity=report.severity,

@@ -218,15 +218,17 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         return _not_done(request, alert, "correct", form)
     data = form.cleaned_data
     place, asked = None, data["place"].strip()
-    if data["place_id"]:
+    if data["place_id"]:  # chosen in the place search
         place = places.matched_place(data["place_id"])
-    elif asked:
-        # The first of the candidates the place search shows (the same 8, in its order).
-        found = places.search_places(asked, limit=8)["candidates"]
-        place = places.matched_place(found[0]["place_id"]) if found else None
-    if place is None and (data["place_id"] or asked):
-        messages.error(request, _("No place called %(name)s in the gazetteer.") % {"name": asked})
-        return redirect("alerts:detail", pk=pk)
+        if place is None:
+            form.add_error("place", places.unclear_place(asked or f"#{data['place_id']}", []))
+    elif asked:  # typed: namesakes are asked about, not the first one taken
+        near = alert.place.name if alert.place is not None else None
+        place, choices = places.pick_place(asked, hint=near)
+        if place is None:
+            form.add_error("place", places.unclear_place(asked, choices))
+    if form.errors:
+        return _not_done(request, alert, "correct", form)
     try:
         moved = domain.correct_alert(
             actor=request.user,
@@ -237,8 +239,8 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
             note=data["note"],
         )
     except domain.TransitionRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("alerts:detail", pk=pk)
+        form.add_error(None, str(exc))
+        return _not_done(request, alert, "correct", form)
     if not queries.alerts_for(request.user).filter(pk=pk).exists():
         messages.success(
             request,

@@ -11,7 +11,7 @@ from ulinzi.alerts.queries import alerts_named
 from ulinzi.lib.formfields import PhoneNumberField
 from ulinzi.patrols.models import SHIFTS, WEEKDAYS, Patrol, PatrolRequest
 from ulinzi.places.models import Base, Community, Place
-from ulinzi.places.queries import matched_place, pick_place
+from ulinzi.places.queries import matched_place, pick_place, unclear_place
 from ulinzi.threats.models import Hotspot
 
 LANGUAGES = [("fr", "Français"), ("sw", "Kiswahili"), ("ln", "Lingala"), ("en", "English")]
@@ -163,7 +163,7 @@ class RequestForm(forms.Form):
             return community.place if community is not None else None
         found, choices = pick_place(typed, hint=near)
         if found is None:
-            self.add_error("place", _unclear(typed, choices))
+            self.add_error("place", unclear_place(typed, choices))
         return found
 
     def _route(self, text: str, near: str | None) -> list[Place]:
@@ -174,7 +174,7 @@ class RequestForm(forms.Form):
                 continue
             found, choices = pick_place(part, hint=near)
             if found is None:
-                self.add_error("route", _unclear(part, choices))
+                self.add_error("route", unclear_place(part, choices))
             else:
                 points.append(found)
         return points
@@ -184,15 +184,6 @@ class RequestForm(forms.Form):
         for error in errors:
             self.add_error("alerts", error)
         return found
-
-
-def _unclear(typed: str, choices: list[str]) -> str:
-    if not choices:
-        return _("No place is called %(name)s.") % {"name": typed[:60]}
-    return _("%(name)s may be several places; choose one, or give its id: %(choices)s.") % {
-        "name": typed[:60],
-        "choices": "; ".join(choices),
-    }
 
 
 class DeclineForm(forms.Form):

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ulinzi.lib.text import record_id
 from ulinzi.places.models import Base, Community, GazetteerState, Place
@@ -247,6 +248,16 @@ def _neighbour(place: Place, taken: set[str]) -> str | None:
         if nearest is not None:
             return nearest[1]
     return None
+
+
+def unclear_place(typed: str, choices: list[str]) -> str:
+    """What a form says of a place typed that :func:`pick_place` could not settle."""
+    if not choices:
+        return _("No place is called %(name)s.") % {"name": typed[:60]}
+    return _("%(name)s may be several places; choose one, or give its id: %(choices)s.") % {
+        "name": typed[:60],
+        "choices": "; ".join(choices),
+    }
 
 
 def _named_after(inner: PlaceRecord, area: PlaceRecord) -> bool:

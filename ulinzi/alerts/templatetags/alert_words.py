@@ -15,6 +15,7 @@ register = template.Library()
 
 _IN_AREA = re.compile(r"^(?P<place>.+) is in the area of (?P<base>.+)$")
 _NEAREST = re.compile(r"^nearest base \((?P<km>\d+) km\)$")
+_KEPT = re.compile(r"^no place given: kept at (?P<base>.+), base of (?P<ref>A-\d+)$")
 
 
 @register.filter
@@ -31,4 +32,7 @@ def routing_reason(text: str) -> str:
     found = _NEAREST.match(text)
     if found:
         return _("nearest base (%(km)s km)") % found.groupdict()
+    found = _KEPT.match(text)
+    if found:
+        return _("no place given: kept at %(base)s, base of %(ref)s") % found.groupdict()
     return text

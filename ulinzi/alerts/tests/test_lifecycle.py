@@ -541,10 +541,26 @@ def test_an_alert_with_no_place_is_said_so_and_placed_from_its_page(
     assert "Correct it" in page and 'id="fix_place"' in page
     nowhere = officer.post(
         f"/alerts/{alert.pk}/correct/",
-        {"threat_type": alert.threat_type, "severity": alert.severity, "place": "Zzyxq"},
-        follow=True,
+        {
+            "threat_type": alert.threat_type,
+            "severity": alert.severity,
+            "place": "Zzyxq",
+            "note": "the chief called",
+        },
     )
-    assert "No place called Zzyxq" in nowhere.content.decode()
+    # The page again, with what was typed and why it was not done.
+    assert nowhere.status_code == 400
+    said = nowhere.content.decode()
+    assert "No place is called Zzyxq" in said and 'value="the chief called"' in said
+    # Namesakes are asked about, not the first one taken (GRID3 has many Majengo).
+    several = officer.post(
+        f"/alerts/{alert.pk}/correct/",
+        {"threat_type": alert.threat_type, "severity": alert.severity, "place": "Majengo"},
+    )
+    assert several.status_code == 400
+    assert "Majengo may be several places; choose one, or give its id" in several.content.decode()
+    alert.refresh_from_db()
+    assert alert.place is None
     placed = officer.post(
         f"/alerts/{alert.pk}/correct/",
         {"threat_type": alert.threat_type, "severity": alert.severity, "place": "Mbau"},
@@ -604,7 +620,113 @@ def test_the_routing_reason_is_shown_in_the_readers_language(
     with translation.override("fr"):
         assert routing_reason("nearest base (12 km)") == "base la plus proche (12 km)"
         assert routing_reason("no base is configured") == "aucune base n'est configurée"
+        assert (
+            routing_reason("no place given: kept at Beni, base of A-7")
+            == "aucun lieu donné : gardée à Beni, base de A-7"
+        )
         assert routing_reason("routed by hand") == "routed by hand"
     with translation.override("en"):
         assert routing_reason("nearest base (12 km)") == "nearest base (12 km)"
     translation.deactivate()  # the French reader's request left French on this thread
+
+
+def test_an_alert_nobody_responded_to_is_not_closed_as_addressed(
+    personas: dict[str, Any], alert: Alert, company: Responder
+) -> None:
+    """ "Mitigated" from "acknowledged" would count in the figures as an alert addressed
+    and tell the reporters the mission acted."""
+    alice = personas["alice"]
+    domain.acknowledge_alert(actor=alice, alert=alert)
+    for outcome in ("prevented", "mitigated", "response_too_late"):
+        with pytest.raises(domain.TransitionRefused, match="no responder was notified"):
+            domain.close_alert(actor=alice, alert=alert, outcome=outcome)
+    assert not Message.objects.filter(purpose="feedback").exists()
+    domain.verify_alert(actor=alice, alert=alert, result="verified")
+    domain.notify_responders(actor=alice, alert=alert, responders=[company])
+    closed = domain.close_alert(actor=alice, alert=alert, outcome="mitigated")
+    assert closed.status == "closed"
+
+
+def test_a_responder_is_dispatched_once(
+    personas: dict[str, Any], alert: Alert, company: Responder
+) -> None:
+    alice = personas["alice"]
+    domain.acknowledge_alert(actor=alice, alert=alert)
+    domain.verify_alert(actor=alice, alert=alert, result="verified")
+    domain.notify_responders(actor=alice, alert=alert, responders=[company])
+    domain.dispatch_response(actor=alice, alert=alert, responder=company)
+    with pytest.raises(domain.TransitionRefused, match="was dispatched to .* already"):
+        domain.dispatch_response(actor=alice, alert=alert, responder=company)  # double click
+    assert alert.dispatches.count() == 1 and alert.steps.filter(step="dispatch").count() == 1
+
+
+def test_merging_keeps_what_was_done_for_either_alert(
+    personas: dict[str, Any], alert: Alert, company: Responder
+) -> None:
+    """An alert dispatched to, merged into a newer one nobody acted on: the one incident
+    is dispatched to, since the first report."""
+    alice = personas["alice"]
+    domain.acknowledge_alert(actor=alice, alert=alert)
+    domain.verify_alert(actor=alice, alert=alert, result="verified")
+    domain.notify_responders(actor=alice, alert=alert, responders=[company])
+    domain.dispatch_response(actor=alice, alert=alert, responder=company)
+    alert.refresh_from_db()
+    with transaction.atomic():
+        other = messaging.reporter_for_number("+243971234999")
+    newer = domain.receive_report(  # put at Goma by mistake: a new alert there
+        source="sms",
+        text="Risasi Mbau Centre",
+        reporter=other,
+        place=Place.objects.get(key="geonames:216281"),
+    ).alert
+    assert newer.pk != alert.pk
+    kept = domain.merge_alerts(actor=alice, alert=alert, into=newer)
+    kept.refresh_from_db()
+    assert kept.status == "dispatched"
+    assert (kept.received_at, kept.acknowledged_at, kept.dispatched_at) == (
+        alert.received_at,
+        alert.acknowledged_at,
+        alert.dispatched_at,
+    )
+    assert list(kept.dispatches.values_list("responder", flat=True)) == [company.pk]
+    domain.mark_on_site(actor=alice, alert=kept)  # the work goes on where it was
+
+
+def test_a_closed_alert_is_not_split_nor_moved_by_a_late_answer(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    alice = personas["alice"]
+    with transaction.atomic():
+        second = messaging.reporter_for_number("+243971234568")
+    report = domain.receive_report(
+        source="sms", text="Watu wenye silaha wameua watu usiku huu", reporter=second
+    )
+    domain.merge_alerts(actor=alice, alert=report.alert, into=alert)
+    report.refresh_from_db()
+    domain.close_alert(actor=alice, alert=alert, outcome="no_response_possible")
+    with pytest.raises(domain.TransitionRefused, match="closed already"):
+        domain.split_report(actor=alice, report=report)
+    # The reporter answers "where?" from before the close with a place far away.
+    question = domain.Clarification.objects.create(
+        report=report, options=[], asked_at=alert.received_at
+    )
+    goma = Place.objects.get(key="geonames:216281")
+    domain._apply_answer(question, goma, "Goma", second)
+    alert.refresh_from_db()
+    assert alert.reports.count() == 2 and alert.status == "closed"
+    assert alert.place.name == "Mbau" and Alert.objects.count() == 2  # the merged one
+
+
+def test_a_report_split_off_without_a_place_stays_at_its_alerts_base(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    with transaction.atomic():
+        second = messaging.reporter_for_number("+243971234568")
+    report = domain.receive_report(
+        source="sms", text="Watu wenye silaha wameua watu usiku huu", reporter=second
+    )
+    domain.merge_alerts(actor=personas["alice"], alert=report.alert, into=alert)
+    report.refresh_from_db()
+    new = domain.split_report(actor=personas["alice"], report=report)
+    assert new.place is None and new.base == personas["beni"] == alert.base
+    assert new.routing_reason == f"no place given: kept at Beni, base of {alert.reference}"

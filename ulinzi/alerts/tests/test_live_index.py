@@ -116,7 +116,7 @@ def test_each_change_that_grouping_reads_makes_the_next_report_load_it_again(
     sms(channel, "+243971234570", "Watu wenye silaha Mbau Centre usiku huu")
     assert len(loads) == 3
 
-    domain.close_alert(actor=alice, alert=second, outcome="prevented")
+    domain.close_alert(actor=alice, alert=second, outcome="no_response_possible")
     sms(channel, "+243971234571", "Watu wenye silaha wameua watu Mbau Centre")
     assert len(loads) == 4
     assert Alert.objects.filter(status="closed").count() == 2

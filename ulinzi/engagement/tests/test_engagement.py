@@ -324,7 +324,12 @@ def test_you_said_we_did_for_a_community(
         place=Place.objects.get(kind="health_area", name="Mbau"),
     ).alert
     alice = personas["alice"]
+    company = alerts.save_responder(
+        actor=personas["adam"], base=personas["beni"], name="Company B", kind="mission_company"
+    )
     alerts.acknowledge_alert(actor=alice, alert=alert)
+    alerts.verify_alert(actor=alice, alert=alert, result="verified")
+    alerts.notify_responders(actor=alice, alert=alert, responders=[company])
     alerts.close_alert(actor=alice, alert=alert, outcome="mitigated")
     focal = domain.register_focal_point(
         actor=liaison,

@@ -430,7 +430,7 @@ def _closed_alert(
 
 
 def test_a_verified_closed_alert_becomes_an_event(personas: dict[str, Any]) -> None:
-    alert = _closed_alert(personas, verified=True, outcome="response_too_late", dead=3)
+    alert = _closed_alert(personas, verified=True, outcome="no_response_possible", dead=3)
     event = Event.objects.get(key=f"alert:{alert.pk}")
     assert (event.source, event.source_id, event.fatalities) == ("ulinzi", alert.reference, 3)
     assert event.threat_type == alert.threat_type
@@ -444,7 +444,7 @@ def test_false_alarms_and_unverified_alerts_do_not(personas: dict[str, Any]) -> 
 
 
 def test_an_unverified_alert_does_not(personas: dict[str, Any]) -> None:
-    _closed_alert(personas, verified=False, outcome="mitigated", dead=None)
+    _closed_alert(personas, verified=False, outcome="no_response_possible", dead=None)
     assert not Event.objects.exists()
 
 
@@ -485,11 +485,16 @@ def test_closing_through_the_api_carries_the_fatalities_to_the_event(
     api = Client(HTTP_AUTHORIZATION=f"Bearer {out.getvalue().strip()}")
     url = f"/api/v1/alerts/{alert.pk}/close"
     refused = api.post(
-        url, {"outcome": "mitigated", "fatalities": -1}, content_type="application/json"
+        url, {"outcome": "no_response_possible", "fatalities": -1}, content_type="application/json"
     )
     assert refused.status_code == 422 and not Event.objects.exists()
+    # No responder was notified: the mission cannot say it mitigated anything.
+    unanswered = api.post(url, {"outcome": "mitigated"}, content_type="application/json")
+    assert (
+        unanswered.status_code == 409 and "no responder was notified" in unanswered.json()["detail"]
+    )
     closed = api.post(
-        url, {"outcome": "mitigated", "fatalities": 2}, content_type="application/json"
+        url, {"outcome": "no_response_possible", "fatalities": 2}, content_type="application/json"
     )
     assert closed.status_code == 200
     assert Event.objects.get(alert=alert).fatalities == 2
