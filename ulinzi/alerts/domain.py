@@ -198,11 +198,11 @@ def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
 
 
 def given_place(parsed: keywords.Parsed) -> str | None:
-    """The place an alert in the keyword form gives, if it may name one: the first word
-    taken for lack of a separator is not a place when it is a number or a common word
-    ("ALERTE deux morts à Mbau", "HATARI watu wenye silaha Mavivi"); then the text is
-    searched for the place, as for free text."""
-    if parsed.kind != "alert" or not parsed.place:
+    """The place an alert or a patrol request in the keyword form gives, if it may name
+    one: the first word taken for lack of a separator is not a place when it is a number
+    or a common word ("ALERTE deux morts à Mbau", "HATARI watu wenye silaha Mavivi",
+    "DORIA usiku Mbau"); then the text is searched for the place, as for free text."""
+    if parsed.kind not in ("alert", "patrol") or not parsed.place:
         return None
     if parsed.guessed and (
         any(c.isdigit() for c in parsed.place) or fold(parsed.place) in NOT_PLACES
@@ -839,7 +839,7 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
         patrol_keyword.send(
             sender=Message,
             message=message,
-            place=parsed.place,
+            place=given_place(parsed),
             what=parsed.what or "",
             language=parsed.language or message.reporter.language,
         )
@@ -854,7 +854,7 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
         text=message.text,
         reporter=message.reporter,
         message=message,
-        place_hint=given_place(parsed),
+        place_hint=given_place(parsed) if parsed.kind == "alert" else None,
         actor=message.channel.name,
         taught=parsed if parsed.kind == "alert" else None,
     )

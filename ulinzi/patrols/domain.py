@@ -313,6 +313,9 @@ def decline_request(*, actor: Any, request: PatrolRequest, reason: str) -> Patro
         locked.status, locked.declined_at = S.DECLINED, timezone.now()
         locked.decline_reason = reason
         locked.save(update_fields=["status", "declined_at", "decline_reason"])
+        # No team goes for a declined request: its planned patrols leave the plan.
+        for patrol in locked.patrols.filter(status=Patrol.Status.PLANNED):
+            _remove_patrol(patrol)
         answer = _answer(locked, "declined", actor, reason=reason)
         if _sent(answer):
             locked.informed_at = answer.at
@@ -741,9 +744,19 @@ def unfix_patrol(*, actor: Any, patrol: Patrol) -> None:
         if patrol.status != Patrol.Status.PLANNED:
             raise TransitionRefused(_("A recorded patrol cannot be removed from the plan."))
         audit.record(actor, "patrols.unfix_patrol", patrol, before={"fixed": patrol.fixed})
-        outing_id = patrol.outing_id
-        patrol.delete()
-        Outing.objects.filter(pk=outing_id, patrols__isnull=True).delete()
+        _remove_patrol(patrol)
+
+
+def _remove_patrol(patrol: Patrol) -> None:
+    """A planned patrol leaves the plan (its outing too, when it was the outing's last).
+    An approved week is approved again before it holds: that tells the community what
+    changed."""
+    outing_id = patrol.outing_id
+    patrol.delete()
+    Outing.objects.filter(pk=outing_id, patrols__isnull=True).delete()
+    WeeklyPlan.objects.filter(
+        week_start=week_of(patrol.day), status=WeeklyPlan.Status.APPROVED
+    ).update(status=WeeklyPlan.Status.PROPOSED)
 
 
 def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
@@ -754,10 +767,22 @@ def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
     was given no longer hold."""
     with transaction.atomic():
         locked = WeeklyPlan.objects.select_for_update().get(pk=plan.pk)
-        patrols = list(locked.patrols.filter(request__isnull=False).order_by("day"))
+        now = timezone.localdate()
+        if locked.week_start + dt.timedelta(days=7) <= now:
+            raise TransitionRefused(
+                _("The week of %(day)s is over: plan the days ahead.")
+                % {"day": locked.week_start.isoformat()}
+            )
+        patrols = list(
+            locked.patrols.filter(request__isnull=False).select_related("outing").order_by("day")
+        )
         days_by_request: dict[int, set[dt.date]] = {}
         for patrol in patrols:
-            days_by_request.setdefault(patrol.request_id, set()).add(patrol.day)  # type: ignore[arg-type]
+            # A day already past counts only if a team was sent (approved before) or the
+            # patrol is recorded: a late approval sends no team to the past.
+            sent = patrol.outing.approved_at is not None or patrol.status != Patrol.Status.PLANNED
+            if patrol.day >= now or sent:
+                days_by_request.setdefault(patrol.request_id, set()).add(patrol.day)  # type: ignore[arg-type]
         told: dict[str, list[str]] = {}
         for request in requests_for_week(locked.week_start):
             days = sorted(days_by_request.get(request.pk, ()))
@@ -765,14 +790,21 @@ def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
             before = locked.told.get(str(request.pk))  # None: not in an approval before
             if before == told[str(request.pk)]:
                 continue  # nothing new for this community, and this week already counted
-            if not days:
-                request.weeks_unmet += 1
-                request.save(update_fields=["weeks_unmet"])
-                if before:  # the dates it was given no longer hold
-                    _answer(request, "not_done", actor)
+            request.weeks_unmet = 0 if days else request.weeks_unmet + 1
+            # The community hears of the days from today on: the dates as they are now
+            # when any is new or one it was given is gone, else that none holds any more.
+            ahead = [d for d in days if d >= now]
+            gone = [
+                d for d in before or () if d >= now.isoformat() and d not in told[str(request.pk)]
+            ]
+            new_day = any(d.isoformat() not in (before or ()) for d in ahead)
+            if ahead and (new_day or gone):
+                _schedule(request, ahead, actor)
                 continue
-            request.weeks_unmet = 0
-            _schedule(request, days, actor)
+            request.save(update_fields=["weeks_unmet"])
+            if gone:  # the dates it was given from today on no longer hold
+                cancelled = [dt.date.fromisoformat(d).strftime("%d/%m") for d in gone]
+                _answer(request, "cancelled", actor, days=", ".join(cancelled))
         locked.told = told
         locked.status, locked.approved_at = WeeklyPlan.Status.APPROVED, timezone.now()
         locked.save(update_fields=["status", "approved_at", "told"])
@@ -866,11 +898,18 @@ def record_patrol(
         locked.recorded_at = timezone.now()
         locked.recorded_by = actor if getattr(actor, "pk", None) else None
         locked.save()
-        if conducted and locked.request_id:
-            went = _went_out(locked)  # the first patrol is the earliest, whenever recorded
-            PatrolRequest.objects.filter(pk=locked.request_id).filter(
-                Q(first_patrol_at__isnull=True) | Q(first_patrol_at__gt=went)
-            ).update(first_patrol_at=went)
+        if locked.request_id:
+            # The first patrol is the earliest that went out, whenever recorded; a record
+            # corrected to "did not go out" is no first patrol any more.
+            went = [
+                _went_out(p)
+                for p in Patrol.objects.filter(
+                    request_id=locked.request_id, status=Patrol.Status.CONDUCTED
+                ).select_related("request")
+            ]
+            PatrolRequest.objects.filter(pk=locked.request_id).update(
+                first_patrol_at=min(went, default=None)
+            )
         audit.record(
             actor,
             "patrols.record_patrol",
@@ -962,7 +1001,10 @@ def close_request(*, actor: Any, request: PatrolRequest) -> PatrolRequest:
         if any(p.status == Patrol.Status.PLANNED for p in patrols):
             raise TransitionRefused(_("Record every patrol of this request first."))
         done = sum(p.status == Patrol.Status.CONDUCTED for p in patrols)
-        asked = max(asked_for(locked, today()), len(patrols), 1)
+        # What the community asked for up to its last patrol planned (or today), not the
+        # patrols planned: one that did not go out and was made up for counts once.
+        until = max([today(), *(p.day for p in patrols)])
+        asked = max(asked_for(locked, until) or len(patrols), done, 1)
         outcome = S.DONE if done >= asked else S.PARTLY_DONE if done else S.NOT_DONE
         before = _state(locked)
         locked.status = locked.outcome = outcome

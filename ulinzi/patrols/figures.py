@@ -18,8 +18,10 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from ulinzi.alerts.models import Alert
+from ulinzi.messaging.models import Message
 from ulinzi.patrols.models import Patrol, PatrolRequest
 
 NEAR_KM = 5.0
@@ -61,19 +63,24 @@ def monthly(requests: QuerySet[PatrolRequest]) -> list[dict[str, Any]]:
         }
     )
     bases: dict[int, str] = {}
-    for request in requests.select_related("place").prefetch_related("answers"):
+    for request in requests.select_related("place").prefetch_related("answers__message"):
         if request.place_id not in bases:
             base, _reason = route(request.place, request.place.lat, request.place.lon)
             bases[request.place_id] = base.name if base else "—"
-        row = rows[(bases[request.place_id], request.received_at.strftime("%Y-%m"))]
+        # The mission's month: 00:30 on 1 December is December, whatever UTC says.
+        month = timezone.localtime(request.received_at).strftime("%Y-%m")
+        row = rows[(bases[request.place_id], month)]
         row["received"] += 1
         row["accepted"] += request.accepted_at is not None
         row["declined"] += request.status == PatrolRequest.Status.DECLINED
         row["met_full"] += request.outcome == "done"
         row["met_part"] += request.outcome == "partly_done"
-        row["answered"] += any(a.message_id for a in request.answers.all()) or bool(
-            request.informed_at
-        )
+        # Answered: an SMS went (one withheld from a focal point who opted out did not),
+        # or the community was told another way.
+        row["answered"] += any(
+            a.message is not None and a.message.status != Message.Status.SUPPRESSED
+            for a in request.answers.all()
+        ) or bool(request.informed_at)
         if request.first_patrol_at:
             first = request.first_patrol_at
             row["days_to_first"].append((first - request.received_at).total_seconds() / 86400)

@@ -100,7 +100,15 @@ class RequestForm(forms.Form):
         max_length=32,
         required=False,
     )
-    language = forms.ChoiceField(label=_("Language of the answers"), choices=LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Language of the answers"),
+        choices=[("", _("the language of the person answered")), *LANGUAGES],
+        required=False,
+        help_text=_(
+            "Left so, the answers go in the language of the number given, of the SMS "
+            "request, or of the community's focal point."
+        ),
+    )
 
     def __init__(
         self,

@@ -86,11 +86,17 @@ ANSWERS: dict[str, dict[str, str]] = {
         "sw": "Misheni {ref}: {done} kati ya {planned} {kind} {place} zimefanyika. Asante; tuambieni kilichobadilika.",
         "ln": "Mission {ref}: {done} na kati ya {planned} {kind} na {place} esalemi. Matondo; loba biso.",
     },
+    "cancelled": {
+        "en": "Mission {ref}: the {kind} at {place} on {days} is cancelled. We will tell you what comes next.",
+        "fr": "Mission {ref}: la {kind} a {place} du {days} est annulee. Nous vous dirons la suite.",
+        "sw": "Misheni {ref}: {kind} {place} ya tarehe {days} imefutwa. Tutawaambia hatua ijayo.",
+        "ln": "Mission {ref}: {kind} na {place} ya mokolo {days} ekosalema te. Tokoyebisa bino nsima.",
+    },
     "not_done": {
-        "en": "Mission {ref}: the {kind} at {place} could not be done this week. We will tell you what comes next.",
-        "fr": "Mission {ref}: la {kind} a {place} n'a pas pu se faire cette semaine. Nous vous dirons la suite.",
-        "sw": "Misheni {ref}: {kind} {place} haikuweza kufanyika wiki hii. Tutawaambia hatua ijayo.",
-        "ln": "Mission {ref}: {kind} na {place} esalemaki te poso oyo. Tokoyebisa bino nsima.",
+        "en": "Mission {ref}: we could not do the {kind} at {place}. Send a new request if you still need it.",
+        "fr": "Mission {ref}: nous n'avons pas pu faire la {kind} a {place}. Refaites une demande si besoin.",
+        "sw": "Misheni {ref}: hatukuweza kufanya {kind} {place}. Tumeni ombi jipya mkihitaji.",
+        "ln": "Mission {ref}: tokokaki kosala {kind} na {place} te. Tindela biso bosenga ya sika soki esengeli.",
     },
 }
 
@@ -100,7 +106,7 @@ def language_of(language: str) -> str:
 
 
 def answer(step: str, language: str, **values: str) -> str:
-    """The SMS of ``step`` (accepted, declined, scheduled, done, not_done) in
+    """The SMS of ``step`` (accepted, declined, scheduled, cancelled, done, not_done) in
     ``language`` (French when the language has no template)."""
     lang = language_of(language)
     kind = KINDS[lang].get(values.pop("kind", "other"), KINDS[lang]["other"])

@@ -248,7 +248,8 @@ def _week(request: HttpRequest) -> dt.date:
         day = dt.date.fromisoformat(text)
     except ValueError:
         day = timezone.localdate() + dt.timedelta(days=7)
-    return domain.week_of(day)
+    # Year 1 or 9999 has no week around it to show: the nearest that has one.
+    return domain.week_of(min(max(day, dt.date(1970, 1, 5)), dt.date(9998, 12, 25)))
 
 
 @require_http_methods(["GET", "POST"])
@@ -492,20 +493,29 @@ def capacity_page(request: HttpRequest) -> HttpResponse:
             raise Http404("No such base.")
         form = forms.CapacityForm(request.POST)
         if form.is_valid():
-            domain.save_capacity(actor=request.user, base=base, **form.cleaned_data)
-            messages.success(request, _("Capacity of %(base)s saved.") % {"base": base.name})
-            return redirect("patrols:capacity")
+            try:
+                domain.save_capacity(actor=request.user, base=base, **form.cleaned_data)
+            except ValueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Capacity of %(base)s saved.") % {"base": base.name})
+                return redirect("patrols:capacity")
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        posted = {base.pk: form}  # shown as it was typed, beside its errors
+    else:
+        posted = {}
     rows = []
     for base in bases:
         initial = domain.capacity_of(base)
         initial["unavailable_days"] = ", ".join(initial["unavailable_days"])
         saved = getattr(base, "capacity", None) is not None
-        rows.append({"base": base, "form": forms.CapacityForm(initial=initial), "saved": saved})
+        shown = posted.get(base.pk) or forms.CapacityForm(initial=initial)
+        rows.append({"base": base, "form": shown, "saved": saved})
     return render(
         request,
         "patrols/capacity.html",
         {"rows": rows, "can_plan": request.user.can("patrols.plan")},  # type: ignore[union-attr]
+        status=400 if posted else 200,
     )
 
 

@@ -550,7 +550,8 @@ def test_approving_late_approves_only_the_days_ahead(
     personas: dict[str, Any], paul: Any, one_night_team: None
 ) -> None:
     """A plan proposed for days now past, approved late: no team was told to go on those
-    days, so they stay unapproved (the next plan drops them), the days ahead are approved."""
+    days, so they stay unapproved (the next plan drops them), the days ahead are approved.
+    A week that is over is not approved at all."""
     today = timezone.localdate()
     monday = domain.week_of(today) - dt.timedelta(days=7)  # last week: every day past
     accepted(
@@ -563,7 +564,8 @@ def test_approving_late_approves_only_the_days_ahead(
     )
     past = domain.plan_week(actor=paul, week_start=monday, today=monday)
     ahead = domain.plan_week(actor=paul, week_start=MONDAY)
-    domain.approve_plan(actor=paul, plan=past)
+    with pytest.raises(domain.TransitionRefused, match="is over: plan the days ahead"):
+        domain.approve_plan(actor=paul, plan=past)
     domain.approve_plan(actor=paul, plan=ahead)
     assert Outing.objects.filter(day__lt=today).count() == 7
     assert not Outing.objects.filter(day__lt=today, approved_at__isnull=False).exists()

@@ -295,9 +295,14 @@ def test_a_plan_approved_again_tells_only_what_changed_and_counts_the_week_once(
     only_beni_with_one_team(personas, planner_user, night_teams=0)
     approve_again()
     told = sms_texts()[5:]
+    tuesday = (MONDAY + dt.timedelta(days=1)).strftime("%d/%m")
     assert told == [
-        texts.answer("not_done", "sw", ref=strong.reference, kind="night", place="Mbau"),
-        texts.answer("not_done", "fr", ref=middle.reference, kind="night", place="Mbau"),
+        texts.answer(
+            "cancelled", "sw", ref=strong.reference, kind="night", place="Mbau", days=tuesday
+        ),
+        texts.answer(
+            "cancelled", "fr", ref=middle.reference, kind="night", place="Mbau", days=tuesday
+        ),
     ]
     assert unmet() == [1, 1, 1]
     # The team is back: the two are scheduled again, told again, and met this week.
@@ -764,3 +769,139 @@ def test_without_a_forecast_risk_counts_recent_events_near_each_place(
     assert domain._risk(mbau, now, {}) == risks[mbau.pk]
     # A territory with a forecast takes the forecast.
     assert domain._risks([mbau], now, {mbau.territory_id: 0.7}) == {mbau.pk: 0.7}
+
+
+def test_a_declined_request_leaves_the_plan(
+    personas: dict[str, Any], channel: Any, planner_user: Any
+) -> None:
+    """Accepted, put in next week's proposed plan, then declined: approving the plan
+    sends no team there and tells the community no date."""
+    request = new_request(personas)
+    domain.accept_request(actor=planner_user, request=request)
+    plan = domain.plan_week(actor=planner_user, week_start=MONDAY)
+    assert Patrol.objects.filter(request=request).count() == 3
+    domain.decline_request(actor=planner_user, request=request, reason="the road is cut")
+    assert not Patrol.objects.filter(request=request).exists()
+    domain.approve_plan(actor=planner_user, plan=plan)
+    assert not plan.outings.exists()
+    assert not Answer.objects.filter(request=request, status="scheduled").exists()
+
+
+def test_a_patrol_removed_from_an_approved_plan_is_told_to_the_community(
+    personas: dict[str, Any], channel: Any, planner_user: Any
+) -> None:
+    request = new_request(personas, weekdays=[0, 2], per_week=2)
+    domain.accept_request(actor=planner_user, request=request)
+    plan = domain.plan_week(actor=planner_user, week_start=MONDAY)
+    domain.approve_plan(actor=planner_user, plan=plan)
+    monday, wednesday = Patrol.objects.filter(request=request).order_by("day")
+    domain.unfix_patrol(actor=planner_user, patrol=wednesday)
+    plan.refresh_from_db()
+    assert plan.status == "proposed"  # to approve again: until then nobody is told
+    domain.approve_plan(actor=planner_user, plan=plan)
+    days = MONDAY.strftime("%d/%m")
+    assert sms_texts()[-1] == texts.answer(
+        "scheduled", "sw", ref=request.reference, kind="night", place="Mbau", days=days
+    )
+    domain.unfix_patrol(actor=planner_user, patrol=monday)
+    domain.approve_plan(actor=planner_user, plan=plan)
+    assert sms_texts()[-1] == texts.answer(
+        "cancelled", "sw", ref=request.reference, kind="night", place="Mbau", days=days
+    )
+
+
+def test_a_patrol_made_up_for_counts_once(
+    personas: dict[str, Any], channel: Any, planner_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One patrol a week: Friday's did not go out, one on Wednesday made up for it; the
+    request is done, 1 of 1, not "1 of 2"."""
+    request = new_request(personas, weekdays=[4], per_week=1, valid_until=MONDAY + dt.timedelta(6))
+    domain.accept_request(actor=planner_user, request=request)
+    domain.approve_plan(
+        actor=planner_user, plan=domain.plan_week(actor=planner_user, week_start=MONDAY)
+    )
+    [friday] = Patrol.objects.filter(request=request)
+    domain.record_patrol(
+        actor=planner_user, patrol=friday, conducted=False, not_conducted_reason="no fuel"
+    )
+    wednesday = domain.fix_patrol(
+        actor=planner_user,
+        request=request,
+        base=personas["beni"],
+        day=MONDAY + dt.timedelta(days=2),
+        shift="night",
+    )
+    monkeypatch.setattr(domain, "today", lambda: MONDAY + dt.timedelta(days=6))
+    domain.record_patrol(actor=planner_user, patrol=wednesday, conducted=True)
+    closed = domain.close_request(actor=planner_user, request=request)
+    assert closed.outcome == "done"
+    assert sms_texts()[-1].startswith(f"Misheni {request.reference}: 1 kati ya 1 ")
+
+
+def test_a_record_corrected_to_not_conducted_is_no_first_patrol(
+    personas: dict[str, Any], channel: Any, planner_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = new_request(personas)
+    domain.accept_request(actor=planner_user, request=request)
+    domain.approve_plan(
+        actor=planner_user, plan=domain.plan_week(actor=planner_user, week_start=MONDAY)
+    )
+    monday = Patrol.objects.filter(request=request).order_by("day").first()
+    monkeypatch.setattr(domain, "today", lambda: MONDAY + dt.timedelta(days=3))
+    domain.record_patrol(actor=planner_user, patrol=monday, conducted=True)
+    request.refresh_from_db()
+    assert request.first_patrol_at is not None
+    domain.record_patrol(
+        actor=planner_user, patrol=monday, conducted=False, not_conducted_reason="rain"
+    )
+    request.refresh_from_db()
+    assert request.first_patrol_at is None
+
+
+def test_an_answer_withheld_is_not_an_answer_and_months_are_the_missions(
+    personas: dict[str, Any], channel: Any, planner_user: Any
+) -> None:
+    from ulinzi.patrols import figures
+
+    request = new_request(personas)
+    messaging.set_opt_out(request.focal_point, opted_out=True, source="test")
+    domain.accept_request(actor=planner_user, request=request)
+    assert Answer.objects.get(request=request, status="accepted").message.status == "suppressed"
+    # Received at 00:30 on 1 December, mission time (22:30 on 30 November in UTC).
+    first = timezone.make_aware(dt.datetime(2026, 12, 1, 0, 30))
+    PatrolRequest.objects.filter(pk=request.pk).update(received_at=first)
+    [row] = figures.monthly(PatrolRequest.objects.filter(pk=request.pk))
+    assert (row["month"], row["answered"], row["share_answered"]) == ("2026-12", 0, 0.0)
+
+
+def test_the_capacity_form_keeps_what_was_typed_on_an_error(
+    personas: dict[str, Any], planner_user: Any
+) -> None:
+    client = verified_client(planner_user)
+    typed = {
+        "base": "beni",
+        "day_teams": "5",
+        "night_teams": "3",
+        "vehicles": "4",
+        "max_km": "80",
+        "unavailable_days": "2026-12-15, 2026-12-32",
+    }
+    page = client.post("/patrols/capacity/", typed)
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert 'value="5"' in html and "2026-12-32" in html and 'role="alert"' in html
+    assert domain.capacity_of(personas["beni"])["day_teams"] != 5  # nothing saved
+    for week in ("0001-01-01", "9999-12-31"):
+        assert client.get("/patrols/plan/", {"week": week}).status_code == 200
+
+
+def test_a_patrol_request_by_sms_is_not_answered_with_a_word_for_a_place(
+    personas: dict[str, Any], channel: Any
+) -> None:
+    from django.test import Client
+
+    url = f"/channels/ext/{channel.uuid}/receive?token={channel.secret}"
+    for text in ("DORIA usiku Mbau", "PATROUILLE de nuit a Mbau svp"):
+        assert Client().post(url, {"from": "+243971000777", "text": text}).status_code == 200
+        messaging.process_inbound()
+        assert "usiku" not in sms_texts()[-1] and " de." not in sms_texts()[-1]
