@@ -8,6 +8,7 @@ dates into day numbers, and turns the clusters back into dates, places and membe
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,16 +84,19 @@ def points_from_database(
             .values_list("pk", "lat", "lon", "received_at", "summary")
         )
         for pk, lat, lon, at, summary in rows:
-            points.append(Point(f"alert:{pk}", lat, lon, at.date(), summary[:80]))
+            points.append(Point(f"alert:{pk}", lat, lon, timezone.localdate(at), summary[:80]))
     return points
 
 
-def points_from_file(path: Path, fmt: str) -> FilePoints:
-    """The rows of an event file dated to the day or week, the rows that could not be
-    read, and how many were dated too coarsely to scan (the caller reports both)."""
+def points_from_file(path: Path, fmt: str, threat_type: str = "") -> FilePoints:
+    """The rows of an event file dated to the day or week (of ``threat_type`` when
+    given), the rows that could not be read, and how many were dated too coarsely to
+    scan (the caller reports both)."""
     from ulinzi.threats.sources import read_events
 
     rows, errors = read_events(path, fmt)
+    if threat_type:
+        rows = [r for r in rows if r.threat_type == threat_type]
     kept = [r for r in rows if r.date_precision in SCAN_PRECISIONS]
     return FilePoints(
         [Point(r.key, r.lat, r.lon, r.date_start, r.place_name) for r in kept],
@@ -151,5 +155,9 @@ def jsonable(cluster: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in cluster.items() if k != "member_points"}
     out["start"] = cluster["start"].isoformat()
     out["end"] = cluster["end"].isoformat()
-    out["p_value"] = None if np.isnan(cluster["p_value"]) else cluster["p_value"]
+    # No p-value without replicates, no recurrence without a p-value: null, not NaN
+    # (which JSON does not have).
+    for key, value in out.items():
+        if isinstance(value, float | np.floating) and not math.isfinite(value):
+            out[key] = None
     return out

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
 
 from ulinzi.alerts.models import Alert
 from ulinzi.alerts.signals import alert_closed
@@ -227,7 +228,7 @@ def event_from_alert(sender: Any, alert: Alert, actor: Any = None, **kwargs: Any
         or alert.lon is None
     ):
         return None
-    day = alert.received_at.date()
+    day = timezone.localdate(alert.received_at)  # the mission's day, not UTC's
     link = Linker.cached().link([(alert.lat, alert.lon)])[0]
     place = alert.place
     event, created = Event.objects.update_or_create(
@@ -236,7 +237,7 @@ def event_from_alert(sender: Any, alert: Alert, actor: Any = None, **kwargs: Any
             "source": "ulinzi",
             "source_id": alert.reference,
             "date_start": day,
-            "date_end": (alert.closed_at or alert.received_at).date(),
+            "date_end": timezone.localdate(alert.closed_at or alert.received_at),
             "date_precision": Event.DatePrecision.DAY,
             **periods_of(day, Event.DatePrecision.DAY),
             "lat": alert.lat,

@@ -166,7 +166,8 @@ def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.da
         names=names,
         # Without a last day asked for, the matrix runs to its latest event: its last
         # period is cut short only if it is not over yet.
-        counted_until=filters.date_to or timezone.localdate(),
+        # Days after today hold no events yet: a period is partial until today at most.
+        counted_until=min(filters.date_to or timezone.localdate(), timezone.localdate()),
     )
     return matrix, first, last
 

@@ -389,9 +389,10 @@ def watch_page(request: HttpRequest) -> HttpResponse:
     if not areas:
         return render(request, "threats/watch.html", {**context, "areas": []})
     by_id = {a["id"]: a for a in areas}
+    scope = request.user.scope()  # type: ignore[union-attr]
     communities = []
     for community in Community.objects.select_related("place").filter(
-        place__in=Place.objects.filter(request.user.scope().place_q())  # type: ignore[union-attr]
+        place__in=Place.objects.filter(scope.place_q())
     ):
         place = community.place
         if unit == "territory":
@@ -401,6 +402,13 @@ def watch_page(request: HttpRequest) -> HttpResponse:
         if key in by_id:
             communities.append({"community": community, "forecast": by_id[key]})
     communities.sort(key=lambda c: (-c["forecast"]["rank_score"], c["community"].name))
+    if not scope.whole_mission:  # the areas of the user's own: others' are not theirs to see
+        mine = {c["forecast"]["id"] for c in communities}
+        if unit == "territory":
+            inside = Place.objects.filter(scope.place_q())
+            mine |= {str(t) for t in inside.values_list("territory_id", flat=True) if t}
+            mine |= {str(t) for t in inside.filter(kind="territory").values_list("pk", flat=True)}
+        areas = [a for a in areas if a["id"] in mine]
     context.update(
         {
             "areas": areas[:20],

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from ulinzi.places.models import Place
 from ulinzi.test import make_community, make_user, verified_client
@@ -95,6 +96,10 @@ def test_backtest_command_scores_the_baselines_as_by_hand(gazetteer: None, tmp_p
         call_command("backtest", "--from", "2023-12", "--to", "2023-01")
     with pytest.raises(CommandError, match="not a month"):
         call_command("backtest", "--from", "2023-13", "--to", "2023-12")
+    # A month that has not ended would be scored against the events it does not have yet.
+    this_month = timezone.localdate().strftime("%Y-%m")
+    with pytest.raises(CommandError, match=f"--to {this_month} is after .* has ended"):
+        call_command("backtest", "--from", "2023-12", "--to", this_month)
 
 
 def test_forecast_command_ranks_the_violent_territory_first(
@@ -115,6 +120,9 @@ def test_forecast_command_ranks_the_violent_territory_first(
     assert cells[0]["id"] == fc.grid_cell(*TOWNS["beni"])
     with pytest.raises(CommandError, match="horizon"):
         call_command("forecast", "--horizon", "0")
+    # Months still to come are not months without violence.
+    with pytest.raises(CommandError, match="--origin 2999-01 is after"):
+        call_command("forecast", "--origin", "2999-01")
 
 
 def test_forecast_command_without_events(gazetteer: None) -> None:
@@ -141,3 +149,8 @@ def test_the_watch_list_ranks_communities_and_shows_the_backtest(
     assert carol.get("/threats/watch/", {"unit": "county"}).status_code == 400
     viewer = verified_client(make_user("vera", "viewer", whole_mission=True))
     assert viewer.get("/threats/watch/").status_code == 403
+    # An analyst of Goma's base sees Goma's areas, not Beni's fatalities.
+    goma = verified_client(make_user("gina", "analyst", bases=[personas["goma"]]))
+    shown = {a["name"] for a in goma.get("/threats/watch/").context["areas"]}
+    assert "Beni" not in shown and shown <= {"Goma", "Nyiragongo"}
+    assert "Beni" in {a["name"] for a in carol.get("/threats/watch/").context["areas"]}

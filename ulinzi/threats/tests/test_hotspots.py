@@ -137,6 +137,10 @@ def test_scan_command_refuses_bad_settings(gazetteer: None, tmp_path: Path) -> N
         call_command("scan", str(path), "--to", "2024-02-30", stdout=StringIO())
     with pytest.raises(CommandError, match="no event dated to the day or week to scan"):
         call_command("scan", stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match="--max-days must be between 1 and 365"):
+        call_command("scan", str(path), "--max-days", "3650", stdout=StringIO())
+    with pytest.raises(CommandError, match="'Killing' is not a threat type: use one of attack_on_civilians, killing"):
+        call_command("scan", str(path), "--threat-type", "Killing", stdout=StringIO())
 
 
 def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ulinzi.threats import early_warning
-from ulinzi.threats.management.commands.forecast import month_arg
+from ulinzi.threats.management.commands.forecast import last_month, month_arg
 from ulinzi.threats.models import Event
 
 
@@ -24,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--horizon", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        first, last = month_arg(options["date_from"]), month_arg(options["date_to"])
+        ended = last_month()  # a month still running has not all its events yet
+        first = month_arg(options["date_from"], latest=ended, what="--from")
+        last = month_arg(options["date_to"], latest=ended, what="--to")
         if first > last:
             raise CommandError("--from is after --to")
         if not 1 <= options["horizon"] <= 12:
@@ -41,4 +44,16 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc))
-        self.stdout.write(json.dumps(result))
+        self.stdout.write(json.dumps(_finite(result)))
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as null (a metric with nothing to measure, such
+    as the precision of months without a fatal event): JSON has no NaN."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

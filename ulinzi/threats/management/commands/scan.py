@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ulinzi.alerts import taxonomy
 from ulinzi.alerts.models import Alert
 from ulinzi.threats import analysis
 from ulinzi.threats.models import Event
@@ -19,6 +20,9 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"{text!r} is not a date (YYYY-MM-DD)")
+
+
+MAX_DAYS = 365  # the longest time window, as on the hotspots page
 
 
 class Command(BaseCommand):
@@ -39,7 +43,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--max-radius-km", type=float, default=25.0)
         parser.add_argument("--max-share", type=float, default=0.5)
-        parser.add_argument("--max-days", type=int, default=30)
+        parser.add_argument("--max-days", type=int, default=30, help="1 to 365")
         parser.add_argument("--replicates", type=int, default=999)
         parser.add_argument("--seed", type=int, default=12345)
         parser.add_argument("--max-clusters", type=int, default=10)
@@ -47,6 +51,15 @@ class Command(BaseCommand):
         parser.add_argument("--threat-type", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not 1 <= options["max_days"] <= MAX_DAYS:
+            # A window of years asks for memory by the gigabyte, and says nothing of now.
+            raise CommandError(f"--max-days must be between 1 and {MAX_DAYS}")
+        kind = options["threat_type"].strip()
+        if kind and kind not in taxonomy.THREAT_TYPES:
+            raise CommandError(
+                f"--threat-type {kind!r} is not a threat type: use one of "
+                + ", ".join(taxonomy.THREAT_TYPES)
+            )
         try:
             settings = ScanSettings(
                 max_radius_km=options["max_radius_km"],
@@ -64,7 +77,7 @@ class Command(BaseCommand):
             raise CommandError("--from is after --to")
         if options["file"]:
             try:
-                read = analysis.points_from_file(options["file"], options["fmt"])
+                read = analysis.points_from_file(options["file"], options["fmt"], kind)
             except (SourceError, OSError) as exc:
                 raise CommandError(f"{options['file']}: {exc}")
             for error in read.errors[:20]:
@@ -79,7 +92,7 @@ class Command(BaseCommand):
             points = read.points
         else:
             points = analysis.points_from_database(
-                options["use"], Event.objects.all(), Alert.objects.all(), options["threat_type"]
+                options["use"], Event.objects.all(), Alert.objects.all(), kind
             )
         if not points:
             raise CommandError("no event dated to the day or week to scan")
