@@ -42,7 +42,10 @@ exception as the gazetteer readers raise.
 
 Every event carries a stable ``key`` so that importing a file again updates events
 instead of duplicating them: ``ucdp:<id>``, ``acled:<event_id_cnty>``, and
-``<source>:<id>`` for the simple CSV (``source`` defaults to ``csv``). A key seen
+``<source>:<id>`` for the simple CSV (``source`` defaults to the file's name without
+its extension, lower case: two sheets that both number their events 1, 2, 3 stay
+apart). A sheet without an id column gets an id from the date, the point, the type
+and the place (not the fatalities, which a later version may correct). A key seen
 twice in one file is an error on the later row.
 
 Coordinates are checked for range only (events can be anywhere) and (0, 0), which
@@ -481,8 +484,15 @@ def _looks_like_json(text: str) -> bool:
     return text.lstrip()[:1] in ("{", "[")
 
 
-def _check_source(fmt: str, source: str | None) -> str:
+def _check_source(fmt: str, source: str | None, file_name: str = "") -> str:
     if source is None or not source.strip():
+        if fmt == "csv":
+            # Two teams' sheets both numbering their events 1, 2, 3 are two sources: the
+            # file's name keeps them apart (and the same file imported again updates).
+            stem = re.sub(r"[^a-z0-9._-]+", "-", file_name.rsplit(".", 1)[0].lower())
+            stem = stem.strip("-._")[:MAX_SOURCE]
+            if stem and stem != "the-file":
+                return stem
         return DEFAULT_SOURCES[fmt]
     name = source.strip().lower()
     if len(name) > MAX_SOURCE or not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name):
@@ -499,12 +509,13 @@ def open_events(path_or_file: PathOrFile, fmt: str, *, source: str | None = None
 
     ``path_or_file`` is a path (``str`` or ``Path``) or an open file giving bytes or
     text. ``source`` names where the events come from (``DEFAULT_SOURCES`` by
-    default); for the simple CSV it is also the key prefix.
+    default; for the simple CSV, the file's name); for the simple CSV it is also the key
+    prefix.
     """
     if fmt not in FORMATS:
         raise SourceError(f"unknown format {_show(fmt)}: use one of {', '.join(FORMATS)}")
-    source_name = _check_source(fmt, source)
     name = _file_name(path_or_file)
+    source_name = _check_source(fmt, source, name)
     text = _read_text(path_or_file, name)
     if fmt == "ucdp-ged" and _looks_like_json(text):
         return _open_ucdp_geojson(text, name, source_name)
@@ -668,7 +679,7 @@ def _iter_table(
             row = build(get, line, source)
             if row.key in seen and row.source_id.startswith(_DERIVED_ID):
                 raise ValueError(
-                    f"the same event (date, place, type, fatalities) as line {seen[row.key]}: "
+                    f"the same event (date, place, type) as line {seen[row.key]}: "
                     "give the rows an id column to tell them apart"
                 )
             if row.key in seen:
@@ -1160,8 +1171,9 @@ def _simple_row(get: Callable[[str], str], line: int, source: str) -> EventRow:
     else:
         # A sheet without ids: the event is what it says (the same row imported again is
         # the same event, not a second one); two rows that say the same are refused.
+        # Not the fatalities: a count corrected later ("2", then "3") is the same event.
         said = "|".join(
-            [day.isoformat(), f"{lat:.5f}", f"{lon:.5f}", threat, get("fatalities").strip()]
+            [day.isoformat(), f"{lat:.5f}", f"{lon:.5f}", threat]
             + [" ".join(get("place").casefold().split())]
         )
         ident = _DERIVED_ID + hashlib.sha1(said.encode("utf-8")).hexdigest()[:16]  # noqa: S324

@@ -74,7 +74,7 @@ def test_scan_command_on_a_file_finds_the_planted_cluster(gazetteer: None, tmp_p
     top = clusters[0]
     assert top["p_value"] <= 0.05
     assert covers(top, hot)
-    assert sum(m.startswith("csv:hot") for m in top["members"]) >= 12
+    assert sum(m.startswith("planted:hot") for m in top["members"]) >= 12
     assert top["end"] == END.isoformat() and top["observed"] == len(top["members"])
     assert top["expected"] < top["observed"]
     assert "scanned 314 events" in err.getvalue()
@@ -139,7 +139,10 @@ def test_scan_command_refuses_bad_settings(gazetteer: None, tmp_path: Path) -> N
         call_command("scan", stdout=StringIO(), stderr=StringIO())
     with pytest.raises(CommandError, match="--max-days must be between 1 and 365"):
         call_command("scan", str(path), "--max-days", "3650", stdout=StringIO())
-    with pytest.raises(CommandError, match="'Killing' is not a threat type: use one of attack_on_civilians, killing"):
+    with pytest.raises(
+        CommandError,
+        match="'Killing' is not a threat type: use one of attack_on_civilians, killing",
+    ):
         call_command("scan", str(path), "--threat-type", "Killing", stdout=StringIO())
 
 

@@ -374,14 +374,15 @@ def test_acled_hxl_row_is_skipped_and_lines_still_count_it() -> None:
 def test_simple_csv_rows_and_errors() -> None:
     rows, errors = read_events(DATA / "simple_events.csv", "csv")
     assert [(r.key, r.threat_type, r.fatalities, r.line) for r in rows] == [
-        ("csv:K-1", "attack_on_civilians", 3, 2),
-        ("csv:K-2", "armed_clash", 0, 3),  # "Armed clash", fatalities empty
-        ("csv:K-8", "explosive_hazard", 0, 10),  # the alias "ied"
+        ("simple_events:K-1", "attack_on_civilians", 3, 2),
+        ("simple_events:K-2", "armed_clash", 0, 3),  # "Armed clash", fatalities empty
+        ("simple_events:K-8", "explosive_hazard", 0, 10),  # the alias "ied"
     ]
     first = rows[0]
     assert first.place_name == "Kamango" and first.location_precision is None
     assert first.date_start == first.date_end == dt.date(2024, 5, 2)
-    assert first.date_precision == "day" and first.source == "csv"
+    # No --source: the file's name, so that another team's K-1 is another event.
+    assert first.date_precision == "day" and first.source == "simple_events"
     reasons = errors_by_line(errors)
     assert reasons[4] == f"type 'x' is unknown: use one of {', '.join(THREAT_TYPES)}"
     assert reasons[5] == "date '2019-13-01' is not a date (YYYY-MM-DD)"
@@ -668,17 +669,24 @@ def test_a_simple_sheet_without_ids_is_read_and_read_again_as_the_same_events(
     sheet.write_text(
         "date,lat,lon,type,fatalities,place\n"
         "2024-03-02,0.49,29.47,killing,3,Mbau\n"
-        "2024-03-02,0.49,29.47,killing,2,Mbau\n"
+        "2024-03-02,0.49,29.48,killing,2,Mbau\n"
         "2024-03-05,0.71,29.58,abduction,,Oicha\n"
-        "2024-03-02,0.49,29.47,killing,3,mbau\n",
+        "2024-03-02,0.49,29.47,killing,2,mbau\n",
         encoding="utf-8",
     )
     rows, errors = read_events(sheet, "csv")
     assert [r.line for r in rows] == [2, 3, 4]
-    assert len({r.key for r in rows}) == 3 and all(r.key.startswith("csv:row-") for r in rows)
+    assert len({r.key for r in rows}) == 3 and all(r.key.startswith("no-ids:row-") for r in rows)
     assert [str(e) for e in errors] == [
-        "line 5: the same event (date, place, type, fatalities) as line 2: give the rows an "
+        "line 5: the same event (date, place, type) as line 2: give the rows an "
         "id column to tell them apart"
     ]
     again, _ = read_events(sheet, "csv")
     assert [r.key for r in again] == [r.key for r in rows]
+    # The count corrected in a later version of the sheet: the same event, updated.
+    sheet.write_text(
+        "date,lat,lon,type,fatalities,place\n2024-03-02,0.49,29.47,killing,4,Mbau\n",
+        encoding="utf-8",
+    )
+    [corrected], _ = read_events(sheet, "csv")
+    assert corrected.key == rows[0].key and corrected.fatalities == 4
