@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from ulinzi.places.models import Base, Community, Place
 from ulinzi.threats import analysis, domain, early_warning, exports, queries
 from ulinzi.threats import forecast as fc
 from ulinzi.threats.forms import LEVEL_CHOICES, HotspotForm, MatrixForm, ScanForm
+from ulinzi.threats.linking import Linker
 from ulinzi.threats.matrix import TRENDS, period_end
 from ulinzi.threats.models import Event
 from ulinzi.threats.scan import ScanSettings
@@ -283,6 +285,12 @@ def _scan(request: HttpRequest, form: ScanForm) -> tuple[Any, list[dict[str, Any
     return result, clusters, used
 
 
+def _fingerprint(cluster: dict[str, Any]) -> str:
+    """What a cluster is, in a few characters: its window and its members."""
+    said = f"{cluster['start']}|{cluster['end']}|{'|'.join(sorted(cluster['members']))}"
+    return hashlib.sha256(said.encode()).hexdigest()[:20]
+
+
 @require_http_methods(["GET", "POST"])
 def hotspots_page(request: HttpRequest) -> HttpResponse:
     """Run the scan on the user's events and alerts; show the clusters on a map; save
@@ -297,8 +305,18 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     result, clusters, used = _scan(request, form)
     if request.method == "POST":
         need(request, "events.manage")
-        if saved_form.is_valid() and saved_form.cleaned_data["cluster"] < len(clusters):
-            cluster = clusters[saved_form.cleaned_data["cluster"]]
+        # The cluster the analyst looked at, found again by what it holds: new events or
+        # alerts since then may have reordered the clusters or changed them.
+        wanted = request.POST.get("fingerprint", "")
+        cluster = next((c for c in clusters if _fingerprint(c) == wanted), None)
+        if saved_form.is_valid() and cluster is not None:
+            if cluster.get("place_id") is None:  # alerts only: the place nearest its centre
+                cluster = {
+                    **cluster,
+                    "place_id": Linker.cached()
+                    .link([(cluster["lat"], cluster["lon"])])[0]
+                    .place_id,
+                }
             ids = [int(r.split(":")[1]) for r in cluster["members"] if r.startswith("event:")]
             alert_ids = [int(r.split(":")[1]) for r in cluster["members"] if r.startswith("alert:")]
             ids += list(Event.objects.filter(alert_id__in=alert_ids).values_list("pk", flat=True))
@@ -311,9 +329,21 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Hotspot saved."))
             return redirect("threats:hotspot", pk=hotspot.pk)
-        context["save_errors"] = saved_form.errors or {"cluster": [_("No such cluster.")]}
+        context["save_errors"] = saved_form.errors or {
+            "cluster": [
+                _(
+                    "The clusters have changed since the page was shown (new events or "
+                    "alerts): here they are now; save the one you want again."
+                )
+            ]
+        }
     shown = [
-        {**analysis.jsonable(c), "significant": c["p_value"] < 0.05, "points": c["member_points"]}
+        {
+            **analysis.jsonable(c),
+            "significant": c["p_value"] < 0.05,
+            "points": c["member_points"],
+            "fingerprint": _fingerprint(c),
+        }
         for c in clusters
     ]
     context.update(

@@ -168,9 +168,19 @@ def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(
     assert covers(top, hot)
     assert b'id="hotspot-data"' in page.content
 
-    saved = carol.post("/threats/hotspots/", {**params, "cluster": "0", "name": "Planted village"})
+    # A cluster the page no longer holds (new events moved them): nothing is saved.
+    stale = carol.post(
+        "/threats/hotspots/", {**params, "cluster": "0", "fingerprint": "0" * 20, "name": "x"}
+    )
+    assert "The clusters have changed since the page was shown" in stale.content.decode()
+    assert not Hotspot.objects.exists()
+    saved = carol.post(
+        "/threats/hotspots/",
+        {**params, "cluster": "0", "fingerprint": top["fingerprint"], "name": "Planted village"},
+    )
     assert saved.status_code == 302
     hotspot = Hotspot.objects.get()
+    assert hotspot.place is not None  # the settlement nearest its centre
     assert hotspot.name == "Planted village" and hotspot.p_value == top["p_value"]
     assert hotspot.events.count() == top["observed"]
     assert set(hotspot.events.values_list("source_id", flat=True)) >= {f"hot{i}" for i in range(12)}
@@ -199,7 +209,11 @@ def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(
     alice = verified_client(personas["alice"])
     assert alice.get("/threats/hotspots/", params).status_code == 200
     assert (
-        alice.post("/threats/hotspots/", {**params, "cluster": "0", "name": "x"}).status_code == 403
+        alice.post(
+            "/threats/hotspots/",
+            {**params, "cluster": "0", "fingerprint": top["fingerprint"], "name": "x"},
+        ).status_code
+        == 403
     )
     viewer = verified_client(make_user("vera", "viewer", whole_mission=True))
     assert viewer.get("/threats/hotspots/").status_code == 403
