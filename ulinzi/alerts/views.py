@@ -349,7 +349,12 @@ def hotline(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Report recorded and routed to the base responsible."))
             return redirect("alerts:hotline")
-    return render(request, "alerts/hotline.html", {"form": form, "sources": Report.Source})
+    return render(
+        request,
+        "alerts/hotline.html",
+        {"form": form, "sources": Report.Source},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 FIGURE_COLUMNS = [

@@ -169,6 +169,11 @@ def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.da
         # Days after today hold no events yet: a period is partial until today at most.
         counted_until=min(filters.date_to or timezone.localdate(), timezone.localdate()),
     )
+    # Said as counted: from the first day asked for when it falls inside the first period
+    # (which otherwise starts the count), from the first period shown when the oldest
+    # ones were left out (at most MAX_PERIODS are shown).
+    if filters.date_from and filters.date_from > first:
+        first = filters.date_from
     return matrix, first, last
 
 

@@ -730,3 +730,19 @@ def test_a_report_split_off_without_a_place_stays_at_its_alerts_base(
     new = domain.split_report(actor=personas["alice"], report=report)
     assert new.place is None and new.base == personas["beni"] == alert.base
     assert new.routing_reason == f"no place given: kept at Beni, base of {alert.reference}"
+
+
+def test_the_hotline_form_says_what_is_wrong_with_every_field(personas: dict[str, Any]) -> None:
+    """A stale page or a tampered post (a source or a chosen place that is not one) is
+    refused with the reason shown, and what was typed is kept."""
+    client = Client()
+    client.force_login(personas["alice"])
+    page = client.post(
+        "/alerts/new/",
+        {"source": "telepathy", "text": "Hommes armés vus ce matin", "place_id": "abc"},
+    )
+    assert page.status_code == 400 and not Report.objects.exists()
+    html = page.content.decode()
+    assert "Select a valid choice. telepathy is not one of the available choices." in html
+    assert "The place chosen: Enter a whole number." in html
+    assert "Hommes armés vus ce matin" in html

@@ -460,6 +460,9 @@ def test_a_start_date_inside_a_period_leaves_out_the_days_before_it(
     matrix = part.context["matrix"]
     assert matrix.labels == ["2024-03", "2024-04"]
     assert matrix.column_events == [1, 2]
+    # The page and the file name say from when the events are counted.
+    assert part.context["first"] == dt.date(2024, 3, 10)
+    assert "3 events from March 10, 2024 to April 30, 2024" in part.content.decode()
     weekly = carol.get(
         "/threats/", {"period": "week", "date_from": "2024-03-20", "date_to": "2024-04-05"}
     )
