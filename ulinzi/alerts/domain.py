@@ -10,7 +10,7 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -1067,13 +1067,14 @@ def close_alert(
     alert: Alert,
     outcome: str,
     note: str = "",
-    feedback: str = "",
+    feedback: str | Mapping[str, str] = "",
     fatalities: int | None = None,
 ) -> Alert:
     """Close with an outcome, and send the reporters a closing message in their language
-    (``feedback`` is added to it: what was done, in a few words). ``fatalities``: the
-    people killed, when known. Receivers of ``alert_closed`` run in the same transaction
-    (a verified alert becomes an event of the threat analysis)."""
+    (``feedback`` is added to it: what was done, in a few words; by language, the words
+    for the reporters answered in each, see :func:`closing_language`). ``fatalities``:
+    the people killed, when known. Receivers of ``alert_closed`` run in the same
+    transaction (a verified alert becomes an event of the threat analysis)."""
     if fatalities is not None and fatalities < 0:
         raise TransitionRefused(_("the number of people killed cannot be negative"))
     if outcome not in Alert.Outcome.values:
@@ -1128,12 +1129,11 @@ def close_alert(
             if report.reporter_id in seen:
                 continue
             seen.add(report.reporter_id)  # type: ignore[arg-type]
-            language = (
-                report.language if report.language in texts.CLOSING else report.reporter.language
-            )  # type: ignore[union-attr]
+            language = closing_language(report)
+            words = feedback if isinstance(feedback, str) else feedback.get(language, "")
             text = (
                 texts.pick(texts.CLOSING, language)
-                .format(ref=locked.reference, note=feedback)
+                .format(ref=locked.reference, note=words.strip())
                 .strip()
             )
             queued = messaging.queue_message(
@@ -1150,6 +1150,15 @@ def close_alert(
             _step(locked, "feedback_sent", actor, f"{sent} reporter(s)")
         alert_closed.send(sender=Alert, alert=locked, actor=actor)
     return locked
+
+
+def closing_language(report: Report) -> str:
+    """The language the reporter of ``report`` is told of the closing in: the report's,
+    else the reporter's, else the default."""
+    language = report.language
+    if language not in texts.CLOSING and report.reporter is not None:
+        language = report.reporter.language
+    return language if language in texts.CLOSING else texts.DEFAULT_LANGUAGE
 
 
 def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Alert:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -88,15 +89,43 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+#: The languages reporters are answered in, by name.
+LANGUAGE_NAMES = {
+    "fr": "Français",
+    "sw": "Kiswahili",
+    "ln": "Lingala",
+    "en": "English",
+    "ar": "العربية",
+}
+
+
 class CloseForm(forms.Form):
+    """The outcome, and a few words for the reporters in each of their languages
+    (``languages``: the languages the alert's reporters are answered in, with how many)."""
+
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Alert.Outcome.choices)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
-    feedback = forms.CharField(
-        label=_("Words for the reporter (in their language)"), max_length=100, required=False
-    )
     fatalities = forms.IntegerField(
         label=_("People killed, if known"), min_value=0, max_value=100000, required=False
     )
+
+    def __init__(self, *args: Any, languages: Sequence[tuple[str, int]] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.languages = [language for language, _n in languages]
+        for language, n in languages:
+            self.fields[f"feedback_{language}"] = forms.CharField(
+                label=_("Words for the reporters in %(language)s (%(n)s)")
+                % {"language": LANGUAGE_NAMES.get(language, language), "n": n},
+                max_length=100,
+                required=False,
+            )
+
+    def feedback(self) -> dict[str, str]:
+        """The words for the reporters, by language."""
+        return {
+            language: self.cleaned_data.get(f"feedback_{language}", "").strip()
+            for language in self.languages
+        }
 
 
 class RevealForm(forms.Form):

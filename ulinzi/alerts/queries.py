@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -135,3 +136,17 @@ def alerts_named(text: str, visible: QuerySet[Alert]) -> tuple[list[Alert], list
         elif alert not in found:
             found.append(alert)
     return found, errors
+
+
+def feedback_languages(alert: Alert) -> list[tuple[str, int]]:
+    """The languages the alert's reporters will be told of its closing in, each with how
+    many reporters, most first."""
+    from ulinzi.alerts.domain import closing_language
+
+    counts: Counter[str] = Counter()
+    seen: set[int] = set()
+    for report in alert.reports.filter(reporter__isnull=False).select_related("reporter"):
+        if report.reporter_id not in seen:
+            seen.add(report.reporter_id)  # type: ignore[arg-type]
+            counts[closing_language(report)] += 1
+    return counts.most_common()

@@ -152,7 +152,9 @@ def _detail(
         "verify": forms.VerifyForm(auto_id=FORM_IDS["verify"]),
         "notify": forms.NotifyForm(base=alert.base, auto_id=FORM_IDS["notify"]),
         "dispatch": forms.DispatchForm(base=alert.base, auto_id=FORM_IDS["dispatch"]),
-        "close": forms.CloseForm(auto_id=FORM_IDS["close"]),
+        "close": forms.CloseForm(
+            auto_id=FORM_IDS["close"], languages=queries.feedback_languages(alert)
+        ),
         "note": forms.NoteForm(auto_id=FORM_IDS["note"]),
         "reveal": forms.RevealForm(),
         "correct": forms.CorrectForm(
@@ -185,12 +187,17 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form_class, run = ACTIONS[action]
     key = ACTION_FORMS.get(action, action)
     with_base = form_class in (forms.NotifyForm, forms.DispatchForm)
-    extra = {"base": alert.base} if with_base else {}
+    extra: dict[str, Any] = {"base": alert.base} if with_base else {}
+    if form_class is forms.CloseForm:
+        extra = {"languages": queries.feedback_languages(alert)}
     form = form_class(request.POST, auto_id=FORM_IDS[key], **extra)
     if not form.is_valid():
         return _not_done(request, alert, key, form)
+    data = form.cleaned_data
+    if isinstance(form, forms.CloseForm):
+        data = {**data, "feedback": form.feedback()}
     try:
-        run(request.user, alert, form.cleaned_data)
+        run(request.user, alert, data)
     except domain.TransitionRefused as exc:
         messages.error(request, str(exc))
     return redirect("alerts:detail", pk=pk)

@@ -89,7 +89,7 @@ def test_an_sms_is_handled_from_the_duty_board_to_the_reporters_feedback(
         page.get_by_role("button", name="Responders on site").press("Enter")
         page.wait_for_selector("details[open] #close_outcome")
         page.select_option("#close_outcome", "mitigated")
-        page.fill("#close_feedback", "Doria imefika.")
+        page.fill("[id^=close_feedback_]", "Doria imefika.")
         page.get_by_role("button", name="Close and send feedback").press("Enter")
         page.wait_for_selector("text=feedback sent")
         page.screenshot(path=str(SCREENSHOTS / "alert-closed.png"), full_page=True)

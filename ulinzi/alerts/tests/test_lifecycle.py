@@ -592,11 +592,11 @@ def test_a_step_refused_for_its_input_keeps_what_was_typed_and_names_the_field(
     client.force_login(personas["alice"])
     words = "Doria imefika " * 11  # 154 characters, for an SMS of at most 100
     response = client.post(
-        f"/alerts/{alert.pk}/close/", {"outcome": "mitigated", "feedback": words, "note": "n"}
+        f"/alerts/{alert.pk}/close/", {"outcome": "mitigated", "feedback_sw": words, "note": "n"}
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Not done: Words for the reporter (in their language): Ensure this value has" in page
+    assert "Not done: Words for the reporters in Kiswahili (1): Ensure this value has" in page
     assert f'value="{words}"' in page  # what was typed is still there
     assert "<details open><summary>Close the alert" in page
     alert.refresh_from_db()
@@ -746,3 +746,42 @@ def test_the_hotline_form_says_what_is_wrong_with_every_field(personas: dict[str
     assert "Select a valid choice. telepathy is not one of the available choices." in html
     assert "The place chosen: Enter a whole number." in html
     assert "Hommes armés vus ce matin" in html
+
+
+def test_each_reporter_is_told_in_their_own_language(
+    personas: dict[str, Any], alert: Alert, company: Responder
+) -> None:
+    """Two reporters of one incident, in Swahili and in French: the closing form asks for
+    words in each language, and each reporter gets theirs."""
+    with transaction.atomic():
+        french = messaging.reporter_for_number("+243971234999")
+    domain.receive_report(
+        source="sms",
+        text="Des hommes armés ont tué deux personnes à Mbau cette nuit",
+        reporter=french,
+        place=alert.place,
+    )
+    assert alert.reports.count() == 2
+    client = Client()
+    client.force_login(personas["alice"])
+    page = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Words for the reporters in Kiswahili (1)" in page
+    assert "Words for the reporters in Français (1)" in page
+    alice = personas["alice"]
+    domain.acknowledge_alert(actor=alice, alert=alert)
+    domain.verify_alert(actor=alice, alert=alert, result="verified")
+    domain.notify_responders(actor=alice, alert=alert, responders=[company])
+    closed = client.post(
+        f"/alerts/{alert.pk}/close/",
+        {
+            "outcome": "mitigated",
+            "feedback_sw": "Askari walifika.",
+            "feedback_fr": "La patrouille est venue.",
+        },
+    )
+    assert closed.status_code == 302
+    said = {m.reporter_id: m.text for m in Message.objects.filter(purpose="feedback")}
+    assert said[french.pk].endswith("La patrouille est venue.")
+    assert "Askari" not in said[french.pk]
+    [swahili] = [text for pk, text in said.items() if pk != french.pk]
+    assert swahili.endswith("Askari walifika.") and swahili.startswith("Kumb ")
