@@ -26,7 +26,7 @@ KINDS: dict[str, dict[str, str]] = {
         "firewood": "patrouille bois de chauffe",
         "water_point": "patrouille point d'eau",
         "route": "patrouille de route",
-        "escort": "escorte",
+        "escort": "patrouille d'escorte",
         "other": "patrouille",
     },
     "sw": {
@@ -63,7 +63,7 @@ ANSWERS: dict[str, dict[str, str]] = {
         "ln": "Mission: tozui bosenga na bino ya patrouille. Mosungi akobenga bino.",
     },
     "accepted": {
-        "en": "Mission {ref}: your request for a {kind} at {place} is accepted. We will send the dates.",
+        "en": "Mission {ref}: your {kind} request at {place} is accepted. We will send the dates.",
         "fr": "Mission {ref}: votre demande de {kind} a {place} est acceptee. Nous enverrons les dates.",
         "sw": "Misheni {ref}: ombi lenu la {kind} {place} limekubaliwa. Tutatuma tarehe.",
         "ln": "Mission {ref}: bosenga na bino ya {kind} na {place} endimami. Tokotinda mikolo.",
