@@ -390,7 +390,7 @@ def receive_report(
             reporter=reporter,
             entered_by=actor if getattr(actor, "pk", None) else None,
             text=text,
-            language=_language(found.language, taught),
+            language=_language(found, taught),
             threat_type=threat_type or found.threat_type,
             severity=severity or _taught_severity(found.severity, taught),
             triage={"because": found.because, "labels": found.labels, "predicted": found.predicted},
@@ -457,6 +457,8 @@ def receive_report(
             },
         )
         if reporter is not None:
+            if message is None:  # a hotline call or a report typed in: still in touch
+                messaging.in_contact(reporter)
             language = (
                 report.language if report.language in texts.ACKNOWLEDGEMENT else reporter.language
             )
@@ -474,21 +476,16 @@ def receive_report(
     return report
 
 
-#: Fewer words than this after a taught keyword and its place say too little to tell
-#: the language: the keyword's is the reporter's.
-KEYWORD_LANGUAGE_BELOW_WORDS = 3
-
-
-def _language(found: str, taught: keywords.Parsed | None) -> str:
-    """The language of a report: the keyword's when the text says little more ("ALERT
-    Mavivi" is English, "ALERT Kiwanja" not Swahili), else the one triage found."""
-    if (
-        taught is not None
-        and taught.language is not None
-        and len((taught.what or "").split()) < KEYWORD_LANGUAGE_BELOW_WORDS
-    ):
-        return taught.language
-    return found
+def _language(found: Any, taught: keywords.Parsed | None) -> str:
+    """The language of a report: the keyword's when the rest says too little to tell
+    (triage cannot say, or a few words and none of a threat: "ALERT Mavivi" and "ALERT
+    Mbau Centre" are English, "ALERT Kiwanja" is not Swahili), else the one triage
+    found ("ALERT Mbau: risasi nyingi" is Swahili). ``found``: the triage."""
+    if taught is not None and taught.language is not None:
+        little = len((taught.what or "").split()) < 3 and found.threat_type == "other"
+        if found.language == "und" or little:
+            return taught.language
+    return str(found.language)
 
 
 def _taught_severity(severity: str, taught: keywords.Parsed | None) -> str:
@@ -623,7 +620,7 @@ REPLY_WORDS = 6
 def _may_answer(text: str) -> bool:
     """Whether a free text could answer a question: short, and telling of no threat.
     "Risasi Mbau sasa" or "2 morts à Mbau" tell of something: a report of its own."""
-    return len(text.split()) <= REPLY_WORDS and not _triage(text).because
+    return len(text.split()) <= REPLY_WORDS and _triage(text).threat_type == "other"
 
 
 def _answer_in_words(question: Clarification, message: Message) -> bool:
@@ -632,12 +629,15 @@ def _answer_in_words(question: Clarification, message: Message) -> bool:
     there; one naming namesakes ("Majengo") is asked about in turn ("Which Majengo?");
     one naming no place ("sijui", "au marché") is kept on the alert's timeline for the
     duty officer and the question is asked again, once, as it is when a "which?" question
-    is answered with namesakes again. False when the place named is not in the
-    gazetteer any more."""
+    is answered with namesakes again. False (a report of its own) when it names one place
+    a "which?" question did not offer, or one not in the gazetteer any more."""
     reporter = message.reporter
     assert reporter is not None
     text = _clean(message.text)
     located = locate(text, None, _hint(reporter))
+    offered = (None, *question.options)
+    if question.options and located.place_id not in offered and not located.ambiguous:
+        return False  # "Ils sont à Goma" to "Which Majengo?": a report of its own
     if located.place_id is None or (question.options and located.ambiguous):
         _step(question.report.alert, "reporter_replied", reporter.pseudonym, text)
         ask_again(message, question=question)
@@ -798,6 +798,7 @@ def complete_callback(*, actor: Any, task: CallbackTask, note: str) -> CallbackT
         outcome = f"{kept} — {note}" if locked.note and room > 1 else note
         locked.done_at, locked.done_by, locked.note = timezone.now(), actor, outcome
         locked.save(update_fields=["done_at", "done_by", "note"])
+        messaging.in_contact(locked.reporter)
         audit.record(actor, "alerts.complete_callback", locked, after={"note": note[:200]})
     return locked
 
@@ -845,7 +846,7 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
         )
         # "Patrol needed at Mbau, ADF killed 3 people": the request, and a report of
         # what it tells (a patrol request alone waits for a call-back).
-        if not _triage(_clean(message.text)).because:
+        if _triage(_clean(message.text)).threat_type == "other":
             return
     if parsed.kind == "free" and _answers_a_question(message):
         return
@@ -1201,12 +1202,12 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Ale
 PROGRESS = {
     S.RECEIVED: 0,
     S.ACKNOWLEDGED: 1,
-    S.VERIFIED: 2,
+    S.FALSE_ALARM: 1,  # about one fragment: not said of the incident its reports join
     S.UNVERIFIED: 2,
-    S.FALSE_ALARM: 2,
-    S.RESPONDERS_NOTIFIED: 3,
-    S.DISPATCHED: 4,
-    S.ON_SITE: 5,
+    S.VERIFIED: 3,
+    S.RESPONDERS_NOTIFIED: 4,
+    S.DISPATCHED: 5,
+    S.ON_SITE: 6,
 }
 STAMPS = ("acknowledged_at", "verified_at", "notified_at", "dispatched_at", "on_site_at")
 
@@ -1215,9 +1216,12 @@ def _carry_progress(source: Alert, target: Alert) -> None:
     """What was done about ``source`` counts for ``target``, the one incident they are:
     the further status, each step at the earliest time either reached it, the first
     report's time, and the responders dispatched."""
-    if PROGRESS[source.status] > PROGRESS[target.status]:
-        target.status = source.status
+    status = S.ACKNOWLEDGED if source.status == S.FALSE_ALARM else source.status
+    if PROGRESS[status] > PROGRESS[target.status]:
+        target.status = status
     for stamp in ("received_at", *STAMPS):
+        if stamp == "verified_at" and source.status == S.FALSE_ALARM:
+            continue
         times = [t for t in (getattr(source, stamp), getattr(target, stamp)) if t is not None]
         setattr(target, stamp, min(times, default=None))
     target.save(update_fields=["status", "received_at", *STAMPS])

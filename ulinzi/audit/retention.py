@@ -7,9 +7,9 @@ mission's history. What identifies people, or was only needed for a while, is no
 =================  =======  ============================================================
 record type        days     what the purge does
 =================  =======  ============================================================
-reporter_numbers   730      erases the phone number of a reporter who has sent nothing
-                            for that long (the pseudonym and the reports stay; a new SMS
-                            from the number makes a new reporter)
+reporter_numbers   730      erases the phone number of a reporter the mission has not
+                            been in touch with for that long (the pseudonym and the
+                            reports stay; a new SMS from the number makes a new reporter)
 sms_texts          365      empties the text of SMS in and out (a report keeps its own)
 callbacks          365      deletes call-back tasks done that long ago, with their notes
 login_records      90       deletes records of log-in attempts (user names, addresses)
@@ -35,9 +35,7 @@ class RecordType:
 
 
 DEFAULTS: dict[str, RecordType] = {
-    "reporter_numbers": RecordType(
-        730, "phone numbers of reporters who have sent nothing for this long"
-    ),
+    "reporter_numbers": RecordType(730, "phone numbers of reporters not in touch for this long"),
     "sms_texts": RecordType(365, "texts of SMS in and out"),
     "callbacks": RecordType(365, "call-back tasks done this long ago"),
     "login_records": RecordType(90, "records of log-in attempts"),

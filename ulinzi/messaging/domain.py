@@ -53,6 +53,8 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 #: Outbound purposes that ask the reporter something: the same answer after a new
 #: question is not a copy of the last one.
 QUESTION_PURPOSES = ("clarification",)
+#: Texts of at most this many words are answers or keywords (see _reporter_and_copy).
+SHORT_REPLY_WORDS = 2
 # A reporter's last_seen_at is kept to the minute (silence is counted in days): a
 # sender of several messages a minute costs one write, not one per message.
 LAST_SEEN_STEP = timedelta(minutes=1)
@@ -154,8 +156,9 @@ def receive_message(
     """Store an inbound message once, however many times the gateway sends it.
 
     A retry is recognised by the gateway's id, or by the same sender and text within
-    ten minutes when they sent nothing else and were asked nothing since (STOP, START,
-    STOP is three messages; so is "1" to a question, then "1" to the next). Side effects: the reporter is created if new; one audit entry for a
+    ten minutes (for a word or two, only when they sent nothing else and were asked
+    nothing since: STOP, START, STOP is three messages; so is "1" to a question, then
+    "1" to the next). Side effects: the reporter is created if new; one audit entry for a
     new message. The gateway gets its answer at once: the worker then processes the
     message (``process_inbound``), so a slow step never makes a gateway time out
     and resend.
@@ -281,22 +284,22 @@ def _reporter_and_copy(number: str, channel: Channel, text: str) -> tuple[Report
     within DUPLICATE_WINDOW, if there is one, in one query. A copy with the same gateway
     id is found by the insert that follows, which the database refuses."""
     index = blind_index(settings.BLIND_INDEX_KEY, number)
-    # Not a copy when the reporter said something else since (STOP, START, STOP), or was
-    # asked a question since ("1" to one question, then "1" to the next).
-    said_since = Message.objects.filter(
-        reporter=OuterRef("reporter"), created_at__gt=OuterRef("created_at")
-    ).filter(Q(direction=Message.Direction.IN) | Q(purpose__in=QUESTION_PURPOSES))
-    copies = (
-        Message.objects.filter(
-            channel=channel,
-            direction=Message.Direction.IN,
-            reporter=OuterRef("pk"),
-            text=text,
-            created_at__gte=timezone.now() - DUPLICATE_WINDOW,
-        )
-        .exclude(Exists(said_since))
-        .order_by("-created_at")
-    )
+    copies = Message.objects.filter(
+        channel=channel,
+        direction=Message.Direction.IN,
+        reporter=OuterRef("pk"),
+        text=text,
+        created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+    ).order_by("-created_at")
+    if len(text.split()) <= SHORT_REPLY_WORDS:
+        # A word or two said again (STOP, START, STOP; "1" to one question, then "1" to
+        # the next) is a copy only if nothing else was said or asked since. A report is
+        # a copy within the window whatever came after: the question it was asked is
+        # what a gateway's retry follows.
+        said_since = Message.objects.filter(
+            reporter=OuterRef("reporter"), created_at__gt=OuterRef("created_at")
+        ).filter(Q(direction=Message.Direction.IN) | Q(purpose__in=QUESTION_PURPOSES))
+        copies = copies.exclude(Exists(said_since))
     known = (
         Reporter.objects.select_for_update(of=("self",))
         .filter(phone_index=index)
@@ -306,6 +309,12 @@ def _reporter_and_copy(number: str, channel: Channel, text: str) -> tuple[Report
     if known is not None:
         return known, known.copy
     return _new_reporter(number, index), None  # new: no copy can exist
+
+
+def in_contact(reporter: Reporter) -> None:
+    """The mission was in touch with the reporter by another way than an SMS (a hotline
+    call, a call-back, a request taken down): their number is still in use."""
+    _seen(reporter)
 
 
 def _seen(reporter: Reporter) -> None:
@@ -849,8 +858,9 @@ def is_erased(reporter: Reporter) -> bool:
 
 
 def erase_numbers(before: datetime, *, keep: Sequence[int] = (), dry_run: bool = False) -> int:
-    """Erase the numbers of the reporters who have sent nothing since ``before`` (their
-    last SMS or call, else when they were registered), except ``keep`` (the active focal
+    """Erase the numbers of the reporters the mission has not been in touch with since
+    ``before`` (their last SMS, missed call, hotline call or call-back, else when they
+    were registered), except ``keep`` (the active focal
     points, who receive what the mission broadcasts); the messages still waiting to be
     sent to them are not sent. Their pseudonyms and reports stay; a new SMS from the
     number makes a new reporter; nothing more is sent to them (they count as opted out).
@@ -873,7 +883,10 @@ def erase_numbers(before: datetime, *, keep: Sequence[int] = (), dry_run: bool =
                 status__in=[Message.Status.QUEUED, Message.Status.SENDING, Message.Status.FAILED],
             ).update(status=Message.Status.SUPPRESSED, last_error="the number was erased")
             # Nothing can be sent to them any more: to every sender, they have opted out.
-            Reporter.objects.filter(pk__in=batch).update(
+            # (Checked again: one who wrote a moment ago keeps their number.)
+            Reporter.objects.filter(pk__in=batch).filter(
+                Q(last_seen_at__lt=before) | Q(last_seen_at__isnull=True, created_at__lt=before)
+            ).update(
                 phone_cipher=b"",
                 phone_index=Concat(Value(ERASED), Cast("pk", CharField())),
                 opted_out_at=Coalesce("opted_out_at", Value(timezone.now())),

@@ -190,6 +190,7 @@ def create_request(
     with transaction.atomic():
         if phone:
             reporter = messaging.reporter_for_number(phone)
+            messaging.in_contact(reporter)  # the number was given now: it is in use
         elif callback is not None:
             reporter = callback.reporter
         else:
@@ -754,9 +755,11 @@ def _remove_patrol(patrol: Patrol) -> None:
     outing_id = patrol.outing_id
     patrol.delete()
     Outing.objects.filter(pk=outing_id, patrols__isnull=True).delete()
-    WeeklyPlan.objects.filter(
-        week_start=week_of(patrol.day), status=WeeklyPlan.Status.APPROVED
-    ).update(status=WeeklyPlan.Status.PROPOSED)
+    week = week_of(patrol.day)
+    if week + dt.timedelta(days=7) > timezone.localdate():  # a week over stays as it was
+        WeeklyPlan.objects.filter(week_start=week, status=WeeklyPlan.Status.APPROVED).update(
+            status=WeeklyPlan.Status.PROPOSED
+        )
 
 
 def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:

@@ -330,6 +330,44 @@ def test_stop_start_stop_leaves_the_reporter_opted_out(channel: Channel) -> None
     assert reporter is not None and reporter.opted_out_at is not None
 
 
+def test_a_gateway_resending_a_report_that_was_asked_about_makes_no_second_report(
+    channel: Channel,
+) -> None:
+    """A gateway without ids resends "ALERTE Majengo …" after the question it caused was
+    queued: still a copy (only a word or two said again after a question is new)."""
+    for _ in range(2):
+        sms(channel, "+243971234567", "ALERTE Majengo: hommes armés")
+    assert Report.objects.count() == 1 and len(outbox("acknowledgement")) == 1
+
+
+def test_a_place_a_which_question_did_not_offer_is_a_report_of_its_own(
+    channel: Channel,
+) -> None:
+    sms(channel, "+243971234567", "ALERTE Majengo: hommes armés")
+    question = Clarification.objects.get()
+    alert = question.report.alert
+    sms(channel, "+243971234567", "Ils sont à Goma")
+    question.refresh_from_db()
+    alert.refresh_from_db()
+    assert question.answered_at is None and alert.base.code != "goma"
+    assert Report.objects.count() == 2
+
+
+def test_a_patrol_request_said_to_be_urgent_is_not_an_alert(channel: Channel) -> None:
+    sms(channel, "+243971234567", "DORIA Mbau Centre sasa, tafadhali haraka")
+    assert not Alert.objects.exists() and CallbackTask.objects.count() == 1
+
+
+def test_a_short_keyword_alert_in_another_language_is_answered_in_that_language(
+    channel: Channel,
+) -> None:
+    from ulinzi.alerts import texts
+
+    sms(channel, "+243971234567", "ALERT Mbau Centre: risasi nyingi")
+    alert = Alert.objects.get()
+    assert outbox("acknowledgement") == [texts.ACKNOWLEDGEMENT["sw"].format(ref=alert.reference)]
+
+
 def test_stop_is_honoured_everywhere(channel: Channel) -> None:
     sms(channel, "+243971234567", "ALERTE Mbau Centre: hommes armés")
     sms(channel, "+243971234567", "STOP")

@@ -785,3 +785,20 @@ def test_each_reporter_is_told_in_their_own_language(
     assert "Askari" not in said[french.pk]
     [swahili] = [text for pk, text in said.items() if pk != french.pk]
     assert swahili.endswith("Askari walifika.") and swahili.startswith("Kumb ")
+
+
+def test_a_false_alarm_merged_in_does_not_make_the_incident_one(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    alice = personas["alice"]
+    with transaction.atomic():
+        other = messaging.reporter_for_number("+243971234998")
+    fragment = domain.receive_report(
+        source="sms", text="Risasi", reporter=other, place=Place.objects.get(key="geonames:216281")
+    ).alert
+    domain.acknowledge_alert(actor=alice, alert=fragment)
+    domain.verify_alert(actor=alice, alert=fragment, result="false_alarm")
+    kept = domain.merge_alerts(actor=alice, alert=fragment, into=alert)
+    kept.refresh_from_db()
+    assert (kept.status, kept.verified_at) == ("acknowledged", None)
+    domain.verify_alert(actor=alice, alert=kept, result="verified")  # judged on its own

@@ -96,6 +96,12 @@ def test_purge_removes_what_the_policy_no_longer_keeps_and_logs_it(
     Message.objects.filter(pk=old_sms.message.pk).update(created_at=long_ago, processed_at=long_ago)
     unprocessed = messaging.receive_message(channel, sender="+243971000003", text="Tirs Beni")
     Message.objects.filter(pk=unprocessed.message.pk).update(created_at=long_ago)
+    # Called in to the hotline today: in touch, though registered long ago.
+    with transaction.atomic():
+        caller = messaging.reporter_for_number("+243971000004")
+    Reporter.objects.filter(pk=caller.pk).update(last_seen_at=long_ago, created_at=long_ago)
+    caller.refresh_from_db()
+    alerts.receive_report(source="hotline", text="Hommes armés à Mbau", reporter=caller)
     done = alerts.record_missed_call(recent)
     alerts.complete_callback(actor=personas["alice"], task=done, note="called, all is well")
     CallbackTask.objects.filter(pk=done.pk).update(done_at=long_ago)
@@ -124,6 +130,7 @@ def test_purge_removes_what_the_policy_no_longer_keeps_and_logs_it(
     assert Message.objects.get(pk=waiting.pk).status == "suppressed"  # never sent now
     assert messaging.find_reporter("+243971000001") is None
     assert messaging.find_reporter("+243971000002") == focal  # focal points keep theirs
+    assert messaging.find_reporter("+243971000004") == caller
     assert Message.objects.get(pk=old_sms.message.pk).text == ""
     assert Message.objects.get(pk=unprocessed.message.pk).text == "Tirs Beni"  # not yet read
     assert list(CallbackTask.objects.all()) == [waiting_task]

@@ -12,11 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from ulinzi.audit import domain as audit
-
-PAGES_PER_STEP = 1024  # SQLite pages copied between two looks at the live database
 
 
 class Command(BaseCommand):
@@ -48,6 +45,16 @@ class Command(BaseCommand):
             raise CommandError(f"cannot write in {path.parent}: {exc}")
         partial = path.with_name(path.name + ".partial")
         try:
+            # Readable by its owner only from its first byte.
+            os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            raise CommandError(
+                f"{partial} exists: another backup is being written, or one was stopped "
+                "halfway (then remove it)"
+            )
+        except OSError as exc:
+            raise CommandError(f"cannot write {partial}: {exc}")
+        try:
             if vendor == "sqlite":
                 self._sqlite(partial)
             elif vendor == "postgresql":
@@ -75,20 +82,15 @@ class Command(BaseCommand):
             raise CommandError(f"there is no database file to back up ({name})")
         source = sqlite3.connect(f"file:{name}?mode=ro", uri=True)
         copy = sqlite3.connect(target)
-        bar = tqdm(desc="backing up", unit=" pages", disable=None, file=self.stderr._out)
-
-        def progress(status: int, remaining: int, total: int) -> None:
-            bar.total = total
-            bar.n = total - remaining
-            bar.refresh()
-
         try:
-            source.backup(copy, pages=PAGES_PER_STEP, progress=progress)
+            # In one step, under one read transaction: a copy made in steps starts again
+            # whenever the server or the worker writes, and may never end. In WAL mode
+            # they go on writing meanwhile.
+            source.backup(copy, pages=-1)
             verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
         except sqlite3.Error as exc:
             raise CommandError(f"the backup failed: {exc}")
         finally:
-            bar.close()
             copy.close()
             source.close()
         if verdict != "ok":
