@@ -42,6 +42,7 @@ __all__ = [
     "septets",
     "shorten_to_one_sms",
     "sms_count",
+    "spelled_to_fit",
     "units",
 ]
 
@@ -237,6 +238,51 @@ def segments(text: str) -> list[str]:
 def sms_count(text: str) -> int:
     """How many SMS ``text`` is sent as (``len(segments(text))``; 1 for the empty text)."""
     return len(segments(text))
+
+
+# Characters outside GSM-7 with a GSM-7 spelling a reader takes for the same: typographic
+# quotes and dashes, the ellipsis, the no-break space, the French ligatures.
+_LOOKALIKES: Final = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "«": '"',
+    "»": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "…": "...",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "œ": "oe",
+    "Œ": "OE",
+}
+
+
+def _in_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def spelled_to_fit(text: str) -> str:
+    """``text``, or its GSM-7 spelling when that takes fewer SMS: accents the alphabet
+    lacks dropped ("être maîtrisée" → "etre maitrisée"; é, è, à... are in it),
+    typographic quotes and dashes made plain. A reply of 100 characters with one "ê"
+    is two UCS-2 parts, one GSM-7 SMS without it. A text with a character that has no
+    such spelling (Arabic, an emoji) is left as it is."""
+    if encoding(text) == "GSM-7":
+        return text
+    out = []
+    for ch in text:
+        if ch in GSM7_BASIC or ch in GSM7_EXTENSION:
+            out.append(ch)
+            continue
+        bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        spelled = bare if bare and _in_gsm7(bare) else _LOOKALIKES.get(ch)
+        if spelled is None:
+            return text
+        out.append(spelled)
+    folded = "".join(out)
+    return folded if sms_count(folded) < sms_count(text) else text
 
 
 def shorten_to_one_sms(text: str, ellipsis: str = "…") -> str:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from ulinzi.audit import domain as audit
 from ulinzi.lib.crypto import blind_index, pseudonym
 from ulinzi.lib.phone import InvalidPhoneNumber, normalise
-from ulinzi.lib.sms import sms_count
+from ulinzi.lib.sms import sms_count, spelled_to_fit
 from ulinzi.lib.text import digits_only, record_id
 from ulinzi.messaging.models import PHONE_FIELD, Channel, Message, Reporter, cipher
 
@@ -346,7 +346,7 @@ def queue_message(
     channel = channel or default_channel()
     if channel is None:
         return None
-    text = _clean_text(text)
+    text = spelled_to_fit(_clean_text(text))  # one SMS, not two, for want of an "ê"
     suppressed = reporter.opted_out_at is not None
     message = Message.objects.create(
         channel=channel,
@@ -411,7 +411,7 @@ def queue_many(
     rows = []
     for reporter_id, opted_out, raw in messages:
         if raw not in texts:
-            clean = _clean_text(raw)
+            clean = spelled_to_fit(_clean_text(raw))
             texts[raw] = (db("text", clean), sms_count(clean))
         text, count = texts[raw]
         counts["suppressed" if opted_out else "queued"] += 1

@@ -284,3 +284,24 @@ def test_shortened_text_always_fits_one_sms(text: str, ellipsis: str) -> None:
     assert fits_one_sms(short)
     if fits_one_sms(text):
         assert short == text
+
+
+def test_a_text_is_spelled_in_gsm7_when_that_takes_fewer_sms() -> None:
+    from ulinzi.lib.sms import spelled_to_fit
+
+    # One "ê" makes 140 characters three UCS-2 parts; without it, one SMS.
+    reason = "Raison: la route est coupée, il faut être prudent et attendre la fin des pluies"
+    text = "Mission P-3: nous ne pouvons pas faire la patrouille a Mbau. " + reason
+    assert (sms_count(text), encoding(text)) == (3, "UCS-2")
+    spelled = spelled_to_fit(text)
+    assert spelled == text.replace("être", "etre")  # é is in the alphabet and stays
+    assert (sms_count(spelled), encoding(spelled)) == (1, "GSM-7")
+    quoted = "Réf A-4: l’armée est arrivée à l’école « maîtrisée » — merci… " * 2
+    assert spelled_to_fit(quoted) == (
+        "Réf A-4: l'armée est arrivée à l'école \" maitrisée \" - merci... " * 2
+    )
+    # Nothing to gain, or no GSM-7 spelling: as it is.
+    assert spelled_to_fit("Message reçu. Réf A-1") == "Message reçu. Réf A-1"
+    arabic = "تم استلام رسالتك وتم إبلاغ البعثة. المرجع A-1 " * 3
+    assert spelled_to_fit(arabic) == arabic
+    assert spelled_to_fit("Risasi Mbau 🔥 " * 12) == "Risasi Mbau 🔥 " * 12

@@ -325,3 +325,17 @@ def test_a_worker_started_after_a_crash_sends_what_the_dead_one_had_claimed() ->
     assert [r["headers"]["Idempotency-Key"] for r in gateway.requests] == [
         str(orphan.idempotency_key)
     ]
+
+
+def test_a_message_is_spelled_to_take_one_sms_where_an_accent_would_take_two() -> None:
+    """Words typed by a duty officer ("la situation est maîtrisée ...") go in GSM-7 when
+    that saves an SMS: the reporter pays nothing, the gateway less."""
+    with fake_gateway() as gateway:
+        make_channel(gateway.url)
+        typed = "Réf A-4: la mission a traité votre alerte. La situation est maîtrisée, "
+        typed += "les familles peuvent rentrer."
+        message = queue(make_reporter(), typed)
+    assert message.text == typed.replace("maîtrisée", "maitrisée")
+    assert message.parts == 1
+    arabic = queue(make_reporter("+243971234568"), "تم استلام رسالتك وتم إبلاغ البعثة " * 3)
+    assert arabic.text.startswith("تم استلام") and arabic.parts == 2  # as typed
