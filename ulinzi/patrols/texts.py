@@ -81,8 +81,8 @@ ANSWERS: dict[str, dict[str, str]] = {
         "ln": "Mission {ref}: {kind} na {place} ebongisami mokolo {days}.",
     },
     "done": {
-        "en": "Mission {ref}: {done} of {planned} {kind} at {place} done. Thank you; tell us what changed.",
-        "fr": "Mission {ref}: {done} sur {planned} {kind} a {place} faites. Merci; dites-nous ce qui a change.",
+        "en": "Mission {ref}: {kind} at {place}, {done} of {planned} done. Thank you; tell us what changed.",
+        "fr": "Mission {ref}: {kind} a {place}, {done} faite(s) sur {planned}. Merci; dites-nous ce qui a change.",
         "sw": "Misheni {ref}: {done} kati ya {planned} {kind} {place} zimefanyika. Asante; tuambieni kilichobadilika.",
         "ln": "Mission {ref}: {done} na kati ya {planned} {kind} na {place} esalemi. Matondo; loba biso.",
     },
