@@ -593,13 +593,10 @@ def _ask_where(report: Report, alert: Alert, language: str) -> None:
     )
 
 
-def _open_question(
-    reporter: Reporter, *, lock: bool = False, with_options: bool = False
-) -> Clarification | None:
-    """The reporter's latest question still waiting for an answer, if any (``with_options``:
-    the latest "which?" question, the only kind a number answers)."""
+def _waiting_questions(reporter: Reporter, *, lock: bool = False) -> Any:
+    """The reporter's questions still waiting for an answer, latest first."""
     questions = Clarification.objects.select_for_update() if lock else Clarification.objects
-    waiting = (
+    return (
         questions.filter(
             report__reporter=reporter,
             answered_at__isnull=True,
@@ -608,9 +605,20 @@ def _open_question(
         .select_related("report", "report__alert")
         .order_by("-asked_at")
     )
-    if not with_options:
-        return waiting.first()
-    return next((q for q in waiting[:5] if q.options), None)
+
+
+def _latest(waiting: Any, *, numbered: bool) -> Clarification | None:
+    """The first of ``waiting`` (``numbered``: the first "which?" question, the only kind
+    a number answers)."""
+    return next((q for q in waiting[:5] if q.options or not numbered), None)
+
+
+def _open_question(
+    reporter: Reporter, *, lock: bool = False, with_options: bool = False
+) -> Clarification | None:
+    """The reporter's latest question still waiting for an answer, if any (``with_options``:
+    the latest "which?" question)."""
+    return _latest(_waiting_questions(reporter, lock=lock), numbered=with_options)
 
 
 #: A reply longer than this is a new report, not an answer.
@@ -731,19 +739,10 @@ def ask_again(
     reporter = message.reporter
     if reporter is None:
         return
-    waiting = (
-        Clarification.objects.filter(
-            report__reporter=reporter,
-            answered_at__isnull=True,
-            asked_again_at__isnull=True,
-            asked_at__gte=timezone.now() - CLARIFY_WINDOW,
-        )
-        .select_related("report", "report__alert")
-        .order_by("-asked_at")
-    )
+    waiting = _waiting_questions(reporter).filter(asked_again_at__isnull=True)
     if question is not None:
         waiting = waiting.filter(pk=question.pk)
-    question = next((q for q in waiting[:5] if q.options or not numbered), None)
+    question = _latest(waiting, numbered=numbered)
     if question is None:
         return
     language = _question_language(question, reporter)

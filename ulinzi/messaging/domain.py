@@ -190,7 +190,7 @@ def receive_message(
                 gateway_id=gid,
                 gateway_date=sent_at,
             )
-            _seen(reporter)
+            in_contact(reporter)
             audit.record(
                 channel.name,
                 "messaging.receive_message",
@@ -274,7 +274,7 @@ def receive_missed_call(channel: Channel, *, sender: Any) -> Reporter:
         raise MessageRefused(f"from: {exc}") from exc
     with transaction.atomic():
         reporter = reporter_for_number(number)
-        _seen(reporter)
+        in_contact(reporter)
         missed_call.send(sender=Reporter, reporter=reporter, channel=channel)
     return reporter
 
@@ -312,12 +312,9 @@ def _reporter_and_copy(number: str, channel: Channel, text: str) -> tuple[Report
 
 
 def in_contact(reporter: Reporter) -> None:
-    """The mission was in touch with the reporter by another way than an SMS (a hotline
-    call, a call-back, a request taken down): their number is still in use."""
-    _seen(reporter)
-
-
-def _seen(reporter: Reporter) -> None:
+    """The mission was in touch with the reporter (an SMS, a missed call, a hotline call,
+    a call-back, a request taken down): their number is still in use. Written at most
+    once per LAST_SEEN_STEP."""
     now = timezone.now()
     if reporter.last_seen_at is None or now - reporter.last_seen_at >= LAST_SEEN_STEP:
         Reporter.objects.filter(pk=reporter.pk).update(last_seen_at=now)
@@ -865,9 +862,9 @@ def erase_numbers(before: datetime, *, keep: Sequence[int] = (), dry_run: bool =
     sent to them are not sent. Their pseudonyms and reports stay; a new SMS from the
     number makes a new reporter; nothing more is sent to them (they count as opted out).
     How many were (or, ``dry_run``, would be) erased."""
+    out_of_touch = Q(last_seen_at__lt=before) | Q(last_seen_at__isnull=True, created_at__lt=before)
     stale = (
-        Reporter.objects.annotate(seen=Coalesce("last_seen_at", "created_at"))
-        .filter(seen__lt=before)
+        Reporter.objects.filter(out_of_touch)
         .exclude(phone_index__startswith=ERASED)
         .exclude(pk__in=list(keep))
     )
@@ -884,9 +881,7 @@ def erase_numbers(before: datetime, *, keep: Sequence[int] = (), dry_run: bool =
             ).update(status=Message.Status.SUPPRESSED, last_error="the number was erased")
             # Nothing can be sent to them any more: to every sender, they have opted out.
             # (Checked again: one who wrote a moment ago keeps their number.)
-            Reporter.objects.filter(pk__in=batch).filter(
-                Q(last_seen_at__lt=before) | Q(last_seen_at__isnull=True, created_at__lt=before)
-            ).update(
+            Reporter.objects.filter(out_of_touch, pk__in=batch).update(
                 phone_cipher=b"",
                 phone_index=Concat(Value(ERASED), Cast("pk", CharField())),
                 opted_out_at=Coalesce("opted_out_at", Value(timezone.now())),

@@ -155,9 +155,17 @@ def jsonable(cluster: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in cluster.items() if k != "member_points"}
     out["start"] = cluster["start"].isoformat()
     out["end"] = cluster["end"].isoformat()
-    # No p-value without replicates, no recurrence without a p-value: null, not NaN
-    # (which JSON does not have).
-    for key, value in out.items():
-        if isinstance(value, float | np.floating) and not math.isfinite(value):
-            out[key] = None
-    return out
+    # No p-value without replicates, no recurrence without a p-value: null, not NaN.
+    return finite(out)  # type: ignore[no-any-return]
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as null, in dicts and lists too: JSON has no NaN
+    (a metric with nothing to measure, a p-value without replicates)."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        return None
+    return value

@@ -436,7 +436,8 @@ def watch_page(request: HttpRequest) -> HttpResponse:
         mine = {c["forecast"]["id"] for c in communities}
         if unit == "territory":
             inside = Place.objects.filter(scope.place_q())
-            mine |= {str(t) for t in inside.values_list("territory_id", flat=True) if t}
+            territories = inside.values_list("territory_id", flat=True).order_by().distinct()
+            mine |= {str(t) for t in territories if t}
             mine |= {str(t) for t in inside.filter(kind="territory").values_list("pk", flat=True)}
         areas = [a for a in areas if a["id"] in mine]
     context.update(

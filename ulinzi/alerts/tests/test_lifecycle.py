@@ -42,6 +42,13 @@ def company(personas: dict[str, Any]) -> Responder:
     )
 
 
+def notified(actor: Any, alert: Alert, company: Responder) -> None:
+    """Acknowledged, verified and ``company`` notified."""
+    domain.acknowledge_alert(actor=actor, alert=alert)
+    domain.verify_alert(actor=actor, alert=alert, result="verified")
+    domain.notify_responders(actor=actor, alert=alert, responders=[company])
+
+
 def test_the_whole_lifecycle_stamps_every_step_and_tells_the_reporter(
     personas: dict[str, Any], alert: Alert, company: Responder
 ) -> None:
@@ -651,9 +658,7 @@ def test_a_responder_is_dispatched_once(
     personas: dict[str, Any], alert: Alert, company: Responder
 ) -> None:
     alice = personas["alice"]
-    domain.acknowledge_alert(actor=alice, alert=alert)
-    domain.verify_alert(actor=alice, alert=alert, result="verified")
-    domain.notify_responders(actor=alice, alert=alert, responders=[company])
+    notified(alice, alert, company)
     domain.dispatch_response(actor=alice, alert=alert, responder=company)
     with pytest.raises(domain.TransitionRefused, match="was dispatched to .* already"):
         domain.dispatch_response(actor=alice, alert=alert, responder=company)  # double click
@@ -666,9 +671,7 @@ def test_merging_keeps_what_was_done_for_either_alert(
     """An alert dispatched to, merged into a newer one nobody acted on: the one incident
     is dispatched to, since the first report."""
     alice = personas["alice"]
-    domain.acknowledge_alert(actor=alice, alert=alert)
-    domain.verify_alert(actor=alice, alert=alert, result="verified")
-    domain.notify_responders(actor=alice, alert=alert, responders=[company])
+    notified(alice, alert, company)
     domain.dispatch_response(actor=alice, alert=alert, responder=company)
     alert.refresh_from_db()
     with transaction.atomic():
@@ -768,9 +771,7 @@ def test_each_reporter_is_told_in_their_own_language(
     assert "Words for the reporters in Kiswahili (1)" in page
     assert "Words for the reporters in Français (1)" in page
     alice = personas["alice"]
-    domain.acknowledge_alert(actor=alice, alert=alert)
-    domain.verify_alert(actor=alice, alert=alert, result="verified")
-    domain.notify_responders(actor=alice, alert=alert, responders=[company])
+    notified(alice, alert, company)
     closed = client.post(
         f"/alerts/{alert.pk}/close/",
         {

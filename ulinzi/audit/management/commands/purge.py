@@ -46,11 +46,12 @@ class Command(BaseCommand):
         dry_run = options["dry_run"]
         days = settings.ULINZI_RETENTION
         now = timezone.now()
+        steps = _steps()
         for name, before in retention.cutoffs(now, days).items():
             # Each type in its own transaction: one that fails leaves the others done and
             # itself untouched, and the audit entry commits with what it says.
             with transaction.atomic():
-                count = _steps()[name](before, dry_run=dry_run)
+                count = steps[name](before, dry_run=dry_run)
                 if not dry_run:
                     audit.record(
                         None,

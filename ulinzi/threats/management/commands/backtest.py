@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ulinzi.threats import early_warning
+from ulinzi.threats import analysis, early_warning
 from ulinzi.threats.management.commands.forecast import last_month, month_arg
 from ulinzi.threats.models import Event
 
@@ -44,16 +43,4 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc))
-        self.stdout.write(json.dumps(_finite(result)))
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with NaN and infinities as null (a metric with nothing to measure, such
-    as the precision of months without a fatal event): JSON has no NaN."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+        self.stdout.write(json.dumps(analysis.finite(result)))
