@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,25 @@ def test_a_resend_without_gateway_id_within_ten_minutes_is_the_same_message() ->
     other = post(channel, {"from": "0971234567", "text": "Risasi Mbau tena"}).json()
     assert other["duplicate"] is False
     assert Reporter.objects.count() == 1
+
+
+def test_the_same_text_after_the_window_or_on_another_channel_is_a_new_message() -> None:
+    channel, other_channel = make_channel(), make_channel(name="second")
+    first = post(channel, {"from": "0971234567", "text": "Risasi Mbau"}).json()
+    # Stored 9 minutes ago: still a copy; 11 minutes ago: a new SMS with the same words.
+    stored = Message.objects.filter(pk=first["message_id"])
+    stored.update(
+        created_at=stored.get().created_at - domain.DUPLICATE_WINDOW + timedelta(minutes=1)
+    )
+    assert post(channel, {"from": "0971234567", "text": "Risasi Mbau"}).json()["duplicate"] is True
+    stored.update(created_at=stored.get().created_at - timedelta(minutes=2))
+    later = post(channel, {"from": "0971234567", "text": "Risasi Mbau"}).json()
+    assert later["duplicate"] is False and later["message_id"] != first["message_id"]
+    elsewhere = post(other_channel, {"from": "0971234567", "text": "Risasi Mbau"}).json()
+    assert elsewhere["duplicate"] is False
+    # Another sender's identical text is theirs.
+    assert post(channel, {"from": "0977654321", "text": "Risasi Mbau"}).json()["duplicate"] is False
+    assert Message.objects.filter(direction="in").count() == 4
 
 
 def test_a_wrong_secret_or_unknown_channel_is_refused_and_nothing_is_stored() -> None:
