@@ -30,7 +30,14 @@ from ulinzi.lib.crypto import blind_index, pseudonym
 from ulinzi.lib.phone import InvalidPhoneNumber, normalise
 from ulinzi.lib.sms import sms_count, spelled_to_fit
 from ulinzi.lib.text import digits_only, record_id
-from ulinzi.messaging.models import PHONE_FIELD, Channel, Message, Reporter, cipher
+from ulinzi.messaging.models import (
+    PHONE_FIELD,
+    Channel,
+    EarlyReceipt,
+    Message,
+    Reporter,
+    cipher,
+)
 
 # Sent by the worker inside the transaction that marks an inbound message processed, so
 # that what the message causes (a report, an acknowledgement) is written with the mark or
@@ -158,10 +165,9 @@ def receive_message(
     A retry is recognised by the gateway's id, or by the same sender and text within
     ten minutes (for a word or two, only when they sent nothing else and were asked
     nothing since: STOP, START, STOP is three messages; so is "1" to a question, then
-    "1" to the next). Side effects: the reporter is created if new; one audit entry for a
-    new message. The gateway gets its answer at once: the worker then processes the
-    message (``process_inbound``), so a slow step never makes a gateway time out
-    and resend.
+    "1" to the next). Side effects: the reporter is created if new. The gateway gets its
+    answer at once: the worker then processes the message (``process_inbound``) and
+    writes its audit entry, so a slow step never makes a gateway time out and resend.
     """
     if not isinstance(sender, str):
         raise MessageRefused("from (the sender's number) is missing")
@@ -191,13 +197,6 @@ def receive_message(
                 gateway_date=sent_at,
             )
             in_contact(reporter)
-            audit.record(
-                channel.name,
-                "messaging.receive_message",
-                message,
-                subject_label=f"SMS from {reporter.pseudonym}",
-                after={"reporter": reporter.pseudonym, "channel": channel.name, "chars": len(body)},
-            )
     except IntegrityError:
         # The same gateway id: a retry (with another text, or after DUPLICATE_WINDOW), or
         # a copy committed by a concurrent request after the look-up. Rare, so the insert
@@ -258,9 +257,29 @@ def _process(message: Message) -> Message | None:
         if mine is None:
             return None
         message.reporter = mine.reporter
+        _audit_received(message)
         message_received.send(sender=Message, message=message, created=True)
         Message.objects.filter(pk=message.pk).update(processed_at=timezone.now())
     return message
+
+
+def _audit_received(message: Message) -> None:
+    """The audit entry of a received SMS, written when the worker takes it (the webhook
+    only stores the message, to answer the gateway at once; the message keeps the time
+    it came)."""
+    pseudonym = message.reporter.pseudonym if message.reporter else ""
+    audit.record(
+        message.channel.name,
+        "messaging.receive_message",
+        message,
+        subject_label=f"SMS from {pseudonym}",
+        after={
+            "reporter": pseudonym,
+            "channel": message.channel.name,
+            "chars": len(message.text),
+            "received_at": message.created_at.isoformat() if message.created_at else None,
+        },
+    )
 
 
 def receive_missed_call(channel: Channel, *, sender: Any) -> Reporter:
@@ -524,10 +543,14 @@ def status_of(word: Any) -> str:
     return found
 
 
-def update_status(channel: Channel, message_id: Any, status: str) -> Message:
+def update_status(channel: Channel, message_id: Any, status: str) -> Message | None:
     """A gateway's status callback (sent, delivered, failed; pending changes nothing) for
     one of our messages: named by the gateway's own id when the channel keeps it
-    (``Channel.send_id_path``), else by Ulinzi's."""
+    (``Channel.send_id_path``), else by Ulinzi's.
+
+    None when the gateway's id is not known yet but a send of the channel is in flight:
+    the gateway answered the worker and posted the receipt before the worker wrote the
+    id down. The receipt is kept and applied when it does (``record_sent``)."""
     given = str(message_id).strip() if isinstance(message_id, str | int) else ""
     if not given or "\x00" in given:
         raise MessageRefused("id (the message's id) is missing")
@@ -546,33 +569,64 @@ def update_status(channel: Channel, message_id: Any, status: str) -> Message:
             if channel.send_id_path:
                 numbered = numbered.filter(gateway_id=None)
             found = list(numbered.select_for_update())
+        if not found and channel.send_id_path and _in_flight(channel):
+            # Under the channel's lock, which the worker takes to look for kept receipts
+            # once it has written an id down: either it sees this one, or this sees the id.
+            Channel.objects.select_for_update().filter(pk=channel.pk).exists()
+            found = list(mine.filter(gateway_id=given[:100]).select_for_update()[:2])
+            if not found:
+                _keep_receipt(channel, given[:100], status)
+                return None
         if len(found) != 1:
             what = "no outbound message" if not found else "more than one outbound message has"
             raise MessageRefused(f"{what} {given[:40]!r} on this channel")
-        message = found[0]
-        now = timezone.now()
-        before = message.status
-        if message.status in (Message.Status.SUPPRESSED, Message.Status.DEAD):
-            pass  # never sent by us: a late or forged receipt changes nothing
-        elif status == "delivered":
-            message.status, message.delivered_at = Message.Status.DELIVERED, now
-        elif status == "sent" and message.status in (
-            Message.Status.QUEUED,
-            Message.Status.SENDING,
-        ):
-            message.status, message.sent_at = Message.Status.SENT, message.sent_at or now
-        elif status == "failed" and message.status != Message.Status.DELIVERED:
-            message.status = Message.Status.FAILED
-        message.save(update_fields=["status", "sent_at", "delivered_at"])
-        if message.status != before:
-            audit.record(
-                channel.name,
-                "messaging.update_status",
-                message,
-                before={"status": before},
-                after={"status": message.status},
-            )
-    return message
+        _apply_receipt(found[0], status, channel.name)
+    return found[0]
+
+
+def _apply_receipt(message: Message, status: str, actor: str) -> None:
+    """What a receipt changes, in the caller's transaction, with ``message`` locked."""
+    before = message.status
+    if message.status in (Message.Status.SUPPRESSED, Message.Status.DEAD):
+        return  # never sent by us: a late or forged receipt changes nothing
+    if status == "delivered":
+        message.status, message.delivered_at = Message.Status.DELIVERED, timezone.now()
+    elif status == "sent" and message.status in (Message.Status.QUEUED, Message.Status.SENDING):
+        message.status, message.sent_at = Message.Status.SENT, message.sent_at or timezone.now()
+    elif status == "failed" and message.status != Message.Status.DELIVERED:
+        message.status = Message.Status.FAILED
+    message.save(update_fields=["status", "sent_at", "delivered_at"])
+    if message.status != before:
+        audit.record(
+            actor,
+            "messaging.update_status",
+            message,
+            before={"status": before},
+            after={"status": message.status},
+        )
+
+
+#: How long a receipt naming an id not yet written down is kept.
+EARLY_RECEIPT_KEPT = timedelta(days=1)
+
+
+def _in_flight(channel: Channel) -> bool:
+    """A message of the channel is being sent, or was and may have reached the gateway
+    (its answer lost: the retry, with the same idempotency key, gets the same id)."""
+    return (
+        Message.objects.filter(channel=channel, direction=Message.Direction.OUT)
+        .filter(Q(status=Message.Status.SENDING) | Q(status=Message.Status.QUEUED, attempts__gt=0))
+        .exists()
+    )
+
+
+def _keep_receipt(channel: Channel, gateway_id: str, status: str) -> None:
+    """Keep a receipt until its message's id is written down; those of ids that never
+    came go after EARLY_RECEIPT_KEPT."""
+    EarlyReceipt.objects.filter(
+        channel=channel, received_at__lt=timezone.now() - EARLY_RECEIPT_KEPT
+    ).delete()
+    EarlyReceipt.objects.create(channel=channel, gateway_id=gateway_id, status=status)
 
 
 def reveal_phone(*, actor: Any, reporter: Reporter, reason: str) -> str:
@@ -825,6 +879,25 @@ def record_sent(message: Message, gateway_id: str | None = None) -> None:
         )
         if updated:
             audit.record("worker", "messaging.sent", message, after={"attempts": message.attempts})
+        if updated and gateway_id:
+            _apply_early_receipts(message, gateway_id)
+
+
+def _apply_early_receipts(message: Message, gateway_id: str) -> None:
+    """The receipts the gateway posted for ``gateway_id`` before it was written down, in
+    the order they came (in the caller's transaction)."""
+    Channel.objects.select_for_update().filter(pk=message.channel_id).exists()
+    early = list(
+        EarlyReceipt.objects.filter(channel_id=message.channel_id, gateway_id=gateway_id[:100])
+        .select_related("channel")
+        .order_by("id")
+    )
+    if not early:
+        return
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    for receipt in early:
+        _apply_receipt(locked, receipt.status, receipt.channel.name)
+    EarlyReceipt.objects.filter(pk__in=[r.pk for r in early]).delete()
 
 
 def record_failure(message: Message, error: str) -> str:

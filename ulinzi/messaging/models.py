@@ -207,3 +207,21 @@ class Message(models.Model):
             "reporter": self.reporter.pseudonym if self.reporter else None,
             "created_at": self.created_at.isoformat() if self.created_at else None,
         }
+
+
+class EarlyReceipt(models.Model):
+    """A gateway's status callback naming an id no message has yet: a fast gateway can
+    post the receipt of a message before the worker, which has its answer, has written
+    the message's gateway id down. Kept (only while a send of the channel is in flight)
+    and applied when the id is written; gone after a day otherwise."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    gateway_id = models.CharField(max_length=100)
+    status = models.CharField(max_length=12)  # a receipt: sent, delivered, failed
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "gateway_id"], name="early_receipt_id")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway_id} {self.status}"

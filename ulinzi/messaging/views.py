@@ -114,6 +114,10 @@ def _endpoint(kind: str) -> Any:
                 return JsonResponse({"status": "ok"})
             receipt = domain.status_of(data.get(channel.field_status)) if kind == "status" else kind
             message = domain.update_status(channel, data.get(channel.field_id, ""), receipt)
+            if message is None:  # the worker has not written the id down yet: kept for it
+                return JsonResponse(
+                    {"status": "ok", "message_id": None, "state": "kept"}, status=202
+                )
             return JsonResponse({"status": "ok", "message_id": message.pk, "state": message.status})
         except (domain.MessageRefused, InvalidPhoneNumber) as exc:
             return _refuse(400, str(exc))

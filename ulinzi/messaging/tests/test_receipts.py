@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain, transports
-from ulinzi.messaging.models import Channel, Message
+from ulinzi.messaging.models import Channel, EarlyReceipt, Message
 from ulinzi.messaging.tests.gateway import fake_gateway
 
 pytestmark = pytest.mark.django_db
@@ -305,3 +307,55 @@ def test_a_recipient_refused_inside_an_accepted_request_is_retried() -> None:
         message = send_one(channel, "+243815556677")
     assert message.status == "queued" and message.attempts == 1
     assert "406 UserInBlacklist" in message.last_error
+
+
+def test_a_receipt_posted_before_the_worker_wrote_the_id_down_is_kept_and_applied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fast gateway posts the delivery receipt while the worker, holding its answer to
+    the send, has not yet recorded the gateway's id: the receipt is kept (202), then
+    applied when the id is written; none is lost, none applied twice."""
+    channel, printed = add_channel("http://127.0.0.1:9/send", "twilio", "--send-user", "AC1:t")
+    path = printed["inbound_urls"]["status"].removeprefix("http://127.0.0.1:8000")
+    answers: list[Any] = []
+
+    def gateway_answers_after_its_receipts(message: Message, number: str) -> str:
+        for word in ("sent", "delivered"):
+            answers.append(Client().post(path, {"MessageSid": "SM77", "MessageStatus": word}))
+        return "SM77"
+
+    monkeypatch.setattr(transports, "send", gateway_answers_after_its_receipts)
+    message = send_one(channel, "+243991112233")
+    assert [(a.status_code, a.json()["state"]) for a in answers] == [(202, "kept")] * 2
+    assert (message.status, message.gateway_id) == ("delivered", "SM77")
+    assert message.delivered_at is not None
+    changes = AuditEntry.objects.filter(action="messaging.update_status", subject_id=message.pk)
+    assert [e.after["status"] for e in changes.order_by("id")] == ["delivered"]
+    assert not EarlyReceipt.objects.exists()
+    # Now the id is known: a receipt is applied at once, and nothing is kept.
+    again = Client().post(path, {"MessageSid": "SM77", "MessageStatus": "failed"})
+    assert again.status_code == 200 and again.json()["state"] == "delivered"
+    assert not EarlyReceipt.objects.exists()
+
+
+def test_an_unknown_id_is_kept_only_while_a_send_is_in_flight_and_not_for_long() -> None:
+    channel, printed = add_channel("http://127.0.0.1:9/send", "twilio", "--send-user", "AC1:t")
+    path = printed["inbound_urls"]["status"].removeprefix("http://127.0.0.1:8000")
+    # Nothing of this channel is being sent: an id nobody gave is refused.
+    refused = Client().post(path, {"MessageSid": "SM1", "MessageStatus": "delivered"})
+    assert refused.status_code == 400 and "no outbound message 'SM1'" in refused.json()["detail"]
+    with transaction.atomic():
+        reporter = domain.reporter_for_number("+243991112233")
+        domain.queue_message(reporter, "Asante.", purpose="acknowledgement", channel=channel)
+    claimed = domain.claim_next()
+    assert claimed is not None and claimed.status == "sending"
+    kept = Client().post(path, {"MessageSid": "SM2", "MessageStatus": "delivered"})
+    assert kept.status_code == 202
+    # A day later, the next receipt kept clears those whose id never came.
+    EarlyReceipt.objects.update(received_at=timezone.now() - timedelta(days=1, minutes=1))
+    Client().post(path, {"MessageSid": "SM3", "MessageStatus": "sent"})
+    assert list(EarlyReceipt.objects.values_list("gateway_id", "status")) == [("SM3", "sent")]
+    # The send's answer names another id: the kept receipts are not its.
+    domain.record_sent(claimed, "SM4")
+    claimed.refresh_from_db()
+    assert claimed.status == "sent" and EarlyReceipt.objects.count() == 1
