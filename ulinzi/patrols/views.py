@@ -18,7 +18,6 @@ from ulinzi.alerts.queries import alerts_for, callbacks_for
 from ulinzi.lib.text import record_id
 from ulinzi.patrols import domain, figures, forms
 from ulinzi.patrols.models import (
-    ROUTE_PLACES,
     SHIFTS,
     WEEKDAYS,
     Outing,
@@ -26,6 +25,7 @@ from ulinzi.patrols.models import (
     PatrolRequest,
     WeeklyPlan,
 )
+from ulinzi.patrols.queries import communities_for, requests_for
 from ulinzi.places.models import Base, Community
 from ulinzi.threats.queries import hotspot_named, hotspots_for
 
@@ -33,22 +33,6 @@ from ulinzi.threats.queries import hotspot_named, hotspots_for
 def need(request: HttpRequest, capability: str) -> None:
     if not request.user.can(capability):  # type: ignore[union-attr]
         raise PermissionDenied
-
-
-def requests_for(user: Any) -> QuerySet[PatrolRequest]:
-    requests = PatrolRequest.objects.select_related("community", "place").prefetch_related(
-        ROUTE_PLACES
-    )
-    scope = user.scope()
-    if scope.whole_mission:
-        return requests
-    return requests.filter(scope.place_q("community__place__"))
-
-
-def communities_for(user: Any) -> QuerySet[Community]:
-    scope = user.scope()
-    communities = Community.objects.select_related("place").order_by("name")
-    return communities if scope.whole_mission else communities.filter(scope.place_q("place__"))
 
 
 def get_request(user: Any, pk: int) -> PatrolRequest:

@@ -382,7 +382,7 @@ def hotspot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     members = hotspot.events.filter(pk__in=visible.values("pk")).select_related("territory")
     context: dict[str, Any] = {"hotspot": hotspot, "members": members}
     if request.user.can("patrols.view"):  # type: ignore[union-attr]
-        from ulinzi.patrols.views import requests_for
+        from ulinzi.patrols.queries import requests_for
 
         # The patrol requests that give it as their reason, those the user may see.
         context["requests"] = requests_for(request.user).filter(hotspots=hotspot)
