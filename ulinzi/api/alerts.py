@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -12,6 +13,8 @@ from pydantic import AfterValidator
 from ulinzi.alerts import domain, queries
 from ulinzi.alerts.models import THREAT_TYPES, Alert, Responder
 from ulinzi.api.places import ERRORS, NO_NUL, Message, NoNul
+from ulinzi.lib.phone import InvalidPhoneNumber, typed_number
+from ulinzi.messaging import domain as messaging
 
 router = Router(tags=["alerts"])
 ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
@@ -104,12 +107,39 @@ def _not_blank(text: str) -> str:
 NOT_BLANK: dict[str, Any] = {"pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
 
 
+def _typed_number(raw: str) -> str:
+    """The caller's number in E.164, or a reason that does not repeat it."""
+    try:
+        return typed_number(raw)
+    except InvalidPhoneNumber as exc:
+        raise ValueError(str(exc)) from None
+
+
+# "format": "phone" tells a client (and the API's fuzz test) that not every string of
+# digits will do: the number must be one a network of its country can have.
+Phone = Annotated[
+    NoNul,
+    Field(max_length=32, json_schema_extra={"format": "phone", "examples": ["+243971234567"]}),
+    AfterValidator(_typed_number),
+]
+
+
 class ReportIn(Schema):
     text: Annotated[NoNul, AfterValidator(_not_blank)] = Field(
         ..., min_length=1, max_length=2000, json_schema_extra=NOT_BLANK
     )
     place_id: int | None = None
     place: NoNul | None = Field(None, max_length=200, json_schema_extra=NO_NUL)
+    source: Literal["api", "hotline", "liaison", "web"] = Field(
+        "api", description="how the account reached the mission (a partner system: api)"
+    )
+    phone: Phone | None = Field(
+        None,
+        description=(
+            "the caller's number, if they gave it: stored encrypted and never returned; "
+            "they get the acknowledgement and, when the alert is closed, the feedback by SMS"
+        ),
+    )
 
 
 class NoteIn(Schema):
@@ -284,9 +314,16 @@ def create_report(request: HttpRequest, data: ReportIn) -> Status[dict[str, Any]
     place = Place.objects.filter(pk=data.place_id).first() if data.place_id else None
     if data.place_id and place is None:
         raise HttpError(404, f"No place {data.place_id}.")
-    report = domain.receive_report(
-        source="api", text=data.text, actor=request.user, place=place, place_hint=data.place
-    )
+    with transaction.atomic():
+        reporter = messaging.reporter_for_number(data.phone) if data.phone else None
+        report = domain.receive_report(
+            source=data.source,
+            text=data.text,
+            actor=request.user,
+            reporter=reporter,
+            place=place,
+            place_hint=None if place else data.place,
+        )
     if not queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
         # Routed to a base outside the caller's area: say it was recorded, show nothing of it.
         if report.alert.base_id is None:

@@ -231,6 +231,48 @@ def test_a_report_posted_about_another_area_is_recorded_but_not_shown(
     assert alert.reports.count() == 2  # it joined Beni's alert, which Bob cannot see
 
 
+def test_an_api_report_may_give_the_callers_number_like_the_hotline_form(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    alice = Client(
+        HTTP_AUTHORIZATION=f"Bearer {issue_api_token(actor='t', user=personas['alice'])}"
+    )
+    queued = Message.objects.filter(direction="out").count()
+    bad = alice.post(
+        "/api/v1/alerts",
+        {"text": "Watu wenye silaha Mbau", "place_id": alert.place_id, "phone": "0971 23 45 xx"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0] == {
+        "where": "body.data.phone",
+        "problem": "Value error, a phone number has no letters",
+    }
+    assert "0971" not in bad.content.decode()
+    assert alert.reports.count() == 1 and Message.objects.filter(direction="out").count() == queued
+
+    answer = alice.post(
+        "/api/v1/alerts",
+        {
+            "text": "Watu wenye silaha Mbau usiku huu",
+            "place_id": alert.place_id,
+            "phone": "+243 99 765 4321",
+            "source": "hotline",
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 201, answer.content
+    assert "997654321" not in answer.content.decode()
+    report = alert.reports.order_by("-id").first()
+    assert report is not None and report.source == "hotline"
+    assert report.reporter == messaging.find_reporter("0997654321")
+    shown = [r for r in answer.json()["report_list"] if r["id"] == report.pk]
+    assert shown[0]["reporter"] == report.reporter.pseudonym
+    # The caller is told the mission has it, like a caller entered on the hotline form.
+    acknowledged = Message.objects.get(direction="out", reporter=report.reporter)
+    assert acknowledged.purpose == "acknowledgement" and alert.reference in acknowledged.text
+
+
 def test_the_api_lists_alerts_a_page_at_a_time(personas: dict[str, Any], alert: Alert) -> None:
     from datetime import timedelta
 
