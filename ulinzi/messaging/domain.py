@@ -569,12 +569,13 @@ def update_status(channel: Channel, message_id: Any, status: str) -> Message | N
             if channel.send_id_path:
                 numbered = numbered.filter(gateway_id=None)
             found = list(numbered.select_for_update())
-        if not found and channel.send_id_path and _in_flight(channel):
-            # Under the channel's lock, which the worker takes to look for kept receipts
-            # once it has written an id down: either it sees this one, or this sees the id.
+        if not found and channel.send_id_path:
+            # Looked at again under the channel's lock, which the worker takes to look for
+            # kept receipts once it has written an id down: either it sees this receipt,
+            # or this sees the id (written a moment ago, by a send no longer in flight).
             Channel.objects.select_for_update().filter(pk=channel.pk).exists()
             found = list(mine.filter(gateway_id=given[:100]).select_for_update()[:2])
-            if not found:
+            if not found and _in_flight(channel):
                 _keep_receipt(channel, given[:100], status)
                 return None
         if len(found) != 1:
@@ -610,23 +611,36 @@ def _apply_receipt(message: Message, status: str, actor: str) -> None:
 EARLY_RECEIPT_KEPT = timedelta(days=1)
 
 
+#: A send tried this recently and to be tried again may have reached the gateway.
+RECENT_ATTEMPT = timedelta(minutes=15)
+
+
 def _in_flight(channel: Channel) -> bool:
-    """A message of the channel is being sent, or was and may have reached the gateway
-    (its answer lost: the retry, with the same idempotency key, gets the same id)."""
+    """A message of the channel is being sent, or was a moment ago and may have reached
+    the gateway (its answer lost: the retry, with the same idempotency key, gets the same
+    id from a gateway that honours the key)."""
+    recent = timezone.now() - RECENT_ATTEMPT
     return (
         Message.objects.filter(channel=channel, direction=Message.Direction.OUT)
-        .filter(Q(status=Message.Status.SENDING) | Q(status=Message.Status.QUEUED, attempts__gt=0))
+        .filter(
+            Q(status=Message.Status.SENDING)
+            | Q(status=Message.Status.QUEUED, attempts__gt=0, claimed_at__gte=recent)
+        )
         .exists()
     )
 
 
 def _keep_receipt(channel: Channel, gateway_id: str, status: str) -> None:
-    """Keep a receipt until its message's id is written down; those of ids that never
-    came go after EARLY_RECEIPT_KEPT."""
-    EarlyReceipt.objects.filter(
-        channel=channel, received_at__lt=timezone.now() - EARLY_RECEIPT_KEPT
-    ).delete()
+    """Keep a receipt until its message's id is written down (see drop_old_receipts)."""
     EarlyReceipt.objects.create(channel=channel, gateway_id=gateway_id, status=status)
+
+
+def drop_old_receipts() -> int:
+    """Drop the receipts kept longer than EARLY_RECEIPT_KEPT: the id they named never
+    came. The worker calls it every STALE_SWEEP seconds; it writes only when there are
+    some. How many."""
+    old = EarlyReceipt.objects.filter(received_at__lt=timezone.now() - EARLY_RECEIPT_KEPT)
+    return old.delete()[0] if old.exists() else 0
 
 
 def reveal_phone(*, actor: Any, reporter: Reporter, reason: str) -> str:

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -341,21 +343,84 @@ def test_a_receipt_posted_before_the_worker_wrote_the_id_down_is_kept_and_applie
 def test_an_unknown_id_is_kept_only_while_a_send_is_in_flight_and_not_for_long() -> None:
     channel, printed = add_channel("http://127.0.0.1:9/send", "twilio", "--send-user", "AC1:t")
     path = printed["inbound_urls"]["status"].removeprefix("http://127.0.0.1:8000")
+
+    def receipt(gateway_id: str) -> int:
+        answer = Client().post(path, {"MessageSid": gateway_id, "MessageStatus": "delivered"})
+        return int(answer.status_code)
+
     # Nothing of this channel is being sent: an id nobody gave is refused.
-    refused = Client().post(path, {"MessageSid": "SM1", "MessageStatus": "delivered"})
-    assert refused.status_code == 400 and "no outbound message 'SM1'" in refused.json()["detail"]
+    assert receipt("SM1") == 400
     with transaction.atomic():
         reporter = domain.reporter_for_number("+243991112233")
         domain.queue_message(reporter, "Asante.", purpose="acknowledgement", channel=channel)
     claimed = domain.claim_next()
     assert claimed is not None and claimed.status == "sending"
-    kept = Client().post(path, {"MessageSid": "SM2", "MessageStatus": "delivered"})
-    assert kept.status_code == 202
-    # A day later, the next receipt kept clears those whose id never came.
-    EarlyReceipt.objects.update(received_at=timezone.now() - timedelta(days=1, minutes=1))
-    Client().post(path, {"MessageSid": "SM3", "MessageStatus": "sent"})
-    assert list(EarlyReceipt.objects.values_list("gateway_id", "status")) == [("SM3", "sent")]
-    # The send's answer names another id: the kept receipts are not its.
-    domain.record_sent(claimed, "SM4")
+    assert receipt("SM2") == 202
+    # The send failed without an answer (it may have reached the gateway): for a while
+    # a receipt may still come before the retry writes the id down.
+    domain.record_failure(claimed, "timed out")
+    assert receipt("SM3") == 202
+    Message.objects.filter(pk=claimed.pk).update(
+        claimed_at=timezone.now() - domain.RECENT_ATTEMPT - timedelta(minutes=1)
+    )
+    assert receipt("SM4") == 400
+    # The worker drops those kept a day whose id never came.
+    EarlyReceipt.objects.filter(gateway_id="SM2").update(
+        received_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    call_command("worker", once=True, stdout=StringIO(), stderr=StringIO())
+    assert sorted(EarlyReceipt.objects.values_list("gateway_id", flat=True)) == ["SM3"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("live_db")
+def test_a_receipt_racing_the_worker_that_writes_its_id_is_applied_once() -> None:
+    """The worker writes the id down and commits between the receipt's first look and its
+    look at what is in flight (the only send): the receipt is applied, not refused. On
+    SQLite write transactions take turns, so this cannot happen there."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite: writers are serialised by the database itself")
+    channel, printed = add_channel("http://127.0.0.1:9/send", "twilio", "--send-user", "AC1:t")
+    path = printed["inbound_urls"]["status"].removeprefix("http://127.0.0.1:8000")
+    with transaction.atomic():
+        reporter = domain.reporter_for_number("+243991112233")
+        domain.queue_message(reporter, "Asante.", purpose="acknowledgement", channel=channel)
+    claimed = domain.claim_next()
+    assert claimed is not None
+    raced: list[bool] = []
+
+    def worker_commits_first() -> None:
+        """Once, at the webhook's first step after its look-up found no such id."""
+        if raced:
+            return
+        raced.append(True)
+
+        def record() -> None:
+            try:
+                domain.record_sent(claimed, "SM9")
+            finally:
+                connection.close()
+
+        worker = threading.Thread(target=record)
+        worker.start()
+        worker.join(10)
+
+    lock, in_flight = Channel.objects.select_for_update, domain._in_flight
+
+    def locking(*args: Any, **kwargs: Any) -> Any:
+        worker_commits_first()
+        return lock(*args, **kwargs)
+
+    def looking(channel: Channel) -> bool:
+        worker_commits_first()
+        return in_flight(channel)
+
+    with (
+        mock.patch.object(Channel.objects, "select_for_update", locking),
+        mock.patch.object(domain, "_in_flight", looking),
+    ):
+        answer = Client().post(path, {"MessageSid": "SM9", "MessageStatus": "delivered"})
     claimed.refresh_from_db()
-    assert claimed.status == "sent" and EarlyReceipt.objects.count() == 1
+    assert raced and answer.status_code in (200, 202), answer.content
+    assert (claimed.status, claimed.gateway_id) == ("delivered", "SM9")
+    assert not EarlyReceipt.objects.exists()

@@ -60,6 +60,7 @@ class Command(BaseCommand):
         while self.running:
             if time.monotonic() - swept >= domain.STALE_SWEEP:
                 domain.release_stale_claims()
+                domain.drop_old_receipts()
                 swept = time.monotonic()
             if not connection.in_atomic_block:  # (tests run the worker inside a transaction)
                 close_old_connections()  # a long-running process must not keep a dead connection
