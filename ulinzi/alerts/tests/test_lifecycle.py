@@ -659,10 +659,15 @@ def test_the_routing_reason_is_shown_in_the_readers_language(
     from ulinzi.alerts.templatetags.alert_words import routing_reason
 
     assert alert.routing_reason == "Mbau is in the area of Beni"
+    # So is why its report opened it (stored in English, with its figures).
+    opened = "new alert: no open alert within 8 km and 12 h"
+    alert.reports.update(grouping_reason=opened)
     client = Client()
     client.force_login(make_user("amani", "duty_officer", whole_mission=True, language="fr"))
     page = client.get(f"/alerts/{alert.pk}/").content.decode()
     assert "(Mbau est dans la zone de Beni)" in page
+    assert "nouvelle alerte : aucune alerte ouverte à moins de 8 km et 12 h" in page
+    assert opened not in page
     # Each form it is stored in; anything else as it is.
     from django.utils import translation
 
