@@ -433,7 +433,8 @@ def receive_report(
                 received_at=now,
             )
             _step(alert, "received", actor or source, why, at=now)
-            reason = "new alert"
+            if alert_id is not None:  # grouping's own reason says why no alert was joined
+                reason = f"new alert: the alert it fits, A-{alert_id}, was closed"
         else:  # a later report can raise the alert's severity, never lower it
             _raise_severity(alert, report.severity, report.threat_type, "a later report")
         report.alert = alert

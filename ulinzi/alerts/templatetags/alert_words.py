@@ -132,6 +132,11 @@ _REASON_FORMS: list[tuple[str, str]] = [
         r"(?P<n>[\d.]+) km it takes (?P<s2>[\d.]+)\)",
         N_("it is %(km)s km away with text similarity %(s)s (beyond %(n)s km it takes %(s2)s)"),
     ),
+    (
+        r"the alert it fits, (?P<ref>A-\d+), was closed",
+        N_("the alert it fits, %(ref)s, was closed"),
+    ),
+    (r"^new alert$", N_("new alert")),  # as a new alert's report said before
     (r"merged from (?P<ref>A-\d+)", N_("merged from %(ref)s")),
     (r"split from (?P<ref>A-\d+)", N_("split from %(ref)s")),
 ]

@@ -666,6 +666,7 @@ def test_the_routing_reason_is_shown_in_the_readers_language(
     client.force_login(make_user("amani", "duty_officer", whole_mission=True, language="fr"))
     page = client.get(f"/alerts/{alert.pk}/").content.decode()
     assert "(Mbau est dans la zone de Beni)" in page
+    assert ": Mbau est dans la zone de Beni</li>" in page  # the timeline's first step
     assert "nouvelle alerte : aucune alerte ouverte à moins de 8 km et 12 h" in page
     assert opened not in page
     # Each form it is stored in; anything else as it is.
@@ -850,3 +851,25 @@ def test_a_false_alarm_merged_in_does_not_make_the_incident_one(
     kept.refresh_from_db()
     assert (kept.status, kept.verified_at) == ("acknowledged", None)
     domain.verify_alert(actor=alice, alert=kept, result="verified")  # judged on its own
+
+
+def test_a_report_fitting_an_alert_closed_a_moment_ago_opens_one_and_says_why(
+    personas: dict[str, Any], alert: Alert, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grouping chose the alert against the open alerts as they were; it was closed
+    before the report was written: the report opens a new alert, and its reason says so."""
+    from ulinzi.alerts import live
+
+    Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.CLOSED)
+    monkeypatch.setattr(
+        live,
+        "decide",
+        lambda *args: (alert.pk, f"0.1 km and 5 min from alert {alert.reference}", ()),
+    )
+    report = domain.receive_report(
+        source="hotline",
+        text="Watu wenye silaha bado wako Mbau",
+        place=Place.objects.get(kind="health_area", name="Mbau"),
+    )
+    assert report.alert_id != alert.pk and report.alert.status == Alert.Status.RECEIVED
+    assert report.grouping_reason == f"new alert: the alert it fits, {alert.reference}, was closed"

@@ -47,6 +47,8 @@ RARE = [
     "0.4 km and 15 min from alert A-1, same type (killing), text similarity 0.71, same "
     "reporter, evidence 7.2 (joins from 0.5); also fits A-2 with evidence 3.1 and A-3 with "
     "evidence 2.6 (merges from 2): merged into A-1",
+    "new alert: the alert it fits, A-7, was closed",
+    "new alert",
     "merged from A-3",
     "split from A-12",
 ]
