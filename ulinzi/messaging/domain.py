@@ -630,8 +630,18 @@ def _in_flight(channel: Channel) -> bool:
     )
 
 
+#: At most this many receipts of a channel wait for their ids: a gateway (or anyone
+#: holding the channel's secret) posting unknown ids cannot fill the database.
+EARLY_RECEIPTS_MAX = 1000
+
+
 def _keep_receipt(channel: Channel, gateway_id: str, status: str) -> None:
     """Keep a receipt until its message's id is written down (see drop_old_receipts)."""
+    if EarlyReceipt.objects.filter(channel=channel).count() >= EARLY_RECEIPTS_MAX:
+        raise MessageRefused(
+            f"no outbound message {gateway_id[:40]!r} on this channel, and "
+            f"{EARLY_RECEIPTS_MAX} receipts already wait for ids not yet known"
+        )
     EarlyReceipt.objects.create(channel=channel, gateway_id=gateway_id, status=status)
 
 

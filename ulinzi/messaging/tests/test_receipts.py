@@ -356,6 +356,10 @@ def test_an_unknown_id_is_kept_only_while_a_send_is_in_flight_and_not_for_long()
     claimed = domain.claim_next()
     assert claimed is not None and claimed.status == "sending"
     assert receipt("SM2") == 202
+    # Not without end: past EARLY_RECEIPTS_MAX waiting, an unknown id is refused.
+    with mock.patch.object(domain, "EARLY_RECEIPTS_MAX", 1):
+        assert receipt("SM2b") == 400
+    assert EarlyReceipt.objects.count() == 1
     # The send failed without an answer (it may have reached the gateway): for a while
     # a receipt may still come before the retry writes the id down.
     domain.record_failure(claimed, "timed out")
