@@ -348,6 +348,31 @@ def _facts(report: Report) -> ReportFacts:
 # --- Intake -------------------------------------------------------------------
 
 
+def receive_entered(
+    *,
+    source: str,
+    text: str,
+    actor: Any,
+    phone: str = "",
+    place: Place | None = None,
+    place_name: str | None = None,
+) -> Report:
+    """An account a person enters (the hotline form, the API): the caller's number, when
+    given, finds or makes their reporter, who is then answered as an SMS reporter is; a
+    place picked from the gazetteer wins over the words typed for it. Raises
+    ``InvalidPhoneNumber`` for a number that is not one, and nothing is written."""
+    with transaction.atomic():
+        reporter = messaging.reporter_for_number(phone) if phone else None
+        return receive_report(
+            source=source,
+            text=text,
+            actor=actor,
+            reporter=reporter,
+            place=place,
+            place_hint=None if place else (place_name or None),
+        )
+
+
 def receive_report(
     *,
     source: str,

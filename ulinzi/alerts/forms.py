@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import SEVERITY_RANK, THREAT_TYPES, Alert, Report, Responder
 from ulinzi.lib.formfields import PhoneNumberField
+from ulinzi.lib.languages import LANGUAGE_NAMES
 from ulinzi.places.models import Base
 
 
@@ -87,16 +88,6 @@ class DispatchForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
-
-
-#: The languages reporters are answered in, by name.
-LANGUAGE_NAMES = {
-    "fr": "Français",
-    "sw": "Kiswahili",
-    "ln": "Lingala",
-    "en": "English",
-    "ar": "العربية",
-}
 
 
 class CloseForm(forms.Form):

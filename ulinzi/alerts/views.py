@@ -5,7 +5,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -326,16 +325,14 @@ def hotline(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         place = Place.objects.filter(pk=data["place_id"]).first() if data.get("place_id") else None
         try:
-            with transaction.atomic():
-                reporter = messaging.reporter_for_number(data["phone"]) if data["phone"] else None
-                report = domain.receive_report(
-                    source=data["source"],
-                    text=data["text"],
-                    actor=request.user,
-                    reporter=reporter,
-                    place=place,
-                    place_hint=None if place else (data["place"] or None),
-                )
+            report = domain.receive_entered(
+                source=data["source"],
+                text=data["text"],
+                actor=request.user,
+                phone=data["phone"],
+                place=place,
+                place_name=data["place"],
+            )
         except InvalidPhoneNumber as exc:
             form.add_error("phone", str(exc))
         else:

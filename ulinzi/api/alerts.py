@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -14,7 +13,6 @@ from ulinzi.alerts import domain, queries
 from ulinzi.alerts.models import THREAT_TYPES, Alert, Responder
 from ulinzi.api.places import ERRORS, NO_NUL, Message, NoNul
 from ulinzi.lib.phone import InvalidPhoneNumber, typed_number
-from ulinzi.messaging import domain as messaging
 
 router = Router(tags=["alerts"])
 ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
@@ -314,16 +312,14 @@ def create_report(request: HttpRequest, data: ReportIn) -> Status[dict[str, Any]
     place = Place.objects.filter(pk=data.place_id).first() if data.place_id else None
     if data.place_id and place is None:
         raise HttpError(404, f"No place {data.place_id}.")
-    with transaction.atomic():
-        reporter = messaging.reporter_for_number(data.phone) if data.phone else None
-        report = domain.receive_report(
-            source=data.source,
-            text=data.text,
-            actor=request.user,
-            reporter=reporter,
-            place=place,
-            place_hint=None if place else data.place,
-        )
+    report = domain.receive_entered(
+        source=data.source,
+        text=data.text,
+        actor=request.user,
+        phone=data.phone or "",
+        place=place,
+        place_name=data.place,
+    )
     if not queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
         # Routed to a base outside the caller's area: say it was recorded, show nothing of it.
         if report.alert.base_id is None:

@@ -9,19 +9,9 @@ from ulinzi.alerts.models import THREAT_TYPES, Alert
 from ulinzi.alerts.queries import alerts_named
 from ulinzi.engagement.models import FocalPoint, JptMember, Meeting, StaffMember
 from ulinzi.lib.formfields import PhoneNumberField
+from ulinzi.lib.languages import LANGUAGE_CHOICES
 from ulinzi.places.models import Base, Community
 from ulinzi.threats.models import Hotspot
-
-LANGUAGE_CHOICES = [
-    ("fr", "Français"),
-    ("sw", "Kiswahili"),
-    ("ln", "Lingala"),
-    ("en", "English"),
-    ("ar", "العربية"),
-    ("kg", "Kikongo"),
-    ("lu", "Tshiluba"),
-    ("rw", "Kinyarwanda"),
-]
 
 
 class DateInput(forms.DateInput):

@@ -259,10 +259,6 @@ _LOOKALIKES: Final = {
 }
 
 
-def _in_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
-
-
 def spelled_to_fit(text: str) -> str:
     """``text``, or its GSM-7 spelling when that takes fewer SMS: accents the alphabet
     lacks dropped ("être maîtrisée" → "etre maitrisée"; é, è, à... are in it),
@@ -273,11 +269,11 @@ def spelled_to_fit(text: str) -> str:
         return text
     out = []
     for ch in text:
-        if ch in GSM7_BASIC or ch in GSM7_EXTENSION:
+        if ch in _GSM7_ALL:
             out.append(ch)
             continue
         bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        spelled = bare if bare and _in_gsm7(bare) else _LOOKALIKES.get(ch)
+        spelled = bare if bare and _GSM7_ALL.issuperset(bare) else _LOOKALIKES.get(ch)
         if spelled is None:
             return text
         out.append(spelled)

@@ -9,12 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from ulinzi.alerts.models import Alert, CallbackTask
 from ulinzi.alerts.queries import alerts_named
 from ulinzi.lib.formfields import PhoneNumberField
+from ulinzi.lib.languages import LANGUAGE_CHOICES
 from ulinzi.patrols.models import SHIFTS, WEEKDAYS, Patrol, PatrolRequest
+from ulinzi.patrols.texts import KINDS
 from ulinzi.places.models import Base, Community, Place
 from ulinzi.places.queries import matched_place, pick_place, unclear_place
 from ulinzi.threats.models import Hotspot
 
-LANGUAGES = [("fr", "Français"), ("sw", "Kiswahili"), ("ln", "Lingala"), ("en", "English")]
+# The languages patrol answers are written in.
+LANGUAGES = [(code, name) for code, name in LANGUAGE_CHOICES if code in KINDS]
 
 
 class DateInput(forms.DateInput):

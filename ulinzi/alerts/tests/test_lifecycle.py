@@ -21,16 +21,20 @@ from ulinzi.test import make_user
 pytestmark = pytest.mark.django_db
 
 
+def sms_report(number: str, text: str, place: Place | None = None) -> Report:
+    """A report by SMS from ``number`` (its reporter created if new)."""
+    with transaction.atomic():
+        reporter = messaging.reporter_for_number(number)
+    return domain.receive_report(source="sms", text=text, reporter=reporter, place=place)
+
+
 @pytest.fixture
 def alert(personas: dict[str, Any]) -> Alert:
     messaging.create_channel(actor="test", name="gateway", send_url="console:")
-    with transaction.atomic():
-        reporter = messaging.reporter_for_number("+243971234567")
-    report = domain.receive_report(
-        source="sms",
-        text="Watu wenye silaha wameua watu Mbau usiku huu",
-        reporter=reporter,
-        place=Place.objects.get(kind="health_area", name="Mbau"),
+    report = sms_report(
+        "+243971234567",
+        "Watu wenye silaha wameua watu Mbau usiku huu",
+        Place.objects.get(kind="health_area", name="Mbau"),
     )
     return report.alert
 
@@ -722,13 +726,8 @@ def test_merging_keeps_what_was_done_for_either_alert(
     notified(alice, alert, company)
     domain.dispatch_response(actor=alice, alert=alert, responder=company)
     alert.refresh_from_db()
-    with transaction.atomic():
-        other = messaging.reporter_for_number("+243971234999")
-    newer = domain.receive_report(  # put at Goma by mistake: a new alert there
-        source="sms",
-        text="Risasi Mbau Centre",
-        reporter=other,
-        place=Place.objects.get(key="geonames:216281"),
+    newer = sms_report(  # put at Goma by mistake: a new alert there
+        "+243971234999", "Risasi Mbau Centre", Place.objects.get(key="geonames:216281")
     ).alert
     assert newer.pk != alert.pk
     kept = domain.merge_alerts(actor=alice, alert=alert, into=newer)
@@ -747,11 +746,7 @@ def test_a_closed_alert_is_not_split_nor_moved_by_a_late_answer(
     personas: dict[str, Any], alert: Alert
 ) -> None:
     alice = personas["alice"]
-    with transaction.atomic():
-        second = messaging.reporter_for_number("+243971234568")
-    report = domain.receive_report(
-        source="sms", text="Watu wenye silaha wameua watu usiku huu", reporter=second
-    )
+    report = sms_report("+243971234568", "Watu wenye silaha wameua watu usiku huu")
     domain.merge_alerts(actor=alice, alert=report.alert, into=alert)
     report.refresh_from_db()
     domain.close_alert(actor=alice, alert=alert, outcome="no_response_possible")
@@ -762,7 +757,7 @@ def test_a_closed_alert_is_not_split_nor_moved_by_a_late_answer(
         report=report, options=[], asked_at=alert.received_at
     )
     goma = Place.objects.get(key="geonames:216281")
-    domain._apply_answer(question, goma, "Goma", second)
+    domain._apply_answer(question, goma, "Goma", report.reporter)
     alert.refresh_from_db()
     assert alert.reports.count() == 2 and alert.status == "closed"
     assert alert.place.name == "Mbau" and Alert.objects.count() == 2  # the merged one
@@ -771,11 +766,7 @@ def test_a_closed_alert_is_not_split_nor_moved_by_a_late_answer(
 def test_a_report_split_off_without_a_place_stays_at_its_alerts_base(
     personas: dict[str, Any], alert: Alert
 ) -> None:
-    with transaction.atomic():
-        second = messaging.reporter_for_number("+243971234568")
-    report = domain.receive_report(
-        source="sms", text="Watu wenye silaha wameua watu usiku huu", reporter=second
-    )
+    report = sms_report("+243971234568", "Watu wenye silaha wameua watu usiku huu")
     domain.merge_alerts(actor=personas["alice"], alert=report.alert, into=alert)
     report.refresh_from_db()
     new = domain.split_report(actor=personas["alice"], report=report)
@@ -804,14 +795,9 @@ def test_each_reporter_is_told_in_their_own_language(
 ) -> None:
     """Two reporters of one incident, in Swahili and in French: the closing form asks for
     words in each language, and each reporter gets theirs."""
-    with transaction.atomic():
-        french = messaging.reporter_for_number("+243971234999")
-    domain.receive_report(
-        source="sms",
-        text="Des hommes armés ont tué deux personnes à Mbau cette nuit",
-        reporter=french,
-        place=alert.place,
-    )
+    french = sms_report(
+        "+243971234999", "Des hommes armés ont tué deux personnes à Mbau cette nuit", alert.place
+    ).reporter
     assert alert.reports.count() == 2
     client = Client()
     client.force_login(personas["alice"])
@@ -840,11 +826,7 @@ def test_a_false_alarm_merged_in_does_not_make_the_incident_one(
     personas: dict[str, Any], alert: Alert
 ) -> None:
     alice = personas["alice"]
-    with transaction.atomic():
-        other = messaging.reporter_for_number("+243971234998")
-    fragment = domain.receive_report(
-        source="sms", text="Risasi", reporter=other, place=Place.objects.get(key="geonames:216281")
-    ).alert
+    fragment = sms_report("+243971234998", "Risasi", Place.objects.get(key="geonames:216281")).alert
     domain.acknowledge_alert(actor=alice, alert=fragment)
     domain.verify_alert(actor=alice, alert=fragment, result="false_alarm")
     kept = domain.merge_alerts(actor=alice, alert=fragment, into=alert)

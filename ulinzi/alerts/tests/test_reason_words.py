@@ -137,4 +137,3 @@ def test_a_join_and_a_refusal_in_french() -> None:
             "à 12.0 km et 2.5 jours de l'alerte A-3"
         )
         assert grouping_reason("a reason of another form") == "a reason of another form"
-    translation.deactivate()

@@ -37,13 +37,26 @@ def add_channel(url: str, preset: str, *extra: str) -> tuple[Channel, dict[str, 
     return Channel.objects.get(name=preset), json.loads(out.getvalue())
 
 
-def send_one(channel: Channel, number: str) -> Message:
+def queue_one(channel: Channel, number: str) -> Message:
     with transaction.atomic():
         reporter = domain.reporter_for_number(number)
         message = domain.queue_message(
             reporter, "Misheni: tumepokea ujumbe wenu.", purpose="acknowledgement", channel=channel
         )
     assert message is not None
+    return message
+
+
+def claim_one(channel: Channel, number: str) -> Message:
+    """A message queued and claimed by a worker: being sent, its gateway id not yet known."""
+    queue_one(channel, number)
+    claimed = domain.claim_next()
+    assert claimed is not None and claimed.status == "sending"
+    return claimed
+
+
+def send_one(channel: Channel, number: str) -> Message:
+    message = queue_one(channel, number)
     call_command("worker", once=True, stdout=StringIO(), stderr=StringIO())
     message.refresh_from_db()
     return message
@@ -350,11 +363,7 @@ def test_an_unknown_id_is_kept_only_while_a_send_is_in_flight_and_not_for_long()
 
     # Nothing of this channel is being sent: an id nobody gave is refused.
     assert receipt("SM1") == 400
-    with transaction.atomic():
-        reporter = domain.reporter_for_number("+243991112233")
-        domain.queue_message(reporter, "Asante.", purpose="acknowledgement", channel=channel)
-    claimed = domain.claim_next()
-    assert claimed is not None and claimed.status == "sending"
+    claimed = claim_one(channel, "+243991112233")
     assert receipt("SM2") == 202
     # Not without end: past EARLY_RECEIPTS_MAX waiting, an unknown id is refused.
     with mock.patch.object(domain, "EARLY_RECEIPTS_MAX", 1):
@@ -386,11 +395,7 @@ def test_a_receipt_racing_the_worker_that_writes_its_id_is_applied_once() -> Non
         pytest.skip("SQLite: writers are serialised by the database itself")
     channel, printed = add_channel("http://127.0.0.1:9/send", "twilio", "--send-user", "AC1:t")
     path = printed["inbound_urls"]["status"].removeprefix("http://127.0.0.1:8000")
-    with transaction.atomic():
-        reporter = domain.reporter_for_number("+243991112233")
-        domain.queue_message(reporter, "Asante.", purpose="acknowledgement", channel=channel)
-    claimed = domain.claim_next()
-    assert claimed is not None
+    claimed = claim_one(channel, "+243991112233")
     raced: list[bool] = []
 
     def worker_commits_first() -> None:

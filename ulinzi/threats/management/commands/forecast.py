@@ -20,8 +20,9 @@ def month_arg(text: str, *, latest: int | None = None, what: str = "") -> int:
     except ValueError:
         raise CommandError(f"{text!r} is not a month (YYYY-MM)")
     if latest is not None and index > latest:
-        last = f"{latest // 12}-{latest % 12 + 1:02d}"
-        raise CommandError(f"{what} {text} is after {last}: {what} must be a month that has ended")
+        raise CommandError(
+            f"{what} {text} is after {fc.month_label(latest)}: {what} must be a month that has ended"
+        )
     return index
 
 
