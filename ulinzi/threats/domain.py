@@ -273,7 +273,11 @@ def save_hotspot(
     scan_settings: dict[str, Any],
     note: str = "",
 ) -> Hotspot:
-    """Keep a cluster found by the scan, with its member events, as a hotspot."""
+    """Keep a cluster found by the scan, with its member events, as a hotspot, at the
+    gazetteer place nearest its centre unless the cluster names one."""
+    place_id = cluster.get("place_id") or (
+        Linker.cached().link([(cluster["lat"], cluster["lon"])])[0].place_id
+    )
     with transaction.atomic():
         hotspot = Hotspot.objects.create(
             name=name[:160],
@@ -288,7 +292,7 @@ def save_hotspot(
             p_value=cluster["p_value"],
             recurrence_days=cluster["recurrence_days"],
             scan_settings=scan_settings,
-            place_id=cluster.get("place_id"),
+            place_id=place_id,
             note=note,
             saved_by=actor,
         )

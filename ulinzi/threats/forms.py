@@ -100,7 +100,8 @@ class HotspotForm(forms.Form):
     note = forms.CharField(
         label=_("Why it matters"), max_length=2000, required=False, widget=forms.Textarea
     )
-    cluster = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=100)
+    # The cluster, named by what it holds (views._fingerprint).
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=40)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -26,7 +26,6 @@ from ulinzi.places.models import Base, Community, Place
 from ulinzi.threats import analysis, domain, early_warning, exports, queries
 from ulinzi.threats import forecast as fc
 from ulinzi.threats.forms import LEVEL_CHOICES, HotspotForm, MatrixForm, ScanForm
-from ulinzi.threats.linking import Linker
 from ulinzi.threats.matrix import TRENDS, period_end
 from ulinzi.threats.models import Event
 from ulinzi.threats.scan import ScanSettings
@@ -307,16 +306,9 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         need(request, "events.manage")
         # The cluster the analyst looked at, found again by what it holds: new events or
         # alerts since then may have reordered the clusters or changed them.
-        wanted = request.POST.get("fingerprint", "")
+        wanted = saved_form.cleaned_data["fingerprint"] if saved_form.is_valid() else None
         cluster = next((c for c in clusters if _fingerprint(c) == wanted), None)
-        if saved_form.is_valid() and cluster is not None:
-            if cluster.get("place_id") is None:  # alerts only: the place nearest its centre
-                cluster = {
-                    **cluster,
-                    "place_id": Linker.cached()
-                    .link([(cluster["lat"], cluster["lon"])])[0]
-                    .place_id,
-                }
+        if cluster is not None:
             ids = [int(r.split(":")[1]) for r in cluster["members"] if r.startswith("event:")]
             alert_ids = [int(r.split(":")[1]) for r in cluster["members"] if r.startswith("alert:")]
             ids += list(Event.objects.filter(alert_id__in=alert_ids).values_list("pk", flat=True))

@@ -169,14 +169,12 @@ def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(
     assert b'id="hotspot-data"' in page.content
 
     # A cluster the page no longer holds (new events moved them): nothing is saved.
-    stale = carol.post(
-        "/threats/hotspots/", {**params, "cluster": "0", "fingerprint": "0" * 20, "name": "x"}
-    )
+    stale = carol.post("/threats/hotspots/", {**params, "fingerprint": "0" * 20, "name": "x"})
     assert "The clusters have changed since the page was shown" in stale.content.decode()
     assert not Hotspot.objects.exists()
     saved = carol.post(
         "/threats/hotspots/",
-        {**params, "cluster": "0", "fingerprint": top["fingerprint"], "name": "Planted village"},
+        {**params, "fingerprint": top["fingerprint"], "name": "Planted village"},
     )
     assert saved.status_code == 302
     hotspot = Hotspot.objects.get()
@@ -211,7 +209,7 @@ def test_the_page_scans_the_database_and_an_analyst_saves_a_hotspot(
     assert (
         alice.post(
             "/threats/hotspots/",
-            {**params, "cluster": "0", "fingerprint": top["fingerprint"], "name": "x"},
+            {**params, "fingerprint": top["fingerprint"], "name": "x"},
         ).status_code
         == 403
     )
