@@ -796,23 +796,21 @@ def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
             request.weeks_unmet = 0 if days else request.weeks_unmet + 1
             # The community hears of the days from today on: the dates as they are now
             # when any is new or one it was given is gone, else that none holds any more.
+            given = {dt.date.fromisoformat(d) for d in before or ()}
             ahead = [d for d in days if d >= now]
-            gone = [
-                d for d in before or () if d >= now.isoformat() and d not in told[str(request.pk)]
-            ]
-            new_day = any(d.isoformat() not in (before or ()) for d in ahead)
-            if ahead and (new_day or gone):
+            gone = sorted(d for d in given - set(days) if d >= now)
+            if ahead and (set(ahead) - given or gone):
                 _schedule(request, ahead, actor)
                 continue
             request.save(update_fields=["weeks_unmet"])
             if gone:  # the dates it was given from today on no longer hold
-                cancelled = [dt.date.fromisoformat(d).strftime("%d/%m") for d in gone]
-                _answer(request, "cancelled", actor, days=", ".join(cancelled))
+                cancelled = ", ".join(d.strftime("%d/%m") for d in gone)
+                _answer(request, "cancelled", actor, days=cancelled)
         locked.told = told
         locked.status, locked.approved_at = WeeklyPlan.Status.APPROVED, timezone.now()
         locked.save(update_fields=["status", "approved_at", "told"])
         # Teams are told to go from today on: a proposal's days already past stay unapproved.
-        locked.outings.filter(approved_at__isnull=True, day__gte=timezone.localdate()).update(
+        locked.outings.filter(approved_at__isnull=True, day__gte=now).update(
             approved_at=locked.approved_at
         )
         audit.record(
