@@ -543,13 +543,12 @@ def plan_week(
     if week_start.weekday() != 0:
         raise ValueError(_("A plan starts on a Monday."))
     today = today or timezone.localdate()
-    first_day = (today - week_start).days
-    if first_day >= 7:
+    if week_over(week_start, today):
         raise ValueError(
             _("The week of %(week)s is over: plan this week or a later one.")
             % {"week": week_start.isoformat()}
         )
-    first_day = max(0, first_day)
+    first_day = max(0, (today - week_start).days)
     now = timezone.now()
     with transaction.atomic():
         plan, _created = WeeklyPlan.objects.select_for_update().get_or_create(
@@ -748,6 +747,11 @@ def unfix_patrol(*, actor: Any, patrol: Patrol) -> None:
         _remove_patrol(patrol)
 
 
+def week_over(week_start: dt.date, today: dt.date | None = None) -> bool:
+    """The week that starts on ``week_start`` has ended (by the mission's calendar)."""
+    return week_start + dt.timedelta(days=7) <= (today or timezone.localdate())
+
+
 def _remove_patrol(patrol: Patrol) -> None:
     """A planned patrol leaves the plan (its outing too, when it was the outing's last).
     An approved week is approved again before it holds: that tells the community what
@@ -756,7 +760,7 @@ def _remove_patrol(patrol: Patrol) -> None:
     patrol.delete()
     Outing.objects.filter(pk=outing_id, patrols__isnull=True).delete()
     week = week_of(patrol.day)
-    if week + dt.timedelta(days=7) > timezone.localdate():  # a week over stays as it was
+    if not week_over(week):  # a week over stays as it was
         WeeklyPlan.objects.filter(week_start=week, status=WeeklyPlan.Status.APPROVED).update(
             status=WeeklyPlan.Status.PROPOSED
         )
@@ -771,7 +775,7 @@ def approve_plan(*, actor: Any, plan: WeeklyPlan) -> WeeklyPlan:
     with transaction.atomic():
         locked = WeeklyPlan.objects.select_for_update().get(pk=plan.pk)
         now = timezone.localdate()
-        if locked.week_start + dt.timedelta(days=7) <= now:
+        if week_over(locked.week_start, now):
             raise TransitionRefused(
                 _("The week of %(day)s is over: plan the days ahead.")
                 % {"day": locked.week_start.isoformat()}
