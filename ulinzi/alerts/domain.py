@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ulinzi.alerts import keywords, live, texts
+from ulinzi.alerts import keywords, live, queries, texts
 from ulinzi.alerts.figures import ADDRESSED_OUTCOMES
 from ulinzi.alerts.grouping import ReportFacts, Thresholds
 from ulinzi.alerts.models import (
@@ -485,9 +485,7 @@ def receive_report(
         if reporter is not None:
             if message is None:  # a hotline call or a report typed in: still in touch
                 messaging.in_contact(reporter)
-            language = (
-                report.language if report.language in texts.ACKNOWLEDGEMENT else reporter.language
-            )
+            language = texts.reply_language(report.language, reporter.language)
             messaging.queue_message(
                 reporter,
                 texts.pick(texts.ACKNOWLEDGEMENT, language).format(ref=alert.reference),
@@ -678,18 +676,18 @@ def _answer_in_words(question: Clarification, message: Message) -> bool:
         return True
     if located.ambiguous:  # the question becomes "which Majengo?"
         _step(question.report.alert, "reporter_replied", reporter.pseudonym, text)
-        _ask_which_place(question.report, located, _question_language(question, reporter), question)
+        _ask_which_place(
+            question.report,
+            located,
+            texts.reply_language(question.report.language, reporter.language),
+            question,
+        )
         return True
     place = _place(located.place_id)
     if place is None:
         return False
     _apply_answer(question, place, located.text[:40], reporter)
     return True
-
-
-def _question_language(question: Clarification, reporter: Reporter) -> str:
-    language = question.report.language
-    return language if language in texts.CLARIFY else reporter.language
 
 
 def answer_clarification(reporter: Reporter, choice: int) -> Report | None:
@@ -771,7 +769,7 @@ def ask_again(
     question = _latest(waiting, numbered=numbered)
     if question is None:
         return
-    language = _question_language(question, reporter)
+    language = texts.reply_language(question.report.language, reporter.language)
     with transaction.atomic():
         Clarification.objects.filter(pk=question.pk).update(asked_again_at=timezone.now())
         if question.options:
@@ -1098,7 +1096,7 @@ def close_alert(
 ) -> Alert:
     """Close with an outcome, and send the reporters a closing message in their language
     (``feedback`` is added to it: what was done, in a few words; by language, the words
-    for the reporters answered in each, see :func:`closing_language`). ``fatalities``:
+    for the reporters answered in each, see :func:`queries.reply_language`). ``fatalities``:
     the people killed, when known. Receivers of ``alert_closed`` run in the same
     transaction (a verified alert becomes an event of the threat analysis)."""
     if fatalities is not None and fatalities < 0:
@@ -1148,14 +1146,8 @@ def close_alert(
             f"{Alert.Outcome(outcome).label}. {note}".strip(),
         )
         sent = 0
-        seen: set[int] = set()
-        for report in locked.reports.select_related("reporter", "message__channel").filter(
-            reporter__isnull=False
-        ):
-            if report.reporter_id in seen:
-                continue
-            seen.add(report.reporter_id)  # type: ignore[arg-type]
-            language = closing_language(report)
+        for report in queries.reporters_to_answer(locked):
+            language = queries.reply_language(report)
             words = feedback if isinstance(feedback, str) else feedback.get(language, "")
             text = (
                 texts.pick(texts.CLOSING, language)
@@ -1176,15 +1168,6 @@ def close_alert(
             _step(locked, "feedback_sent", actor, f"{sent} reporter(s)")
         alert_closed.send(sender=Alert, alert=locked, actor=actor)
     return locked
-
-
-def closing_language(report: Report) -> str:
-    """The language the reporter of ``report`` is told of the closing in: the report's,
-    else the reporter's, else the default."""
-    language = report.language
-    if language not in texts.CLOSING and report.reporter is not None:
-        language = report.reporter.language
-    return language if language in texts.CLOSING else texts.DEFAULT_LANGUAGE
 
 
 def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Alert:

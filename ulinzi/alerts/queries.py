@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from ulinzi.alerts import texts
 from ulinzi.alerts.models import Alert, Report
 from ulinzi.lib.text import record_id
 
@@ -138,15 +140,27 @@ def alerts_named(text: str, visible: QuerySet[Alert]) -> tuple[list[Alert], list
     return found, errors
 
 
+def reply_language(report: Report) -> str:
+    """The language the reporter of ``report`` is answered in about it: the report's,
+    else the reporter's own, else the default (:func:`texts.reply_language`)."""
+    return texts.reply_language(
+        report.language, report.reporter.language if report.reporter is not None else None
+    )
+
+
+def reporters_to_answer(alert: Alert) -> Iterator[Report]:
+    """The first report of each of the alert's reporters, with its reporter and channel:
+    the one each is answered about (in its language, through the channel it came by)."""
+    seen: set[int] = set()
+    for report in alert.reports.filter(reporter__isnull=False).select_related(
+        "reporter", "message__channel"
+    ):
+        if report.reporter_id not in seen:
+            seen.add(report.reporter_id)  # type: ignore[arg-type]
+            yield report
+
+
 def feedback_languages(alert: Alert) -> list[tuple[str, int]]:
     """The languages the alert's reporters will be told of its closing in, each with how
     many reporters, most first."""
-    from ulinzi.alerts.domain import closing_language
-
-    counts: Counter[str] = Counter()
-    seen: set[int] = set()
-    for report in alert.reports.filter(reporter__isnull=False).select_related("reporter"):
-        if report.reporter_id not in seen:
-            seen.add(report.reporter_id)  # type: ignore[arg-type]
-            counts[closing_language(report)] += 1
-    return counts.most_common()
+    return Counter(reply_language(r) for r in reporters_to_answer(alert)).most_common()

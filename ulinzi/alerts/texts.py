@@ -51,6 +51,19 @@ def pick(table: dict[str, str], language: str) -> str:
     return table.get(language) or table[DEFAULT_LANGUAGE]
 
 
+#: The languages every reply above is written in.
+REPLY_LANGUAGES = (
+    frozenset(ACKNOWLEDGEMENT) & set(CLOSING) & set(CLARIFY) & set(WHERE) & set(OR_WORD)
+)
+
+
+def reply_language(*candidates: str | None) -> str:
+    """The first of ``candidates`` (the report's language, then the reporter's) that the
+    replies are written in, else the default: one rule for every reply to a reporter,
+    so that the acknowledgement, a question and the closing message speak alike."""
+    return next((c for c in candidates if c in REPLY_LANGUAGES), DEFAULT_LANGUAGE)
+
+
 def clarifying_question(language: str, name: str, areas: list[str]) -> str:
     """``Which Kiwanja? 1 Rutshuru 2 Beni - reply 1 or 2``"""
     options = " ".join(f"{n} {area}" for n, area in enumerate(areas, start=1))

@@ -12,7 +12,7 @@ from ulinzi.alerts import domain
 from ulinzi.alerts.models import Alert, CallbackTask, Clarification, Report
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
-from ulinzi.messaging.models import Channel, Message
+from ulinzi.messaging.models import Channel, Message, Reporter
 from ulinzi.test import make_user
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,27 @@ def test_the_acknowledgement_is_in_the_reporters_language(channel: Channel) -> N
     assert outbox("acknowledgement") == [
         f"Ujumbe umepokelewa, misheni imearifiwa. Kumb {alert.reference}"
     ]
+
+
+def test_a_report_in_a_language_without_replies_is_answered_in_the_reporters_own(
+    channel: Channel, personas: dict[str, Any]
+) -> None:
+    """Kinyarwanda is told apart but has no reply texts: the acknowledgement, the question
+    of which place and the closing message all speak the reporter's own Swahili, the
+    same for the three, not the default French."""
+    reporter = messaging.reporter_for_number("+243971234567")
+    Reporter.objects.filter(pk=reporter.pk).update(language="sw")  # as registered
+    sms(channel, "+243971234567", "Abantu bitwaje intwaro bishe abantu batatu i Majengo")
+    report = Report.objects.get()
+    assert report.language == "rw"
+    assert outbox("acknowledgement") == [
+        f"Ujumbe umepokelewa, misheni imearifiwa. Kumb {report.alert.reference}"
+    ]
+    [question] = outbox("clarification")
+    assert question.startswith("Majengo ipi? 1 ") and question.endswith(" au 3"), question
+    domain.close_alert(actor=personas["alice"], alert=report.alert, outcome="no_response_possible")
+    [closing] = outbox("feedback")
+    assert closing.startswith(f"Kumb {report.alert.reference}: misheni "), closing
 
 
 def test_many_reports_of_one_attack_make_one_alert(channel: Channel) -> None:
