@@ -169,10 +169,14 @@ def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
     """Triage, locate and group the next waiting report before the worker's transaction
     (which on SQLite holds the database's only write lock), against the open alerts as
     they are now; route it too when it would open an alert."""
+    _prepare(message)
+
+
+def _prepare(message: Message) -> _Prepared | None:
     parsed = keywords.parse(message.text)
     reporter = message.reporter
-    if reporter is None or parsed.kind not in ("alert", "free"):
-        return
+    if reporter is None or parsed.kind not in ("alert", "free", "patrol"):
+        return None
     text = _clean(message.text)
     place_hint = given_place(parsed)
     found, located, place = _understand(text, place_hint, reporter)
@@ -195,6 +199,7 @@ def prepare_inbound(sender: Any, message: Message, **kwargs: Any) -> None:
         _prepared[message.pk] = prepared
         while len(_prepared) > 16:
             _prepared.popitem(last=False)
+    return prepared
 
 
 def given_place(parsed: keywords.Parsed) -> str | None:
@@ -868,8 +873,9 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
             language=parsed.language or message.reporter.language,
         )
         # "Patrol needed at Mbau, ADF killed 3 people": the request, and a report of
-        # what it tells (a patrol request alone waits for a call-back).
-        if _triage(_clean(message.text)).threat_type == "other":
+        # what it tells, at the place it names (a patrol request alone waits for a
+        # call-back).
+        if not _tells_of_a_threat(message):
             return
     if parsed.kind == "free" and _answers_a_question(message):
         return
@@ -878,10 +884,22 @@ def handle_inbound(sender: Any, message: Message, created: bool, **kwargs: Any) 
         text=message.text,
         reporter=message.reporter,
         message=message,
-        place_hint=given_place(parsed) if parsed.kind == "alert" else None,
+        place_hint=given_place(parsed),
         actor=message.channel.name,
         taught=parsed if parsed.kind == "alert" else None,
     )
+
+
+def _tells_of_a_threat(message: Message) -> bool:
+    """Whether the SMS tells of a threat, by the triage worked out before the transaction
+    (else now): it is kept for the report, or dropped when there will be none."""
+    with _prepared_lock:
+        prepared = _prepared.get(message.pk)
+    prepared = prepared or _prepare(message)
+    if prepared is None or prepared.found.threat_type == "other":
+        _take_prepared(message)
+        return False
+    return True
 
 
 _LEADING_CHOICE = re.compile(r"^\s*[(#]?([1-9])(?:[).:,-]|\s|$)")

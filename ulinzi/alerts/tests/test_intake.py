@@ -285,6 +285,24 @@ def test_a_patrol_request_that_tells_of_a_killing_is_an_alert_too(channel: Chann
     assert Alert.objects.count() == 1 and CallbackTask.objects.count() == 2
 
 
+def test_a_patrol_request_telling_of_a_threat_is_placed_where_it_asks_and_read_once(
+    channel: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The place the request names is where the report is, as for "ALERTE <place>", even
+    when the text names another place too; and the SMS is triaged once, before the
+    worker's transaction, not again under the lock."""
+    calls: list[str] = []
+    triage = domain._triage
+    monkeypatch.setattr(domain, "_triage", lambda text: calls.append(text) or triage(text))
+    told = "Mbau Centre, watu wenye silaha wameua watu wawili Oicha"
+    sms(channel, "+243971234567", f"DORIA {told}")
+    assert len(calls) == 1, calls
+    sms(channel, "+243971234568", f"TAHADHARI {told}")
+    asked, alerted = Report.objects.order_by("id")
+    assert asked.threat_type == "killing" and asked.place is not None
+    assert asked.place == alerted.place and asked.place.name.startswith("Mbau")
+
+
 def test_a_reply_that_names_no_place_is_kept_and_the_question_asked_again(
     channel: Channel,
 ) -> None:
