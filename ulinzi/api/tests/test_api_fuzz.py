@@ -6,17 +6,19 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import phonenumbers
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from ulinzi.accounts.domain import issue_api_token
-from ulinzi.lib.phone import InvalidPhoneNumber, typed_number
+from ulinzi.alerts.models import Report
 
 pytestmark = pytest.mark.django_db
 
@@ -47,30 +49,76 @@ def test_no_input_breaks_the_api_or_its_contract(
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     @given(case=schema.as_strategy())
     def check(case: Any) -> None:
-        if not _a_number_or_none(case):
-            # The schema cannot list which numbers exist; any other string must be
-            # refused with a reason, and nothing else go wrong.
-            response = case.call_and_validate(
-                headers=headers, excluded_checks=[positive_data_acceptance]
-            )
-            assert response.status_code == 422, response.text
+        typed = _typed_phone(case)
+        if typed is None:
+            case.call_and_validate(headers=headers)
             return
-        case.call_and_validate(headers=headers)
+        # Any other string given as the caller's number (most are words of the schema):
+        # the schema cannot say which are numbers. Refused with a reason, or taken as the
+        # number it spells and nothing else, and the answer keeps to the contract.
+        latest = _latest_report()
+        response = case.call(headers=headers)
+        case.validate_response(response, excluded_checks=[positive_data_acceptance])
+        _refused_or_taken_as_spelt(typed, response.status_code, response.json(), latest)
 
     check()
 
 
-def _a_number_or_none(case: Any) -> bool:
-    """False when the case gives a caller's number ("format": "phone") that is not one."""
+def test_a_callers_number_is_refused_with_a_reason_or_taken_as_it_is_spelt(
+    personas: dict[str, Any],
+) -> None:
+    """Strings of every kind given as the caller's number, most of them near numbers."""
+    token = issue_api_token(actor="test", user=personas["alice"])
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    numberish = st.text(alphabet="0123456789 +-().", min_size=1, max_size=24)
+    others = st.sampled_from(["+1 202 555 0143", "+33 6 12 34 56 78", "0971234567x", "tel:"])
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(phone=st.one_of(numberish, st.from_regex(PHONE, fullmatch=True), others, st.text()))
+    def check(phone: str) -> None:
+        latest = _latest_report()
+        response = client.post(
+            "/api/v1/alerts",
+            {"text": "Hommes armés vus près du marché de Mbau", "phone": phone},
+            content_type="application/json",
+        )
+        _refused_or_taken_as_spelt(phone, response.status_code, response.json(), latest)
+        if re.fullmatch(PHONE, phone):
+            assert response.status_code in (201, 202), response.content
+
+    check()
+
+
+def _latest_report() -> int | None:
+    return Report.objects.order_by("-id").values_list("id", flat=True).first()
+
+
+def _refused_or_taken_as_spelt(
+    typed: str, status: int, body: Any, latest_before: int | None
+) -> None:
+    """Refused with a reason a person reads and nothing stored, or stored as the valid
+    number ``typed`` spells: no letters, the same last nine digits."""
+    if status == 422:
+        assert body.get("detail"), body
+        assert _latest_report() == latest_before, typed
+        return
+    assert status in (201, 202), body
+    stored = Report.objects.latest("id").reporter.phone()
+    assert not any(c.isalpha() for c in typed), (typed, stored)
+    assert phonenumbers.is_valid_number(phonenumbers.parse(stored)), (typed, stored)
+    assert _digits(stored)[-9:] == _digits(typed)[-9:], (typed, stored)
+
+
+def _typed_phone(case: Any) -> str | None:
+    """The caller's number given to ``POST /api/v1/alerts`` when it is a string that is
+    none of the numbers generated from ``PHONE`` (and the schema itself takes); else None."""
     if (case.method.upper(), case.path) != ("POST", "/api/v1/alerts"):
-        return True
+        return None
     phone = case.body.get("phone") if isinstance(case.body, dict) else None
     if not isinstance(phone, str) or "\x00" in phone or len(phone) > 32:
-        return True  # absent, or refused by the schema itself
-    if re.fullmatch(PHONE, phone):
-        return True  # one of the numbers generated: it must be taken
-    try:  # any other string (most are words of the schema): taken if it is a number
-        typed_number(phone)
-    except InvalidPhoneNumber:
-        return False
-    return True
+        return None  # absent, or refused by the schema itself
+    return None if re.fullmatch(PHONE, phone) else phone
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
