@@ -97,7 +97,7 @@ def _refused_or_taken_as_spelt(
     typed: str, status: int, body: Any, latest_before: int | None
 ) -> None:
     """Refused with a reason a person reads and nothing stored, or stored as the valid
-    number ``typed`` spells: no letters, the same last nine digits."""
+    number ``typed`` spells: no letters, the same digits."""
     if status == 422:
         assert body.get("detail"), body
         assert _latest_report() == latest_before, typed
@@ -105,8 +105,10 @@ def _refused_or_taken_as_spelt(
     assert status in (201, 202), body
     stored = Report.objects.latest("id").reporter.phone()
     assert not any(c.isalpha() for c in typed), (typed, stored)
-    assert phonenumbers.is_valid_number(phonenumbers.parse(stored)), (typed, stored)
-    assert _digits(stored)[-9:] == _digits(typed)[-9:], (typed, stored)
+    number = phonenumbers.parse(stored)
+    assert phonenumbers.is_valid_number(number), (typed, stored)
+    # The digits typed end with the number's own (after a country code or a leading 0).
+    assert _digits(typed).endswith(str(number.national_number)), (typed, stored)
 
 
 def _typed_phone(case: Any) -> str | None:
