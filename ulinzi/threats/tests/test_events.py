@@ -359,6 +359,57 @@ def test_exports_carry_the_same_figures(personas: dict[str, Any], tmp_path: Path
     )
 
 
+def test_the_csv_and_xlsx_exports_are_hxl_that_the_reference_library_reads(
+    personas: dict[str, Any], tmp_path: Path
+) -> None:
+    """libhxl (the HXL standard's own library, which HXL Proxy runs on) finds the
+    hashtags, reads the figures by them, and the data passes a schema of what each
+    column must hold; the same data with a word for a number does not."""
+    import hxl
+
+    domain.import_events(random_events(tmp_path, 120, seed=5), "csv", source="rnd")
+    carol = verified_client(personas["carol"])
+    query = {"level": "territory", "date_from": "2023-01-01", "date_to": "2024-12-31"}
+    exported = carol.get("/threats/", {**query, "format": "csv"}).content
+    rules = hxl.schema(
+        [
+            ["#valid_tag", "#valid_required", "#valid_datatype", "#valid_value+min"],
+            ["#adm2+name", "true", "", ""],
+            ["#event+type", "true", "", ""],
+            ["#date+start", "true", "date", ""],
+            ["#date+end", "true", "date", ""],
+            ["#indicator+events+num", "true", "number", "1"],
+            ["#affected+killed+num", "true", "number", "0"],
+        ]
+    )
+    for name, content in (
+        ("csv", exported),
+        ("xlsx", carol.get("/threats/", {**query, "format": "xlsx"}).content),
+    ):
+        path = tmp_path / f"matrix.{name}"
+        path.write_bytes(content)
+        data = hxl.data(str(path), hxl.InputOptions(allow_local=True, sheet_index=1))
+        rows = list(data)
+        assert sum(int(r.get("#indicator+events")) for r in rows) == 120, name
+        # (libhxl reads a number 0 in a spreadsheet as empty)
+        assert sum(int(r.get("#affected+killed") or 0) for r in rows) == sum(
+            Event.objects.values_list("fatalities", flat=True)
+        )
+        territories = set(Event.objects.values_list("territory__name", flat=True))
+        assert {r.get("#adm2+name") for r in rows} == (territories - {None}) | (
+            {"(no area)"} if None in territories else set()
+        ), name
+        assert rules.validate(
+            hxl.data(str(path), hxl.InputOptions(allow_local=True, sheet_index=1))
+        ), name
+    lines = exported.decode().splitlines()
+    lines[2] = lines[2].rsplit(",", 1)[0] + ",several"  # the first row's people killed
+    (tmp_path / "broken.csv").write_text("\n".join(lines) + "\n")
+    assert not rules.validate(
+        hxl.data(str(tmp_path / "broken.csv"), hxl.InputOptions(allow_local=True))
+    )
+
+
 def test_scope_and_roles(personas: dict[str, Any], four_events: Path) -> None:
     domain.import_events(four_events, "csv", source="test")
     query = {"level": "territory", "date_from": "2024-01-01", "date_to": "2024-12-31"}
