@@ -556,9 +556,10 @@ def _bring_together(alert: Alert, others: tuple[int, ...], report: Report) -> tu
     merged = []
     untouched = alert.status == S.RECEIVED  # before it takes on what was done for the others
     for other in Alert.objects.filter(pk__in=others).exclude(status=S.CLOSED).order_by("pk"):
-        kept = merge_alerts(actor=GROUPING, alert=other, into=alert, why=f"report {report.pk}")
-        alert.status, alert.received_at = kept.status, kept.received_at
+        merge_alerts(actor=GROUPING, alert=other, into=alert, why=f"report {report.pk}")
         merged.append(other.pk)
+    if merged:  # what the merges made of it: status, times, severity, threat
+        alert.refresh_from_db()
     if merged and untouched:  # nobody had acted on it
         # The older alert may be the fragment put at the wrong village: it moves to where
         # most of its reports now are (a tie keeps its place).

@@ -413,6 +413,11 @@ def test_a_report_that_fits_two_open_alerts_merges_them_into_the_older(
         first.pk,
     )
     assert first.reports.count() == 3
+    # The report's alert is as the merge left it: acknowledged, as the other one was.
+    stored = Alert.objects.get(pk=first.pk)
+    fields = ("status", "acknowledged_at", "severity", "threat_type", "place_id", "base_id")
+    assert [getattr(third.alert, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert third.alert.status == "acknowledged" and third.alert.acknowledged_at is not None
     note = f"(report {third.pk})"
     assert first.steps.get(step="merged").note == f"1 report(s) from {second.reference} {note}"
     assert second.steps.get(step="merged").actor_label == "grouping"
