@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ulinzi.alerts.models import THREAT_TYPES
 from ulinzi.api.places import ERRORS, NO_NUL, Message, NoNul
 from ulinzi.threats import queries
-from ulinzi.threats.matrix import period_end
+from ulinzi.threats.matrix import MAX_PERIODS, period_end
 
 router = Router(tags=["threats"])
 ThreatType = Literal[tuple(t for t, _ in THREAT_TYPES)]  # type: ignore[valid-type]
@@ -85,6 +85,13 @@ class MatrixOut(Schema):
     events: int
     fatalities: int
     rows: list[RowOut]
+    left_out_from: dt.date | None = Field(
+        description=(
+            f"At most {MAX_PERIODS} periods are given, the latest: when older ones were left "
+            "out, the first day asked for (ask by a longer period, or from a later day, for "
+            "them)"
+        )
+    )
     not_counted: dict[str, int] = Field(
         description=(
             "Events of these dates left out, by date precision, their date being too "
@@ -104,6 +111,7 @@ def matrix(request: HttpRequest, filters: Query[MatrixFilters]) -> dict[str, Any
     built, first, last = queries.build_matrix(request.user, chosen)
     return {
         "not_counted": queries.not_counted(request.user, chosen, first, last),
+        "left_out_from": built.left_out_from,
         "level": built.level,
         "period": built.period,
         "date_from": first,

@@ -127,6 +127,9 @@ class Matrix:
     column_fatalities: list[int] = field(default_factory=list)
     events: int = 0
     fatalities: int = 0
+    # The first day asked for, when the periods before the first shown were left out
+    # (at most MAX_PERIODS are shown); None when none were.
+    left_out_from: dt.date | None = None
 
     @property
     def labels(self) -> list[str]:

@@ -141,6 +141,7 @@ def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.da
     filters = replace(filters, dated_to="")  # the period says which events it counts
     first, last = filters.window(filters.apply(events_for(user)))
     start = mx.periods_between(first, last, filters.period)[0] if first <= last else first
+    asked = first
     column = counted_by(filters.period)  # an event dated more coarsely has none
     area = LEVEL_FIELD[filters.level]
     # The window is given on the stored week or month column, not on the date: that lets
@@ -169,6 +170,8 @@ def build_matrix(user: Any, filters: Filters) -> tuple[mx.Matrix, dt.date, dt.da
         # Days after today hold no events yet: a period is partial until today at most.
         counted_until=min(filters.date_to or timezone.localdate(), timezone.localdate()),
     )
+    if mx.period_start(asked, filters.period) < start:
+        matrix.left_out_from = asked
     # Said as counted: from the first day asked for when it falls inside the first period
     # (which otherwise starts the count), from the first period shown when the oldest
     # ones were left out (at most MAX_PERIODS are shown).

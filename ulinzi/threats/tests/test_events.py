@@ -143,6 +143,36 @@ def random_events(tmp_path: Path, n: int, seed: int) -> Path:
     return write(tmp_path, "\n".join(lines) + "\n", "random.csv")
 
 
+def test_the_matrix_says_when_it_leaves_out_its_oldest_periods(
+    personas: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two years by week are 105 weeks: the latest 60 are shown, and the page and the API
+    say which days are left out and how to see them; by month nothing is."""
+    from django.template.defaultfilters import date
+
+    domain.import_events(random_events(tmp_path, 200, seed=11), "csv", source="rnd")
+    carol = verified_client(personas["carol"])
+    dates = {"date_from": "2023-01-01", "date_to": "2024-12-31"}
+    page = carol.get("/threats/", {**dates, "period": "week"})
+    shown = page.context["matrix"]
+    assert len(shown.periods) == 60 and shown.periods[0] > dt.date(2023, 1, 1)
+    first = shown.periods[0]
+    assert (
+        f"Only the latest 60 periods are shown, from {date(first)}: the events from "
+        f"{date(dt.date(2023, 1, 1))} until then are left out."
+        in " ".join(page.content.decode().split())
+    )
+    api = carol.get("/api/v1/threats/matrix", {**dates, "period": "week"}).json()
+    assert api["left_out_from"] == "2023-01-01" and api["date_from"] == first.isoformat()
+    assert (
+        sum(r["events"] for r in api["rows"]) == Event.objects.filter(date_start__gte=first).count()
+    )
+    monthly = carol.get("/threats/", {**dates, "period": "month"})
+    assert "Only the latest" not in monthly.content.decode()
+    by_month = carol.get("/api/v1/threats/matrix", {**dates, "period": "month"}).json()
+    assert by_month["left_out_from"] is None and by_month["date_from"] == "2023-01-01"
+
+
 def test_matrix_totals_equal_direct_counts(personas: dict[str, Any], tmp_path: Path) -> None:
     domain.import_events(random_events(tmp_path, 400, seed=7), "csv", source="rnd")
     carol = verified_client(personas["carol"])
