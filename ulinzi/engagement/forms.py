@@ -8,14 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from ulinzi.alerts.models import THREAT_TYPES, Alert
 from ulinzi.alerts.queries import alerts_named
 from ulinzi.engagement.models import FocalPoint, JptMember, Meeting, StaffMember
-from ulinzi.lib.formfields import PhoneNumberField
+from ulinzi.lib.formfields import DateInput, DateTimeInput, PhoneNumberField
 from ulinzi.lib.languages import LANGUAGE_CHOICES
 from ulinzi.places.models import Base, Community
 from ulinzi.threats.models import Hotspot
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class CleanForm(forms.Form):
@@ -267,9 +263,7 @@ class BroadcastForm(CleanForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    send_at = forms.DateTimeField(
-        label=_("Send at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    send_at = forms.DateTimeField(label=_("Send at"), widget=DateTimeInput)
 
     def __init__(self, *args: Any, communities: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

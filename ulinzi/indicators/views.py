@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ulinzi.audit import domain as audit
 from ulinzi.indicators import engine, impact
 from ulinzi.indicators.models import Indicator, Initiative, InitiativeIndicator
+from ulinzi.lib.formfields import DateInput
 from ulinzi.places.models import Community
 
 MONTHS = 12
@@ -93,9 +94,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 class InitiativeForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     objectives = forms.CharField(label=gettext_lazy("Objectives"), widget=forms.Textarea)
-    started = forms.DateField(
-        label=gettext_lazy("Started"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    started = forms.DateField(label=gettext_lazy("Started"), widget=DateInput)
     communities = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Communities covered"), queryset=Community.objects.order_by("name")
     )

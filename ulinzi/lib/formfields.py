@@ -29,3 +29,29 @@ class PhoneNumberField(forms.CharField):  # type: ignore[misc]
             raise forms.ValidationError(
                 _("This is not a valid phone number: check its digits.")
             ) from None
+
+
+# The browser's own pickers. Their value is always written the ISO way, whatever the
+# reader's language: a French "07/12/2026" is refused by the browser, and the field
+# shows empty. (Django reads the ISO forms back in every language.)
+
+
+class DateInput(forms.DateInput):  # type: ignore[misc]
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):  # type: ignore[misc]
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%H:%M")
+
+
+class DateTimeInput(forms.DateTimeInput):  # type: ignore[misc]
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")

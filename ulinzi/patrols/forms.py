@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import Alert, CallbackTask
 from ulinzi.alerts.queries import alerts_named
-from ulinzi.lib.formfields import PhoneNumberField
+from ulinzi.lib.formfields import DateInput, PhoneNumberField, TimeInput
 from ulinzi.lib.languages import LANGUAGE_CHOICES
 from ulinzi.patrols.models import SHIFTS, WEEKDAYS, Patrol, PatrolRequest
 from ulinzi.patrols.texts import KINDS
@@ -18,14 +18,6 @@ from ulinzi.threats.models import Hotspot
 
 # The languages patrol answers are written in.
 LANGUAGES = [(code, name) for code, name in LANGUAGE_CHOICES if code in KINDS]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
 
 
 def no_nul(data: dict[str, Any], form: forms.Form) -> None:

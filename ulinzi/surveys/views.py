@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ulinzi.lib.formfields import DateInput
 from ulinzi.places.domain import ImportRefused
 from ulinzi.surveys import domain
 from ulinzi.surveys.models import SurveyForm, SurveyRound
@@ -32,12 +33,8 @@ class UploadForm(forms.Form):
 class RoundForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=160)
     form = forms.ModelChoiceField(label=gettext_lazy("Form"), queryset=SurveyForm.objects.all())
-    start = forms.DateField(
-        label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=gettext_lazy("First day"), widget=DateInput)
+    end = forms.DateField(label=gettext_lazy("Last day"), widget=DateInput)
     stratum_question = forms.CharField(
         label=gettext_lazy("Stratum from question"), max_length=120, required=False
     )
@@ -61,12 +58,13 @@ class ExportForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
     need(request, "indicators.view")
-    upload = UploadForm(request.POST or None, request.FILES or None)
-    round_form = RoundForm(request.POST or None if request.POST.get("action") == "round" else None)
+    action = request.POST.get("action")  # each form is checked only when it was sent
+    upload = UploadForm(request.POST, request.FILES) if action == "upload" else UploadForm()
+    round_form = RoundForm(request.POST) if action == "round" else RoundForm()
     failed = request.method == "POST"  # until the upload or the round is saved
     if request.method == "POST":
         need(request, "surveys.manage")
-        if request.POST.get("action") == "upload" and upload.is_valid():
+        if action == "upload" and upload.is_valid():
             content = upload.cleaned_data["file"].read(MAX_UPLOAD + 1)
             if len(content) > MAX_UPLOAD:
                 messages.error(request, _("The file is larger than 20 MB."))
@@ -84,7 +82,7 @@ def index(request: HttpRequest) -> HttpResponse:
                         % {"title": saved.title, "n": len(saved.questions)},
                     )
                     return redirect("surveys:index")
-        elif request.POST.get("action") == "round" and round_form.is_valid():
+        elif action == "round" and round_form.is_valid():
             try:
                 survey = domain.create_round(actor=request.user, **round_form.cleaned_data)
             except ValueError as exc:

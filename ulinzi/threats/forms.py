@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ulinzi.alerts.models import THREAT_TYPES
+from ulinzi.lib.formfields import DateInput
 from ulinzi.threats.queries import Filters
 
 LEVEL_CHOICES = [
@@ -20,10 +21,6 @@ PERIOD_CHOICES = [
     ("month", pgettext_lazy("period", "month")),
     ("quarter", pgettext_lazy("period", "quarter")),
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class MatrixForm(forms.Form):
