@@ -101,6 +101,33 @@ def test_a_broken_form_is_refused_with_a_clear_message(meo: Any) -> None:
     assert not SurveyForm.objects.exists()
 
 
+def test_a_round_refused_says_why_once_on_its_own_form(meo: Any) -> None:
+    """A round ending before it starts: the reason once, in words, on the round's form;
+    the upload form, not sent, shows no error; nothing is saved."""
+    client = verified_client(meo)
+    upload_and_round(client)
+    response = client.post(
+        "/surveys/",
+        {
+            "action": "round",
+            "name": "Mbau, December",
+            "form": SurveyForm.objects.get().pk,
+            "start": "2026-12-15",
+            "end": "2026-12-01",
+            "community_question": "community",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.count("The last day is before the first day") == 1, html
+    assert "__all__" not in html and "This field is required." not in html
+    assert SurveyRound.objects.count() == 1
+    empty = client.post("/surveys/", {"action": "round"}).content.decode()
+    # name, form, the two days and the community's question, each once beside its field
+    assert empty.count("This field is required.") == 5
+    assert "<li>name</li>" not in empty and ">name<" not in empty
+
+
 def test_import_is_idempotent_and_feeds_the_indicators(meo: Any) -> None:
     client = verified_client(meo)
     survey = upload_and_round(client)
