@@ -1000,7 +1000,7 @@ def notify_responders(
     *, actor: Any, alert: Alert, responders: list[Responder], note: str = ""
 ) -> Alert:
     if not responders:
-        raise TransitionRefused("choose at least one responder to notify")
+        raise TransitionRefused(_("choose at least one responder to notify"))
     with transaction.atomic():
         locked = _advance(alert, "notify_responders", actor)
         names = ", ".join(r.name for r in responders)
@@ -1193,12 +1193,12 @@ def merge_alerts(*, actor: Any, alert: Alert, into: Alert, why: str = "") -> Ale
     """Move every report of ``alert`` into ``into`` and close ``alert`` as a duplicate.
     ``why``: what showed they are one (a report that fits both), for the timeline."""
     if alert.pk == into.pk:
-        raise TransitionRefused("an alert cannot be merged into itself")
+        raise TransitionRefused(_("an alert cannot be merged into itself"))
     with transaction.atomic():
         source = Alert.objects.select_for_update().get(pk=alert.pk)
         target = Alert.objects.select_for_update().get(pk=into.pk)
         if source.status == S.CLOSED or target.status == S.CLOSED:
-            raise TransitionRefused("only open alerts can be merged")
+            raise TransitionRefused(_("only open alerts can be merged"))
         live.changed()
         moved = Report.objects.filter(alert=source).update(
             alert=target, grouping_reason=f"merged from {source.reference}"
@@ -1268,7 +1268,7 @@ def split_report(*, actor: Any, report: Report) -> Alert:
             # A closed incident is not reopened (its reporters were told it was dealt with).
             raise TransitionRefused(_("%(ref)s is closed already") % {"ref": old.reference})
         if old.reports.count() < 2:
-            raise TransitionRefused("the report is the only one of its alert")
+            raise TransitionRefused(_("the report is the only one of its alert"))
         base, why = route(report.place, report.lat, report.lon)
         if base is None and old.base is not None:  # no place of its own: it stays in view
             base, why = (

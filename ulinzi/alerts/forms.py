@@ -47,15 +47,23 @@ class HotlineForm(forms.Form):
     )
     place = forms.CharField(label=_("Where"), max_length=200, required=False)
     phone = PhoneNumberField(label=_("Caller's number (optional)"), required=False)
+    # Offered when the place said may be several: recorded as said, the caller (if a
+    # number is given) is asked by SMS which one, and the alert is placed on the answer.
+    keep_unclear = forms.BooleanField(
+        label=_("Record it as said: the caller is asked by SMS which one"), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         return _refuse_nul(self, "text", "place", "phone")
 
 
 class VerifyForm(forms.Form):
+    # No result is chosen beforehand: a click on "record" alone must not verify.
     result = forms.ChoiceField(
         label=_("Result"),
+        error_messages={"required": _("Choose what the verification found.")},
         choices=[
+            ("", _("— choose —")),
             (Alert.Status.VERIFIED, _("verified")),
             (Alert.Status.UNVERIFIED, _("could not be verified")),
             (Alert.Status.FALSE_ALARM, _("false alarm")),
@@ -94,7 +102,12 @@ class CloseForm(forms.Form):
     """The outcome, and a few words for the reporters in each of their languages
     (``languages``: the languages the alert's reporters are answered in, with how many)."""
 
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Alert.Outcome.choices)
+    # None chosen beforehand: the outcome is counted in the figures and told to reporters.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        error_messages={"required": _("Choose the outcome.")},
+        choices=[("", _("— choose —")), *Alert.Outcome.choices],
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     fatalities = forms.IntegerField(
         label=_("People killed, if known"), min_value=0, max_value=100000, required=False

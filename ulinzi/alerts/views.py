@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -16,12 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ulinzi.alerts import domain, forms, queries, sla
 from ulinzi.alerts.figures import summarise
-from ulinzi.alerts.models import SEVERITY_RANK, Alert, Report, Responder
+from ulinzi.alerts.models import SEVERITY_RANK, THREAT_TYPES, Alert, Report, Responder
 from ulinzi.lib.phone import InvalidPhoneNumber
 from ulinzi.lib.text import record_id
 from ulinzi.messaging import domain as messaging
 from ulinzi.places import queries as places
 from ulinzi.places.models import Base, Place
+from ulinzi.places.views import candidates as place_candidates
 
 
 def _need(request: HttpRequest, capability: str) -> None:
@@ -177,7 +179,20 @@ def _detail(
     )
 
 
-@require_POST
+def _back_on_get(view: Any) -> Any:
+    """A step's address opened again (a reload after an error shown there, a bookmark,
+    a new tab): the alert's page, not an empty "method not allowed"."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "GET":
+            return redirect("alerts:detail", pk=pk)
+        return view(request, pk, *args, **kwargs)
+
+    return require_http_methods(["GET", "POST"])(wrapper)
+
+
+@_back_on_get
 def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _need(request, "alerts.handle")
     alert = queries.get_alert_for_user(request.user, pk)
@@ -214,7 +229,7 @@ def _not_done(request: HttpRequest, alert: Alert, key: str, form: Any) -> HttpRe
     return _detail(request, alert, {key: form}, status=400)
 
 
-@require_POST
+@_back_on_get
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
     """Override the alert's threat type, severity or place (the place routes it again)."""
     _need(request, "alerts.handle")
@@ -258,7 +273,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("alerts:detail", pk=pk)
 
 
-@require_POST
+@_back_on_get
 def merge_or_split(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge this alert into another (by reference), or split one report out of it."""
     _need(request, "alerts.handle")
@@ -321,44 +336,67 @@ def hotline(request: HttpRequest) -> HttpResponse:
     """The hotline form: a CLA or duty officer enters a call on one screen."""
     _need(request, "alerts.enter")
     form = forms.HotlineForm(request.POST or None)
+    shown: dict[str, Any] = {}  # the places to choose from, when the one said is unclear
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         place = Place.objects.filter(pk=data["place_id"]).first() if data.get("place_id") else None
-        try:
-            report = domain.receive_entered(
-                source=data["source"],
-                text=data["text"],
-                actor=request.user,
-                phone=data["phone"],
-                place=place,
-                place_name=data["place"],
-            )
-        except InvalidPhoneNumber as exc:
-            form.add_error("phone", str(exc))
-        else:
-            if queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
-                messages.success(
-                    request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
+        if place is None and data["place"].strip() and not data["keep_unclear"]:
+            shown = _ask_the_caller_which(form, data["text"], data["place"].strip())
+        if not shown:
+            try:
+                report = domain.receive_entered(
+                    source=data["source"],
+                    text=data["text"],
+                    actor=request.user,
+                    phone=data["phone"],
+                    place=place,
+                    place_name=data["place"],
                 )
-                return redirect("alerts:detail", pk=report.alert_id)
-            if report.alert.base_id is None:
-                messages.warning(
-                    request,
-                    _(
-                        "Report recorded in %(ref)s, but its place is unknown, so no base has "
-                        "it: a duty officer who sees the whole mission must place it."
-                    )
-                    % {"ref": report.alert.reference},
-                )
+            except InvalidPhoneNumber as exc:
+                form.add_error("phone", str(exc))
             else:
-                messages.success(request, _("Report recorded and routed to the base responsible."))
-            return redirect("alerts:hotline")
+                if queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
+                    messages.success(
+                        request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
+                    )
+                    return redirect("alerts:detail", pk=report.alert_id)
+                if report.alert.base_id is None:
+                    messages.warning(
+                        request,
+                        _(
+                            "Report recorded in %(ref)s, but its place is unknown, so no base has "
+                            "it: a duty officer who sees the whole mission must place it."
+                        )
+                        % {"ref": report.alert.reference},
+                    )
+                else:
+                    messages.success(
+                        request, _("Report recorded and routed to the base responsible.")
+                    )
+                return redirect("alerts:hotline")
     return render(
         request,
         "alerts/hotline.html",
-        {"form": form, "sources": Report.Source},
+        {"form": form, "sources": Report.Source, **shown},
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _ask_the_caller_which(form: forms.HotlineForm, text: str, said: str) -> dict[str, Any]:
+    """When the place said may be several (intake would ask the reporter "which?" by
+    SMS), the caller is on the line: the form says so and shows the places to choose
+    from. Empty when the place is clear."""
+    if not domain.locate(text, said, None).ambiguous:
+        return {}
+    form.add_error(
+        "place",
+        _(
+            "%(name)s may be several places: ask the caller which one and choose it below, "
+            "or record it as said."
+        )
+        % {"name": said[:60]},
+    )
+    return place_candidates(said)
 
 
 FIGURE_COLUMNS = [
@@ -389,7 +427,18 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         for row in rows:
             writer.writerow(["" if row[c] is None else row[c] for c in FIGURE_COLUMNS])
         return response
-    return render(request, "alerts/figures.html", {"rows": rows})
+    # The file keeps the codes (for joining with other data); the page says the names.
+    bases = dict(Base.objects.values_list("code", "name"))
+    threats = dict(THREAT_TYPES)
+    shown = [
+        {
+            **row,
+            "base": bases.get(row["base"], row["base"]),
+            "threat_type": threats.get(row["threat_type"], row["threat_type"]),
+        }
+        for row in rows
+    ]
+    return render(request, "alerts/figures.html", {"rows": shown})
 
 
 @require_GET

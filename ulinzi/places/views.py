@@ -77,17 +77,21 @@ def search(request: HttpRequest) -> HttpResponse:
     if hint is None and community is not None:
         # A form that names its community (a patrol request): namesakes near it first.
         hint = Community.objects.filter(pk=community).values_list("place__name", flat=True).first()
+    template = "places/_candidates.html" if request.htmx else "places/search.html"
+    return render(request, template, candidates(query, hint))
+
+
+def candidates(query: str, hint: str | None = None) -> dict[str, Any]:
+    """What ``places/_candidates.html`` shows for a name: the ranked places to choose."""
     result = queries.search_places(query, hint=hint, limit=8) if query else None
     for candidate in result["candidates"] if result else []:
         candidate["kind_label"] = KIND_LABELS.get(candidate["kind"], candidate["kind"])
-    template = "places/_candidates.html" if request.htmx else "places/search.html"
-    context = {
+    return {
         "query": query,
         "hint": hint or "",
         "result": result,
         "explanation": explain(result) if result else "",
     }
-    return render(request, template, context)
 
 
 @require_GET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -581,6 +582,61 @@ def test_a_duty_officer_corrects_triage_and_place_and_the_alert_is_routed_again(
     domain.close_alert(actor=alice, alert=moved, outcome="false_alarm")
     with pytest.raises(domain.TransitionRefused, match="closed already"):
         domain.correct_alert(actor=alice, alert=moved, severity="high")
+
+
+def test_verifying_or_closing_takes_a_choice_and_a_steps_address_leads_back(
+    personas: dict[str, Any], alert: Alert
+) -> None:
+    """No result or outcome is chosen beforehand: a click on the button alone does
+    nothing but ask for one. The address the refusal was shown at, opened again, is
+    the alert's page, not an error."""
+    client = Client()
+    client.force_login(personas["alice"])
+    domain.acknowledge_alert(actor=personas["alice"], alert=alert)
+    page = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert re.search(r'<option value="" selected>— choose —</option>', page)
+    verify = client.post(f"/alerts/{alert.pk}/verify/", {"note": ""})
+    assert verify.status_code == 400
+    assert "Choose what the verification found." in verify.content.decode()
+    close = client.post(f"/alerts/{alert.pk}/close/", {"note": "done"})
+    assert close.status_code == 400 and "Choose the outcome." in close.content.decode()
+    alert.refresh_from_db()
+    assert (alert.status, alert.verified_at, alert.closed_at) == ("acknowledged", None, None)
+    for step in ("verify", "close", "correct", "regroup"):
+        again = client.get(f"/alerts/{alert.pk}/{step}/")
+        assert (again.status_code, again["Location"]) == (302, f"/alerts/{alert.pk}/"), step
+
+
+def test_the_hotline_asks_which_place_while_the_caller_is_on_the_line(
+    personas: dict[str, Any],
+) -> None:
+    """GRID3 has several Majengo: the form says so, keeps what was typed, shows them to
+    choose from, and records nothing; a choice records it there; "record it as said"
+    records it unplaced and the caller is asked by SMS, as intake would."""
+    messaging.create_channel(actor="test", name="gateway", send_url="console:")
+    alice = Client()
+    alice.force_login(personas["alice"])
+    call = {"source": "hotline", "text": "Pillage au marché de Majengo", "place": "Majengo"}
+    asked = alice.post("/alerts/new/", {**call, "phone": "0971234567"})
+    assert asked.status_code == 400 and not Report.objects.exists()
+    page = asked.content.decode()
+    assert "Majengo may be several places: ask the caller which one" in page
+    assert 'value="Pillage au marché de Majengo"' not in page  # a textarea keeps it inside
+    assert "Pillage au marché de Majengo</textarea>" in page
+    offered = [int(i) for i in re.findall(r'class="candidate" data-id="(\d+)"', page)]
+    majengo = Place.objects.filter(pk__in=offered, name="Majengo")
+    assert majengo.count() >= 2, offered
+    assert 'name="keep_unclear"' in page
+    chosen = majengo.last()
+    alice.post("/alerts/new/", {**call, "place_id": chosen.pk}, follow=True)
+    assert Report.objects.get().place == chosen
+    alice.post("/alerts/new/", {**call, "phone": "0971234567", "keep_unclear": "on"})
+    kept = Report.objects.latest("id")
+    assert kept.place is None or kept.place.name == "Majengo"
+    question = Message.objects.get(purpose="clarification")
+    assert question.text.startswith("Quel Majengo? 1 "), question.text
+    clear = alice.post("/alerts/new/", {**call, "place": "Mbau"})
+    assert clear.status_code == 302  # a place that is clear is not asked about
 
 
 def test_an_alert_with_no_place_is_said_so_and_placed_from_its_page(
