@@ -4,6 +4,7 @@ records, the answers to the community, the figures, and the whole path in a brow
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -386,6 +387,33 @@ def test_the_request_page_shows_the_days_asked_for_and_the_alerts_behind_it(
     page = verified_client(planner_user).get(f"/patrols/requests/{request.pk}/").content.decode()
     assert "Monday, Wednesday, Friday · night" in page
     assert f'<a href="/alerts/{alert.pk}/">{alert.reference}</a>' in page
+
+
+def test_date_and_time_fields_start_filled_in_french_too(
+    personas: dict[str, Any], planner_user: Any
+) -> None:
+    """A browser's date picker takes only 2026-12-07: a French 07/12/2026 shows empty."""
+    planner_user.language = "fr"
+    planner_user.save(update_fields=["language"])
+    page = verified_client(planner_user).get("/patrols/requests/new/").content.decode()
+    shown = re.search(r'type="date" name="valid_from" value="([^"]*)"', page)
+    assert shown is not None, page
+    assert dt.date.fromisoformat(shown[1]) >= timezone.localdate()  # not 20/12/2026
+    assert 'type="time" name="start_time"' in page
+
+
+def test_a_community_page_links_patrol_requests_only_for_roles_that_may_open_them(
+    personas: dict[str, Any], planner_user: Any
+) -> None:
+    request = new_request(personas)
+    url = f"/engagement/communities/{personas['mbau'].pk}/"
+    link = f'href="/patrols/requests/{request.pk}/"'
+    pio = verified_client(make_user("pio", "public_information", whole_mission=True))
+    page = pio.get(url).content.decode()
+    assert request.reference in page and link not in page
+    assert pio.get(f"/patrols/requests/{request.pk}/").status_code == 403  # the premise
+    liaison = verified_client(make_user("lia", "liaison", whole_mission=True))
+    assert link in liaison.get(url).content.decode()
 
 
 def test_pages_roles_and_bad_input(
