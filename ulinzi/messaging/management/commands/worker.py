@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
+from ulinzi.lib.priority import run_behind_the_web_server
 from ulinzi.messaging import domain, transports
 from ulinzi.messaging.models import Channel, Message
 
@@ -31,21 +31,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--nice",
             type=int,
-            default=10,
+            default=0,
             help=(
-                "run the worker at this CPU niceness (default 10; 0 to keep it): "
-                "when the machine is busy, the web server answers the SMS gateway first "
-                "(a gateway left waiting sends again) and the stored messages wait"
+                "also lower the worker's CPU priority to this niceness (default 0: as "
+                "started). It runs as a batch process anyway: when the machine is busy, the "
+                "web server answers the SMS gateway first (a gateway left waiting sends "
+                "again) and the stored messages wait"
             ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.running = True
-        if options["nice"] > 0 and not options["once"]:
-            # An absolute niceness, not an increment: running twice in one process
-            # (tests) does not lower it further.
-            current = os.getpriority(os.PRIO_PROCESS, 0)
-            os.setpriority(os.PRIO_PROCESS, 0, max(current, min(options["nice"], 19)))
+        if not options["once"]:
+            run_behind_the_web_server(options["nice"])
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         handled = 0
