@@ -124,3 +124,30 @@ def test_an_sms_is_handled_from_the_duty_board_to_the_reporters_feedback(
     assert all(
         urllib.parse.parse_qs(r["body"])["to"] == ["+243971234567"] for r in gateway.requests
     )
+
+
+def test_the_hotline_asks_which_place_and_it_is_chosen_from_the_keyboard(
+    page: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
+    """A place said that may be several: the page comes back with the places first in
+    the keyboard's way; Enter takes one, the caller's number is next, Enter records."""
+    from ulinzi.alerts.models import Report
+    from ulinzi.test import log_in_browser
+
+    log_in_browser(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/alerts/new/")
+    page.fill("#id_text", "Pillage au marché de Majengo ce matin")
+    page.fill("#id_place", "Majengo")
+    page.press("#id_place", "Tab")
+    page.evaluate("document.getElementById('place-candidates').textContent = ''")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "Majengo may be several places" in page.inner_text("form.hotline")
+    assert not Report.objects.exists()
+    focused = page.evaluate("document.activeElement.dataset.id")
+    assert focused, "the first place to choose from has the focus"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "id_phone"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert Report.objects.get().place_id == int(focused)

@@ -15,6 +15,12 @@
     var next = document.getElementById(candidates.dataset.nextField || "id_phone");
     if (next) { next.focus(); }
   });
+  // The page shown again because the place said may be several: the caller is on the
+  // line, so the places to choose from come first.
+  document.addEventListener("DOMContentLoaded", function () {
+    var first = document.querySelector("#place-candidates button.candidate");
+    if (first) { first.focus(); }
+  });
   document.addEventListener("input", function (event) {
     var candidates = box();
     if (!candidates || event.target.id !== (candidates.dataset.nameField || "id_place")) { return; }
