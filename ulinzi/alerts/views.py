@@ -343,43 +343,51 @@ def hotline(request: HttpRequest) -> HttpResponse:
         if place is None and data["place"].strip() and not data["keep_unclear"]:
             shown = _ask_the_caller_which(form, data["text"], data["place"].strip())
         if not shown:
-            try:
-                report = domain.receive_entered(
-                    source=data["source"],
-                    text=data["text"],
-                    actor=request.user,
-                    phone=data["phone"],
-                    place=place,
-                    place_name=data["place"],
-                )
-            except InvalidPhoneNumber as exc:
-                form.add_error("phone", str(exc))
-            else:
-                if queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
-                    messages.success(
-                        request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
-                    )
-                    return redirect("alerts:detail", pk=report.alert_id)
-                if report.alert.base_id is None:
-                    messages.warning(
-                        request,
-                        _(
-                            "Report recorded in %(ref)s, but its place is unknown, so no base has "
-                            "it: a duty officer who sees the whole mission must place it."
-                        )
-                        % {"ref": report.alert.reference},
-                    )
-                else:
-                    messages.success(
-                        request, _("Report recorded and routed to the base responsible.")
-                    )
-                return redirect("alerts:hotline")
+            recorded = _record_call(request, form, data, place)
+            if recorded is not None:
+                return recorded
     return render(
         request,
         "alerts/hotline.html",
         {"form": form, "sources": Report.Source, **shown},
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _record_call(
+    request: HttpRequest, form: forms.HotlineForm, data: dict[str, Any], place: Place | None
+) -> HttpResponse | None:
+    """Record the call: where to go next, or None when the number was refused (the form
+    says why)."""
+    try:
+        report = domain.receive_entered(
+            source=data["source"],
+            text=data["text"],
+            actor=request.user,
+            phone=data["phone"],
+            place=place,
+            place_name=data["place"],
+        )
+    except InvalidPhoneNumber as exc:
+        form.add_error("phone", str(exc))
+        return None
+    if queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
+        messages.success(
+            request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
+        )
+        return redirect("alerts:detail", pk=report.alert_id)
+    if report.alert.base_id is None:
+        messages.warning(
+            request,
+            _(
+                "Report recorded in %(ref)s, but its place is unknown, so no base has "
+                "it: a duty officer who sees the whole mission must place it."
+            )
+            % {"ref": report.alert.reference},
+        )
+    else:
+        messages.success(request, _("Report recorded and routed to the base responsible."))
+    return redirect("alerts:hotline")
 
 
 def _ask_the_caller_which(form: forms.HotlineForm, text: str, said: str) -> dict[str, Any]:
