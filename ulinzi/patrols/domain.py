@@ -507,6 +507,7 @@ def _planner_request(
     stay = min(planner.STAY_HOURS.get(request.kind, planner.DEFAULT_STAY_HOURS), window)
     return planner.Request(
         id=str(request.pk),
+        label=request.reference,
         community=request.community.name,
         kind=request.kind,
         points=_points(request),

@@ -321,6 +321,7 @@ class Request:
     hours: float | None = None  # hours a patrol stays with it; None: STAY_HOURS of its kind
     done: int = 0  # patrols of the week already out (recorded, or on a day past): not in wanted
     window: tuple[float, float] | None = None  # clock hours to be with it (start, end); None: any
+    label: str = ""  # how people know it ("P-12"), for messages; "" : "request <id>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -630,7 +631,7 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
         base_index[b.id] = bi
     seen: set[str] = set()
     for r in requests:
-        where = f"request {r.id!r} ({r.community})"
+        where = f"{r.label or f'request {r.id!r}'} ({r.community})"
         if r.id in seen:
             raise ValueError(f"request id {r.id!r} appears twice")
         seen.add(r.id)
@@ -691,7 +692,7 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
     fixed_use: dict[tuple[int, int, str], int] = defaultdict(int)
     fixed_vehicles: dict[tuple[int, int, str], int] = defaultdict(int)
     for ri, r in enumerate(requests):
-        where = f"request {r.id!r} ({r.community})"
+        where = f"{r.label or f'request {r.id!r}'} ({r.community})"
         mine: dict[Slot, int] = {}
         for slot, base_id in r.fixed:
             _check_slot(slot, f"{where}, fixed patrol")

@@ -342,6 +342,19 @@ def test_a_fixed_patrol_is_kept_and_planned_around(
     assert patrols.filter(day=saturday, fixed=True).exists()
 
 
+def test_a_fix_the_plan_cannot_keep_names_the_request_as_people_know_it(
+    personas: dict[str, Any], channel: Any, planner_user: Any
+) -> None:
+    only_beni_with_one_team(personas, planner_user)
+    request = new_request(personas, weekdays=[0], per_week=1)
+    domain.accept_request(actor=planner_user, request=request)
+    goma = personas["goma"]
+    domain.fix_patrol(actor=planner_user, request=request, base=goma, day=MONDAY, shift="night")
+    said = rf"^{request.reference} \(Mbau\): fixed patrol from {goma.name} "
+    with pytest.raises(ValueError, match=said):
+        domain.plan_week(actor=planner_user, week_start=MONDAY)
+
+
 def test_an_incident_seen_on_patrol_becomes_a_report(
     personas: dict[str, Any], channel: Any, planner_user: Any
 ) -> None:

@@ -675,7 +675,11 @@ def test_an_impossible_fixed_patrol_raises(
     for make in (plan_week, greedy_plan):
         with pytest.raises(ValueError, match=re.escape(message)) as raised:
             make(bases, [r])
-        assert "Kibirizi" in str(raised.value)
+        assert "request 'r' (Kibirizi)" in str(raised.value)
+    # The page names a request as people know it.
+    with pytest.raises(ValueError, match=re.escape(message)) as named:
+        plan_week(bases, [replace(r, label="P-7")])
+    assert str(named.value).startswith("P-7 (Kibirizi)")
 
 
 def test_fixed_patrols_beyond_the_teams_raise() -> None:
