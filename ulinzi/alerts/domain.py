@@ -378,6 +378,14 @@ def receive_entered(
         )
 
 
+def asks_which_place(text: str, place_name: str, phone: str = "") -> bool:
+    """Whether intake would ask the reporter of this account "which?": the place said
+    may be several, and the community of the caller (``phone``, when known) does not
+    tell them apart. A person entering a call asks the caller now instead."""
+    reporter = messaging.find_reporter(phone) if phone else None
+    return bool(locate(_clean(text), place_name, _hint(reporter)).ambiguous)
+
+
 def receive_report(
     *,
     source: str,

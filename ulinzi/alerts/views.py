@@ -340,8 +340,10 @@ def hotline(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         place = Place.objects.filter(pk=data["place_id"]).first() if data.get("place_id") else None
-        if place is None and data["place"].strip() and not data["keep_unclear"]:
-            shown = _ask_the_caller_which(form, data["text"], data["place"].strip())
+        said = data["place"].strip()
+        unclear = place is None and said and not data["keep_unclear"]
+        if unclear and domain.asks_which_place(data["text"], said, data["phone"]):
+            shown = _ask_the_caller_which(form, said)
         if not shown:
             recorded = _record_call(request, form, data, place)
             if recorded is not None:
@@ -390,12 +392,9 @@ def _record_call(
     return redirect("alerts:hotline")
 
 
-def _ask_the_caller_which(form: forms.HotlineForm, text: str, said: str) -> dict[str, Any]:
-    """When the place said may be several (intake would ask the reporter "which?" by
-    SMS), the caller is on the line: the form says so and shows the places to choose
-    from. Empty when the place is clear."""
-    if not domain.locate(text, said, None).ambiguous:
-        return {}
+def _ask_the_caller_which(form: forms.HotlineForm, said: str) -> dict[str, Any]:
+    """The place said may be several (intake would ask the reporter "which?" by SMS) and
+    the caller is on the line: the form says so; the places to choose from."""
     form.add_error(
         "place",
         _(

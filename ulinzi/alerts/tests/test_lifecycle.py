@@ -15,7 +15,7 @@ from ulinzi.alerts.forms import responders_of
 from ulinzi.alerts.models import Alert, Report, Responder
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
-from ulinzi.messaging.models import Message
+from ulinzi.messaging.models import Message, Reporter
 from ulinzi.places.models import Place
 from ulinzi.test import make_user
 
@@ -637,6 +637,16 @@ def test_the_hotline_asks_which_place_while_the_caller_is_on_the_line(
     assert question.text.startswith("Quel Majengo? 1 "), question.text
     clear = alice.post("/alerts/new/", {**call, "place": "Mbau"})
     assert clear.status_code == 302  # a place that is clear is not asked about
+    # A caller registered in Mbau's community: the Majengo near Mbau, as intake would take
+    # it (the community tells the namesakes apart), without asking.
+    with transaction.atomic():
+        local = messaging.reporter_for_number("+243971234999")
+    Reporter.objects.filter(pk=local.pk).update(community=personas["mbau"])
+    known = alice.post("/alerts/new/", {**call, "phone": "+243971234999"})
+    assert known.status_code == 302
+    near = Report.objects.latest("id").place
+    assert near is not None and near.name == "Majengo"
+    assert domain.locate(call["text"], "Majengo", "Mbau").place_id == near.pk
 
 
 def test_an_alert_with_no_place_is_said_so_and_placed_from_its_page(
