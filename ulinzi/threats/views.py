@@ -432,9 +432,12 @@ def watch_page(request: HttpRequest) -> HttpResponse:
             mine |= {str(t) for t in territories if t}
             mine |= {str(t) for t in inside.filter(kind="territory").values_list("pk", flat=True)}
         areas = [a for a in areas if a["id"] in mine]
+    # The reasons in the user's language (the rows' explanations are in English).
+    for c in communities:
+        c["forecast"] = {**c["forecast"], "reasons": early_warning.reasons(c["forecast"])}
     context.update(
         {
-            "areas": areas[:20],
+            "areas": [{**a, "reasons": early_warning.reasons(a)} for a in areas[:20]],
             "communities": communities,
             "month": areas[0]["month"] if areas else "",
             "origin": areas[0]["origin"] if areas else "",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ulinzi.places.models import Place
 from ulinzi.test import make_community, make_user, verified_client
@@ -154,3 +154,60 @@ def test_the_watch_list_ranks_communities_and_shows_the_backtest(
     shown = {a["name"] for a in goma.get("/threats/watch/").context["areas"]}
     assert shown == {"Goma", "Nyiragongo"}, shown
     assert "Beni" in {a["name"] for a in carol.get("/threats/watch/").context["areas"]}
+    # In French the reasons are in French, with the same figures.
+    french = verified_client(make_user("fanny", "analyst", whole_mission=True, language="fr"))
+    html = french.get("/threats/watch/").content.decode()
+    beni = next(a for a in page.context["areas"] if a["name"] == "Beni")
+    for english, row in zip(beni["reasons"], beni["drivers"], strict=True):
+        with translation.override("fr"):
+            said = early_warning.reasons({"drivers": [row]})[0]
+        assert said != english and said in html, (said, english)
+    assert "décès" in html and "fatalities last month" not in html
+
+
+def _row(forecast: fc.Forecast) -> dict[str, Any]:
+    return {
+        "drivers": [
+            {"name": d.name, "values": list(d.values), "contribution": d.contribution}
+            for d in forecast.drivers
+        ]
+    }
+
+
+def test_the_reasons_shown_say_what_the_forecast_says() -> None:
+    # Every kind of driver, from a panel with a violent, a formerly violent and a quiet
+    # area: in English the page's words are the forecast's own.
+    from ulinzi.threats.tests.test_forecast import T, hand_panel
+
+    forecasts = fc.predict(fc.fit(hand_panel(), T, min_history=1), hand_panel(), T)
+    names = set()
+    for forecast in forecasts:
+        with translation.override("en"):
+            assert early_warning.reasons(_row(forecast)) == [d.text() for d in forecast.drivers]
+        names |= {d.name for d in forecast.drivers}
+    assert names == set(fc.DRIVER_GROUPS)
+    # Branches the panel does not reach, worked out by hand.
+    said = {
+        ("events", (1, 1, 2, 1)): "1 fatal event last month, 1 in the last 3 months, "
+        "2 in the last 12 months, the last one 1 month ago",
+        ("events", (0, 0, 0, 14)): "no fatal event in the last 12 months, the last one "
+        "14 months ago",
+        ("fatalities", (1, 4, 9)): "1 fatality last month, 4 in the last 3 months, "
+        "9 in the last 12 months",
+        ("long_run", (0.25,)): "long-run average of 0.25 fatalities a month",
+    }
+    french = {
+        ("events", (1, 1, 2, 1)): "1 événement mortel le mois dernier, 1 dans les 3 derniers "
+        "mois, 2 dans les 12 derniers mois, le dernier il y a 1 mois",
+        ("events", (0, 0, 0, 14)): "aucun événement mortel dans les 12 derniers mois, le "
+        "dernier il y a 14 mois",
+        ("fatalities", (1, 4, 9)): "1 décès le mois dernier, 4 dans les 3 derniers mois, "
+        "9 dans les 12 derniers mois",
+        ("long_run", (0.25,)): "moyenne de long terme de 0,25 décès par mois",
+    }
+    for language, expected in (("en", said), ("fr", french)):
+        for (name, values), words in expected.items():
+            row = {"drivers": [{"name": name, "values": list(values), "contribution": -0.5}]}
+            with translation.override(language):
+                decimal = "0.50" if language == "en" else "0,50"
+                assert early_warning.reasons(row) == [f"{words} (\u2212{decimal})"]
