@@ -162,7 +162,7 @@ def test_the_watch_list_ranks_communities_and_shows_the_backtest(
         with translation.override("fr"):
             said = early_warning.reasons({"drivers": [row]})[0]
         assert said != english and said in html, (said, english)
-    assert "décès" in html and "fatalities last month" not in html
+    assert "morts le mois dernier" in html and "fatalities last month" not in html
 
 
 def _row(forecast: fc.Forecast) -> dict[str, Any]:
@@ -197,13 +197,13 @@ def test_the_reasons_shown_say_what_the_forecast_says() -> None:
         ("long_run", (0.25,)): "long-run average of 0.25 fatalities a month",
     }
     french = {
-        ("events", (1, 1, 2, 1)): "1 événement mortel le mois dernier, 1 dans les 3 derniers "
+        ("events", (1, 1, 2, 1)): "1 événement meurtrier le mois dernier, 1 dans les 3 derniers "
         "mois, 2 dans les 12 derniers mois, le dernier il y a 1 mois",
-        ("events", (0, 0, 0, 14)): "aucun événement mortel dans les 12 derniers mois, le "
+        ("events", (0, 0, 0, 14)): "aucun événement meurtrier dans les 12 derniers mois, le "
         "dernier il y a 14 mois",
-        ("fatalities", (1, 4, 9)): "1 décès le mois dernier, 4 dans les 3 derniers mois, "
+        ("fatalities", (1, 4, 9)): "1 mort le mois dernier, 4 dans les 3 derniers mois, "
         "9 dans les 12 derniers mois",
-        ("long_run", (0.25,)): "moyenne de long terme de 0,25 décès par mois",
+        ("long_run", (0.25,)): "moyenne de long terme de 0,25 morts par mois",
     }
     for language, expected in (("en", said), ("fr", french)):
         for (name, values), words in expected.items():
