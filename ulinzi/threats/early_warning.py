@@ -239,22 +239,28 @@ def _windows(values: list[float], *, fatalities: bool) -> str:
     if fatalities:
         if twelve == 0:
             return _("no fatalities in the last 12 months")
-        return ngettext(
-            "%(last)d fatality last month, %(three)d in the last 3 months, "
-            "%(twelve)d in the last 12 months",
-            "%(last)d fatalities last month, %(three)d in the last 3 months, "
-            "%(twelve)d in the last 12 months",
-            last,
-        ) % counts
+        return (
+            ngettext(
+                "%(last)d fatality last month, %(three)d in the last 3 months, "
+                "%(twelve)d in the last 12 months",
+                "%(last)d fatalities last month, %(three)d in the last 3 months, "
+                "%(twelve)d in the last 12 months",
+                last,
+            )
+            % counts
+        )
     if twelve == 0:
         return _("no fatal events in the last 12 months")
-    return ngettext(
-        "%(last)d fatal event last month, %(three)d in the last 3 months, "
-        "%(twelve)d in the last 12 months",
-        "%(last)d fatal events last month, %(three)d in the last 3 months, "
-        "%(twelve)d in the last 12 months",
-        last,
-    ) % counts
+    return (
+        ngettext(
+            "%(last)d fatal event last month, %(three)d in the last 3 months, "
+            "%(twelve)d in the last 12 months",
+            "%(last)d fatal events last month, %(three)d in the last 3 months, "
+            "%(twelve)d in the last 12 months",
+            last,
+        )
+        % counts
+    )
 
 
 def run_backtest(

@@ -11,8 +11,9 @@ import re
 from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
+from django.utils.translation import ngettext
 
-from ulinzi.alerts.models import THREAT_TYPES
+from ulinzi.alerts.models import THREAT_TYPES, AlertStep, Severity
 
 register = template.Library()
 
@@ -172,3 +173,135 @@ def grouping_reason(text: str) -> str:
     """Why a report joined its alert (or opened one), in the reader's language: each
     known form of the words is translated, the figures kept as they are."""
     return _REASON.sub(_said, text or "")
+
+
+# The notes the alert network writes on a timeline (alerts/domain.py), by step. What a
+# person typed (a verification note, a reporter's reply) has no form here and is shown
+# as it is.
+_CHANGE = re.compile(
+    r"^(?:threat type (?P<ta>[a-z_]+) → (?P<tb>[a-z_]+))?"
+    r"(?:(?:; )?severity (?P<sa>[a-z]+) → (?P<sb>[a-z]+))?"
+    r"(?:(?:; )?place (?P<pa>.+?) → (?P<pb>.+?) \((?P<why>.+?)\))?"
+    r"(?:\. (?P<note>.*))?$",
+    re.DOTALL,
+)
+_RENAMED = re.compile(r"^(?P<a>[a-z_]+) → (?P<b>[a-z_]+) \((?P<source>.+)\)$")
+_REPORT_SOURCE = re.compile(r"^report (?P<n>\d+)$")
+_RELOCATED = re.compile(r"^to (?P<place>.+), where most of its reports are \((?P<why>.+)\)$")
+_ANSWERED = re.compile(r"^(?P<place>.+) \(answer (?P<n>\d+)\)$")
+_FEEDBACK = re.compile(r"^(?P<n>\d+) reporter\(s\)$")
+_MERGED_INTO = re.compile(r"^into (?P<ref>A-\d+)(?: \((?P<why>.*)\))?$", re.DOTALL)
+_MERGED_FROM = re.compile(
+    r"^(?P<n>\d+) report\(s\) from (?P<ref>A-\d+)(?: \((?P<why>.*)\))?$", re.DOTALL
+)
+_SPLIT = re.compile(r"^report (?P<id>\d+) to (?P<ref>A-\d+)$")
+_SEVERITIES = dict(Severity.choices)
+
+
+@register.filter
+def step_note(step: AlertStep) -> str:
+    """The note of a timeline step in the reader's language; a form it does not know (what a
+    person typed, a note written before its form changed) as it is."""
+    note = step.note
+    said = {
+        "received": _received,
+        "renamed": _renamed,
+        "relocated": _relocated,
+        "place_clarified": _answered,
+        "corrected": _corrected,
+        "feedback_sent": _feedback,
+        "merged": _merged,
+        "split": _split,
+    }.get(step.step)
+    return (said(note) if note and said else None) or note
+
+
+def _received(note: str) -> str:
+    return grouping_reason(note) if note.startswith("split from ") else routing_reason(note)
+
+
+def _threat(code: str) -> str:
+    return str(_THREAT_LABELS.get(code, code))
+
+
+def _renamed(note: str) -> str | None:
+    found = _RENAMED.match(note)
+    if found is None:
+        return None
+    source = found["source"]
+    by_report = _REPORT_SOURCE.match(source)
+    if source == "a later report":
+        source = _("a later report")
+    elif by_report:
+        source = _("report %(n)s") % by_report.groupdict()
+    return f"{_threat(found['a'])} → {_threat(found['b'])} ({source})"
+
+
+def _relocated(note: str) -> str | None:
+    found = _RELOCATED.match(note)
+    if found is None:
+        return None
+    return _("to %(place)s, where most of its reports are (%(why)s)") % {
+        "place": found["place"],
+        "why": routing_reason(found["why"]),
+    }
+
+
+def _answered(note: str) -> str | None:
+    found = _ANSWERED.match(note)
+    return None if found is None else _("%(place)s (answer %(n)s)") % found.groupdict()
+
+
+def _corrected(note: str) -> str | None:
+    found = _CHANGE.match(note)
+    if found is None or not (found["ta"] or found["sa"] or found["pa"]):
+        return None
+    changes = []
+    if found["ta"]:
+        changes.append(
+            _("threat type %(a)s → %(b)s") % {"a": _threat(found["ta"]), "b": _threat(found["tb"])}
+        )
+    if found["sa"]:
+        severities = (str(_SEVERITIES.get(found[k], found[k])) for k in ("sa", "sb"))
+        changes.append(_("severity %(a)s → %(b)s") % dict(zip("ab", severities, strict=True)))
+    if found["pa"]:
+        was = _("unknown") if found["pa"] == "unknown" else found["pa"]
+        changes.append(
+            _("place %(a)s → %(b)s (%(why)s)")
+            % {"a": was, "b": found["pb"], "why": routing_reason(found["why"])}
+        )
+    text = "; ".join(changes)
+    return f"{text}. {found['note']}" if found["note"] else text
+
+
+def _feedback(note: str) -> str | None:
+    found = _FEEDBACK.match(note)
+    if found is None:
+        return None
+    n = int(found["n"])
+    return ngettext("%(n)d reporter", "%(n)d reporters", n) % {"n": n}
+
+
+def _merged(note: str) -> str | None:
+    found = _MERGED_INTO.match(note)
+    if found is not None:
+        text = _("into %(ref)s") % {"ref": found["ref"]}
+    else:
+        found = _MERGED_FROM.match(note)
+        if found is None:
+            return None
+        n = int(found["n"])
+        text = ngettext("%(n)d report from %(ref)s", "%(n)d reports from %(ref)s", n) % {
+            "n": n,
+            "ref": found["ref"],
+        }
+    if not found["why"]:
+        return text
+    by_report = _REPORT_SOURCE.match(found["why"])  # the report whose evidence merged them
+    why = _("report %(n)s") % by_report.groupdict() if by_report else grouping_reason(found["why"])
+    return f"{text} ({why})"
+
+
+def _split(note: str) -> str | None:
+    found = _SPLIT.match(note)
+    return None if found is None else _("report %(id)s to %(ref)s") % found.groupdict()
