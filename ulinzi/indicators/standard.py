@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop as N_
+
 # code, name, numerator, denominator, params, factor, unit, disaggregation, target, polarity
 STANDARD: list[tuple[Any, ...]] = [
     (
         "alerts-addressed",
-        "Share of alerts addressed",
+        N_("Share of alerts addressed"),
         "alerts.addressed",
         "alerts.closed",
         {},
@@ -21,19 +23,19 @@ STANDARD: list[tuple[Any, ...]] = [
     ),
     (
         "minutes-to-respond",
-        "Median minutes to respond (first report to dispatch)",
+        N_("Median minutes to respond (first report to dispatch)"),
         "alerts.minutes_to_dispatch",
         "",
         {},
         1,
-        "min",
+        N_("min"),
         "",
         60,
         "lower",
     ),
     (
         "alerts-feedback",
-        "Share of alerts with feedback to the reporter",
+        N_("Share of alerts with feedback to the reporter"),
         "alerts.feedback",
         "alerts.closed",
         {},
@@ -45,7 +47,7 @@ STANDARD: list[tuple[Any, ...]] = [
     ),
     (
         "patrol-requests-met",
-        "Patrol requests met",
+        N_("Patrol requests met"),
         "patrols.requests_met",
         "patrols.requests_closed",
         {},
@@ -57,19 +59,19 @@ STANDARD: list[tuple[Any, ...]] = [
     ),
     (
         "events-per-10000",
-        "Events per 10,000 people",
+        N_("Events per 10,000 people"),
         "events.count",
         "population",
         {},
         10000,
-        "per 10,000",
+        N_("per 10,000"),
         "",
         None,
         "lower",
     ),
     (
         "safe-at-night",
-        "Share who feel safe at night, by sex",
+        N_("Share who feel safe at night, by sex"),
         "survey.share",
         "",
         {"question": "safe_night", "values": ["very_safe", "fairly_safe"]},
@@ -81,7 +83,7 @@ STANDARD: list[tuple[Any, ...]] = [
     ),
     (
         "knows-how-to-alert",
-        "Share who know how to raise an alert",
+        N_("Share who know how to raise an alert"),
         "survey.share",
         "",
         {"question": "knows_alert", "values": ["yes"]},
@@ -93,7 +95,7 @@ STANDARD: list[tuple[Any, ...]] = [
     ),
     (
         "commitments-on-time",
-        "Commitments kept on time",
+        N_("Commitments kept on time"),
         "commitments.kept_on_time",
         "commitments.due",
         {},
@@ -104,6 +106,10 @@ STANDARD: list[tuple[Any, ...]] = [
         "higher",
     ),
 ]
+
+
+#: The standard names and units, by code: shown in the reader's language while unchanged.
+WORDS: dict[str, tuple[str, str]] = {row[0]: (row[1], row[6]) for row in STANDARD}
 
 
 def create(indicator_model: Any) -> int:

@@ -107,6 +107,10 @@ class InitiativeForm(forms.Form):
         label=gettext_lazy("Indicators"), queryset=Indicator.objects.filter(active=True)
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicators"].label_from_instance = Indicator.label  # type: ignore[attr-defined]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for name in ("name", "objectives"):

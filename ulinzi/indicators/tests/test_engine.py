@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ulinzi.alerts import domain as alerts
 from ulinzi.alerts.models import Alert
@@ -176,3 +176,27 @@ def test_the_dashboard(personas: dict[str, Any]) -> None:
     )
     viewer = verified_client(make_user("vera", "viewer", whole_mission=True))
     assert viewer.get("/indicators/").status_code == 403
+
+
+def test_standard_names_are_in_the_readers_language_until_a_mission_renames_them(
+    personas: dict[str, Any],
+) -> None:
+    from ulinzi.indicators.standard import WORDS
+
+    french = verified_client(make_user("mireille", "me_officer", whole_mission=True, language="fr"))
+    html = french.get("/indicators/").content.decode()
+    assert "Part des alertes traitées" in html and "Share of alerts addressed" not in html
+    assert "cible 60,0 min" in html  # a unit other than % after a space
+    with translation.override("fr"):
+        for indicator in Indicator.objects.all():  # every standard one has its French
+            name, unit = WORDS[indicator.code]
+            assert indicator.label() != name, name
+            suffix = indicator.unit_suffix()
+            assert suffix == "%" if unit == "%" else suffix.startswith(" "), (unit, suffix)
+        assert Indicator.objects.get(code="events-per-10000").unit_suffix() == " pour 10 000"
+    # Renamed, a name is the mission's own, in every language.
+    Indicator.objects.filter(code="alerts-addressed").update(name="Alertes traitées (Beni)")
+    html = french.get("/indicators/").content.decode()
+    assert "Alertes traitées (Beni)" in html and "Part des alertes traitées" not in html
+    form = french.get("/indicators/initiatives/").content.decode()
+    assert "Engagements tenus à temps" in form
