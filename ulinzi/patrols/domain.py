@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ulinzi.alerts.models import Alert, CallbackTask
@@ -524,6 +525,19 @@ def _planner_request(
     )
 
 
+def _explanations_in_other_languages(result: Any) -> dict[str, dict[str, list[str]]]:
+    """A plan's explanations in each language of the interface but English (the
+    explanations' own), read by whoever opens the plan in theirs."""
+    from ulinzi.patrols.wording import Translated
+
+    said = {}
+    for language, _name in settings.LANGUAGES:
+        if language != "en":
+            with translation.override(language):
+                said[language] = {k: list(v) for k, v in result.explain(Translated()).items()}
+    return said
+
+
 def plan_week(
     *,
     actor: Any,
@@ -605,6 +619,7 @@ def plan_week(
         plan.value, plan.greedy_value = result.value, result.greedy_value
         plan.solver_status, plan.solve_s = result.status, result.solve_s
         plan.explanations = {k: list(v) for k, v in result.explanations.items()}
+        plan.said = _explanations_in_other_languages(result)
         plan.planned_at, plan.planned_by = now, actor if getattr(actor, "pk", None) else None
         plan.approved_at = None
         plan.save()

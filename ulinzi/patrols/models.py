@@ -158,7 +158,9 @@ class WeeklyPlan(models.Model):
     greedy_value = models.FloatField(default=0)
     solver_status = models.CharField(max_length=12, blank=True)
     solve_s = models.FloatField(default=0)
-    explanations = models.JSONField(default=dict)
+    explanations = models.JSONField(default=dict)  # request id -> reasons, in English
+    # The same in the interface's other languages: language -> request id -> reasons.
+    said = models.JSONField(default=dict, blank=True)
     planned_at = models.DateTimeField()
     planned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

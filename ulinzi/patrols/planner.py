@@ -184,7 +184,7 @@ import itertools
 import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,6 +196,7 @@ __all__ = [
     "DAY_NAMES",
     "DECAY",
     "DEFAULT_STAY_HOURS",
+    "ENGLISH",
     "FOOT_KM",
     "FOOT_KMH",
     "MAX_STOPS",
@@ -211,6 +212,7 @@ __all__ = [
     "Request",
     "Route",
     "Slot",
+    "Words",
     "covered_value",
     "greedy_plan",
     "haversine_km",
@@ -253,15 +255,6 @@ STAY_HOURS = {
     "escort": 3.0,
 }
 DEFAULT_STAY_HOURS = 2.0
-
-_KIND_WORDS = {
-    "night": "night",
-    "market": "market",
-    "firewood": "firewood",
-    "water_point": "water-point",
-    "route": "route",
-    "escort": "escort",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +359,14 @@ class Plan:
     use: dict[tuple[str, int, str], int] = field(default_factory=dict)
     routes: tuple[Route, ...] = ()  # the patrols; Assignment.patrol indexes them
     vehicle_use: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    # The explanations in other words: see Plan.explain.
+    _explainer: Callable[[Words], dict[str, tuple[str, ...]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def explain(self, words: Words) -> dict[str, tuple[str, ...]]:
+        """:attr:`explanations` worded by ``words`` (another language)."""
+        return self._explainer(words) if self._explainer is not None else {}
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -923,6 +924,7 @@ def _build_plan(
         use=use,
         routes=tuple(routes),
         vehicle_use=vehicle_use,
+        _explainer=lambda words: _explain(p, ordered, counts, plan, words),
     )
     plan.explanations.update(_explain(p, ordered, counts, plan))
     return plan
@@ -1178,18 +1180,65 @@ def plan_week(
 # --- explanations -------------------------------------------------------------------------
 
 
-def _words(items: Sequence[str], last: str = "and") -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+class Words:
+    """How explanations are worded: in English here. For another language, a subclass
+    translates each English message (as gettext and ngettext do) and names the days,
+    shifts and the words that join names. Messages use ``%(name)s`` placeholders."""
+
+    def text(self, message: str, **values: object) -> str:
+        return message % values if values else message
+
+    def count(self, singular: str, plural: str, n: int, **values: object) -> str:
+        return (singular if n == 1 else plural) % {"n": n, **values}
+
+    def day(self, day: int) -> str:
+        return DAY_NAMES[day]
+
+    def shift(self, shift: str) -> str:
+        """The shift as it qualifies a team or a patrol ("night" in "night team")."""
+        return shift
+
+    def join(self, items: Sequence[str], last: str = "and") -> str:
+        """``a, b and c``; ``last`` is "and" or "or"."""
+        if len(items) <= 1:
+            return "".join(items)
+        return f"{', '.join(items[:-1])} {self.text(last)} {items[-1]}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+ENGLISH = Words()
+
+# What a request asked for, by kind: (n patrols, n more patrols), each singular and plural.
+_PATROLS: dict[str | None, tuple[tuple[str, str], tuple[str, str]]] = {
+    "night": (
+        ("%(n)d night patrol", "%(n)d night patrols"),
+        ("%(n)d more night patrol", "%(n)d more night patrols"),
+    ),
+    "market": (
+        ("%(n)d market patrol", "%(n)d market patrols"),
+        ("%(n)d more market patrol", "%(n)d more market patrols"),
+    ),
+    "firewood": (
+        ("%(n)d firewood patrol", "%(n)d firewood patrols"),
+        ("%(n)d more firewood patrol", "%(n)d more firewood patrols"),
+    ),
+    "water_point": (
+        ("%(n)d water-point patrol", "%(n)d water-point patrols"),
+        ("%(n)d more water-point patrol", "%(n)d more water-point patrols"),
+    ),
+    "route": (
+        ("%(n)d route patrol", "%(n)d route patrols"),
+        ("%(n)d more route patrol", "%(n)d more route patrols"),
+    ),
+    "escort": (
+        ("%(n)d escort patrol", "%(n)d escort patrols"),
+        ("%(n)d more escort patrol", "%(n)d more escort patrols"),
+    ),
+    None: (("%(n)d patrol", "%(n)d patrols"), ("%(n)d more patrol", "%(n)d more patrols")),
+}
 
 
 def _explain(
-    p: _Problem, trips: Sequence[_Trip], counts: list[int], plan: Plan
+    p: _Problem, trips: Sequence[_Trip], counts: list[int], plan: Plan, w: Words = ENGLISH
 ) -> dict[str, tuple[str, ...]]:
     at: dict[tuple[int, int, str], list[_Trip]] = defaultdict(list)  # team -> patrols
     covered: set[tuple[int, Slot]] = set()
@@ -1201,27 +1250,62 @@ def _explain(
     for ri, r in enumerate(p.requests):
         if counts[ri] >= r.wanted:
             continue
-        kind = _KIND_WORDS.get(r.kind)
-        noun = f"{kind} patrol" if kind else "patrol"
-        got = "none" if counts[ri] == 0 else str(counts[ri])
+        some, more = _PATROLS.get(r.kind, _PATROLS[None])
+        got = counts[ri]
         if r.done:
-            more = _plural(r.wanted, noun).replace(" ", " more ", 1)
-            reasons = [
-                f"{r.community} requested {more} ({r.done} earlier in the week), {got} scheduled"
-            ]
+            asked = w.count(*more, r.wanted)
+            said = (
+                w.text(
+                    "%(community)s requested %(patrols)s (%(done)d earlier in the week), "
+                    "none scheduled",
+                    community=r.community,
+                    patrols=asked,
+                    done=r.done,
+                )
+                if got == 0
+                else w.count(
+                    "%(community)s requested %(patrols)s (%(done)d earlier in the week), "
+                    "%(n)d scheduled",
+                    "%(community)s requested %(patrols)s (%(done)d earlier in the week), "
+                    "%(n)d scheduled",
+                    got,
+                    community=r.community,
+                    patrols=asked,
+                    done=r.done,
+                )
+            )
         else:
-            reasons = [f"{r.community} requested {_plural(r.wanted, noun)}, {got} scheduled"]
+            asked = w.count(*some, r.wanted)
+            said = (
+                w.text(
+                    "%(community)s requested %(patrols)s, none scheduled",
+                    community=r.community,
+                    patrols=asked,
+                )
+                if got == 0
+                else w.count(
+                    "%(community)s requested %(patrols)s, %(n)d scheduled",
+                    "%(community)s requested %(patrols)s, %(n)d scheduled",
+                    got,
+                    community=r.community,
+                    patrols=asked,
+                )
+            )
+        reasons = [said]
         listed = len(set(r.slots))
         if listed == 0:
-            reasons.append("no slot was asked for")
+            reasons.append(w.text("no slot was asked for"))
         elif listed < r.wanted:
             reasons.append(
-                f"only {_plural(listed, 'distinct slot')} {'was' if listed == 1 else 'were'} "
-                f"asked for"
+                w.count(
+                    "only %(n)d distinct slot was asked for",
+                    "only %(n)d distinct slots were asked for",
+                    listed,
+                )
             )
         reach = [bi for bi in range(len(p.bases)) if p.reach(ri, bi)]
         if not p.bases:
-            reasons.append("no base is in the plan")
+            reasons.append(w.text("no base is in the plan"))
         elif not reach:
             nearest = min(range(len(p.bases)), key=lambda bi: (p.km[ri, bi], bi))
             b = p.bases[nearest]
@@ -1229,11 +1313,16 @@ def _explain(
             # As few digits as show the gap: never "40 km away (limit 40 km)".
             digits = next((k for k in range(3) if round(far, k) > round(limit, k)), 3)
             reasons.append(
-                f"no base within reach: the nearest, {b.name}, is {far:.{digits}f} km away "
-                f"(limit {limit:.{digits}f} km)"
+                w.text(
+                    "no base within reach: the nearest, %(base)s, is %(far)s km away "
+                    "(limit %(limit)s km)",
+                    base=b.name,
+                    far=f"{far:.{digits}f}",
+                    limit=f"{limit:.{digits}f}",
+                )
             )
         elif counts[ri] < p.limit[ri]:
-            reasons.extend(_slot_reasons(p, covered, counts, ri, reach, at, plan))
+            reasons.extend(_slot_reasons(p, covered, counts, ri, reach, at, plan, w))
         out[r.id] = tuple(reasons)
     return out
 
@@ -1249,6 +1338,7 @@ def _slot_reasons(
     reach: list[int],
     at: dict[tuple[int, int, str], list[_Trip]],
     plan: Plan,
+    w: Words,
 ) -> list[str]:
     own_next = p.marginal[ri][counts[ri]]
     # (shift, unavailable, no team, all out on record, no vehicle, full, vehicles out, free)
@@ -1279,66 +1369,108 @@ def _slot_reasons(
         free = tuple(bi for bi in staffed if bi not in full and bi not in cars_out)
         groups[(s, unavailable, no_team, all_out, no_car, full, cars_out, free)].append(d)
 
+    def names(bases: _Bases, last: str = "and") -> str:
+        return w.join([p.bases[bi].name for bi in bases], last)
+
     reasons: list[str] = []
     for key, days in groups.items():
         shift, unavailable, no_team, all_out, no_car, full, cars_out, free = key
         days = sorted(set(days))
-        day_words = _words([DAY_NAMES[d] for d in days])
+        said = {"days": w.join([w.day(d) for d in days]), "shift": w.shift(shift)}
         parts: list[str] = []
         if unavailable:
-            names = [p.bases[bi].name for bi in unavailable]
-            verb = "is" if len(names) == 1 else "are"
-            parts.append(f"{_words(names)} {verb} unavailable on {day_words}")
-        if no_team:
-            names = [p.bases[bi].name for bi in no_team]
-            verb = "has" if len(names) == 1 else "have"
-            parts.append(f"{_words(names)} {verb} no {shift} team")
-        if all_out:
-            names = [p.bases[bi].name for bi in all_out]
             parts.append(
-                f"every {shift} team of {_words(names)} is out on {day_words} on patrols "
-                f"already recorded"
+                w.count(
+                    "%(bases)s is unavailable on %(days)s",
+                    "%(bases)s are unavailable on %(days)s",
+                    len(unavailable),
+                    bases=names(unavailable),
+                    **said,
+                )
+            )
+        if no_team:
+            parts.append(
+                w.count(
+                    "%(bases)s has no %(shift)s team",
+                    "%(bases)s have no %(shift)s team",
+                    len(no_team),
+                    bases=names(no_team),
+                    **said,
+                )
+            )
+        if all_out:
+            parts.append(
+                w.text(
+                    "every %(shift)s team of %(bases)s is out on %(days)s on patrols "
+                    "already recorded",
+                    bases=names(all_out),
+                    **said,
+                )
             )
         if no_car:
-            names = [p.bases[bi].name for bi in no_car]
-            verb = "has" if len(names) == 1 else "have"
             parts.append(
-                f"{_words(names)} {verb} no vehicle and {p.requests[ri].community} is beyond "
-                f"{FOOT_KM:g} km on foot"
+                w.count(
+                    "%(bases)s has no vehicle and %(community)s is beyond %(km)s km on foot",
+                    "%(bases)s have no vehicle and %(community)s is beyond %(km)s km on foot",
+                    len(no_car),
+                    bases=names(no_car),
+                    community=p.requests[ri].community,
+                    km=f"{FOOT_KM:g}",
+                )
             )
         if full:
-            head = f"no {shift} team free on {day_words} at {_words([p.bases[bi].name for bi in full], 'or')}"
+            head = w.text(
+                "no %(shift)s team free on %(days)s at %(bases)s", bases=names(full, "or"), **said
+            )
             taken = [t for d in days for bi in full for t in at[(bi, d, shift)]]
-            parts.append(_taken_words(p, counts, own_next, head, f"{shift} patrol", taken))
+            parts.append(_taken_words(p, counts, own_next, head, shift, False, taken, w))
             earlier = sum(p.bases[bi].out_on_record(d, shift) for d in days for bi in full)
             if earlier:
-                parts[-1] += f", and {_plural(earlier, 'team')} out on patrols already recorded"
+                parts[-1] += w.count(
+                    ", and %(n)d team out on patrols already recorded",
+                    ", and %(n)d teams out on patrols already recorded",
+                    earlier,
+                )
         if cars_out:
-            names = [p.bases[bi].name for bi in cars_out]
-            head = f"no vehicle free on {day_words} at {_words(names, 'or')}"
+            head = w.text(
+                "no vehicle free on %(days)s at %(bases)s", bases=names(cars_out, "or"), **said
+            )
             taken = [t for d in days for bi in cars_out for t in at[(bi, d, shift)] if t.vehicle]
             earlier = sum(
                 p.bases[bi].out_on_record(d, shift, vehicles=True) for d in days for bi in cars_out
             )
             if not taken:  # every vehicle is out on patrols recorded before this plan
-                parts.append(f"{head}: every vehicle is out on patrols already recorded")
+                parts.append(
+                    w.text("%(head)s: every vehicle is out on patrols already recorded", head=head)
+                )
             else:
-                noun = f"{shift} patrol by vehicle"
-                parts.append(_taken_words(p, counts, own_next, head, noun, taken))
+                parts.append(_taken_words(p, counts, own_next, head, shift, True, taken, w))
                 if earlier:
-                    parts[-1] += (
-                        f", and {_plural(earlier, 'vehicle')} out on patrols already recorded"
+                    parts[-1] += w.count(
+                        ", and %(n)d vehicle out on patrols already recorded",
+                        ", and %(n)d vehicles out on patrols already recorded",
+                        earlier,
                     )
         if free:
-            names = [p.bases[bi].name for bi in free]
-            limit = f"its {plan.time_limit_s:g} s " if plan.time_limit_s is not None else "its "
-            stop = (
-                f"but the solver stopped at {limit}time limit before proving the plan optimal"
-                if plan.status == "feasible"
-                else "but the plan did not use it"
-            )
+            if plan.status != "feasible":
+                stop = w.text("but the plan did not use it")
+            elif plan.time_limit_s is not None:
+                stop = w.text(
+                    "but the solver stopped at its %(limit)s s time limit before proving "
+                    "the plan optimal",
+                    limit=f"{plan.time_limit_s:g}",
+                )
+            else:
+                stop = w.text(
+                    "but the solver stopped at its time limit before proving the plan optimal"
+                )
             parts.append(
-                f"a {shift} team was still free on {day_words} at {_words(names, 'or')}, {stop}"
+                w.text(
+                    "a %(shift)s team was still free on %(days)s at %(bases)s, %(stop)s",
+                    bases=names(free, "or"),
+                    stop=stop,
+                    **said,
+                )
             )
         reasons.append("; ".join(parts))
     return reasons
@@ -1351,44 +1483,83 @@ def _trip_worth(p: _Problem, counts: list[int], t: _Trip) -> int:
 
 
 def _taken_words(
-    p: _Problem, counts: list[int], own_next: int, head: str, noun: str, taken: list[_Trip]
+    p: _Problem,
+    counts: list[int],
+    own_next: int,
+    head: str,
+    shift: str,
+    by_vehicle: bool,
+    taken: list[_Trip],
+    w: Words,
 ) -> str:
     given = [t for t in taken if not _is_fixed(p, t)]
     fixed = [t for t in taken if _is_fixed(p, t)]
     n = len(taken)
-    head = (
-        f"{head}: {n} {noun}" if n == 1 else f"{head}: {n} {noun.replace(' patrol', ' patrols', 1)}"
-    )
+    if by_vehicle:
+        patrols = (
+            "%(head)s: %(n)d %(shift)s patrol by vehicle",
+            "%(head)s: %(n)d %(shift)s patrols by vehicle",
+        )
+    else:
+        patrols = ("%(head)s: %(n)d %(shift)s patrol", "%(head)s: %(n)d %(shift)s patrols")
+    head = w.count(*patrols, n, head=head, shift=w.shift(shift))
+    alone = not (given and fixed)
     parts: list[str] = []
     if given:
         one = sum(len(t.members) for t in given) == 1
         worth = [_trip_worth(p, counts, t) for t in given]
-        if all(w > own_next for w in worth):
-            whom = "a higher-value request" if one else "higher-value requests"
-        elif all(w >= own_next for w in worth):
-            whom = (
+        if all(x > own_next for x in worth):
+            whom = w.text("a higher-value request" if one else "higher-value requests")
+        elif all(x >= own_next for x in worth):
+            whom = w.text(
                 "a request of equal or higher value" if one else "requests of equal or higher value"
             )
         else:
-            whom = "another request" if one else "other requests"
+            whom = w.text("another request" if one else "other requests")
         ranked: list[int] = []
-        for _w, t in sorted(zip(worth, given, strict=True), key=lambda wt: (-wt[0], wt[1].members)):
+        for _x, t in sorted(zip(worth, given, strict=True), key=lambda wt: (-wt[0], wt[1].members)):
             ranked.extend(sorted(t.members, key=lambda rj: (-p.marginal[rj][counts[rj] - 1], rj)))
-        parts.append(f"given to {whom} ({_communities(p, ranked)})")
+        parts.append(
+            w.count(
+                "given to %(whom)s (%(communities)s)",
+                "given to %(whom)s (%(communities)s)",
+                n if alone else len(given),
+                whom=whom,
+                communities=_communities(p, ranked, w),
+            )
+        )
     if fixed:
         names = sorted(rj for t in fixed for rj in t.members if p.fixed[rj].get(t.slot) == t.base)
-        parts.append(f"fixed by the officer ({_communities(p, names)})")
-    if len(parts) == 1:
-        every = "" if n == 1 else ("both " if n == 2 else "all ")
-        return f"{head}, {every}{parts[0]}"
-    return f"{head}: {len(given)} {parts[0]}, {len(fixed)} {parts[1]}"
+        parts.append(
+            w.count(
+                "fixed by the officer (%(communities)s)",
+                "fixed by the officer (%(communities)s)",
+                n if alone else len(fixed),
+                communities=_communities(p, names, w),
+            )
+        )
+    if alone:
+        if n == 1:
+            return w.text("%(head)s, %(part)s", head=head, part=parts[0])
+        if n == 2:
+            return w.text("%(head)s, both %(part)s", head=head, part=parts[0])
+        return w.text("%(head)s, all %(part)s", head=head, part=parts[0])
+    return w.text(
+        "%(head)s: %(given)d %(one)s, %(fixed)d %(other)s",
+        head=head,
+        given=len(given),
+        one=parts[0],
+        fixed=len(fixed),
+        other=parts[1],
+    )
 
 
-def _communities(p: _Problem, ranked: list[int]) -> str:
+def _communities(p: _Problem, ranked: list[int], w: Words) -> str:
     """Up to 3 distinct community names, in the given order, and how many more."""
     names: list[str] = []
     for rj in ranked:
         if p.requests[rj].community not in names:
             names.append(p.requests[rj].community)
     more = len(names) - 3
-    return ", ".join(names[:3]) + (f" and {more} more" if more > 0 else "")
+    shown = ", ".join(names[:3])
+    return shown + (w.count(" and %(n)d more", " and %(n)d more", more) if more > 0 else "")

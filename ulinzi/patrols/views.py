@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -305,8 +305,10 @@ def plan_page(request: HttpRequest) -> HttpResponse:
     considered = [r for r in domain.requests_for_week(week) if r.pk in visible]
     unmet = []
     if plan:
+        # In the reader's language (a plan made before it was said in it: in English).
+        said = plan.said.get(translation.get_language(), plan.explanations)
         for req in considered:
-            reasons = plan.explanations.get(str(req.pk))
+            reasons = said.get(str(req.pk))
             if reasons:
                 unmet.append({"req": req, "reasons": reasons})
     return render(

@@ -260,6 +260,18 @@ def test_capacity_is_respected_and_the_left_out_request_is_explained(
         "no night team free on Tuesday at Beni: 1 night patrol, given to higher-value "
         "requests (Mbau)"
     )
+    # A French-speaking planner reads them in French on the plan's page.
+    assert plan.said["fr"][str(weak.pk)] == [
+        "Mbau a demandé 1 patrouille de nuit, aucune programmée",
+        "aucune équipe de nuit libre le mardi à Beni : 1 patrouille de nuit, attribuée à des "
+        "demandes de plus grande valeur (Mbau)",
+    ]
+    french = verified_client(
+        make_user("pierre", "patrol_planner", whole_mission=True, language="fr")
+    )
+    page = french.get("/patrols/plan/", {"week": MONDAY.isoformat()}).content.decode()
+    assert "Mbau a demandé 1 patrouille de nuit, aucune programmée" in page
+    assert "none scheduled" not in page
     # Approving counts a week unmet for the left-out request: it rises next time.
     domain.approve_plan(actor=planner_user, plan=plan)
     weak.refresh_from_db()
