@@ -48,6 +48,17 @@ def quick_argon2(request: pytest.FixtureRequest) -> None:
         settings.PASSWORD_HASHERS = ["ulinzi.test.QuickArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def language_of_the_next_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A page asked for in a user's language leaves that language active on the thread:
+    each test starts from the default, whatever the one before it showed."""
+    yield
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.utils import translation
+
+        translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def grid3_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ulinzi.test import write_small_grid3

@@ -612,7 +612,12 @@ def plan_week(
         ]
         inputs = [i for i in inputs if (i.slots and i.wanted) or i.fixed]
         bases = _capacities(week_start, settled)
-        result = planner.plan_week(bases, inputs, time_limit_s=time_limit_s)
+        try:
+            result = planner.plan_week(bases, inputs, time_limit_s=time_limit_s)
+        except planner.Refused as exc:  # a fixed patrol it cannot keep: said in the user's words
+            from ulinzi.patrols.wording import Translated
+
+            raise ValueError(exc.say(Translated())) from exc
         _store_outings(plan, week_start, requests, result, fixed_at)
         week.filter(fixed=True).update(plan=plan)
         plan.status = WeeklyPlan.Status.PROPOSED

@@ -209,6 +209,7 @@ __all__ = [
     "Assignment",
     "BaseCapacity",
     "Plan",
+    "Refused",
     "Request",
     "Route",
     "Slot",
@@ -616,10 +617,6 @@ def _check_slot(slot: Slot, where: str) -> None:
         raise ValueError(f"{where}: slot {slot!r} is not a day 0-6 and a shift in {SHIFTS}")
 
 
-def _slot_words(slot: Slot) -> str:
-    return f"{slot.shift} shift on {DAY_NAMES[slot.day]}"
-
-
 def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Problem:
     base_index: dict[str, int] = {}
     for bi, b in enumerate(bases):
@@ -701,36 +698,56 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
                 raise ValueError(f"{where}: fixed patrol from unknown base {base_id!r}")
             bi = base_index[base_id]
             b = bases[bi]
-            label = f"{where}: fixed patrol from {b.name} on the {_slot_words(slot)}"
             if slot in mine:
-                raise ValueError(f"{label}: that slot is already fixed for this request")
+                raise _fix_refused(r, b, slot, "that slot is already fixed for this request")
             if km[ri, bi] > b.max_km:
-                raise ValueError(
-                    f"{label}: the request is {km[ri, bi]:.0f} km from {b.name}, "
-                    f"beyond its limit of {b.max_km:.0f} km"
+                raise _fix_refused(
+                    r,
+                    b,
+                    slot,
+                    "the request is %(km)s km from %(base)s, beyond its limit of %(limit)s km",
+                    km=f"{km[ri, bi]:.0f}",
+                    limit=f"{b.max_km:.0f}",
                 )
             if slot.day in b.unavailable_days:
-                raise ValueError(f"{label}: {b.name} is unavailable on {DAY_NAMES[slot.day]}")
+                raise _fix_refused(r, b, slot, "%(base)s is unavailable on %(day)s")
             team = (bi, slot.day, slot.shift)
             fixed_use[team] += 1
             if fixed_use[team] > b.teams(slot.day, slot.shift):
-                raise ValueError(
-                    f"{label}: {b.name} has {b.teams(slot.day, slot.shift)} {slot.shift} "
-                    f"team(s) on {DAY_NAMES[slot.day]}, fewer than the patrols fixed there"
+                raise _fix_refused(
+                    r,
+                    b,
+                    slot,
+                    "%(base)s has %(n)d %(shift)s team on %(day)s, fewer than the patrols "
+                    "fixed there",
+                    "%(base)s has %(n)d %(shift)s teams on %(day)s, fewer than the patrols "
+                    "fixed there",
+                    n=b.teams(slot.day, slot.shift),
                 )
             alone = p.trip(bi, slot, (ri,))
             if alone is None:
-                raise ValueError(
-                    f"{label}: the request is {km[ri, bi]:.0f} km from {b.name}, beyond "
-                    f"{FOOT_KM:g} km on foot, and {b.name} has no vehicle"
+                raise _fix_refused(
+                    r,
+                    b,
+                    slot,
+                    "the request is %(km)s km from %(base)s, beyond %(foot)s km on foot, and "
+                    "%(base)s has no vehicle",
+                    km=f"{km[ri, bi]:.0f}",
+                    foot=f"{FOOT_KM:g}",
                 )
             if alone.vehicle:
                 fixed_vehicles[team] += 1
                 if fixed_vehicles[team] > b.vehicles_for(slot.day, slot.shift):
-                    raise ValueError(
-                        f"{label}: {b.name} has {b.vehicles_for(slot.day, slot.shift)} "
-                        f"vehicle(s) for the {slot.shift} shift on {DAY_NAMES[slot.day]}, fewer "
-                        f"than the fixed patrols beyond {FOOT_KM:g} km"
+                    raise _fix_refused(
+                        r,
+                        b,
+                        slot,
+                        "%(base)s has %(n)d vehicle for the %(shift)s shift on %(day)s, fewer "
+                        "than the fixed patrols beyond %(foot)s km",
+                        "%(base)s has %(n)d vehicles for the %(shift)s shift on %(day)s, fewer "
+                        "than the fixed patrols beyond %(foot)s km",
+                        n=b.vehicles_for(slot.day, slot.shift),
+                        foot=f"{FOOT_KM:g}",
                     )
             mine[slot] = bi
         distinct = sorted(set(r.slots) | set(mine))
@@ -1206,6 +1223,45 @@ class Words:
 
 
 ENGLISH = Words()
+
+
+class Refused(ValueError):
+    """A patrol the officer fixed that the plan cannot keep. ``str()`` says why in English;
+    :meth:`say` in other words."""
+
+    def __init__(self, say: Callable[[Words], str]) -> None:
+        self.say = say
+        super().__init__(say(ENGLISH))
+
+
+def _fix_refused(
+    r: Request,
+    b: BaseCapacity,
+    slot: Slot,
+    message: str,
+    plural: str | None = None,
+    *,
+    n: int = 0,
+    **values: object,
+) -> Refused:
+    """Why request ``r``'s patrol fixed from base ``b`` in ``slot`` cannot be kept: its
+    ``message`` (singular and ``plural`` when it counts ``n``) after the fix it refuses."""
+
+    def say(w: Words) -> str:
+        facts = {"base": b.name, "day": w.day(slot.day), "shift": w.shift(slot.shift)}
+        head = w.text(
+            "%(request)s (%(community)s): fixed patrol from %(base)s on the %(shift)s shift "
+            "on %(day)s",
+            request=r.label or f"request {r.id!r}",
+            community=r.community,
+            **facts,
+        )
+        if plural is None:
+            return f"{head}: {w.text(message, **facts, **values)}"
+        return f"{head}: {w.count(message, plural, n, **facts, **values)}"
+
+    return Refused(say)
+
 
 # What a request asked for, by kind: (n patrols, n more patrols), each singular and plural.
 _PATROLS: dict[str | None, tuple[tuple[str, str], tuple[str, str]]] = {

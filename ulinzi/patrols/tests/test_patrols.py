@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ulinzi.alerts.models import Report
 from ulinzi.audit.models import AuditEntry
@@ -365,6 +365,11 @@ def test_a_fix_the_plan_cannot_keep_names_the_request_as_people_know_it(
     said = rf"^{request.reference} \(Mbau\): fixed patrol from {goma.name} "
     with pytest.raises(ValueError, match=said):
         domain.plan_week(actor=planner_user, week_start=MONDAY)
+    # In the planner's language.
+    said = rf"^{request.reference} \(Mbau\) : patrouille fixée depuis {goma.name} pour le "
+    with translation.override("fr"), pytest.raises(ValueError, match=said) as refused:
+        domain.plan_week(actor=planner_user, week_start=MONDAY)
+    assert "au-delà de sa limite" in str(refused.value) or "pas disponible" in str(refused.value)
 
 
 def test_an_incident_seen_on_patrol_becomes_a_report(

@@ -102,12 +102,23 @@ def test_every_explanation_is_worded_alike_in_english_and_whole_in_french() -> N
 
 
 def _messages_of_the_planner() -> tuple[set[str], set[tuple[str, str]]]:
-    """Every message the planner's source passes to ``w.text`` or ``w.count``, and the
-    patrols of every kind."""
+    """Every message the planner's source passes to ``w.text``, ``w.count`` or
+    ``_fix_refused``, and the patrols of every kind."""
     tree = ast.parse(Path(planner.__file__).read_text())
     texts: set[str] = set()
-    counts: set[tuple[str, str]] = set(p for pair in planner._PATROLS.values() for p in pair)
+    counts: set[tuple[str, str]] = {p for pair in planner._PATROLS.values() for p in pair}
     for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "_fix_refused"
+        ):  # (request, base, slot, message[, plural])
+            said = [ast.literal_eval(a) for a in node.args[3:5]]
+            if len(said) == 1:
+                texts.add(said[0])
+            else:
+                counts.add((said[0], said[1]))
+            continue
         if not (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -121,7 +132,7 @@ def _messages_of_the_planner() -> tuple[set[str], set[tuple[str, str]]]:
                 for c in ast.walk(node.args[0])
                 if isinstance(c, ast.Constant) and isinstance(c.value, str)
             }
-        elif node.func.attr == "count" and not isinstance(node.args[0], ast.Starred):
+        elif node.func.attr == "count" and all(isinstance(a, ast.Constant) for a in node.args[:2]):
             one, many = (ast.literal_eval(a) for a in node.args[:2])
             counts.add((one, many))
     return texts, counts
