@@ -81,21 +81,6 @@ class Initiative(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def label(self) -> str:
-        """The name in the reader's language while it is the standard one; as written once
-        a mission has renamed it."""
-        return self._said(self.name, 0)
-
-    def unit_suffix(self) -> str:
-        """What follows a value: ``%`` right after it, any other unit after a space."""
-        return "%" if self.unit == "%" else f" {self._said(self.unit, 1)}"
-
-    def _said(self, words: str, field: int) -> str:
-        from ulinzi.indicators.standard import WORDS
-
-        standard = WORDS.get(self.code)
-        return gettext(words) if standard is not None and standard[field] == words else words
-
 
 class InitiativeIndicator(models.Model):
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE)

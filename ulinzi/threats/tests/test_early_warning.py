@@ -186,28 +186,29 @@ def test_the_reasons_shown_say_what_the_forecast_says() -> None:
             assert early_warning.reasons(_row(forecast)) == [d.text() for d in forecast.drivers]
         names |= {d.name for d in forecast.drivers}
     assert names == set(fc.DRIVER_GROUPS)
-    # Branches the panel does not reach, worked out by hand.
+    # Branches the panel does not reach, worked out by hand: (English, French).
     said = {
-        ("events", (1, 1, 2, 1)): "1 fatal event last month, 1 in the last 3 months, "
-        "2 in the last 12 months, the last one 1 month ago",
-        ("events", (0, 0, 0, 14)): "no fatal event in the last 12 months, the last one "
-        "14 months ago",
-        ("fatalities", (1, 4, 9)): "1 fatality last month, 4 in the last 3 months, "
-        "9 in the last 12 months",
-        ("long_run", (0.25,)): "long-run average of 0.25 fatalities a month",
+        ("events", (1, 1, 2, 1)): (
+            "1 fatal event last month, 1 in the last 3 months, 2 in the last 12 months, "
+            "the last one 1 month ago",
+            "1 événement meurtrier le mois dernier, 1 dans les 3 derniers mois, 2 dans les "
+            "12 derniers mois, le dernier il y a 1 mois",
+        ),
+        ("events", (0, 0, 0, 14)): (
+            "no fatal event in the last 12 months, the last one 14 months ago",
+            "aucun événement meurtrier dans les 12 derniers mois, le dernier il y a 14 mois",
+        ),
+        ("fatalities", (1, 4, 9)): (
+            "1 fatality last month, 4 in the last 3 months, 9 in the last 12 months",
+            "1 mort le mois dernier, 4 dans les 3 derniers mois, 9 dans les 12 derniers mois",
+        ),
+        ("long_run", (0.25,)): (
+            "long-run average of 0.25 fatalities a month",
+            "moyenne de long terme de 0,25 morts par mois",
+        ),
     }
-    french = {
-        ("events", (1, 1, 2, 1)): "1 événement meurtrier le mois dernier, 1 dans les 3 derniers "
-        "mois, 2 dans les 12 derniers mois, le dernier il y a 1 mois",
-        ("events", (0, 0, 0, 14)): "aucun événement meurtrier dans les 12 derniers mois, le "
-        "dernier il y a 14 mois",
-        ("fatalities", (1, 4, 9)): "1 mort le mois dernier, 4 dans les 3 derniers mois, "
-        "9 dans les 12 derniers mois",
-        ("long_run", (0.25,)): "moyenne de long terme de 0,25 morts par mois",
-    }
-    for language, expected in (("en", said), ("fr", french)):
-        for (name, values), words in expected.items():
-            row = {"drivers": [{"name": name, "values": list(values), "contribution": -0.5}]}
+    for (name, values), languages in said.items():
+        row = {"drivers": [{"name": name, "values": list(values), "contribution": -0.5}]}
+        for language, words, decimal in zip(("en", "fr"), languages, ("0.50", "0,50"), strict=True):
             with translation.override(language):
-                decimal = "0.50" if language == "en" else "0,50"
                 assert early_warning.reasons(row) == [f"{words} (\u2212{decimal})"]
