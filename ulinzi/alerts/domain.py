@@ -241,7 +241,8 @@ def locate(text: str, place_hint: str | None, hint: str | None) -> Located:
 
     found = choose([place_hint], search, floor=GIVEN_MIN_SCORE) if place_hint else None
     if found is None:
-        found = choose(place_phrases(text), search)
+        towards: list[str] = []  # where people flee to: only when nothing else is a place
+        found = choose(place_phrases(text, towards=towards), search) or choose(towards, search)
     if found is None:
         return Located(None, "", None, None, 0.0, place_hint or "", [])
     phrase, candidates = found

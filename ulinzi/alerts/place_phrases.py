@@ -17,7 +17,8 @@ forces and agencies (MONUSCO, FARDC, UNHCR...), days and months, and landmarks (
 school, church, road...), unless capitalised right after a cue ("à Saba" names a
 village, "près du marché" a market). A two-word phrase is kept when its first word may
 be a name ("Mbau Centre", not "Alerte Mbau"). French elisions are taken off ("d'Oicha"
-is "Oicha"). And a word that matches a place only approximately must match it well (:data:`FUZZY_MIN_SCORE`): a misspelt village name
+is "Oicha"). A place people flee or head towards ("fuit vers Oicha") is tried only
+when no other word names a place. And a word that matches a place only approximately must match it well (:data:`FUZZY_MIN_SCORE`): a misspelt village name
 scores high, a common word near a village's name ("hommes" and "Home 4") does not.
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "GIVEN_MIN_SCORE",
     "NOT_PLACES",
     "PLACE_CUES",
+    "DESTINATION_CUES",
     "accept",
     "choose",
     "place_phrases",
@@ -150,6 +152,10 @@ NOT_PLACES: frozenset[str] = frozenset(
 )
 
 
+#: Words that say where people go rather than where something happened ("la population
+#: fuit vers Oicha", "wanakimbia kuelekea Beni"); "en direction de X" too.
+DESTINATION_CUES = frozenset({"vers", "towards", "toward", "kuelekea"})
+
 #: Folded words never taken for a place, even capitalised after a cue ("wa FARDC").
 NEVER_PLACES: frozenset[str] = frozenset(fold(_INSTITUTIONS).split())
 
@@ -165,11 +171,16 @@ def _word(text: str) -> str:
     return word
 
 
-def place_phrases(text: str) -> list[str]:
-    """Candidate place names in free text, in the order found (see the module docstring)."""
+def place_phrases(text: str, *, towards: list[str] | None = None) -> list[str]:
+    """Candidate place names in free text, in the order found (see the module docstring).
+
+    A place after a :data:`DESTINATION_CUES` word is where people flee or head, not
+    where it happened: such phrases are put in ``towards`` when a list is given (to be
+    tried only when no other phrase names a place), else after the others."""
     words = [_word(w) for w in text.split()]
     folded = [fold(w) for w in words]
     phrases: list[str] = []
+    heading: list[str] = []
     for i, word in enumerate(words):
         if len(word) < 3:
             continue
@@ -182,15 +193,23 @@ def place_phrases(text: str) -> list[str]:
         two = (
             i + 1 < len(words) and words[i + 1][:1].isupper() and folded[i + 1] not in NEVER_PLACES
         )
+        destination = i > 0 and (
+            folded[i - 1] in DESTINATION_CUES
+            or (i > 1 and folded[i - 2 : i] == ["direction", "de"])
+        )
+        found = heading if destination else phrases
         if two and folded[i] not in NOT_PLACES:
-            phrases.append(f"{word} {words[i + 1]}")
+            found.append(f"{word} {words[i + 1]}")
         if named or folded[i] not in NOT_PLACES:
-            phrases.append(word)
+            found.append(word)
     # A short all-lower-case message: every longer word that may be a name.
-    if not phrases and len(words) <= SHORT_MESSAGE_WORDS:
+    if not phrases and not heading and len(words) <= SHORT_MESSAGE_WORDS:
         phrases = [
             w for w, f in zip(words, folded, strict=True) if len(w) >= 4 and f not in NOT_PLACES
         ]
+    if towards is None:
+        return list(dict.fromkeys(phrases + heading))
+    towards.extend(p for p in dict.fromkeys(heading) if p not in phrases)
     return list(dict.fromkeys(phrases))
 
 

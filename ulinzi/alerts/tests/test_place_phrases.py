@@ -32,6 +32,14 @@ from ulinzi.lib.text import fold
         ("ALERTE Mbau Centre: coups de feu", ["Mbau Centre", "Mbau"]),
         # A short message in lower case: its longer words that may be names.
         ("risasi nyingi kiwanja sasa", ["kiwanja"]),
+        # Where people flee to comes after where it happened.
+        ("La population fuit vers Oicha après l'attaque de Mbau", ["Mbau", "Oicha"]),
+        ("Watu wanakimbia kuelekea Beni kutoka Mavivi", ["Mavivi", "Beni"]),
+        (
+            "Ils fuient en direction de Beni Ville, attaque à Mutwanga",
+            ["Mutwanga", "Beni Ville", "Beni"],
+        ),
+        ("Hommes armés se dirigent vers Mbau", ["Mbau"]),
         # A long one in lower case: none (any word of it finds a namesake somewhere).
         ("we need food and water and tents for the many families who lost their homes", []),
     ],
@@ -61,6 +69,11 @@ def test_an_approximate_match_must_be_a_good_one() -> None:
 def test_a_report_without_a_place_name_is_not_put_at_a_namesake(gazetteer: None) -> None:
     found = locate("Des hommes armés ont tué 3 personnes à Mbau cette nuit", None, None)
     assert found.text == "Mbau" and found.place_id is not None
+    # Where people fled to is not where it happened, when the account says both.
+    fled = locate("La population fuit vers Oicha après l'attaque de Mbau cette nuit", None, None)
+    assert fled.text == "Mbau", fled
+    heading = locate("Hommes armés se dirigent vers Mbau", None, None)  # the only place said
+    assert heading.text == "Mbau" and heading.place_id is not None
     nowhere = locate("Hommes armés vus ce matin, des tirs, la population fuit", None, None)
     assert (nowhere.place_id, nowhere.text) == (None, "")
     # The keyword form's place is taken as written, whatever the word.
