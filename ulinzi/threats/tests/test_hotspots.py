@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -239,3 +240,22 @@ def test_the_hotspot_map_draws_the_clusters(
     assert int(page.get_attribute("#hotspot-map", "data-clusters")) >= 1
     assert page.locator("#hotspot-map path.leaflet-interactive").count() > 10
     assert page.locator("tr.significant").count() >= 1
+
+
+def test_a_french_analyst_saves_a_hotspot_with_the_form_the_page_gives(
+    personas: dict[str, Any], tmp_path: Path
+) -> None:
+    """The save form carries the scan's settings as the page wrote them: in French a
+    decimal comma must not turn 25.0 km into a number the form refuses."""
+    path, _hot = planted(tmp_path)
+    domain.import_events(path, "csv", source="t")
+    claire = verified_client(make_user("claire", "analyst", whole_mission=True, language="fr"))
+    params = {"date_to": END.isoformat(), "replicates": "99", "seed": "3", "max_radius_km": "25.5"}
+    html = claire.get("/threats/hotspots/", params).content.decode()
+    form = re.search(r'<form method="post">(.*?)</form>', html, re.S)
+    assert form is not None, "no save form on the page"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[1]))
+    assert fields["max_radius_km"] == "25.5", fields
+    saved = claire.post("/threats/hotspots/", {**fields, "name": "Village planté"})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert Hotspot.objects.get().name == "Village planté"
