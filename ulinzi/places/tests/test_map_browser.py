@@ -76,3 +76,14 @@ def test_finding_a_place_works_from_the_keyboard(
         page.locator("ol.candidates button.candidate").first.get_attribute("data-name")
         == "Mbau Centre"
     )
+
+
+def test_a_place_shown_on_the_map_from_its_address_is_searched_at_once(
+    page: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
+    # A place's "show on the map" link gives the search in the address.
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/map/?q=mbau+centr")
+    first = page.locator("#candidates button.candidate").first
+    first.wait_for()
+    assert first.get_attribute("data-name") == "Mbau Centre"

@@ -113,5 +113,14 @@
     var next = buttons[at + (event.key === "ArrowDown" ? 1 : -1)];
     if (next) { next.focus(); event.preventDefault(); }
   });
-  if (input && input.value) { htmx.trigger(input.form, "submit"); }
+  // A search given in the address (a place's "show on the map" link) runs once htmx,
+  // loaded deferred, has set the page up (it does so at DOMContentLoaded, after this).
+  function searchGiven() { htmx.trigger(input.form, "submit"); }
+  if (input && input.value) {
+    if (document.readyState === "complete") {
+      searchGiven();
+    } else {
+      window.addEventListener("load", searchGiven);
+    }
+  }
 })();
