@@ -505,6 +505,7 @@ def responders(request: HttpRequest) -> HttpResponse:
         request,
         "alerts/responders.html",
         {"form": form, "responders": units.order_by("base__name", "-active", "name")},
+        status=400 if form.errors else 200,
     )
 
 

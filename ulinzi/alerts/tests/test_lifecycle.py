@@ -532,8 +532,12 @@ def test_a_duty_officer_adds_and_stands_down_the_responders_of_their_base(
     unit = Responder.objects.get(name="UNPOL Beni")
     assert unit.base == personas["beni"] and unit.active
     # Goma is not Alice's: she can neither add there nor stand its units down.
-    alice.post("/alerts/responders/", {"base": "goma", "name": "X", "kind": "un_police"})
+    refused = alice.post("/alerts/responders/", {"base": "goma", "name": "X", "kind": "un_police"})
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
     assert not Responder.objects.filter(name="X").exists()
+    # A name of blanks is no name: the page says so.
+    blank = alice.post("/alerts/responders/", {"base": "beni", "name": "   ", "kind": "un_police"})
+    assert blank.status_code == 400 and "Name: This field is required." in blank.content.decode()
     theirs = domain.save_responder(
         actor="t", base=personas["goma"], name="Goma company", kind="mission_company"
     )
