@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # the API docs page from its own static files, not a CDN
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
