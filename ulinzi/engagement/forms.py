@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ulinzi.alerts.models import THREAT_TYPES, Alert
@@ -139,6 +141,13 @@ class CloseCommitmentForm(CleanForm):
     note = forms.CharField(label=_("What was done"), max_length=500, min_length=3)
 
 
+def _components() -> str:
+    """The components a team member may come from, for the team field's help."""
+    return gettext("Components: %(list)s") % {
+        "list": ", ".join(c for c, _label in JptMember.Component.choices)
+    }
+
+
 class JptForm(CleanForm):
     purpose = forms.CharField(label=_("Purpose"), max_length=300)
     start = forms.DateField(label=_("From"), widget=DateInput)
@@ -157,8 +166,7 @@ class JptForm(CleanForm):
     team = forms.CharField(
         label=_("Team: one member a line, 'name; component'"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Components: %(list)s")
-        % {"list": ", ".join(c for c, _label in JptMember.Component.choices)},
+        help_text=lazy(_components, str)(),  # in the reader's language, not the server's
     )
 
     def __init__(

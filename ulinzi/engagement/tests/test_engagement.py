@@ -353,6 +353,15 @@ def test_you_said_we_did_for_a_community(
 
 
 @pytest.mark.browser
+def test_the_jpt_form_helps_in_the_readers_language(personas: dict[str, Any]) -> None:
+    for language, said in (
+        ("fr", "Composantes : civil_affairs"),
+        ("en", "Components: civil_affairs"),
+    ):
+        user = make_user(f"jpt-{language}", "liaison", whole_mission=True, language=language)
+        assert said in verified_client(user).get("/engagement/jpt/").content.decode()
+
+
 def test_jpt_flow_in_the_browser(
     page: Any, live_server: Any, personas: dict[str, Any], liaison: Any
 ) -> None:
