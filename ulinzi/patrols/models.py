@@ -177,6 +177,18 @@ class WeeklyPlan(models.Model):
     def __str__(self) -> str:
         return f"plan for the week of {self.week_start}"
 
+    def solver_said(self) -> str:
+        """How the planner ended, in the reader's language."""
+        return str(SOLVER_STATUSES.get(self.solver_status, self.solver_status))
+
+
+#: The planner's end (``planner.Plan.status``), in words.
+SOLVER_STATUSES = {
+    "optimal": _("proven optimal"),
+    "feasible": _("the best found in the time allowed, not proven optimal"),
+    "greedy": _("highest value first: the solver found no plan in the time allowed"),
+}
+
 
 class Outing(models.Model):
     """One team of a base out in one day and shift: it visits its patrols' requests in

@@ -462,4 +462,18 @@ def watch_page(request: HttpRequest) -> HttpResponse:
             )
         except ValueError as exc:
             context["backtest_error"] = str(exc)
+        else:
+            context["backtest_rows"] = [
+                (str(BACKTEST_METHODS.get(name, name)), metrics)
+                for name, metrics in context["backtest"]["methods"].items()
+            ]
     return render(request, "threats/watch.html", context)
+
+
+#: The methods of a backtest (``forecast.backtest``), in words.
+BACKTEST_METHODS = {
+    "ulinzi": gettext_lazy("Ulinzi's forecast"),
+    "last_month": gettext_lazy("last month's value"),
+    "mean_6": gettext_lazy("mean of the last 6 months"),
+    "mean_12": gettext_lazy("mean of the last 12 months"),
+}

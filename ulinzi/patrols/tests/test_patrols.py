@@ -272,6 +272,7 @@ def test_capacity_is_respected_and_the_left_out_request_is_explained(
     page = french.get("/patrols/plan/", {"week": MONDAY.isoformat()}).content.decode()
     assert "Mbau a demandé 1 patrouille de nuit, aucune programmée" in page
     assert "none scheduled" not in page
+    assert plan.solver_status == "optimal" and "optimal (prouvé), " in page
     # Approving counts a week unmet for the left-out request: it rises next time.
     domain.approve_plan(actor=planner_user, plan=plan)
     weak.refresh_from_db()

@@ -146,6 +146,7 @@ def test_the_watch_list_ranks_communities_and_shows_the_backtest(
     tested = carol.get("/threats/watch/", {"backtest": "1"})
     methods = tested.context["backtest"]["methods"]
     assert set(methods) == {"ulinzi", "last_month", "mean_6", "mean_12"}
+    assert "mean of the last 6 months" in tested.content.decode()
     assert carol.get("/threats/watch/", {"unit": "county"}).status_code == 400
     viewer = verified_client(make_user("vera", "viewer", whole_mission=True))
     assert viewer.get("/threats/watch/").status_code == 403
@@ -163,6 +164,8 @@ def test_the_watch_list_ranks_communities_and_shows_the_backtest(
             said = early_warning.reasons({"drivers": [row]})[0]
         assert said != english and said in html, (said, english)
     assert "morts le mois dernier" in html and "fatalities last month" not in html
+    tested = french.get("/threats/watch/", {"backtest": "1"}).content.decode()
+    assert "moyenne des 6 derniers mois" in tested and "mean_6" not in tested
 
 
 def _row(forecast: fc.Forecast) -> dict[str, Any]:
