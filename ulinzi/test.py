@@ -162,3 +162,60 @@ def log_in_browser(page: Any, base_url: str, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.press("#id_password", "Enter")
     page.wait_for_url(f"{base_url}/")
+
+
+def worded_messages(
+    module: ModuleType, helpers: dict[str, int] | None = None
+) -> tuple[set[str], set[tuple[str, str]]]:
+    """The messages a module words through ``lib.words`` (``w.text(message, ...)`` and
+    ``w.count(singular, plural, n, ...)``), read from its source: the texts, and the
+    (singular, plural) pairs. ``helpers``: functions of the module that take a message
+    (and, when given, its plural) at that positional index."""
+    import ast
+
+    texts: set[str] = set()
+    counts: set[tuple[str, str]] = set()
+    for node in ast.walk(ast.parse(Path(str(module.__file__)).read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in (helpers or {}):
+            said = [ast.literal_eval(a) for a in node.args[(helpers or {})[func.id] :][:2]]
+            if len(said) == 1:
+                texts.add(said[0])
+            else:
+                counts.add((said[0], said[1]))
+        elif isinstance(func, ast.Attribute) and getattr(func.value, "id", None) == "w":
+            if func.attr == "text":
+                texts |= {
+                    c.value
+                    for c in ast.walk(node.args[0])
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                }
+            elif func.attr == "count" and all(isinstance(a, ast.Constant) for a in node.args[:2]):
+                one, many = (ast.literal_eval(a) for a in node.args[:2])
+                counts.add((one, many))
+    return texts, counts
+
+
+def untranslated(
+    texts: Iterable[str], counts: Iterable[tuple[str, str]], language: str = "fr"
+) -> list[str]:
+    """The messages with no translation in ``language`` (a message of placeholders and
+    punctuation alone needs none)."""
+    import re
+
+    from django.utils import translation
+
+    def has_words(message: str) -> bool:
+        return bool(re.search("[a-z]", re.sub(r"%\(\w+\)[sd]", "", message)))
+
+    with translation.override(language):
+        missing = [m for m in texts if translation.gettext(m) == m and has_words(m)]
+        missing += [
+            f"{one} / {many}"
+            for one, many in counts
+            if translation.ngettext(one, many, 1) == one
+            or translation.ngettext(one, many, 2) == many
+        ]
+    return missing

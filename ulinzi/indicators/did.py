@@ -121,6 +121,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from ulinzi.lib.words import ENGLISH, Words
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 U = TypeVar("U", bound=Hashable)
@@ -157,11 +159,17 @@ class DidResult:
     control_after: float
     pre_trend_difference: float | None  # treated minus control slope per period, pre-start
     pre_trend_p_value: float | None
-    cautions: list[str] = field(default_factory=list)
+    cautions: list[str] = field(default_factory=list)  # in English: see said_cautions
+    pre_periods: int = 0  # periods with an observation before the start
+    missing: int = 0  # treated communities with no observation at all
 
     @property
     def n_clusters(self) -> int:
         return self.n_treated_units + self.n_control_units
+
+    def said_cautions(self, words: Words) -> list[str]:
+        """:attr:`cautions` worded by ``words`` (another language)."""
+        return _cautions(self, words)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -395,9 +403,12 @@ def did(
         pre_trend_difference=pre_diff,
         pre_trend_p_value=pre_p,
     )
-    missing = len(treated_set - set(labels))
-    cautions = _cautions(result, n_pre_periods=int(np.unique(t[~post]).size), missing=missing)
-    return replace(result, cautions=cautions)
+    result = replace(
+        result,
+        pre_periods=int(np.unique(t[~post]).size),
+        missing=len(treated_set - set(labels)),
+    )
+    return replace(result, cautions=_cautions(result))
 
 
 def _pre_trend(
@@ -424,55 +435,100 @@ def _pre_trend(
     return fit.effect, p
 
 
-def _cautions(result: DidResult, *, n_pre_periods: int, missing: int) -> list[str]:
+def _cautions(result: DidResult, w: Words = ENGLISH) -> list[str]:
     out: list[str] = []
     p = result.pre_trend_p_value
     if result.pre_trend_difference is not None and p is not None and p < PRE_TREND_ALPHA:
         diff = result.pre_trend_difference
-        direction = "more" if diff > 0 else "less"
+        said = {"p": _p(p), "diff": _fmt(abs(diff))}
         out.append(
-            f"Before the start, the two groups were already moving apart ({_p(p)}: the "
-            f"treated communities' indicator changed by {_fmt(abs(diff))} per period {direction} "
-            "than the comparison communities'): the estimate may mix the initiative with "
-            "that trend."
+            w.text(
+                "Before the start, the two groups were already moving apart (%(p)s: the "
+                "treated communities' indicator changed by %(diff)s per period more than the "
+                "comparison communities'): the estimate may mix the initiative with that trend.",
+                **said,
+            )
+            if diff > 0
+            else w.text(
+                "Before the start, the two groups were already moving apart (%(p)s: the "
+                "treated communities' indicator changed by %(diff)s per period less than the "
+                "comparison communities'): the estimate may mix the initiative with that trend.",
+                **said,
+            )
         )
     if result.pre_trend_difference is None:
         out.append(
-            "Each group needs at least two periods before the start to check that the groups "
-            "moved in parallel before the initiative; this could not be checked."
+            w.text(
+                "Each group needs at least two periods before the start to check that the "
+                "groups moved in parallel before the initiative; this could not be checked."
+            )
         )
-    elif n_pre_periods < MIN_PRE_PERIODS:
+    elif result.pre_periods < MIN_PRE_PERIODS:
         out.append(
-            f"Only {n_pre_periods} periods before the start: too few to tell whether the "
-            "groups moved in parallel before the initiative."
+            w.count(
+                "Only %(n)d period before the start: too few to tell whether the groups "
+                "moved in parallel before the initiative.",
+                "Only %(n)d periods before the start: too few to tell whether the groups "
+                "moved in parallel before the initiative.",
+                result.pre_periods,
+            )
         )
-    for n, name in ((result.n_treated_units, "treated"), (result.n_control_units, "comparison")):
-        if n == 1:
-            out.append(
-                f"Only 1 {name} community: clustered errors cannot be trusted with a single "
+    few = MIN_CLUSTERS_PER_GROUP
+    if result.n_treated_units == 1:
+        out.append(
+            w.text(
+                "Only 1 treated community: clustered errors cannot be trusted with a single "
                 "community in a group; read the interval as far too narrow."
             )
-        elif n < MIN_CLUSTERS_PER_GROUP:
-            out.append(
-                f"Only {n} {name} communities: the interval is wide and the clustered errors "
-                f"unreliable with fewer than about {MIN_CLUSTERS_PER_GROUP} communities per group."
-            )
-    if missing:
-        plural = "community has" if missing == 1 else "communities have"
+        )
+    elif result.n_treated_units < few:
         out.append(
-            f"{missing} treated {plural} no data and {'is' if missing == 1 else 'are'} left out."
+            w.text(
+                "Only %(n)d treated communities: the interval is wide and the clustered "
+                "errors unreliable with fewer than about %(few)d communities per group.",
+                n=result.n_treated_units,
+                few=few,
+            )
+        )
+    if result.n_control_units == 1:
+        out.append(
+            w.text(
+                "Only 1 comparison community: clustered errors cannot be trusted with a "
+                "single community in a group; read the interval as far too narrow."
+            )
+        )
+    elif result.n_control_units < few:
+        out.append(
+            w.text(
+                "Only %(n)d comparison communities: the interval is wide and the clustered "
+                "errors unreliable with fewer than about %(few)d communities per group.",
+                n=result.n_control_units,
+                few=few,
+            )
+        )
+    if result.missing:
+        out.append(
+            w.count(
+                "%(n)d treated community has no data and is left out.",
+                "%(n)d treated communities have no data and are left out.",
+                result.missing,
+            )
         )
     if not result.balanced:
-        text = (
-            "Not every community has the same number of observations in every period: the "
-            "group means can move when the mix of reporting communities changes"
+        out.append(
+            w.text(
+                "Not every community has the same number of observations in every period: "
+                "the group means can move when the mix of reporting communities changes; the "
+                "fixed-effects version compares each community with itself."
+            )
+            if result.model == "pooled"
+            else w.text(
+                "Not every community has the same number of observations in every period: "
+                "the group means can move when the mix of reporting communities changes; the "
+                "fixed-effects estimate compares each community with itself and is less "
+                "affected, but gaps still lose information."
+            )
         )
-        if result.model == "pooled":
-            text += "; the fixed-effects version compares each community with itself."
-        else:
-            text += "; the fixed-effects estimate compares each community with itself and is "
-            text += "less affected, but gaps still lose information."
-        out.append(text)
     return out
 
 

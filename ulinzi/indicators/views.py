@@ -17,6 +17,7 @@ from ulinzi.audit import domain as audit
 from ulinzi.indicators import engine, impact
 from ulinzi.indicators.models import Indicator, Initiative, InitiativeIndicator
 from ulinzi.lib.formfields import DateInput
+from ulinzi.lib.wording import Translated
 from ulinzi.places.models import Community
 
 MONTHS = 12
@@ -262,6 +263,7 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
             entry["error"] = str(exc)
             continue
         entry["result"] = result
+        entry["cautions"] = result.said_cautions(Translated())
         entry["chart"] = mark_safe(  # noqa: S308  (numbers and escaped labels only)
             _svg(result.periods, list(result.treated_means), list(result.control_means), start)
         )

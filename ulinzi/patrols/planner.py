@@ -191,6 +191,8 @@ import numpy as np
 from ortools.sat.python import cp_model
 from scipy.optimize import linear_sum_assignment
 
+from ulinzi.lib import words
+
 __all__ = [
     "DAYS",
     "DAY_NAMES",
@@ -1197,16 +1199,9 @@ def plan_week(
 # --- explanations -------------------------------------------------------------------------
 
 
-class Words:
-    """How explanations are worded: in English here. For another language, a subclass
-    translates each English message (as gettext and ngettext do) and names the days,
-    shifts and the words that join names. Messages use ``%(name)s`` placeholders."""
-
-    def text(self, message: str, **values: object) -> str:
-        return message % values if values else message
-
-    def count(self, singular: str, plural: str, n: int, **values: object) -> str:
-        return (singular if n == 1 else plural) % {"n": n, **values}
+class Words(words.Words):
+    """How explanations are worded (``lib.words``): in English here, with the days and
+    shifts; ``patrols.wording`` gives them in the reader's language."""
 
     def day(self, day: int) -> str:
         return DAY_NAMES[day]
@@ -1214,12 +1209,6 @@ class Words:
     def shift(self, shift: str) -> str:
         """The shift as it qualifies a team or a patrol ("night" in "night team")."""
         return shift
-
-    def join(self, items: Sequence[str], last: str = "and") -> str:
-        """``a, b and c``; ``last`` is "and" or "or"."""
-        if len(items) <= 1:
-            return "".join(items)
-        return f"{', '.join(items[:-1])} {self.text(last)} {items[-1]}"
 
 
 ENGLISH = Words()

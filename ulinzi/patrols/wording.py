@@ -4,20 +4,14 @@ each English message translated by the message catalogue."""
 from __future__ import annotations
 
 from django.utils.dates import WEEKDAYS
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import pgettext
 
-from ulinzi.patrols.planner import Words
+from ulinzi.lib import wording
+from ulinzi.patrols import planner
 
 
-class Translated(Words):
-    """Words in the active language (``translation.override``)."""
-
-    def text(self, message: str, **values: object) -> str:
-        said = gettext(message)
-        return said % values if values else said
-
-    def count(self, singular: str, plural: str, n: int, **values: object) -> str:
-        return ngettext(singular, plural, n) % {"n": n, **values}
+class Translated(wording.Translated, planner.Words):
+    """The planner's words in the active language (``translation.override``)."""
 
     def day(self, day: int) -> str:
         return str(WEEKDAYS[day])

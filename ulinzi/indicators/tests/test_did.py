@@ -5,6 +5,7 @@ the choice of comparison communities and the simple before/after."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -314,3 +315,25 @@ def test_before_after_is_labelled_and_plain() -> None:
     assert only_after["before"] is None and only_after["change"] is None
     with pytest.raises(ValueError, match="none of the treated"):
         before_after(values, unit, period, {"Z"}, 1)
+
+
+def test_every_caution_is_said_in_french() -> None:
+    from django.utils import translation
+
+    from ulinzi.indicators import did as module
+    from ulinzi.lib.wording import Translated
+    from ulinzi.test import untranslated, worded_messages
+
+    texts, counts = worded_messages(module)
+    assert len(texts) >= 8 and len(counts) >= 2  # the parse found them
+    assert not untranslated(texts, counts)
+    # The same cautions, in the same order, with the same figures.
+    data = panel(50, units=30, treated=3)
+    gone = did(data["y"], list(data["unit"]), data["period"], {0, 1, 2, "elsewhere"}, 8)
+    with translation.override("fr"):
+        said = gone.said_cautions(Translated())
+    assert len(said) == len(gone.cautions) >= 2
+    assert "1 communauté couverte n'a pas de données et est laissée de côté." in said
+    for english, french in zip(gone.cautions, said, strict=True):
+        assert english != french
+        assert re.findall(r"\d+", english) == re.findall(r"\d+", french)

@@ -83,6 +83,11 @@ def test_impact_of_an_initiative_on_events(gazetteer: None, tmp_path: Path) -> N
     before_after = page.context["results"][0]["before_after"]
     assert before_after["before"] == pytest.approx(4.0, abs=0.5)
     assert "<svg" in page.content.decode() and "Simple before and after" in page.content.decode()
+    # In French, the cautions are said in French.
+    french = verified_client(make_user("mireille", "me_officer", whole_mission=True, language="fr"))
+    html = french.get(f"/indicators/initiatives/{initiative.pk}/").content.decode()
+    assert "Seulement 3 communautés couvertes : l&#x27;intervalle est large" in html
+    assert "Only 3 treated communities" not in html and "Les deux groupes au fil du temps" in html
 
     # Without comparison communities, the most similar ones are suggested.
     initiative.comparison.clear()

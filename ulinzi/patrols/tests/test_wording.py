@@ -7,11 +7,9 @@ random instances, and of cases that reach the rarer sentences, are worded both w
 
 from __future__ import annotations
 
-import ast
 import re
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
 from django.utils import translation
 
@@ -19,8 +17,8 @@ from ulinzi.patrols import planner
 from ulinzi.patrols.planner import ENGLISH, Plan, Slot, greedy_plan, plan_week
 from ulinzi.patrols.tests.test_planner import NORTH, SOUTH, base, random_instance, request
 from ulinzi.patrols.wording import Translated
+from ulinzi.test import untranslated, worded_messages
 
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 FIGURE = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -38,11 +36,6 @@ class Recording(Translated):
     def count(self, singular: str, plural: str, n: int, **values: object) -> str:
         self.counted.add((singular, plural))
         return super().count(singular, plural, n, **values)
-
-
-def _words_in(message: str) -> bool:
-    """Whether a message has words, not placeholders and punctuation alone."""
-    return bool(re.search("[a-z]", PLACEHOLDER.sub("", message)))
 
 
 def _plans() -> list[Plan]:
@@ -87,70 +80,17 @@ def test_every_explanation_is_worded_alike_in_english_and_whole_in_french() -> N
                 assert not re.search(r"\b(requested|scheduled|team|free|given|on foot)\b", said)
     assert sentences > 100
 
-    with translation.override("fr"):
-        missing = [m for m in words.messages if translation.gettext(m) == m and _words_in(m)]
-        missing += [
-            f"{one} / {many}"
-            for one, many in words.counted
-            if translation.ngettext(one, many, 1) == one
-            or translation.ngettext(one, many, 2) == many
-        ]
-    assert not missing, missing
+    assert not untranslated(words.messages, words.counted)
     rare = _plans()[-1].explanations
     assert {"done", "far", "friday"} <= rare.keys(), rare
     assert "earlier in the week" in rare["done"][0] and "fixed by the officer" in rare["top"][1]
 
 
-def _messages_of_the_planner() -> tuple[set[str], set[tuple[str, str]]]:
-    """Every message the planner's source passes to ``w.text``, ``w.count`` or
-    ``_fix_refused``, and the patrols of every kind."""
-    tree = ast.parse(Path(planner.__file__).read_text())
-    texts: set[str] = set()
-    counts: set[tuple[str, str]] = {p for pair in planner._PATROLS.values() for p in pair}
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "_fix_refused"
-        ):  # (request, base, slot, message[, plural])
-            said = [ast.literal_eval(a) for a in node.args[3:5]]
-            if len(said) == 1:
-                texts.add(said[0])
-            else:
-                counts.add((said[0], said[1]))
-            continue
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "w"
-        ):
-            continue
-        if node.func.attr == "text":
-            texts |= {
-                c.value
-                for c in ast.walk(node.args[0])
-                if isinstance(c, ast.Constant) and isinstance(c.value, str)
-            }
-        elif node.func.attr == "count" and all(isinstance(a, ast.Constant) for a in node.args[:2]):
-            one, many = (ast.literal_eval(a) for a in node.args[:2])
-            counts.add((one, many))
-    return texts, counts
-
-
 def test_every_message_of_the_planner_has_its_french() -> None:
-    texts, counts = _messages_of_the_planner()
+    texts, counts = worded_messages(planner, {"_fix_refused": 3})
+    counts |= {p for pair in planner._PATROLS.values() for p in pair}  # the patrols of each kind
     assert len(texts) > 20 and len(counts) > 20  # the parse found them
-    texts |= {"and", "or"}  # Words.join
-    with translation.override("fr"):
-        missing = [m for m in texts if translation.gettext(m) == m and _words_in(m)]
-        missing += [
-            f"{one} / {many}"
-            for one, many in counts
-            if translation.ngettext(one, many, 1) == one
-            or translation.ngettext(one, many, 2) == many
-        ]
-    assert not missing, missing
+    assert not untranslated(texts | {"and", "or"}, counts)  # (and, or: Words.join)
 
 
 def test_days_and_shifts_in_french() -> None:

@@ -1,0 +1,33 @@
+"""How pure modules word what they explain (no Django import).
+
+A pure module builds its sentences through a :class:`Words`: the default words them in
+English, from English messages with ``%(name)s`` placeholders; ``lib.wording.Translated``
+gives the same messages in the reader's language through the message catalogue, so that
+a page can show in French what the module explains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["ENGLISH", "Words"]
+
+
+class Words:
+    """English words: each message as written, its values put in."""
+
+    def text(self, message: str, **values: object) -> str:
+        return message % values if values else message
+
+    def count(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """The message for ``n`` things (``%(n)d`` in it is ``n``)."""
+        return (singular if n == 1 else plural) % {"n": n, **values}
+
+    def join(self, items: Sequence[str], last: str = "and") -> str:
+        """``a, b and c``; ``last`` is "and" or "or"."""
+        if len(items) <= 1:
+            return "".join(items)
+        return f"{', '.join(items[:-1])} {self.text(last)} {items[-1]}"
+
+
+ENGLISH = Words()
