@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from django import template
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.utils.translation import ngettext
@@ -145,7 +146,16 @@ _REASON_FORMS: list[tuple[str, str]] = [
 _NAMED = re.compile(r"[(][?]P<\w+>")
 _REASON = re.compile("|".join(_NAMED.sub("(?:", f"(?:{form})") for form, _said in _REASON_FORMS))
 _FORMS = [(re.compile(form), said) for form, said in _REASON_FORMS]
-_DAYS = re.compile(r"^(?P<n>[\d.]+) days$")
+_DAYS = re.compile(r"^(?P<n>[\d.,]+) days$")
+
+
+_FIGURE = re.compile(r"-?\d+\.\d+")
+
+
+def _decimal(value: str) -> str:
+    """A figure with a decimal point (``0.4``, ``2.5 days``) with the reader's decimal mark."""
+    mark = get_format("DECIMAL_SEPARATOR")
+    return value if mark == "." else _FIGURE.sub(lambda f: f[0].replace(".", mark), value)
 
 
 def _said(found: re.Match[str]) -> str:
@@ -154,7 +164,7 @@ def _said(found: re.Match[str]) -> str:
         match = form.fullmatch(text)
         if match is None:
             continue
-        values = {k: v for k, v in match.groupdict().items() if v is not None}
+        values = {k: _decimal(v) for k, v in match.groupdict().items() if v is not None}
         for name in ("a", "b"):
             if name in values:
                 values[name] = str(_THREAT_LABELS.get(values[name], values[name]))

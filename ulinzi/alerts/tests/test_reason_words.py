@@ -105,10 +105,11 @@ def test_every_reason_grouping_gives_is_said_whole_in_french(drawn: list) -> Non
         with translation.override("fr"):
             said = grouping_reason(reason)
         assert not ENGLISH.search(said), (reason, said)
-        # The figures and references are kept, in their order.
-        assert re.findall(r"A-\d+|\d+(?:\.\d+)?", said) == re.findall(
-            r"A-\d+|\d+(?:\.\d+)?", reason
-        ), (reason, said)
+        # The figures and references are kept, in their order, with a decimal comma.
+        assert not re.search(r"\d\.\d", said), said
+        assert re.findall(r"A-\d+|\d+(?:,\d+)?", said) == [
+            f.replace(".", ",") for f in re.findall(r"A-\d+|\d+(?:\.\d+)?", reason)
+        ], (reason, said)
         with translation.override("en"):  # the same, threat types by their names
             assert grouping_reason(reason) == TYPE_CODE.sub(
                 lambda code: str(LABELS[code.group(0)]), reason
@@ -122,18 +123,18 @@ def test_a_join_and_a_refusal_in_french() -> None:
             "killing), text similarity 0.14, same number, same armed group, names the "
             "alert's place, evidence 6.6 (joins from 0.5)"
         ) == (
-            "à 2.8 km et 30 min de l'alerte A-12, types compatibles (attaque contre des "
-            "civils ~ meurtre), similarité des textes 0.14, même chiffre, même groupe armé, "
-            "nomme le lieu de l'alerte, indices 6.6 (rattachement à partir de 0.5)"
+            "à 2,8 km et 30 min de l'alerte A-12, types compatibles (attaque contre des "
+            "civils ~ meurtre), similarité des textes 0,14, même chiffre, même groupe armé, "
+            "nomme le lieu de l'alerte, indices 6,6 (rattachement à partir de 0,5)"
         )
         assert grouping_reason(
             "new alert: nearest open alert A-1 is 0.3 km and 18 min away, but killing cannot "
             "be the same incident as arbitrary_arrest"
         ) == (
-            "nouvelle alerte : l'alerte ouverte la plus proche, A-1, est à 0.3 km et 18 min, "
+            "nouvelle alerte : l'alerte ouverte la plus proche, A-1, est à 0,3 km et 18 min, "
             "mais meurtre ne peut pas être le même incident que arrestation arbitraire"
         )
         assert grouping_reason("12.0 km and 2.5 days from alert A-3") == (
-            "à 12.0 km et 2.5 jours de l'alerte A-3"
+            "à 12,0 km et 2,5 jours de l'alerte A-3"
         )
         assert grouping_reason("a reason of another form") == "a reason of another form"
