@@ -44,7 +44,7 @@ from django.db.models import (
 from django.db.models import Value as Constant
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ulinzi.alerts.models import Alert
 from ulinzi.indicators.models import Indicator
@@ -81,6 +81,7 @@ class Value:
     flagged: bool = False
     suppressed: bool = False
     link: str = ""
+    group_label: str = ""  # the group as the survey's form says it in the reader's language
 
 
 def month_label(day: dt.date | dt.datetime) -> str:
@@ -335,7 +336,8 @@ def survey_values(indicator: Indicator, user: Any) -> list[Value]:
     indicator's disaggregation; cells under 5 respondents are never shown."""
     from ulinzi.surveys.models import SurveyRound
 
-    rounds = list(SurveyRound.objects.order_by("end"))
+    # With each round's form, for the answers' labels (not its file).
+    rounds = list(SurveyRound.objects.select_related("form").defer("form__xlsform").order_by("end"))
     if not rounds:
         return []
     import numpy as np
@@ -368,6 +370,7 @@ def survey_values(indicator: Indicator, user: Any) -> list[Value]:
         if by:
             labels = np.array([str(r[0].get(by) or "") for r in answered])
             groups.update({g: labels == g for g in sorted(set(labels)) if g})
+        language = translation.get_language() or "en"
         for group, mask in groups.items():
             estimate = estimators.proportion(y, design, domain=mask, min_n=survey.min_respondents)
             shown = None if estimate.suppressed or estimate.estimate is None else estimate.estimate
@@ -388,6 +391,7 @@ def survey_values(indicator: Indicator, user: Any) -> list[Value]:
                     flagged=estimate.flagged,
                     suppressed=estimate.suppressed,
                     link=reverse("surveys:round", args=[survey.pk]),
+                    group_label=survey.form.choice_label(by, group, language) if group else "",
                 )
             )
     return out

@@ -37,6 +37,27 @@ class SurveyForm(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.version})" if self.version else self.title
 
+    def choice_label(self, question: str, value: str, language: str) -> str:
+        """How the form labels the answer ``value`` of ``question`` (a name or a path) in
+        ``language`` (a code, "fr"), else in English or its one language; else the value."""
+        for q in self.questions:
+            if question not in (q.get("name"), q.get("path")):
+                continue
+            for name, labels in q.get("choices") or []:
+                if name == value and labels:
+                    return _in_language(labels, language) or value
+        return value
+
+
+def _in_language(labels: dict[str, str], language: str) -> str:
+    """The label in ``language`` (a code, matched to "French (fr)"), else English, else the
+    form's default or first label."""
+    for code in (language, "en"):
+        for name, label in labels.items():
+            if name.endswith(f"({code})") and label:
+                return label
+    return labels.get("default") or next(iter(labels.values()), "")
+
 
 class SurveyRound(models.Model):
     name = models.CharField(_("name"), max_length=160, unique=True)

@@ -149,6 +149,10 @@ def test_import_is_idempotent_and_feeds_the_indicators(meo: Any) -> None:
     assert male.suppressed and male.value is None and male.ci is None  # 3 men: never shown
     dashboard = client.get("/indicators/").content.decode()
     assert "Mbau, November" in dashboard and "under 5" in dashboard
+    assert "· Female: " in dashboard and "· female: " not in dashboard  # the form's labels
+    # ...in the reader's language, as the form gives it.
+    french = verified_client(make_user("mireille", "me_officer", whole_mission=True, language="fr"))
+    assert "· Femme: " in french.get("/indicators/").content.decode()
 
 
 def test_bad_rows_refuse_the_file_unless_told(meo: Any) -> None:
