@@ -37,6 +37,18 @@ class SurveyForm(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.version})" if self.version else self.title
 
+    def questions_in(self, language: str) -> list[dict[str, str]]:
+        """Each question's name, type and label in ``language`` (a code, "fr"; else in
+        English or the form's one language; empty for a question without one)."""
+        return [
+            {
+                "name": q.get("name", ""),
+                "type": q.get("type", ""),
+                "label": _in_language(q.get("labels") or {}, language),
+            }
+            for q in self.questions
+        ]
+
     def choice_label(self, question: str, value: str, language: str) -> str:
         """How the form labels the answer ``value`` of ``question`` (a name or a path) in
         ``language`` (a code, "fr"), else in English or its one language; else the value."""

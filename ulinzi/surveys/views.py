@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -161,7 +162,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "problems": problems,
             "responses": survey.responses.count(),
-            "questions": survey.form.questions,
+            "questions": survey.form.questions_in(translation.get_language() or "en"),
         },
         status=400 if (problems or failed) and request.method == "POST" else 200,
     )

@@ -153,6 +153,10 @@ def test_import_is_idempotent_and_feeds_the_indicators(meo: Any) -> None:
     # ...in the reader's language, as the form gives it.
     french = verified_client(make_user("mireille", "me_officer", whole_mission=True, language="fr"))
     assert "· Femme: " in french.get("/indicators/").content.decode()
+    # The round's questions by their labels in the reader's language, then their names.
+    questions = french.get(url).content.decode()
+    assert "Sexe <code>sex</code>" in questions
+    assert "Sex <code>sex</code>" in client.get(url).content.decode()
 
 
 def test_bad_rows_refuse_the_file_unless_told(meo: Any) -> None:
