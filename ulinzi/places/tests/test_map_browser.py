@@ -87,3 +87,21 @@ def test_a_place_shown_on_the_map_from_its_address_is_searched_at_once(
     first = page.locator("#candidates button.candidate").first
     first.wait_for()
     assert first.get_attribute("data-name") == "Mbau Centre"
+
+
+def test_the_maps_controls_speak_the_readers_language(
+    page: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
+    from ulinzi.test import make_user
+
+    make_user("fatou", "duty_officer", whole_mission=True, language="fr")
+    log_in(page, live_server, "fatou")
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_selector(".leaflet-control-zoom-in")
+    assert page.get_attribute(".leaflet-control-zoom-in", "title") == "Zoom avant"
+    assert page.get_attribute(".leaflet-control-zoom-out", "aria-label") == "Zoom arrière"
+    assert page.get_attribute(".leaflet-control-layers-toggle", "title") == "Couches"
+    assert "interactive maps" not in page.inner_html(".leaflet-control-attribution")
+    page.goto(f"{live_server.url}/alerts/")  # the duty board's map too
+    page.wait_for_selector(".leaflet-control-zoom-in")
+    assert page.get_attribute(".leaflet-control-zoom-in", "title") == "Zoom avant"
