@@ -38,7 +38,7 @@ from ulinzi.messaging.models import Reporter
 from ulinzi.places.models import Base, Community, Place
 
 PING_TEXT = {
-    "fr": "Test de la mission: repondez OK",
+    "fr": "Test de la mission: répondez OK",
     "sw": "Jaribio kutoka misheni: jibu OK",
     "ln": "Meko ya mission: zongisa OK",
     "en": "Test from the mission: reply OK",

@@ -17,11 +17,11 @@ SENSITIVE = frozenset({"sexual_violence", "child_recruitment", "abduction"})
 WORDS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "{community} : vous avez dit, nous avons fait ({period})",
-        "alerts": "{n} alerte(s) traitee(s)",
-        "sensitive": "{n} autre(s) probleme(s) de protection suivi(s)",
-        "patrols": "{n} demande(s) de patrouille, {done} realisee(s)",
+        "alerts": "{n} alerte(s) traitée(s)",
+        "sensitive": "{n} autre(s) problème(s) de protection suivi(s)",
+        "patrols": "{n} demande(s) de patrouille, {done} réalisée(s)",
         "commitments": "{n} engagement(s) tenu(s) sur {total}",
-        "nothing": "rien a signaler",
+        "nothing": "rien à signaler",
     },
     "en": {
         "title": "{community}: you said, we did ({period})",

@@ -115,7 +115,7 @@ def test_test_messages_and_ok_replies(
     sent = Message.objects.filter(purpose="network_test").order_by("id")
     assert sorted(m.text for m in sent) == [
         "Jaribio kutoka misheni: jibu OK",
-        "Test de la mission: repondez OK",
+        "Test de la mission: répondez OK",
     ]
     inbound(channel, "+243970000111", "ok", "gw-1")
     assert NetworkTest.objects.get(focal_point=focal).replied_at is not None

@@ -140,7 +140,7 @@ def test_you_said_we_did_counts_and_hides_sensitive_kinds() -> None:
     assert "Night patrols" not in sms  # the SMS leaves the commitments' wording out
     assert sms_count(sms) <= 2
     empty = summary.Facts(community="Sake", period="p")
-    assert summary.sms(empty, "fr") == "Sake : vous avez dit, nous avons fait (p): rien a signaler."
+    assert summary.sms(empty, "fr") == "Sake : vous avez dit, nous avons fait (p): rien à signaler."
 
 
 def test_sms_parts_for_gsm_and_arabic() -> None:

@@ -323,7 +323,7 @@ def test_a_plan_approved_again_tells_only_what_changed_and_counts_the_week_once(
     only_beni_with_one_team(personas, planner_user)
     approve_again()
     again = sms_texts()[7:]
-    assert len(again) == 2 and all("imepangwa" in t or "prevue" in t for t in again)
+    assert len(again) == 2 and all("imepangwa" in t or "prévue" in t for t in again)
     assert unmet() == [0, 0, 1]
     plan = WeeklyPlan.objects.get(week_start=MONDAY)
     tuesday = (MONDAY + dt.timedelta(days=1)).isoformat()
@@ -727,9 +727,9 @@ def test_request_plan_record_and_the_answer_at_the_gateway(
         assert len(received) == 2  # accepted, then scheduled with the date
         sent = [parse_qs(body)["text"][0] for body in received]
         assert sent[0].startswith(f"Mission {request.reference}: votre demande de patrouille")
-        assert "est acceptee" in sent[0]
+        assert "est acceptée" in sent[0]
         tuesday = (MONDAY + dt.timedelta(days=1)).strftime("%d/%m")
-        assert sent[1].endswith(f"prevue le {tuesday}.")
+        assert sent[1].endswith(f"prévue le {tuesday}.")
         assert all(parse_qs(body)["to"] == [PHONE] for body in received)
         assert WeeklyPlan.objects.get().status == "approved"
     finally:

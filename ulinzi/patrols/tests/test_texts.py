@@ -31,5 +31,5 @@ def test_every_answer_fits_one_sms(language: str, step: str, kind: str) -> None:
 
 def test_an_unknown_language_gets_french() -> None:
     assert texts.answer("accepted", "zz", ref="P-1", kind="night", place="Mbau").startswith(
-        "Mission P-1: votre demande de patrouille de nuit a Mbau"
+        "Mission P-1: votre demande de patrouille de nuit à Mbau"
     )
