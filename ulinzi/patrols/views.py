@@ -486,7 +486,7 @@ def capacity_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Capacity of %(base)s saved.") % {"base": base.name})
                 return redirect("patrols:capacity")
-        said = "; ".join(e for errors in form.errors.values() for e in errors)
+        said = " ".join(e for errors in form.errors.values() for e in errors)
         messages.error(
             request, _("%(base)s not saved: %(errors)s") % {"base": base.name, "errors": said}
         )

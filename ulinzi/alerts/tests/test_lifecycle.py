@@ -204,9 +204,11 @@ def test_merge_and_split_from_the_alert_page(personas: dict[str, Any], alert: Al
     assert other.pk != alert.pk
     web = Client()
     web.force_login(personas["alice"])
-    assert web.post(f"/alerts/{other.pk}/regroup/", {"into": "A-999999"}).status_code == 302
+    refused = web.post(f"/alerts/{other.pk}/regroup/", {"into": "A-999999"}, follow=True)
     other.refresh_from_db()
     assert other.status == "received"  # no such alert: nothing merged
+    # The refusal is a sentence on the page: it starts with a capital.
+    assert ">No open alert with this reference in your area</li>" in refused.content.decode()
     web.post(f"/alerts/{other.pk}/regroup/", {"into": alert.reference})
     other.refresh_from_db()
     assert other.merged_into_id == alert.pk
