@@ -154,7 +154,7 @@ NOT_PLACES: frozenset[str] = frozenset(
 
 #: Words that say where people go rather than where something happened ("la population
 #: fuit vers Oicha", "wanakimbia kuelekea Beni"); "en direction de X" too.
-DESTINATION_CUES = frozenset({"vers", "towards", "toward", "kuelekea"})
+DESTINATION_CUES = frozenset({"vers", "towards", "toward", "kuelekea"})  # and "en direction de"
 
 #: Folded words never taken for a place, even capitalised after a cue ("wa FARDC").
 NEVER_PLACES: frozenset[str] = frozenset(fold(_INSTITUTIONS).split())
@@ -195,7 +195,9 @@ def place_phrases(text: str, *, towards: list[str] | None = None) -> list[str]:
         )
         destination = i > 0 and (
             folded[i - 1] in DESTINATION_CUES
-            or (i > 1 and folded[i - 2 : i] == ["direction", "de"])
+            # "en direction de Beni", "du marché", "d'Oicha" (the elision taken off)
+            or folded[i - 1] == "direction"
+            or (i > 1 and folded[i - 2] == "direction" and folded[i - 1] in ("de", "du", "des"))
         )
         found = heading if destination else phrases
         if two and folded[i] not in NOT_PLACES:

@@ -440,7 +440,7 @@ def _cautions(result: DidResult, w: Words = ENGLISH) -> list[str]:
     p = result.pre_trend_p_value
     if result.pre_trend_difference is not None and p is not None and p < PRE_TREND_ALPHA:
         diff = result.pre_trend_difference
-        said = {"p": _p(p), "diff": _fmt(abs(diff))}
+        said = {"p": w.figure(_p(p)), "diff": w.figure(_fmt(abs(diff)))}
         out.append(
             w.text(
                 "Before the start, the two groups were already moving apart (%(p)s: the "

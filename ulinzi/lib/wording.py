@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
+from django.utils.formats import get_format
 from django.utils.translation import gettext, ngettext
 
 from ulinzi.lib.words import Words
 
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def with_decimal_mark(text: str) -> str:
+    """``text`` with the decimal points of its numbers written as the active language
+    writes them ("0,4 km" in French)."""
+    mark = str(get_format("DECIMAL_SEPARATOR"))
+    return text if mark == "." else _DECIMAL.sub(mark, text)
+
 
 class Translated(Words):
     """Each English message translated by the message catalogue of the active language
-    (``translation.override``)."""
+    (``translation.override``), numbers with its decimal mark."""
 
     def text(self, message: str, **values: object) -> str:
         said = str(gettext(message))
@@ -17,3 +29,6 @@ class Translated(Words):
 
     def count(self, singular: str, plural: str, n: int, **values: object) -> str:
         return str(ngettext(singular, plural, n)) % {"n": n, **values}
+
+    def figure(self, text: str) -> str:
+        return with_decimal_mark(text)

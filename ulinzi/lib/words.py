@@ -23,6 +23,11 @@ class Words:
         """The message for ``n`` things (``%(n)d`` in it is ``n``)."""
         return (singular if n == 1 else plural) % {"n": n, **values}
 
+    def figure(self, text: str) -> str:
+        """A number as the module wrote it ("0.45", "p = 0.03"), with the reader's
+        decimal mark."""
+        return text
+
     def join(self, items: Sequence[str], last: str = "and") -> str:
         """``a, b and c``; ``last`` is "and" or "or"."""
         if len(items) <= 1:

@@ -369,7 +369,7 @@ class Plan:
 
     def explain(self, words: Words) -> dict[str, tuple[str, ...]]:
         """:attr:`explanations` worded by ``words`` (another language)."""
-        return self._explainer(words) if self._explainer is not None else {}
+        return self._explainer(words) if self._explainer is not None else self.explanations
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -1282,6 +1282,16 @@ _PATROLS: dict[str | None, tuple[tuple[str, str], tuple[str, str]]] = {
 }
 
 
+# The patrols that took a team (False) or a vehicle (True), after what was not free.
+_TAKEN: dict[bool, tuple[str, str]] = {
+    False: ("%(head)s: %(n)d %(shift)s patrol", "%(head)s: %(n)d %(shift)s patrols"),
+    True: (
+        "%(head)s: %(n)d %(shift)s patrol by vehicle",
+        "%(head)s: %(n)d %(shift)s patrols by vehicle",
+    ),
+}
+
+
 def _explain(
     p: _Problem, trips: Sequence[_Trip], counts: list[int], plan: Plan, w: Words = ENGLISH
 ) -> dict[str, tuple[str, ...]]:
@@ -1362,8 +1372,8 @@ def _explain(
                     "no base within reach: the nearest, %(base)s, is %(far)s km away "
                     "(limit %(limit)s km)",
                     base=b.name,
-                    far=f"{far:.{digits}f}",
-                    limit=f"{limit:.{digits}f}",
+                    far=w.figure(f"{far:.{digits}f}"),
+                    limit=w.figure(f"{limit:.{digits}f}"),
                 )
             )
         elif counts[ri] < p.limit[ri]:
@@ -1540,14 +1550,7 @@ def _taken_words(
     given = [t for t in taken if not _is_fixed(p, t)]
     fixed = [t for t in taken if _is_fixed(p, t)]
     n = len(taken)
-    if by_vehicle:
-        patrols = (
-            "%(head)s: %(n)d %(shift)s patrol by vehicle",
-            "%(head)s: %(n)d %(shift)s patrols by vehicle",
-        )
-    else:
-        patrols = ("%(head)s: %(n)d %(shift)s patrol", "%(head)s: %(n)d %(shift)s patrols")
-    head = w.count(*patrols, n, head=head, shift=w.shift(shift))
+    head = w.count(*_TAKEN[by_vehicle], n, head=head, shift=w.shift(shift))
     alone = not (given and fixed)
     parts: list[str] = []
     if given:

@@ -23,8 +23,8 @@ KINDS: dict[str, dict[str, str]] = {
     "fr": {
         "night": "patrouille de nuit",
         "market": "patrouille du marché",
-        "firewood": "patrouille bois de chauffe",
-        "water_point": "patrouille au point d'eau",
+        "firewood": "patrouille de ramassage de bois",
+        "water_point": "patrouille de point d'eau",
         "route": "patrouille de route",
         "escort": "patrouille d'escorte",
         "other": "patrouille",

@@ -66,7 +66,7 @@ def _in_language(labels: dict[str, str], language: str) -> str:
     form's default or first label."""
     for code in (language, "en"):
         for name, label in labels.items():
-            if name.endswith(f"({code})") and label:
+            if (name == code or name.endswith(f"({code})")) and label:  # "fr", "French (fr)"
                 return label
     return labels.get("default") or next(iter(labels.values()), "")
 

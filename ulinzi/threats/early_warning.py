@@ -16,11 +16,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dates import MONTHS
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from ulinzi.lib.wording import Translated
 from ulinzi.places.models import Place
 from ulinzi.places.queries import gazetteer_version
 from ulinzi.threats import forecast as fc
@@ -187,80 +184,10 @@ def forecast_rows(
 def reasons(row: dict[str, Any]) -> list[str]:
     """A forecast row's main drivers in the user's language, as the watch list shows them
     (the row's ``explanation`` is the same in English, for the command line)."""
-    found = []
-    for driver in row["drivers"]:
-        contribution = driver["contribution"]
-        sign = "+" if contribution >= 0 else "\u2212"
-        amount = _decimal(abs(contribution), 2)
-        found.append(f"{_driver_facts(driver['name'], driver['values'])} ({sign}{amount})")
-    return found
-
-
-def _driver_facts(group: str, values: list[float]) -> str:
-    """What a driver of ``fc.DRIVER_GROUPS`` stands for, in words, from its values."""
-    if group == "fatalities":
-        return _windows(values, fatalities=True)
-    if group == "neighbours":
-        return _("neighbours: %(facts)s") % {"facts": _windows(values, fatalities=True)}
-    if group == "events":
-        since = int(round(values[3]))
-        if since < 0:
-            return _("no fatal event on record")
-        if since >= 12:
-            return ngettext(
-                "no fatal event in the last 12 months, the last one %(n)d month ago",
-                "no fatal event in the last 12 months, the last one %(n)d months ago",
-                since,
-            ) % {"n": since}
-        text = _windows(values, fatalities=False)
-        if since >= 1:
-            text += ngettext(
-                ", the last one %(n)d month ago", ", the last one %(n)d months ago", since
-            ) % {"n": since}
-        return text
-    if group == "long_run":
-        mean = _decimal(values[0], 1 if values[0] >= 1 else 2)
-        return _("long-run average of %(mean)s fatalities a month") % {"mean": mean}
-    if group == "season":
-        return _("season: forecast for %(month)s") % {"month": MONTHS[int(values[0])]}
-    raise ValueError(f"no words for driver {group!r}")
-
-
-def _decimal(value: float, places: int) -> str:
-    """``value`` rounded as ``f"{value:.{places}f}"`` does, with the language's decimal
-    mark (``number_format`` alone cuts the digits off instead of rounding)."""
-    return number_format(f"{value:.{places}f}", places)
-
-
-def _windows(values: list[float], *, fatalities: bool) -> str:
-    """Counts in the last 1, 3 and 12 months, in words."""
-    last, three, twelve = (int(round(v)) for v in values[:3])
-    counts = {"last": last, "three": three, "twelve": twelve}
-    if fatalities:
-        if twelve == 0:
-            return _("no fatalities in the last 12 months")
-        return (
-            ngettext(
-                "%(last)d fatality last month, %(three)d in the last 3 months, "
-                "%(twelve)d in the last 12 months",
-                "%(last)d fatalities last month, %(three)d in the last 3 months, "
-                "%(twelve)d in the last 12 months",
-                last,
-            )
-            % counts
-        )
-    if twelve == 0:
-        return _("no fatal events in the last 12 months")
-    return (
-        ngettext(
-            "%(last)d fatal event last month, %(three)d in the last 3 months, "
-            "%(twelve)d in the last 12 months",
-            "%(last)d fatal events last month, %(three)d in the last 3 months, "
-            "%(twelve)d in the last 12 months",
-            last,
-        )
-        % counts
-    )
+    words = Translated()
+    return [
+        fc.driver_text(d["name"], d["values"], d["contribution"], words) for d in row["drivers"]
+    ]
 
 
 def run_backtest(

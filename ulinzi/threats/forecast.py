@@ -170,6 +170,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ulinzi.lib.words import ENGLISH, Words
+
 __all__ = [
     "BASELINES",
     "DRIVER_GROUPS",
@@ -645,8 +647,7 @@ class Driver:
 
     def text(self) -> str:
         """``label (+0.80)``, with a true minus sign for negative contributions."""
-        sign = "+" if self.contribution >= 0 else _MINUS
-        return f"{self.label} ({sign}{abs(self.contribution):.2f})"
+        return driver_text(self.name, self.values, self.contribution)
 
 
 @dataclass(frozen=True)
@@ -1061,46 +1062,72 @@ def _rank_glm(
     return coef, intercept + float(coef @ (centre - mean))
 
 
-def _count(value: float, one: str, many: str) -> str:
-    count = int(round(value))
-    return f"{count} {one if count == 1 else many}"
-
-
-def _window_label(values: Sequence[float], one: str, many: str) -> str:
+def _windows(values: Sequence[float], w: Words, *, fatalities: bool) -> str:
+    """Counts in the last 1, 3 and 12 months, in words."""
     last, three, twelve = (int(round(v)) for v in values[:3])
+    counts = {"last": last, "three": three, "twelve": twelve}
+    if fatalities:
+        if twelve == 0:
+            return w.text("no fatalities in the last 12 months")
+        return w.count(
+            "%(last)d fatality last month, %(three)d in the last 3 months, "
+            "%(twelve)d in the last 12 months",
+            "%(last)d fatalities last month, %(three)d in the last 3 months, "
+            "%(twelve)d in the last 12 months",
+            last,
+            **counts,
+        )
     if twelve == 0:
-        return f"no {many} in the last 12 months"
-    return (
-        f"{_count(last, one, many)} last month, {three} in the last 3 months, "
-        f"{twelve} in the last 12 months"
+        return w.text("no fatal events in the last 12 months")
+    return w.count(
+        "%(last)d fatal event last month, %(three)d in the last 3 months, "
+        "%(twelve)d in the last 12 months",
+        "%(last)d fatal events last month, %(three)d in the last 3 months, "
+        "%(twelve)d in the last 12 months",
+        last,
+        **counts,
     )
 
 
-def _events_label(values: Sequence[float]) -> str:
-    since = int(round(values[3]))
-    if since < 0:
-        return "no fatal event on record"
-    if since >= 12:
-        return f"no fatal event in the last 12 months, the last one {since} months ago"
-    text = _window_label(values, "fatal event", "fatal events")
-    if since >= 1:
-        text += f", the last one {_count(since, 'month', 'months')} ago"
-    return text
-
-
-def _label(group: str, values: Sequence[float]) -> str:
+def driver_words(group: str, values: Sequence[float], w: Words = ENGLISH) -> str:
+    """What a driver of :data:`DRIVER_GROUPS` stands for, from its values, worded by ``w``
+    (:attr:`Driver.label` in English)."""
     if group == "fatalities":
-        return _window_label(values, "fatality", "fatalities")
-    if group == "events":
-        return _events_label(values)
+        return _windows(values, w, fatalities=True)
     if group == "neighbours":
-        return "neighbours: " + _window_label(values, "fatality", "fatalities")
+        return w.text("neighbours: %(facts)s", facts=_windows(values, w, fatalities=True))
+    if group == "events":
+        since = int(round(values[3]))
+        if since < 0:
+            return w.text("no fatal event on record")
+        if since >= 12:
+            return w.count(
+                "no fatal event in the last 12 months, the last one %(n)d month ago",
+                "no fatal event in the last 12 months, the last one %(n)d months ago",
+                since,
+            )
+        text = _windows(values, w, fatalities=False)
+        if since >= 1:
+            text += w.count(
+                ", the last one %(n)d month ago", ", the last one %(n)d months ago", since
+            )
+        return text
     if group == "long_run":
         mean = f"{values[0]:.1f}" if values[0] >= 1 else f"{values[0]:.2f}"
-        return f"long-run average of {mean} fatalities a month"
+        return w.text("long-run average of %(mean)s fatalities a month", mean=w.figure(mean))
     if group == "season":
-        return f"season: forecast for {_MONTH_NAMES[int(values[0]) - 1]}"
+        month = w.text(_MONTH_NAMES[int(values[0]) - 1])
+        return w.text("season: forecast for %(month)s", month=month)
     raise ValueError(f"no label for driver {group!r}")
+
+
+def driver_text(
+    group: str, values: Sequence[float], contribution: float, w: Words = ENGLISH
+) -> str:
+    """``words (+0.80)``: a driver and its contribution, with a true minus sign for a
+    negative one."""
+    sign = "+" if contribution >= 0 else _MINUS
+    return f"{driver_words(group, values, w)} ({sign}{w.figure(f'{abs(contribution):.2f}')})"
 
 
 def _drivers(
@@ -1112,7 +1139,7 @@ def _drivers(
         index = [FEATURES.index(c) for c in columns]
         values = tuple(float(shown[j]) for j in index)
         total = float(sum(float(contributions[j]) for j in index))
-        found.append(Driver(group, _label(group, values), columns, values, total))
+        found.append(Driver(group, driver_words(group, values), columns, values, total))
     found.sort(key=lambda d: (-abs(d.contribution), d.name))
     return tuple(found)
 

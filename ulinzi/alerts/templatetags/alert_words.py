@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.utils.translation import ngettext
 
 from ulinzi.alerts.models import THREAT_TYPES, AlertStep, Severity
+from ulinzi.lib.wording import with_decimal_mark
 
 register = template.Library()
 
@@ -149,22 +149,13 @@ _FORMS = [(re.compile(form), said) for form, said in _REASON_FORMS]
 _DAYS = re.compile(r"^(?P<n>[\d.,]+) days$")
 
 
-_FIGURE = re.compile(r"-?\d+\.\d+")
-
-
-def _decimal(value: str) -> str:
-    """A figure with a decimal point (``0.4``, ``2.5 days``) with the reader's decimal mark."""
-    mark = get_format("DECIMAL_SEPARATOR")
-    return value if mark == "." else _FIGURE.sub(lambda f: f[0].replace(".", mark), value)
-
-
 def _said(found: re.Match[str]) -> str:
     text = found.group(0)
     for form, said in _FORMS:
         match = form.fullmatch(text)
         if match is None:
             continue
-        values = {k: _decimal(v) for k, v in match.groupdict().items() if v is not None}
+        values = {k: with_decimal_mark(v) for k, v in match.groupdict().items() if v is not None}
         for name in ("a", "b"):
             if name in values:
                 values[name] = str(_THREAT_LABELS.get(values[name], values[name]))

@@ -40,6 +40,7 @@ from ulinzi.lib.text import fold
             ["Mutwanga", "Beni Ville", "Beni"],
         ),
         ("Hommes armés se dirigent vers Mbau", ["Mbau"]),
+        ("La population fuit en direction d'Oicha depuis Mbau", ["Mbau", "Oicha"]),
         # A long one in lower case: none (any word of it finds a namesake somewhere).
         ("we need food and water and tents for the many families who lost their homes", []),
     ],
@@ -72,6 +73,8 @@ def test_a_report_without_a_place_name_is_not_put_at_a_namesake(gazetteer: None)
     # Where people fled to is not where it happened, when the account says both.
     fled = locate("La population fuit vers Oicha après l'attaque de Mbau cette nuit", None, None)
     assert fled.text == "Mbau", fled
+    away = locate("Attaque à Mbau, la population fuit en direction d'Oicha", None, None)
+    assert away.text == "Mbau", away
     heading = locate("Hommes armés se dirigent vers Mbau", None, None)  # the only place said
     assert heading.text == "Mbau" and heading.place_id is not None
     nowhere = locate("Hommes armés vus ce matin, des tirs, la population fuit", None, None)

@@ -352,7 +352,6 @@ def test_you_said_we_did_for_a_community(
     assert sent.reporter_id == focal.reporter_id and "tahadhari 1 zimeshughulikiwa" in sent.text
 
 
-@pytest.mark.browser
 def test_the_jpt_form_helps_in_the_readers_language(personas: dict[str, Any]) -> None:
     for language, said in (
         ("fr", "Composantes : civil_affairs"),
@@ -362,6 +361,7 @@ def test_the_jpt_form_helps_in_the_readers_language(personas: dict[str, Any]) ->
         assert said in verified_client(user).get("/engagement/jpt/").content.decode()
 
 
+@pytest.mark.browser
 def test_jpt_flow_in_the_browser(
     page: Any, live_server: Any, personas: dict[str, Any], liaison: Any
 ) -> None:

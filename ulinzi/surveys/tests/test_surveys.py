@@ -253,3 +253,12 @@ def test_import_a_survey_export_and_open_the_dashboard(
     text = page.inner_text("main")
     assert f"{round(truth[''], 1)}%" in text
     assert Response.objects.count() == 60
+
+
+def test_an_answer_is_labelled_in_the_readers_language_however_the_form_names_it() -> None:
+    labels = {"English (en)": "Female", "fr": "Femme", "default": "F"}
+    form = SurveyForm(questions=[{"name": "sex", "path": "p/sex", "choices": [["female", labels]]}])
+    assert form.choice_label("sex", "female", "fr") == "Femme"  # "label::fr"
+    assert form.choice_label("p/sex", "female", "sw") == "Female"  # none in Swahili: English
+    assert form.choice_label("sex", "other", "fr") == "other"  # not a choice: as stored
+    assert form.questions_in("fr") == [{"name": "sex", "type": "", "label": ""}]

@@ -207,7 +207,7 @@ def test_the_reasons_shown_say_what_the_forecast_says() -> None:
         ),
         ("long_run", (0.25,)): (
             "long-run average of 0.25 fatalities a month",
-            "moyenne de long terme de 0,25 morts par mois",
+            "moyenne à long terme de 0,25 morts par mois",
         ),
     }
     for (name, values), languages in said.items():
@@ -215,3 +215,11 @@ def test_the_reasons_shown_say_what_the_forecast_says() -> None:
         for language, words, decimal in zip(("en", "fr"), languages, ("0.50", "0,50"), strict=True):
             with translation.override(language):
                 assert early_warning.reasons(row) == [f"{words} (\u2212{decimal})"]
+
+
+def test_every_message_of_the_forecast_reasons_has_its_french() -> None:
+    from ulinzi.test import untranslated, worded_messages
+
+    texts, counts = worded_messages(fc)
+    assert len(texts) >= 6 and len(counts) >= 4  # the parse found them
+    assert not untranslated(texts, counts)
