@@ -1246,8 +1246,10 @@ def _fix_refused(
             **facts,
         )
         if plural is None:
-            return f"{head}: {w.text(message, **facts, **values)}"
-        return f"{head}: {w.count(message, plural, n, **facts, **values)}"
+            why = w.text(message, **facts, **values)
+        else:
+            why = w.count(message, plural, n, **facts, **values)
+        return w.text("%(fix)s: %(why)s", fix=head, why=why)
 
     return Refused(say)
 
