@@ -180,7 +180,14 @@ def worded_messages(
             continue
         func = node.func
         if isinstance(func, ast.Name) and func.id in (helpers or {}):
-            said = [ast.literal_eval(a) for a in node.args[(helpers or {})[func.id] :][:2]]
+            # A message written there, or a constant of the module that holds one.
+            said = [
+                a.value if isinstance(a, ast.Constant) else getattr(module, a.id, None)
+                for a in node.args[(helpers or {})[func.id] :][:2]
+                if isinstance(a, ast.Constant | ast.Name)
+            ]
+            if not said or not all(isinstance(m, str) for m in said):
+                continue  # the helper passing on a message it was given
             if len(said) == 1:
                 texts.add(said[0])
             else:

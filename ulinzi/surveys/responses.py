@@ -106,12 +106,13 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 
+from ulinzi.lib.words import ENGLISH, Words
 from ulinzi.surveys.xlsform import Form, Question
 
 __all__ = [
@@ -188,7 +189,20 @@ _ELLIPSIS_RE = re.compile(r"\.\.\.(?: \(\d+\))?$")
 
 
 class ExportError(ValueError):
-    """The file as a whole cannot be read as a survey export."""
+    """The file as a whole cannot be read as a survey export. ``str()`` says why in
+    English; :meth:`said` in other words (``lib.words``)."""
+
+    def __init__(self, message: str, *, say: Callable[[Words], str] | None = None) -> None:
+        super().__init__(message)
+        self._say = say
+
+    def said(self, words: Words) -> str:
+        return self._say(words) if self._say is not None else str(self)
+
+
+def _refused(message: str, **values: object) -> ExportError:
+    """An :class:`ExportError` with an English ``message`` another language can say."""
+    return ExportError(ENGLISH.text(message, **values), say=lambda w: w.text(message, **values))
 
 
 @dataclass(frozen=True)
@@ -288,7 +302,7 @@ def _read_bytes(source: str | PathLike[str] | bytes | IO[bytes] | IO[str]) -> by
     else:
         raise ExportError("The export must be a CSV or XLSX file (a path, bytes or a file).")
     if len(data) > MAX_EXPORT_BYTES:
-        raise ExportError(f"The export is larger than {_mb(MAX_EXPORT_BYTES)} MB.")
+        raise _refused("The export is larger than %(mb)d MB.", mb=_mb(MAX_EXPORT_BYTES))
     return data
 
 
@@ -301,9 +315,9 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ExportError("The file says it is UTF-16 text but could not be decoded.")
+            raise _refused("The file says it is UTF-16 text but could not be decoded.")
     if b"\x00" in data[:4096]:
-        raise ExportError(
+        raise _refused(
             "This file is neither CSV nor XLSX. Export the data from KoBoToolbox or "
             "ODK Central as CSV or XLSX."
         )
@@ -336,8 +350,18 @@ def _csv_records(text: str, where: str = "") -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as err:
-            prefix = f"{where[:1].upper()}{where[1:]}, line {start}" if where else f"Line {start}"
-            raise ExportError(f"{prefix}: the file could not be read as CSV ({err}).")
+            if where:
+                raise _refused(
+                    "%(where)s, line %(line)d: the file could not be read as CSV (%(error)s).",
+                    where=f"{where[:1].upper()}{where[1:]}",
+                    line=start,
+                    error=err,
+                )
+            raise _refused(
+                "Line %(line)d: the file could not be read as CSV (%(error)s).",
+                line=start,
+                error=err,
+            )
         yield start, record
 
 
@@ -360,7 +384,7 @@ def _xlsx_tables(data: bytes) -> list[_Table]:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             if not wb.worksheets:
-                raise ExportError("The XLSX file has no sheet.")
+                raise _refused("The XLSX file has no sheet.")
             tables = []
             for sheet in wb.worksheets:
                 records = [
@@ -375,18 +399,21 @@ def _xlsx_tables(data: bytes) -> list[_Table]:
     except ExportError:
         raise
     except Exception as err:  # openpyxl raises many kinds on a damaged workbook
-        raise ExportError(
-            f"The XLSX file could not be read ({type(err).__name__}). Export it again from "
-            "KoBoToolbox or ODK Central, or save it as CSV."
+        raise _refused(
+            "The XLSX file could not be read (%(error)s). Export it again from KoBoToolbox or "
+            "ODK Central, or save it as CSV.",
+            error=type(err).__name__,
         ) from err
 
 
 def _check_expanded(size: int, what: str) -> None:
     if size > MAX_EXPORT_BYTES:
-        raise ExportError(
-            f"The {what} would be larger than {_mb(MAX_EXPORT_BYTES)} MB once uncompressed "
-            f"({_mb(size)} MB); it is not read. Export less data at a time (a date range, "
-            "fewer questions)."
+        raise _refused(
+            "The %(what)s would be larger than %(mb)d MB once uncompressed (%(size)d MB); it is "
+            "not read. Export less data at a time (a date range, fewer questions).",
+            what=what,
+            mb=_mb(MAX_EXPORT_BYTES),
+            size=_mb(size),
         )
 
 
@@ -404,12 +431,13 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except Exception as err:  # zipfile raises many kinds on a damaged archive
-        raise ExportError(
-            f"The XLSX or ZIP file could not be read ({type(err).__name__}). Export it again "
-            "from KoBoToolbox or ODK Central, or save it as CSV."
+        raise _refused(
+            "The XLSX or ZIP file could not be read (%(error)s). Export it again from "
+            "KoBoToolbox or ODK Central, or save it as CSV.",
+            error=type(err).__name__,
         ) from err
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise ExportError(f"The ZIP file holds more than {MAX_ZIP_ENTRIES} files.")
+        raise _refused("The ZIP file holds more than %(n)d files.", n=MAX_ZIP_ENTRIES)
     if any(i.filename == "[Content_Types].xml" for i in infos):
         _check_expanded(sum(i.file_size for i in infos), "XLSX file")
         return "xlsx", _xlsx_tables(data), []
@@ -422,7 +450,7 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
         and not i.filename.startswith("__MACOSX/")
     ]
     if not entries:
-        raise ExportError(
+        raise _refused(
             'The ZIP file holds no CSV file. Upload ODK Central\'s "CSV (zip)" download as '
             "it is, or an XLSX or CSV export."
         )
@@ -435,15 +463,17 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
             with archive.open(info) as fh:
                 raw = fh.read(MAX_EXPORT_BYTES - total + 1)
         except Exception as err:  # encrypted, damaged, unsupported compression...
-            raise ExportError(
-                f"The file {name!r} in the ZIP could not be read ({type(err).__name__})."
+            raise _refused(
+                "The file %(name)s in the ZIP could not be read (%(error)s).",
+                name=repr(name),
+                error=type(err).__name__,
             ) from err
         total += len(raw)
         _check_expanded(total, "ZIP file")
         try:
             texts.append((name, _decode(raw)))
         except ExportError as err:
-            raise ExportError(f"The file {name!r} in the ZIP: {err}") from err
+            raise _in_the_zip(name, err) from err
 
     with_parent: list[bool] = []
     for name, text in texts:
@@ -452,7 +482,7 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
         with_parent.append("parent_key" in headers)
     plain = [i for i, linked in enumerate(with_parent) if not linked]
     if not plain:
-        raise ExportError(
+        raise _refused(
             "None of the CSV files in the ZIP is the main table (all have a PARENT_KEY "
             'column). Upload ODK Central\'s "CSV (zip)" download as it is.'
         )
@@ -471,14 +501,25 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
     return "zip", tables, left_aside
 
 
+def _in_the_zip(name: str, problem: ExportError) -> ExportError:
+    """The ``problem`` of the file ``name`` of a ZIP, naming the file."""
+
+    def say(w: Words) -> str:
+        return w.text(
+            "The file %(name)s in the ZIP: %(problem)s", name=repr(name), problem=problem.said(w)
+        )
+
+    return ExportError(say(ENGLISH), say=say)
+
+
 def _tables(data: bytes) -> tuple[Literal["csv", "xlsx", "zip"], list[_Table]]:
     if not data.strip():
-        raise ExportError("The file is empty.")
+        raise _refused("The file is empty.")
     if data.startswith(_ZIP_MAGIC):
         fmt, tables, _ = _zip_tables(data)
         return fmt, tables
     if data.startswith(_OLE_MAGIC):
-        raise ExportError(
+        raise _refused(
             "This is an old-style .xls workbook. Export the data as XLSX or CSV instead."
         )
     return "csv", [_Table("", "file", _csv_records(_decode(data)))]
@@ -955,10 +996,13 @@ def _prepare_repeats(
         if not any(header.col(c) is not None for c in needed):
             names = " or ".join(needed)
             if group is not None:
-                raise ExportError(
-                    f"The {table.where} holds the repeat group {group!r} of the form but has "
-                    f"no {names} column to link its lines to their submissions. Export the "
-                    "data again from KoBoToolbox or ODK Central, without removing columns."
+                raise _refused(
+                    "The %(where)s holds the repeat group %(group)s of the form but has no "
+                    "%(columns)s column to link its lines to their submissions. Export the data "
+                    "again from KoBoToolbox or ODK Central, without removing columns.",
+                    where=table.where,
+                    group=repr(group),
+                    columns=names,
                 )
             ignored.append(f"{table.where} (no {names} column to link it to the submissions)")
             continue
@@ -1228,18 +1272,19 @@ def read_export(
 
     first = _first_record(main_table.records)
     if first is None:
-        raise ExportError("The file has no header row (it is empty).")
+        raise _refused("The file has no header row (it is empty).")
     main = _header(*first)
     headers, skip, folded = main.headers, main.skip, main.folded
 
     id_cols = [folded[c.casefold()] for c in ID_COLUMNS if c.casefold() in folded]
     if not id_cols:
         shown = ", ".join(h for h in headers if h)[:300]
-        raise ExportError(
-            "No submission id column: looked for "
-            + ", ".join(ID_COLUMNS)
-            + f". The file's columns are: {shown or '(none)'}. Export the data from "
-            "KoBoToolbox or ODK Central with its metadata columns."
+        raise _refused(
+            "No submission id column: looked for %(looked)s. The file's columns are: "
+            "%(columns)s. Export the data from KoBoToolbox or ODK Central with its metadata "
+            "columns.",
+            looked=", ".join(ID_COLUMNS),
+            columns=shown or "(none)",
         )
     time_col = next((folded[c.casefold()] for c in TIME_COLUMNS if c.casefold() in folded), None)
     central = "key" in folded or "submissiondate" in folded

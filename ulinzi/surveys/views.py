@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ulinzi.lib.formfields import DateInput
+from ulinzi.lib.wording import Translated
 from ulinzi.places.domain import ImportRefused
 from ulinzi.surveys import domain
 from ulinzi.surveys.models import SurveyForm, SurveyRound
@@ -75,7 +76,8 @@ def index(request: HttpRequest) -> HttpResponse:
                 try:
                     saved = domain.upload_form(actor=request.user, content=content)
                 except FormError as exc:
-                    messages.error(request, _("This form cannot be used: %(why)s") % {"why": exc})
+                    why = exc.said(Translated())
+                    messages.error(request, _("This form cannot be used: %(why)s") % {"why": why})
                 else:
                     messages.success(
                         request,
@@ -135,7 +137,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ExportError as exc:
                 failed = True
-                messages.error(request, _("This file cannot be read: %(why)s") % {"why": exc})
+                why = exc.said(Translated())
+                messages.error(request, _("This file cannot be read: %(why)s") % {"why": why})
             except ImportRefused as exc:
                 failed = True
                 problems = exc.errors[:50]

@@ -10,7 +10,7 @@ whose message says what to fix, with the spreadsheet row when pyxform gives one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -20,6 +20,8 @@ from pyxform.builder import create_survey_element_from_dict
 from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
+
+from ulinzi.lib.words import ENGLISH, Words
 
 __all__ = ["Choice", "Form", "FormError", "Question", "validate"]
 
@@ -56,16 +58,33 @@ _TRUE = {"yes", "true", "true()", "1"}
 
 class FormError(ValueError):
     """The file is not a usable XLSForm. ``message`` is written for the person who
-    uploaded it; ``row`` is the row of the spreadsheet at fault when known."""
+    uploaded it, in English; :meth:`said` words it in another language (``lib.words``);
+    ``row`` is the row of the spreadsheet at fault when known."""
 
-    def __init__(self, message: str, row: int | None = None, sheet: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        row: int | None = None,
+        sheet: str | None = None,
+        *,
+        say: Callable[[Words], str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.row = row
         self.sheet = sheet
+        self._say = say
 
     def __str__(self) -> str:
         return self.message
+
+    def said(self, words: Words) -> str:
+        return self._say(words) if self._say is not None else self.message
+
+
+def _refused(message: str, **values: object) -> FormError:
+    """A :class:`FormError` with an English ``message`` another language can say."""
+    return FormError(ENGLISH.text(message, **values), say=lambda w: w.text(message, **values))
 
 
 @dataclass(frozen=True)
@@ -231,14 +250,19 @@ def _languages(questions: list[Question]) -> list[str]:
 
 
 def _pyxform_error(err: Exception, workbook: Any) -> FormError:
-    message = str(err).strip() or type(err).__name__
+    text = str(err).strip() or type(err).__name__
     row: int | None = None
-    m = _ROW_RE.match(message)
+    m = _ROW_RE.match(text)
     if m:
         row = int(m.group(1))
-        message = message[m.end() :]
-    unknown = _UNKNOWN_TYPE_RE.search(message)
-    headers = _HEADERS_RE.search(message)
+        text = text[m.end() :]
+    sheet_match = _SHEET_RE.search(text)
+    sheet = sheet_match.group(1) if sheet_match else "survey"
+    unknown = _UNKNOWN_TYPE_RE.search(text)
+    headers = _HEADERS_RE.search(text)
+    # What pyxform said, in words a person uploading a form understands: an English
+    # message with its values (None: pyxform's own words, kept as they are).
+    known: tuple[str, dict[str, object]] | None = None
     if unknown and row is None and workbook is not None:
         # pyxform names the type but not the row: find it on the survey sheet.
         for i, sheet_row in enumerate(getattr(workbook, "survey", None) or [], start=2):
@@ -247,44 +271,63 @@ def _pyxform_error(err: Exception, workbook: Any) -> FormError:
             ):
                 row = i
                 break
-        message = (
-            f"Unknown question type {unknown.group(1)!r}. Use an XLSForm "
-            "type such as text, integer, decimal, date, select_one <list>, "
-            "select_multiple <list>, geopoint or note."
+        known = _words(
+            "Unknown question type %(type)s. Use an XLSForm type such as text, integer, "
+            "decimal, date, select_one <list>, select_multiple <list>, geopoint or note.",
+            type=repr(unknown.group(1)),
         )
-    elif message.startswith("Argument 'definition' was not recognized"):
-        message = "The file could not be read as an .xlsx workbook."
-    elif "There should be a choices sheet" in message:
-        message = (
+    elif text.startswith("Argument 'definition' was not recognized"):
+        known = _words("The file could not be read as an .xlsx workbook.")
+    elif "There should be a choices sheet" in text:
+        known = _words(
             "The form has select questions but no 'choices' sheet. Add a 'choices' sheet "
             "with the columns list_name, name and label."
         )
-    elif message.startswith("You must have a sheet named 'survey'"):
-        message = (
-            "The workbook has no 'survey' sheet. An XLSForm needs a sheet named 'survey' "
-            "(and 'choices' for select questions)."
+    elif text.startswith("You must have a sheet named 'survey'"):
+        known = _words(_NO_SURVEY_SHEET)
+    elif "List name not in choices sheet" in text:
+        known = _words(
+            "The choice list %(list)s used on the 'survey' sheet is not on the 'choices' "
+            "sheet (check the list_name column).",
+            list=repr(text.rsplit(":", 1)[-1].strip()),
         )
-    elif "List name not in choices sheet" in message:
-        list_name = message.rsplit(":", 1)[-1].strip()
-        message = (
-            f"The choice list {list_name!r} used on the 'survey' sheet is not on the "
-            "'choices' sheet (check the list_name column)."
-        )
-    elif "Question or group with no name" in message:
-        message = "A question or group has no name (fill in the 'name' column)."
+    elif "Question or group with no name" in text:
+        known = _words("A question or group has no name (fill in the 'name' column).")
     elif headers:
-        missing = ", ".join(repr(c) for c in re.findall(r"'([^']+)'", headers.group(2)))
-        message = (
-            f"The {headers.group(1)!r} sheet has no {missing} column. The first row of each "
-            "sheet must hold the column names (type, name, label... on 'survey'; "
-            "list_name, name, label on 'choices')."
+        known = _words(
+            "The %(sheet)s sheet has no %(columns)s column. The first row of each sheet must "
+            "hold the column names (type, name, label... on 'survey'; list_name, name, label "
+            "on 'choices').",
+            sheet=repr(headers.group(1)),
+            columns=", ".join(repr(c) for c in re.findall(r"'([^']+)'", headers.group(2))),
         )
-    sheet_match = _SHEET_RE.search(message)
-    sheet = sheet_match.group(1) if sheet_match else "survey"
-    if row is not None:
-        message = _SHEET_RE.sub("", message, count=1).strip()
-        message = f"Row {row} of the {sheet!r} sheet: {message[:1].upper()}{message[1:]}"
-    return FormError(message, row=row, sheet=sheet if row is not None else None)
+    elif row is not None:
+        text = _SHEET_RE.sub("", text, count=1).strip()
+        text = f"{text[:1].upper()}{text[1:]}"
+
+    def say(w: Words) -> str:
+        said = w.text(known[0], **known[1]) if known is not None else text
+        if row is None:
+            return said
+        return w.text(
+            "Row %(row)d of the %(sheet)s sheet: %(problem)s",
+            row=row,
+            sheet=repr(sheet),
+            problem=said,
+        )
+
+    return FormError(say(ENGLISH), row=row, sheet=sheet if row is not None else None, say=say)
+
+
+def _words(message: str, **values: object) -> tuple[str, dict[str, object]]:
+    """A message and its values, to be worded later (``lib.words``)."""
+    return message, values
+
+
+_NO_SURVEY_SHEET = (
+    "The workbook has no 'survey' sheet. An XLSForm needs a sheet named 'survey' (and "
+    "'choices' for select questions)."
+)
 
 
 def validate(path_or_bytes: str | PathLike[str] | bytes | IO[bytes]) -> Form:
@@ -294,16 +337,16 @@ def validate(path_or_bytes: str | PathLike[str] | bytes | IO[bytes]) -> Form:
     """
     data = _read_bytes(path_or_bytes)
     if not data:
-        raise FormError("The file is empty: upload the XLSForm as an .xlsx workbook.")
+        raise _refused("The file is empty: upload the XLSForm as an .xlsx workbook.")
     if len(data) > MAX_FORM_BYTES:
-        raise FormError(f"The file is larger than {MAX_FORM_BYTES // (1024 * 1024)} MB.")
+        raise _refused("The file is larger than %(mb)d MB.", mb=MAX_FORM_BYTES // (1024 * 1024))
     if data.startswith(_OLE_MAGIC):
-        raise FormError(
+        raise _refused(
             "This is an old-style .xls workbook. Open it in a spreadsheet program and save it "
             "as .xlsx (Excel workbook), then upload it again."
         )
     if not data.startswith(_ZIP_MAGIC):
-        raise FormError(
+        raise _refused(
             "This file is not an .xlsx workbook. Upload the XLSForm as it is downloaded from "
             "KoBoToolbox or saved from Excel/LibreOffice (.xlsx)."
         )
@@ -316,10 +359,7 @@ def validate(path_or_bytes: str | PathLike[str] | bytes | IO[bytes]) -> Form:
             header = getattr(workbook, "survey_header", None)
             sheets = getattr(workbook, "sheet_names", None) or []
             if not header and not any(str(s).strip().lower() == "survey" for s in sheets):
-                raise FormError(
-                    "The workbook has no 'survey' sheet. An XLSForm needs a sheet named "
-                    "'survey' (and 'choices' for select questions)."
-                )
+                raise _refused(_NO_SURVEY_SHEET)
         pyxform_data = workbook_to_json(
             workbook_dict=workbook,
             form_name=None,
@@ -334,18 +374,18 @@ def validate(path_or_bytes: str | PathLike[str] | bytes | IO[bytes]) -> Form:
     except PyXFormError as err:
         raise _pyxform_error(err, workbook) from err
     except RecursionError as err:
-        raise FormError("The form is nested too deeply to be read.") from err
+        raise _refused("The form is nested too deeply to be read.") from err
     except Exception as err:  # pyxform and openpyxl raise many kinds on damaged files
-        raise FormError(
-            f"The form could not be read ({type(err).__name__}: {str(err)[:200]}). "
-            "Check that it is a valid XLSForm .xlsx file."
+        raise _refused(
+            "The form could not be read (%(error)s). Check that it is a valid XLSForm .xlsx file.",
+            error=f"{type(err).__name__}: {str(err)[:200]}",
         ) from err
 
     lists = pyxform_data.get("choices") or {}
     questions: list[Question] = []
     _walk(pyxform_data.get("children") or [], (), False, lists, questions)
     if not questions:
-        raise FormError("The 'survey' sheet has no questions.")
+        raise _refused("The 'survey' sheet has no questions.")
     version = pyxform_data.get("version")
     default_language = pyxform_data.get("default_language")
     id_string = str(pyxform_data.get("id_string") or pyxform_data.get("name") or "data")

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from ulinzi.indicators import engine
 from ulinzi.indicators.models import Indicator
+from ulinzi.lib.wording import Translated
 from ulinzi.surveys.models import Response, SurveyForm, SurveyRound
 from ulinzi.surveys.views import STANDARD_FORM
 from ulinzi.test import log_in_browser, make_user, verified_client
@@ -99,6 +101,31 @@ def test_a_broken_form_is_refused_with_a_clear_message(meo: Any) -> None:
     assert response.status_code == 400
     assert "This form cannot be used:" in response.content.decode()
     assert not SurveyForm.objects.exists()
+    # In the reader's language, the reason too.
+    french = verified_client(make_user("mireille", "me_officer", whole_mission=True, language="fr"))
+    refused = french.post(
+        "/surveys/", {"action": "upload", "file": SimpleUploadedFile("x.xlsx", b"not a workbook")}
+    ).content.decode()
+    assert "Ce fichier n&#x27;est pas un classeur .xlsx." in refused, refused[-3000:]
+    garbage = SimpleUploadedFile("x.csv", b"\x00\x01\x02")
+    survey = upload_and_round(client)
+    unread = french.post(f"/surveys/rounds/{survey.pk}/", {"file": garbage}).content.decode()
+    assert "Ce fichier n&#x27;est ni un CSV ni un XLSX." in unread
+
+
+def test_every_message_about_a_form_or_an_export_has_its_french() -> None:
+    from ulinzi.surveys import responses, xlsform
+    from ulinzi.test import untranslated, worded_messages
+
+    for module, helpers in ((xlsform, {"_refused": 0, "_words": 0}), (responses, {"_refused": 0})):
+        texts, counts = worded_messages(module, helpers)
+        assert len(texts) >= 10, module  # the parse found them
+        assert not untranslated(texts, counts), module
+    # A message within a message: each part in the reader's language.
+    inner = responses._refused("The file is empty.")
+    with translation.override("fr"):
+        said = responses._in_the_zip("a.csv", inner).said(Translated())
+    assert said == "Le fichier 'a.csv' du ZIP : Le fichier est vide."
 
 
 def test_a_round_refused_says_why_once_on_its_own_form(meo: Any) -> None:
