@@ -172,7 +172,8 @@ _THREAT_LABELS = dict(THREAT_TYPES)
 @register.filter
 def grouping_reason(text: str) -> str:
     """Why a report joined its alert (or opened one), in the reader's language: each
-    known form of the words is translated, the figures kept as they are."""
+    known form of the words is translated, the figures kept (with the reader's decimal
+    mark)."""
     return _REASON.sub(_said, text or "")
 
 
