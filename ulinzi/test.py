@@ -169,8 +169,9 @@ def worded_messages(
 ) -> tuple[set[str], set[tuple[str, str]]]:
     """The messages a module words through ``lib.words`` (``w.text(message, ...)`` and
     ``w.count(singular, plural, n, ...)``), read from its source: the texts, and the
-    (singular, plural) pairs. ``helpers``: functions of the module that take a message
-    (and, when given, its plural) at that positional index."""
+    (singular, plural) pairs. ``helpers``: functions or methods (by name: ``_fix_refused``,
+    ``worded``) that take a message (and, when given, its plural) at that positional
+    index."""
     import ast
 
     texts: set[str] = set()
@@ -179,11 +180,12 @@ def worded_messages(
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if isinstance(func, ast.Name) and func.id in (helpers or {}):
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name in (helpers or {}):
             # A message written there, or a constant of the module that holds one.
             said = [
                 a.value if isinstance(a, ast.Constant) else getattr(module, a.id, None)
-                for a in node.args[(helpers or {})[func.id] :][:2]
+                for a in node.args[(helpers or {})[name] :][:2]
                 if isinstance(a, ast.Constant | ast.Name)
             ]
             if not said or not all(isinstance(m, str) for m in said):

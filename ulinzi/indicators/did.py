@@ -121,7 +121,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from ulinzi.lib.words import ENGLISH, Words
+from ulinzi.lib.words import ENGLISH, Refused, Words
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -332,28 +332,34 @@ def did(
         if (w <= 0).any():
             raise ValueError("weights must be positive")
     if y.size == 0:
-        raise ValueError("no observations")
+        raise Refused.worded("There are no observations.")
     codes, labels = _codes(units)
     treated_set = set(treated_units)
     if not treated_set:
-        raise ValueError("no treated community given")
+        raise Refused.worded("No community is covered by the initiative.")
     is_treated_unit = np.array([label in treated_set for label in labels], dtype=bool)
     n_treated = int(is_treated_unit.sum())
     n_control = len(labels) - n_treated
     if n_treated == 0:
-        raise ValueError("none of the treated communities appears in the data")
+        raise Refused.worded("None of the covered communities appears in the data.")
     if n_control == 0:
-        raise ValueError("every community in the data is treated: there is no comparison group")
+        raise Refused.worded(
+            "Every community in the data is covered: there is no comparison group."
+        )
     post = t >= start
     if not post.any():
-        raise ValueError(f"no observation at or after the start (period {start})")
+        raise Refused.worded("There is no observation from the start on.")
     if post.all():
-        raise ValueError(f"no observation before the start (period {start})")
+        raise Refused.worded("There is no observation before the start.")
     treated = is_treated_unit[codes]
-    for group, name in ((treated, "treated"), (~treated, "comparison")):
-        for side, when in ((~post, "before"), (post, "after")):
-            if not (group & side).any():
-                raise ValueError(f"the {name} communities have no observation {when} the start")
+    if not (treated & ~post).any():
+        raise Refused.worded("The covered communities have no observation before the start.")
+    if not (treated & post).any():
+        raise Refused.worded("The covered communities have no observation after the start.")
+    if not (~treated & ~post).any():
+        raise Refused.worded("The comparison communities have no observation before the start.")
+    if not (~treated & post).any():
+        raise Refused.worded("The comparison communities have no observation after the start.")
 
     sw = np.sqrt(w)
     n_clusters = len(labels)
@@ -558,13 +564,16 @@ def suggest_controls(
         raise ValueError("k must be at least 1")
     treated_set = set(treated)
     if not treated_set:
-        raise ValueError("no treated unit given")
+        raise Refused.worded("No community is covered by the initiative.")
     absent = [u for u in treated_set if u not in pre_values]
     if absent:
-        raise ValueError(f"treated units without pre-start values: {absent!r}")
+        raise Refused.worded(
+            "Covered communities with no value before the start: %(units)s.",
+            units=", ".join(str(u) for u in absent),
+        )
     lengths = {len(v) for v in pre_values.values()}
     if len(lengths) != 1 or 0 in lengths:
-        raise ValueError("every unit needs values for the same, non-empty, pre-start periods")
+        raise Refused.worded("Every community needs values for the same periods before the start.")
     length = lengths.pop()
     paths = {u: np.asarray(v, dtype=np.float64) for u, v in pre_values.items()}
     stacked = np.stack([paths[u] for u in pre_values if u in treated_set])
@@ -573,7 +582,9 @@ def suggest_controls(
         mean_path = np.where(seen.any(0), np.where(seen, stacked, 0).sum(0) / seen.sum(0), np.nan)
     target = _level_rise(mean_path, length)
     if target is None:
-        raise ValueError("the treated units have too few pre-start values to compare")
+        raise Refused.worded(
+            "The covered communities have too few values before the start to compare."
+        )
     scored: list[tuple[float, int, U]] = []
     for order, (u, path) in enumerate(paths.items()):
         if u in treated_set:
@@ -631,7 +642,7 @@ def before_after(
     treated_set = set(treated_units)
     mask = np.array([u in treated_set for u in units], dtype=bool)
     if not mask.any():
-        raise ValueError("none of the treated communities appears in the data")
+        raise Refused.worded("None of the covered communities appears in the data.")
     post = t >= start
     before = _mean(y, w, mask & ~post) if (mask & ~post).any() else None
     after = _mean(y, w, mask & post) if (mask & post).any() else None

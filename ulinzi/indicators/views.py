@@ -18,6 +18,7 @@ from ulinzi.indicators import engine, impact
 from ulinzi.indicators.models import Indicator, Initiative, InitiativeIndicator
 from ulinzi.lib.formfields import DateInput
 from ulinzi.lib.wording import Translated
+from ulinzi.lib.words import Refused
 from ulinzi.places.models import Community
 
 MONTHS = 12
@@ -247,7 +248,7 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValueError as exc:
                 entry["error"] = _("No comparison communities could be suggested: %(why)s") % {
-                    "why": exc
+                    "why": _said(exc)
                 }
                 continue
             controls = [c for c in others if str(c.pk) in chosen]
@@ -260,7 +261,7 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
             entry["before_after"] = did.before_after(*arguments, weights=data.weights)
             result = did.did(*arguments, weights=data.weights)
         except ValueError as exc:
-            entry["error"] = str(exc)
+            entry["error"] = _said(exc)
             continue
         entry["result"] = result
         entry["cautions"] = result.said_cautions(Translated())
@@ -272,3 +273,8 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
         "indicators/initiative.html",
         {"initiative": found, "treated": treated, "comparison": comparison, "results": results},
     )
+
+
+def _said(exc: ValueError) -> str:
+    """Why the estimate could not be made, in the reader's language when it can say it."""
+    return exc.said(Translated()) if isinstance(exc, Refused) else str(exc)

@@ -8,9 +8,10 @@ a page can show in French what the module explains.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Self
 
-__all__ = ["ENGLISH", "Words"]
+__all__ = ["ENGLISH", "Refused", "Words"]
 
 
 class Words:
@@ -36,3 +37,20 @@ class Words:
 
 
 ENGLISH = Words()
+
+
+class Refused(ValueError):
+    """Input a pure module refuses. ``str()`` says why in English; :meth:`said` in other
+    words (``lib.wording.Translated``: the reader's language)."""
+
+    def __init__(self, message: str | None = None, *, say: Callable[[Words], str]) -> None:
+        super().__init__(say(ENGLISH) if message is None else message)
+        self._say = say
+
+    def said(self, words: Words) -> str:
+        return self._say(words)
+
+    @classmethod
+    def worded(cls, message: str, **values: object) -> Self:
+        """Refused with an English ``message`` and its values."""
+        return cls(say=lambda w: w.text(message, **values))

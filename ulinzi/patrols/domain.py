@@ -617,7 +617,7 @@ def plan_week(
         except planner.Refused as exc:  # a fixed patrol it cannot keep: said in the user's words
             from ulinzi.patrols.wording import Translated
 
-            raise ValueError(exc.say(Translated())) from exc
+            raise ValueError(exc.said(Translated())) from exc
         _store_outings(plan, week_start, requests, result, fixed_at)
         week.filter(fixed=True).update(plan=plan)
         plan.status = WeeklyPlan.Status.PROPOSED

@@ -1214,13 +1214,12 @@ class Words(words.Words):
 ENGLISH = Words()
 
 
-class Refused(ValueError):
-    """A patrol the officer fixed that the plan cannot keep. ``str()`` says why in English;
-    :meth:`say` in other words."""
+class Refused(words.Refused):
+    """A patrol the officer fixed that the plan cannot keep (``lib.words.Refused``, worded
+    with the planner's days and shifts)."""
 
-    def __init__(self, say: Callable[[Words], str]) -> None:
-        self.say = say
-        super().__init__(say(ENGLISH))
+    def __init__(self, *, say: Callable[[Words], str]) -> None:
+        super().__init__(say(ENGLISH), say=say)  # type: ignore[arg-type]
 
 
 def _fix_refused(
@@ -1251,7 +1250,7 @@ def _fix_refused(
             why = w.count(message, plural, n, **facts, **values)
         return w.text("%(fix)s: %(why)s", fix=head, why=why)
 
-    return Refused(say)
+    return Refused(say=say)
 
 
 # What a request asked for, by kind: (n patrols, n more patrols), each singular and plural.

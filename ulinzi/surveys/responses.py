@@ -112,7 +112,7 @@ from os import PathLike
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 
-from ulinzi.lib.words import ENGLISH, Words
+from ulinzi.lib.words import Refused, Words
 from ulinzi.surveys.xlsform import Form, Question
 
 __all__ = [
@@ -188,21 +188,13 @@ _UNKNOWN = -2
 _ELLIPSIS_RE = re.compile(r"\.\.\.(?: \(\d+\))?$")
 
 
-class ExportError(ValueError):
-    """The file as a whole cannot be read as a survey export. ``str()`` says why in
-    English; :meth:`said` in other words (``lib.words``)."""
+class ExportError(Refused):
+    """The file as a whole cannot be read as a survey export (in English; :meth:`said`
+    in the reader's language)."""
 
-    def __init__(self, message: str, *, say: Callable[[Words], str] | None = None) -> None:
-        super().__init__(message)
-        self._say = say
-
-    def said(self, words: Words) -> str:
-        return self._say(words) if self._say is not None else str(self)
-
-
-def _refused(message: str, **values: object) -> ExportError:
-    """An :class:`ExportError` with an English ``message`` another language can say."""
-    return ExportError(ENGLISH.text(message, **values), say=lambda w: w.text(message, **values))
+    def __init__(self, message: str | None = None, *, say: Callable[[Words], str] | None = None):
+        text = message if message is not None else ""
+        super().__init__(message, say=say or (lambda w: text))
 
 
 @dataclass(frozen=True)
@@ -302,7 +294,7 @@ def _read_bytes(source: str | PathLike[str] | bytes | IO[bytes] | IO[str]) -> by
     else:
         raise ExportError("The export must be a CSV or XLSX file (a path, bytes or a file).")
     if len(data) > MAX_EXPORT_BYTES:
-        raise _refused("The export is larger than %(mb)d MB.", mb=_mb(MAX_EXPORT_BYTES))
+        raise ExportError.worded("The export is larger than %(mb)d MB.", mb=_mb(MAX_EXPORT_BYTES))
     return data
 
 
@@ -315,9 +307,9 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise _refused("The file says it is UTF-16 text but could not be decoded.")
+            raise ExportError.worded("The file says it is UTF-16 text but could not be decoded.")
     if b"\x00" in data[:4096]:
-        raise _refused(
+        raise ExportError.worded(
             "This file is neither CSV nor XLSX. Export the data from KoBoToolbox or "
             "ODK Central as CSV or XLSX."
         )
@@ -351,13 +343,13 @@ def _csv_records(text: str, where: str = "") -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as err:
             if where:
-                raise _refused(
+                raise ExportError.worded(
                     "%(where)s, line %(line)d: the file could not be read as CSV (%(error)s).",
                     where=f"{where[:1].upper()}{where[1:]}",
                     line=start,
                     error=err,
                 )
-            raise _refused(
+            raise ExportError.worded(
                 "Line %(line)d: the file could not be read as CSV (%(error)s).",
                 line=start,
                 error=err,
@@ -384,7 +376,7 @@ def _xlsx_tables(data: bytes) -> list[_Table]:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             if not wb.worksheets:
-                raise _refused("The XLSX file has no sheet.")
+                raise ExportError.worded("The XLSX file has no sheet.")
             tables = []
             for sheet in wb.worksheets:
                 records = [
@@ -399,7 +391,7 @@ def _xlsx_tables(data: bytes) -> list[_Table]:
     except ExportError:
         raise
     except Exception as err:  # openpyxl raises many kinds on a damaged workbook
-        raise _refused(
+        raise ExportError.worded(
             "The XLSX file could not be read (%(error)s). Export it again from KoBoToolbox or "
             "ODK Central, or save it as CSV.",
             error=type(err).__name__,
@@ -408,7 +400,7 @@ def _xlsx_tables(data: bytes) -> list[_Table]:
 
 def _check_expanded(size: int, what: str) -> None:
     if size > MAX_EXPORT_BYTES:
-        raise _refused(
+        raise ExportError.worded(
             "The %(what)s would be larger than %(mb)d MB once uncompressed (%(size)d MB); it is "
             "not read. Export less data at a time (a date range, fewer questions).",
             what=what,
@@ -431,13 +423,13 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except Exception as err:  # zipfile raises many kinds on a damaged archive
-        raise _refused(
+        raise ExportError.worded(
             "The XLSX or ZIP file could not be read (%(error)s). Export it again from "
             "KoBoToolbox or ODK Central, or save it as CSV.",
             error=type(err).__name__,
         ) from err
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise _refused("The ZIP file holds more than %(n)d files.", n=MAX_ZIP_ENTRIES)
+        raise ExportError.worded("The ZIP file holds more than %(n)d files.", n=MAX_ZIP_ENTRIES)
     if any(i.filename == "[Content_Types].xml" for i in infos):
         _check_expanded(sum(i.file_size for i in infos), "XLSX file")
         return "xlsx", _xlsx_tables(data), []
@@ -450,7 +442,7 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
         and not i.filename.startswith("__MACOSX/")
     ]
     if not entries:
-        raise _refused(
+        raise ExportError.worded(
             'The ZIP file holds no CSV file. Upload ODK Central\'s "CSV (zip)" download as '
             "it is, or an XLSX or CSV export."
         )
@@ -463,7 +455,7 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
             with archive.open(info) as fh:
                 raw = fh.read(MAX_EXPORT_BYTES - total + 1)
         except Exception as err:  # encrypted, damaged, unsupported compression...
-            raise _refused(
+            raise ExportError.worded(
                 "The file %(name)s in the ZIP could not be read (%(error)s).",
                 name=repr(name),
                 error=type(err).__name__,
@@ -482,7 +474,7 @@ def _zip_tables(data: bytes) -> tuple[Literal["xlsx", "zip"], list[_Table], list
         with_parent.append("parent_key" in headers)
     plain = [i for i, linked in enumerate(with_parent) if not linked]
     if not plain:
-        raise _refused(
+        raise ExportError.worded(
             "None of the CSV files in the ZIP is the main table (all have a PARENT_KEY "
             'column). Upload ODK Central\'s "CSV (zip)" download as it is.'
         )
@@ -509,17 +501,17 @@ def _in_the_zip(name: str, problem: ExportError) -> ExportError:
             "The file %(name)s in the ZIP: %(problem)s", name=repr(name), problem=problem.said(w)
         )
 
-    return ExportError(say(ENGLISH), say=say)
+    return ExportError(say=say)
 
 
 def _tables(data: bytes) -> tuple[Literal["csv", "xlsx", "zip"], list[_Table]]:
     if not data.strip():
-        raise _refused("The file is empty.")
+        raise ExportError.worded("The file is empty.")
     if data.startswith(_ZIP_MAGIC):
         fmt, tables, _ = _zip_tables(data)
         return fmt, tables
     if data.startswith(_OLE_MAGIC):
-        raise _refused(
+        raise ExportError.worded(
             "This is an old-style .xls workbook. Export the data as XLSX or CSV instead."
         )
     return "csv", [_Table("", "file", _csv_records(_decode(data)))]
@@ -996,7 +988,7 @@ def _prepare_repeats(
         if not any(header.col(c) is not None for c in needed):
             names = " or ".join(needed)
             if group is not None:
-                raise _refused(
+                raise ExportError.worded(
                     "The %(where)s holds the repeat group %(group)s of the form but has no "
                     "%(columns)s column to link its lines to their submissions. Export the data "
                     "again from KoBoToolbox or ODK Central, without removing columns.",
@@ -1272,14 +1264,14 @@ def read_export(
 
     first = _first_record(main_table.records)
     if first is None:
-        raise _refused("The file has no header row (it is empty).")
+        raise ExportError.worded("The file has no header row (it is empty).")
     main = _header(*first)
     headers, skip, folded = main.headers, main.skip, main.folded
 
     id_cols = [folded[c.casefold()] for c in ID_COLUMNS if c.casefold() in folded]
     if not id_cols:
         shown = ", ".join(h for h in headers if h)[:300]
-        raise _refused(
+        raise ExportError.worded(
             "No submission id column: looked for %(looked)s. The file's columns are: "
             "%(columns)s. Export the data from KoBoToolbox or ODK Central with its metadata "
             "columns.",

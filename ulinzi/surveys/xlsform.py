@@ -21,7 +21,7 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
-from ulinzi.lib.words import ENGLISH, Words
+from ulinzi.lib.words import Refused, Words
 
 __all__ = ["Choice", "Form", "FormError", "Question", "validate"]
 
@@ -56,35 +56,27 @@ _GROUP_TYPES = {"group", "repeat"}
 _TRUE = {"yes", "true", "true()", "1"}
 
 
-class FormError(ValueError):
-    """The file is not a usable XLSForm. ``message`` is written for the person who
-    uploaded it, in English; :meth:`said` words it in another language (``lib.words``);
-    ``row`` is the row of the spreadsheet at fault when known."""
+class FormError(Refused):
+    """The file is not a usable XLSForm. Its message is written for the person who
+    uploaded it (in English; :meth:`said` in the reader's language); ``row`` is the row
+    of the spreadsheet at fault when known."""
 
     def __init__(
         self,
-        message: str,
+        message: str | None = None,
         row: int | None = None,
         sheet: str | None = None,
         *,
         say: Callable[[Words], str] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        text = message if message is not None else ""
+        super().__init__(message, say=say or (lambda w: text))
+        self.message = str(self.args[0])
         self.row = row
         self.sheet = sheet
-        self._say = say
 
     def __str__(self) -> str:
         return self.message
-
-    def said(self, words: Words) -> str:
-        return self._say(words) if self._say is not None else self.message
-
-
-def _refused(message: str, **values: object) -> FormError:
-    """A :class:`FormError` with an English ``message`` another language can say."""
-    return FormError(ENGLISH.text(message, **values), say=lambda w: w.text(message, **values))
 
 
 @dataclass(frozen=True)
@@ -316,7 +308,7 @@ def _pyxform_error(err: Exception, workbook: Any) -> FormError:
             problem=said,
         )
 
-    return FormError(say(ENGLISH), row=row, sheet=sheet if row is not None else None, say=say)
+    return FormError(row=row, sheet=sheet if row is not None else None, say=say)
 
 
 def _words(message: str, **values: object) -> tuple[str, dict[str, object]]:
@@ -337,16 +329,18 @@ def validate(path_or_bytes: str | PathLike[str] | bytes | IO[bytes]) -> Form:
     """
     data = _read_bytes(path_or_bytes)
     if not data:
-        raise _refused("The file is empty: upload the XLSForm as an .xlsx workbook.")
+        raise FormError.worded("The file is empty: upload the XLSForm as an .xlsx workbook.")
     if len(data) > MAX_FORM_BYTES:
-        raise _refused("The file is larger than %(mb)d MB.", mb=MAX_FORM_BYTES // (1024 * 1024))
+        raise FormError.worded(
+            "The file is larger than %(mb)d MB.", mb=MAX_FORM_BYTES // (1024 * 1024)
+        )
     if data.startswith(_OLE_MAGIC):
-        raise _refused(
+        raise FormError.worded(
             "This is an old-style .xls workbook. Open it in a spreadsheet program and save it "
             "as .xlsx (Excel workbook), then upload it again."
         )
     if not data.startswith(_ZIP_MAGIC):
-        raise _refused(
+        raise FormError.worded(
             "This file is not an .xlsx workbook. Upload the XLSForm as it is downloaded from "
             "KoBoToolbox or saved from Excel/LibreOffice (.xlsx)."
         )
@@ -359,7 +353,7 @@ def validate(path_or_bytes: str | PathLike[str] | bytes | IO[bytes]) -> Form:
             header = getattr(workbook, "survey_header", None)
             sheets = getattr(workbook, "sheet_names", None) or []
             if not header and not any(str(s).strip().lower() == "survey" for s in sheets):
-                raise _refused(_NO_SURVEY_SHEET)
+                raise FormError.worded(_NO_SURVEY_SHEET)
         pyxform_data = workbook_to_json(
             workbook_dict=workbook,
             form_name=None,
@@ -374,9 +368,9 @@ def validate(path_or_bytes: str | PathLike[str] | bytes | IO[bytes]) -> Form:
     except PyXFormError as err:
         raise _pyxform_error(err, workbook) from err
     except RecursionError as err:
-        raise _refused("The form is nested too deeply to be read.") from err
+        raise FormError.worded("The form is nested too deeply to be read.") from err
     except Exception as err:  # pyxform and openpyxl raise many kinds on damaged files
-        raise _refused(
+        raise FormError.worded(
             "The form could not be read (%(error)s). Check that it is a valid XLSForm .xlsx file.",
             error=f"{type(err).__name__}: {str(err)[:200]}",
         ) from err
@@ -385,7 +379,7 @@ def validate(path_or_bytes: str | PathLike[str] | bytes | IO[bytes]) -> Form:
     questions: list[Question] = []
     _walk(pyxform_data.get("children") or [], (), False, lists, questions)
     if not questions:
-        raise _refused("The 'survey' sheet has no questions.")
+        raise FormError.worded("The 'survey' sheet has no questions.")
     version = pyxform_data.get("version")
     default_language = pyxform_data.get("default_language")
     id_string = str(pyxform_data.get("id_string") or pyxform_data.get("name") or "data")

@@ -93,3 +93,27 @@ def test_impact_of_an_initiative_on_events(gazetteer: None, tmp_path: Path) -> N
     initiative.comparison.clear()
     suggested = client.get(f"/indicators/initiatives/{initiative.pk}/").context["results"][0]
     assert suggested["suggested"] and set(suggested["controls"]) <= set(controls)
+
+
+def test_an_estimate_that_cannot_be_made_says_why_in_the_readers_language(
+    gazetteer: None,
+) -> None:
+    places = far_apart(4)
+    communities = [make_community(f"C{i}", p) for i, p in enumerate(places)]
+    Community.objects.update(population=10_000)
+    # Started in a year's time: nothing of the covered communities is observed from then.
+    started = timezone.localdate() + dt.timedelta(days=400)
+    initiative = Initiative.objects.create(name="Later", objectives="-", started=started)
+    initiative.communities.set(communities[:2])
+    initiative.comparison.set(communities[2:])
+    indicator = Indicator.objects.get(code="events-per-10000")
+    InitiativeIndicator.objects.create(initiative=initiative, indicator=indicator)
+    pages = {}
+    for language in ("en", "fr"):
+        user = make_user(f"meo-{language}", "me_officer", whole_mission=True, language=language)
+        page = verified_client(user).get(f"/indicators/initiatives/{initiative.pk}/")
+        pages[language] = page.context["results"][0]["error"]
+    assert pages == {
+        "en": "None of the covered communities appears in the data.",
+        "fr": "Aucune des communautés couvertes n'apparaît dans les données.",
+    }

@@ -117,12 +117,12 @@ def test_every_message_about_a_form_or_an_export_has_its_french() -> None:
     from ulinzi.surveys import responses, xlsform
     from ulinzi.test import untranslated, worded_messages
 
-    for module, helpers in ((xlsform, {"_refused": 0, "_words": 0}), (responses, {"_refused": 0})):
+    for module, helpers in ((xlsform, {"worded": 0, "_words": 0}), (responses, {"worded": 0})):
         texts, counts = worded_messages(module, helpers)
         assert len(texts) >= 10, module  # the parse found them
         assert not untranslated(texts, counts), module
     # A message within a message: each part in the reader's language.
-    inner = responses._refused("The file is empty.")
+    inner = responses.ExportError.worded("The file is empty.")
     with translation.override("fr"):
         said = responses._in_the_zip("a.csv", inner).said(Translated())
     assert said == "Le fichier 'a.csv' du ZIP : Le fichier est vide."
