@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Self
 
-__all__ = ["ENGLISH", "Refused", "Words"]
+__all__ = ["ENGLISH", "Refused", "Said", "Words"]
 
 
 class Words:
@@ -54,3 +54,22 @@ class Refused(ValueError):
     def worded(cls, message: str, **values: object) -> Self:
         """Refused with an English ``message`` and its values."""
         return cls(say=lambda w: w.text(message, **values))
+
+
+class Said(str):
+    """English text that keeps its message and values (a :class:`Said` value too), so
+    that it can be said in other words: a string wherever a string is expected."""
+
+    message: str
+    values: dict[str, object]
+
+    def __new__(cls, message: str, **values: object) -> Self:
+        said = super().__new__(cls, ENGLISH.text(message, **values))
+        said.message, said.values = message, values
+        return said
+
+    def said(self, words: Words) -> str:
+        return words.text(
+            self.message,
+            **{k: v.said(words) if isinstance(v, Said) else v for k, v in self.values.items()},
+        )

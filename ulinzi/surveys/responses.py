@@ -112,7 +112,7 @@ from os import PathLike
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 
-from ulinzi.lib.words import Refused, Words
+from ulinzi.lib.words import ENGLISH, Refused, Said, Words
 from ulinzi.surveys.xlsform import Form, Question
 
 __all__ = [
@@ -217,9 +217,17 @@ class RowError:
     table_kind: Literal["sheet", "file"] = "sheet"
 
     def __str__(self) -> str:
-        if self.table is not None:
-            return f"{self.table_kind} {self.table!r} line {self.line}: {self.reason}"
-        return f"line {self.line}: {self.reason}"
+        return self.said(ENGLISH)
+
+    def said(self, w: Words) -> str:
+        """Where and why, worded by ``w``."""
+        reason = self.reason.said(w) if isinstance(self.reason, Said) else self.reason
+        if self.table is None:
+            return w.text("line %(line)d: %(reason)s", line=self.line, reason=reason)
+        where = {"line": self.line, "reason": reason, "table": repr(self.table)}
+        if self.table_kind == "file":
+            return w.text("file %(table)s line %(line)d: %(reason)s", **where)
+        return w.text("sheet %(table)s line %(line)d: %(reason)s", **where)
 
 
 @dataclass
@@ -788,8 +796,11 @@ def _row_values(
                     picked.append(choice)
                 elif flag and flag not in _NOT_SELECTED:
                     problems.append(
-                        f"column {headers[col]!r} has {cells[col].strip()!r} where 0 or 1 "
-                        "was expected"
+                        Said(
+                            "column %(column)s has %(value)s where 0 or 1 was expected",
+                            column=repr(headers[col]),
+                            value=repr(cells[col].strip()),
+                        )
                     )
             text = " ".join(picked)
         else:
@@ -802,8 +813,14 @@ def _row_values(
             if chosen is None:
                 assert q is not None
                 problems.append(
-                    f"{key!r} has {text!r}, which is not a list of choices of {q.list_name!r} "
-                    f"({_choices_text(q)})"
+                    Said(
+                        "%(question)s has %(value)s, which is not a list of choices of %(list)s "
+                        "(%(choices)s)",
+                        question=repr(key),
+                        value=repr(text),
+                        list=repr(q.list_name),
+                        choices=_choices_text(q),
+                    )
                 )
                 continue
             real = [c for c in chosen if _missing(c, codes) is None]
@@ -819,8 +836,14 @@ def _row_values(
             matched = _choice_name(q, text)
             if matched is None and _missing(text, codes) is None:
                 problems.append(
-                    f"{key!r} has {text!r}, which is not a choice of {q.list_name!r} "
-                    f"({_choices_text(q)})"
+                    Said(
+                        "%(question)s has %(value)s, which is not a choice of %(list)s "
+                        "(%(choices)s)",
+                        question=repr(key),
+                        value=repr(text),
+                        list=repr(q.list_name),
+                        choices=_choices_text(q),
+                    )
                 )
                 continue
             text = matched if matched is not None else text
@@ -876,10 +899,12 @@ def _columns(targets: dict[str, _Target], headers: list[str]) -> dict[str, str]:
     return columns
 
 
-def _too_wide(width: int, extra: int) -> str:
-    return (
-        f"this line has {width + extra} or more values but the header has {width} columns; "
-        "a value containing the separator is probably missing its quotes"
+def _too_wide(width: int, extra: int) -> Said:
+    return Said(
+        "this line has %(n)d or more values but the header has %(width)d columns; a value "
+        "containing the separator is probably missing its quotes",
+        n=width + extra,
+        width=width,
     )
 
 
@@ -1127,8 +1152,10 @@ def _link_kobo(
             found = _parent_table(parent_table, registry, repeats, form)
             if found is None:
                 sheets = ", ".join(repr(t) for t in [main, *(r.table.title for r in repeats)])
-                return None, (
-                    f"_parent_table_name {parent_table!r} is not a sheet of this export ({sheets})"
+                return None, Said(
+                    "_parent_table_name %(table)s is not a sheet of this export (%(sheets)s)",
+                    table=repr(parent_table),
+                    sheets=sheets,
                 )
             tid = found
         parent = registry.by_index.get((tid, parent_index))
@@ -1136,20 +1163,30 @@ def _link_kobo(
             return parent, None
         if not (tid == -1 and not registry.main_has_index and (uuid or sub_id)):
             title = main if tid == -1 else repeats[tid].table.title
-            return None, (
-                f"its parent line (_index {parent_index} of sheet {title!r}) is not in the export"
+            return None, Said(
+                "its parent line (_index %(index)s of sheet %(sheet)s) is not in the export",
+                index=parent_index,
+                sheet=repr(title),
             )
     if uuid:
         parent = registry.by_sid.get(_normalise_id(uuid))
         if parent is not None:
             return parent, None
-        return None, f"its submission {uuid} (_submission__uuid) is not in sheet {main!r}"
+        return None, Said(
+            "its submission %(id)s (_submission__uuid) is not in sheet %(sheet)s",
+            id=uuid,
+            sheet=repr(main),
+        )
     if sub_id:
         parent = registry.by_id.get(sub_id)
         if parent is not None:
             return parent, None
-        return None, f"its submission {sub_id} (_submission__id) is not in sheet {main!r}"
-    return None, (
+        return None, Said(
+            "its submission %(id)s (_submission__id) is not in sheet %(sheet)s",
+            id=sub_id,
+            sheet=repr(main),
+        )
+    return None, Said(
         "_parent_index and _submission__uuid are empty: the line cannot be linked to a submission"
     )
 
@@ -1157,11 +1194,11 @@ def _link_kobo(
 def _link_central(node: _Node, registry: _Registry) -> tuple[_Node | None, str | None]:
     parent_key = node.link[1]
     if not parent_key:
-        return None, "PARENT_KEY is empty: the line cannot be linked to a submission"
+        return None, Said("PARENT_KEY is empty: the line cannot be linked to a submission")
     parent = registry.by_key.get(parent_key) or registry.by_sid.get(_normalise_id(parent_key))
     if parent is not None:
         return parent, None
-    return None, f"its parent {parent_key} (PARENT_KEY) is not in the export"
+    return None, Said("its parent %(key)s (PARENT_KEY) is not in the export", key=parent_key)
 
 
 def _root(node: _Node) -> _Node | None:
@@ -1213,12 +1250,19 @@ def _link_repeats(
             if owner is None and node.hint is not None:
                 owner = registry.by_sid.get(node.hint)
             sid = owner.sid if owner is not None else node.hint
-            suffix = ""
             if owner is not None and owner.ok:
                 rejected.add(id(owner))
-                suffix = f"; submission {owner.sid} (line {owner.line}) is left out as a whole"
+                reasons = [
+                    Said(
+                        "%(reason)s; submission %(id)s (line %(line)d) is left out as a whole",
+                        reason=reason,
+                        id=owner.sid,
+                        line=owner.line,
+                    )
+                    for reason in reasons
+                ]
             errors.extend(
-                RowError(node.line, reason + suffix, sid, rep.table.title, rep.table.kind)
+                RowError(node.line, reason, sid, rep.table.title, rep.table.kind)
                 for reason in reasons
             )
     return rejected
@@ -1319,9 +1363,10 @@ def read_export(
             errors.append(
                 RowError(
                     line,
-                    "no submission id (the columns "
-                    + ", ".join(headers[c] for c in id_cols)
-                    + " are empty)",
+                    Said(
+                        "no submission id (the columns %(columns)s are empty)",
+                        columns=", ".join(headers[c] for c in id_cols),
+                    ),
                 )
             )
             continue
@@ -1329,8 +1374,11 @@ def read_export(
             errors.append(
                 RowError(
                     line,
-                    f"submission {sid} already appears on line {first_line[sid]}; "
-                    "this line was skipped",
+                    Said(
+                        "submission %(id)s already appears on line %(line)d; this line was skipped",
+                        id=sid,
+                        line=first_line[sid],
+                    ),
                     sid,
                 )
             )

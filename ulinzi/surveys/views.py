@@ -163,7 +163,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "survey": survey,
             "form": form,
-            "problems": problems,
+            "problems": [p.said(Translated()) for p in problems],
             "responses": survey.responses.count(),
             "questions": survey.form.questions_in(translation.get_language() or "en"),
         },

@@ -117,7 +117,10 @@ def test_every_message_about_a_form_or_an_export_has_its_french() -> None:
     from ulinzi.surveys import responses, xlsform
     from ulinzi.test import untranslated, worded_messages
 
-    for module, helpers in ((xlsform, {"worded": 0, "_words": 0}), (responses, {"worded": 0})):
+    for module, helpers in (
+        (xlsform, {"worded": 0, "_words": 0}),
+        (responses, {"worded": 0, "Said": 0}),
+    ):
         texts, counts = worded_messages(module, helpers)
         assert len(texts) >= 10, module  # the parse found them
         assert not untranslated(texts, counts), module
@@ -199,6 +202,16 @@ def test_bad_rows_refuse_the_file_unless_told(meo: Any) -> None:
     assert "2 bad row(s); nothing was imported." in page
     assert "line 4" in page and "line 6" in page
     assert not Response.objects.exists()
+    # Each row's reason in the reader's language, its values as written in the file.
+    french = verified_client(make_user("mireille", "me_officer", whole_mission=True, language="fr"))
+    lignes = french.post(url, {"file": SimpleUploadedFile("kobo.csv", export(rows))})
+    said = lignes.content.decode()
+    assert (
+        "ligne 4 : &#x27;safe_night&#x27; vaut &#x27;terribly_safe&#x27;, qui n&#x27;est pas"
+        in said
+    )
+    assert "ligne 6 : aucun identifiant de soumission (les colonnes" in said
+    assert "line 4" not in said and not Response.objects.exists()
     skipped = client.post(
         url, {"file": SimpleUploadedFile("kobo.csv", export(rows)), "skip_bad": "on"}
     )
