@@ -540,6 +540,10 @@ def test_a_duty_officer_adds_and_stands_down_the_responders_of_their_base(
     # A name of blanks is no name: the page says so.
     blank = alice.post("/alerts/responders/", {"base": "beni", "name": "   ", "kind": "un_police"})
     assert blank.status_code == 400 and "Name: This field is required." in blank.content.decode()
+    french = Client()
+    french.force_login(make_user("amina", "duty_officer", bases=[personas["beni"]], language="fr"))
+    vide = french.post("/alerts/responders/", {"base": "beni", "name": " ", "kind": "un_police"})
+    assert "Nom : Ce champ est obligatoire." in vide.content.decode()  # French punctuation
     theirs = domain.save_responder(
         actor="t", base=personas["goma"], name="Goma company", kind="mission_company"
     )
