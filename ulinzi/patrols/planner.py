@@ -619,6 +619,11 @@ def _check_slot(slot: Slot, where: str) -> None:
         raise ValueError(f"{where}: slot {slot!r} is not a day 0-6 and a shift in {SHIFTS}")
 
 
+def _named(r: Request) -> str:
+    """A request as messages name it: as people know it ("P-12"), else by its id."""
+    return r.label or f"request {r.id!r}"
+
+
 def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Problem:
     base_index: dict[str, int] = {}
     for bi, b in enumerate(bases):
@@ -631,7 +636,7 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
         base_index[b.id] = bi
     seen: set[str] = set()
     for r in requests:
-        where = f"{r.label or f'request {r.id!r}'} ({r.community})"
+        where = f"{_named(r)} ({r.community})"
         if r.id in seen:
             raise ValueError(f"request id {r.id!r} appears twice")
         seen.add(r.id)
@@ -692,7 +697,7 @@ def _problem(bases: Sequence[BaseCapacity], requests: Sequence[Request]) -> _Pro
     fixed_use: dict[tuple[int, int, str], int] = defaultdict(int)
     fixed_vehicles: dict[tuple[int, int, str], int] = defaultdict(int)
     for ri, r in enumerate(requests):
-        where = f"{r.label or f'request {r.id!r}'} ({r.community})"
+        where = f"{_named(r)} ({r.community})"
         mine: dict[Slot, int] = {}
         for slot, base_id in r.fixed:
             _check_slot(slot, f"{where}, fixed patrol")
@@ -1240,7 +1245,7 @@ def _fix_refused(
         head = w.text(
             "%(request)s (%(community)s): fixed patrol from %(base)s on the %(shift)s shift "
             "on %(day)s",
-            request=r.label or f"request {r.id!r}",
+            request=_named(r),
             community=r.community,
             **facts,
         )

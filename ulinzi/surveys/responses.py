@@ -812,16 +812,7 @@ def _row_values(
             chosen = _split_multi(text, q, codes)
             if chosen is None:
                 assert q is not None
-                problems.append(
-                    Said(
-                        "%(question)s has %(value)s, which is not a list of choices of %(list)s "
-                        "(%(choices)s)",
-                        question=repr(key),
-                        value=repr(text),
-                        list=repr(q.list_name),
-                        choices=_choices_text(q),
-                    )
-                )
+                problems.append(_not_a_choice(key, text, q, several=True))
                 continue
             real = [c for c in chosen if _missing(c, codes) is None]
             if real:
@@ -835,16 +826,7 @@ def _row_values(
         if q is not None and q.type in ("select_one", "rank") and q.choices:
             matched = _choice_name(q, text)
             if matched is None and _missing(text, codes) is None:
-                problems.append(
-                    Said(
-                        "%(question)s has %(value)s, which is not a choice of %(list)s "
-                        "(%(choices)s)",
-                        question=repr(key),
-                        value=repr(text),
-                        list=repr(q.list_name),
-                        choices=_choices_text(q),
-                    )
-                )
+                problems.append(_not_a_choice(key, text, q, several=False))
                 continue
             text = matched if matched is not None else text
         reason = _missing(text, codes)
@@ -897,6 +879,25 @@ def _columns(targets: dict[str, _Target], headers: list[str]) -> dict[str, str]:
         for col in t.part_columns.values():
             columns[headers[col]] = key
     return columns
+
+
+def _not_a_choice(key: str, text: str, q: Question, *, several: bool) -> Said:
+    """The answer ``text`` of question ``key`` is not one of its choices (or, for a
+    select_multiple, not a list of them)."""
+    said = {
+        "question": repr(key),
+        "value": repr(text),
+        "list": repr(q.list_name),
+        "choices": _choices_text(q),
+    }
+    if several:
+        return Said(
+            "%(question)s has %(value)s, which is not a list of choices of %(list)s (%(choices)s)",
+            **said,
+        )
+    return Said(
+        "%(question)s has %(value)s, which is not a choice of %(list)s (%(choices)s)", **said
+    )
 
 
 def _too_wide(width: int, extra: int) -> Said:

@@ -432,12 +432,20 @@ def watch_page(request: HttpRequest) -> HttpResponse:
             mine |= {str(t) for t in territories if t}
             mine |= {str(t) for t in inside.filter(kind="territory").values_list("pk", flat=True)}
         areas = [a for a in areas if a["id"] in mine]
-    # The reasons in the user's language (the rows' explanations are in English).
+    # The reasons in the user's language (the rows' explanations are in English), worded
+    # once per area however many communities share it.
+    said: dict[str, dict[str, Any]] = {}
+
+    def with_reasons(row: dict[str, Any]) -> dict[str, Any]:
+        if row["id"] not in said:
+            said[row["id"]] = {**row, "reasons": early_warning.reasons(row)}
+        return said[row["id"]]
+
     for c in communities:
-        c["forecast"] = {**c["forecast"], "reasons": early_warning.reasons(c["forecast"])}
+        c["forecast"] = with_reasons(c["forecast"])
     context.update(
         {
-            "areas": [{**a, "reasons": early_warning.reasons(a)} for a in areas[:20]],
+            "areas": [with_reasons(a) for a in areas[:20]],
             "communities": communities,
             "month": areas[0]["month"] if areas else "",
             "origin": areas[0]["origin"] if areas else "",

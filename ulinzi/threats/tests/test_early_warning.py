@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -185,8 +186,14 @@ def test_the_reasons_shown_say_what_the_forecast_says() -> None:
     forecasts = fc.predict(fc.fit(hand_panel(), T, min_history=1), hand_panel(), T)
     names = set()
     for forecast in forecasts:
-        with translation.override("en"):
-            assert early_warning.reasons(_row(forecast)) == [d.text() for d in forecast.drivers]
+        english = [d.text() for d in forecast.drivers]
+        with translation.override("fr"):
+            french = early_warning.reasons(_row(forecast))
+        for said, meant in zip(french, english, strict=True):
+            # Every kind of driver is said in French, with the forecast's own figures.
+            assert said != meant, said
+            numbers = re.findall(r"\d+(?:[.,]\d+)?", said)
+            assert [n.replace(",", ".") for n in numbers] == re.findall(r"\d+(?:\.\d+)?", meant)
         names |= {d.name for d in forecast.drivers}
     assert names == set(fc.DRIVER_GROUPS)
     # Branches the panel does not reach, worked out by hand: (English, French).
