@@ -46,6 +46,13 @@ How to read the figures (keys prefixed ``sqlite_`` / ``postgres_``)
     that 200/s is beyond capacity, and ``reports_per_s`` says by how much. The load
     generator shares the machine's cores with the server (it costs the bare endpoint
     most, as its requests are the cheapest).
+    ``worker_lag_p50_s_at_200`` / ``worker_lag_max_s_at_200``: the other side of the
+    webhook's speed: seconds from storing each SMS of the 200/s slices to the worker's
+    processing it (report, alert and acknowledgement written), once the worker is done.
+    The worker's backlog from the closed-loop slices before is still being worked off
+    then, so these say how far behind a long flood leaves it;
+    ``worker_waiting_after_drain``: SMS of those slices still waiting when the bench
+    stopped waiting for them (``drain_s``), not counted in the lag.
     No loss (the kill test): load at ~100 requests/s; the gunicorn process group and the
     worker are SIGKILLed, restarted ~1 s later; the load generator retries every failed
     request with the same gateway id, as a gateway does. ``acked_requests``: distinct
@@ -92,6 +99,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -940,6 +948,10 @@ def measure(
         log(f"{kind}: errors seen: {first_errors[:3]}")
         out["first_error"] = first_errors[0][:300]
 
+    # How far behind the worker fell: from each SMS stored to its report and answer queued.
+    wait_drained(db, plan.drain_s)
+    out.update(worker_lag(db, f"{kind}-ol-receive-"))
+
     # No loss across a SIGKILL of the server and the worker.
     rate = min(plan.kill_rate, max(5.0, KILL_SHARE_OF_CAPACITY * out["reports_per_s"]))
     out["kill_offered_per_s"] = round(rate, 1)
@@ -959,6 +971,29 @@ def measure(
         )
     )
     return {"figures": out, "baseline": baseline}
+
+
+def worker_lag(db: Db, prefix: str) -> dict[str, Any]:
+    """Seconds from storing each of the open loop's SMS to processing it, once the worker
+    is done (or the drain's bound passed: those still waiting are counted apart)."""
+    lags, waiting = [], 0
+    for created, processed in db.rows(
+        "SELECT created_at, processed_at FROM messaging_message"
+        " WHERE direction = 'in' AND gateway_id LIKE ?",
+        (f"{prefix}%",),
+    ):
+        if processed is None:
+            waiting += 1
+            continue
+        stamps = [
+            datetime.fromisoformat(v) if isinstance(v, str) else v for v in (created, processed)
+        ]
+        lags.append((stamps[1] - stamps[0]).total_seconds())
+    return {
+        "worker_lag_p50_s_at_200": round(percentile(lags, 0.5), 2) if lags else None,
+        "worker_lag_max_s_at_200": round(max(lags), 2) if lags else None,
+        "worker_waiting_after_drain": waiting,
+    }
 
 
 def round_ms(value: float) -> float | None:

@@ -128,3 +128,99 @@ class _atomic:  # noqa: N801 - used like transaction.atomic, on a connection of 
             self.conn.commit()
         else:
             self.conn.rollback()
+
+
+def gate(path: Path, mode: int) -> Any:
+    """The gate taken as another process would (shared: a web request writing or waiting
+    to write), without waiting; None when it cannot be taken now."""
+    probe = open(f"{path}.gate", "ab")  # noqa: SIM115 - closed by the caller or on failure
+    try:
+        fcntl.flock(probe, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        probe.close()
+        return None
+    return probe
+
+
+def table(path: Path) -> None:
+    setup = connect(path)
+    with setup.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (n INTEGER)")
+    setup.close()
+
+
+def test_a_writer_passes_the_gate_shared_and_one_giving_way_alone(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    table(path)
+    web, worker = connect(path), connect(path)
+    worker.gives_way = True
+    with _atomic(web):
+        other = gate(path, fcntl.LOCK_SH)
+        assert other is not None  # web writers share it
+        other.close()
+        assert gate(path, fcntl.LOCK_EX) is None  # a worker would wait
+    with _atomic(worker):
+        assert gate(path, fcntl.LOCK_SH) is None  # a web request waits behind it
+    left = gate(path, fcntl.LOCK_EX)
+    assert left is not None  # nothing left held
+    left.close()
+    web.close()
+    worker.close()
+
+
+def test_a_writer_giving_way_begins_only_when_no_one_else_writes_or_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process waiting to write holds the gate shared: the worker's transaction
+    does not begin (even though the write lock itself is free) until it is let go."""
+    monkeypatch.setattr("ulinzi.lib.sqlite.base.GIVE_WAY_S", 10.0)
+    path = tmp_path / "db.sqlite3"
+    table(path)
+    waiting = gate(path, fcntl.LOCK_SH)
+    assert waiting is not None
+    began = threading.Event()
+
+    def worker() -> None:
+        conn = connect(path)
+        conn.gives_way = True
+        with _atomic(conn):
+            began.set()
+            with conn.cursor() as cursor:
+                cursor.execute("INSERT INTO t VALUES (1)")
+        conn.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert not began.wait(0.5)
+    assert not held(path)
+    waiting.close()  # the other process is done
+    assert began.wait(5)
+    thread.join(5)
+    check = connect(path)
+    with check.cursor() as cursor:
+        cursor.execute("SELECT n FROM t")
+        assert cursor.fetchall() == [(1,)]
+    check.close()
+
+
+def test_a_writer_giving_way_queues_anyway_after_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A steady stream of web writers slows the worker down; it never stops it."""
+    monkeypatch.setattr("ulinzi.lib.sqlite.base.GIVE_WAY_S", 0.3)
+    path = tmp_path / "db.sqlite3"
+    table(path)
+    busy = gate(path, fcntl.LOCK_SH)  # never let go during the test
+    assert busy is not None
+    conn = connect(path)
+    conn.gives_way = True
+    start = time.monotonic()
+    with _atomic(conn):
+        waited = time.monotonic() - start
+        with conn.cursor() as cursor:
+            cursor.execute("INSERT INTO t VALUES (2)")
+        assert held(path)
+    assert 0.3 <= waited < 5
+    assert not held(path)
+    busy.close()
+    conn.close()

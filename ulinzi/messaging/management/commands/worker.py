@@ -9,7 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
+from ulinzi.lib import collector
 from ulinzi.lib.priority import run_behind_the_web_server
+from ulinzi.lib.sqlite import base as sqlite_writers
 from ulinzi.messaging import domain, transports
 from ulinzi.messaging.models import Channel, Message
 
@@ -44,6 +46,14 @@ class Command(BaseCommand):
         self.running = True
         if not options["once"]:
             run_behind_the_web_server(options["nice"])
+            # What the worker has loaded, and later its caches, out of the cycle
+            # collector's way: a full collection while it holds SQLite's write lock
+            # stops every webhook (ulinzi/lib/collector.py).
+            collector.settle()
+            collector.watch()
+            # On SQLite, its transactions wait for a moment when the web server is not
+            # writing (ulinzi/lib/sqlite/base.py).
+            sqlite_writers.give_way()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         handled = 0
@@ -60,6 +70,7 @@ class Command(BaseCommand):
                 domain.release_stale_claims()
                 domain.drop_old_receipts()
                 swept = time.monotonic()
+            collector.settle_if_asked()
             if not connection.in_atomic_block:  # (tests run the worker inside a transaction)
                 close_old_connections()  # a long-running process must not keep a dead connection
             # Inbound first: each message becomes a report and queues its acknowledgement.
