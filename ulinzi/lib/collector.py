@@ -37,6 +37,10 @@ _watching = [False]
 def settle() -> None:
     """Collect once, then move every object alive out of the collector's sight."""
     gc.collect()
+    _freeze()
+
+
+def _freeze() -> None:
     gc.freeze()
     _asked.clear()
 
@@ -62,8 +66,7 @@ def settle_if_asked(*args: Any, **kwargs: Any) -> bool:
     Takes and ignores any arguments, so that it can receive a signal."""
     if not _asked.is_set():
         return False
-    gc.freeze()  # the full collection that asked has just been made
-    _asked.clear()
+    _freeze()  # the full collection that asked has just been made
     return True
 
 

@@ -37,16 +37,14 @@ except ImportError:  # no flock (Windows): SQLite's own waiting only
 GIVE_WAY_S = 0.25  # the longest a writer giving way waits for the others to be done
 POLL_S = 0.002  # how often it looks
 
-_giving_way = [False]
-
 
 def give_way(on: bool = True) -> None:
     """Make this process's writers give way to other processes' (see above)."""
-    _giving_way[0] = on
+    DatabaseWrapper.gives_way = on
 
 
 class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
-    gives_way: bool | None = None  # None: as the process does (give_way)
+    gives_way = False  # for the whole process (give_way), or one connection
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,7 +67,7 @@ class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
             name = self.settings_dict["NAME"]
             self._gate_file = open(f"{name}.gate", "ab")  # noqa: SIM115
             self._queue_file = open(f"{name}.writers", "ab")  # noqa: SIM115
-        if _giving_way[0] if self.gives_way is None else self.gives_way:
+        if self.gives_way:
             self._through_gate = self._wait_for_a_gap(self._gate_file)
         else:
             fcntl.flock(self._gate_file, fcntl.LOCK_SH)

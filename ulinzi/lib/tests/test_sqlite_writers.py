@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ulinzi.lib.sqlite.base import DatabaseWrapper
+from ulinzi.lib.sqlite.base import DatabaseWrapper, give_way
 
 
 @pytest.fixture(autouse=True)
@@ -223,4 +223,17 @@ def test_a_writer_giving_way_queues_anyway_after_a_while(
     assert 0.3 <= waited < 5
     assert not held(path)
     busy.close()
+    conn.close()
+
+
+def test_a_process_that_gives_way_does_so_on_every_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DatabaseWrapper, "gives_way", False)  # put back after the test
+    path = tmp_path / "db.sqlite3"
+    table(path)
+    give_way()
+    conn = connect(path)
+    with _atomic(conn):
+        assert gate(path, fcntl.LOCK_SH) is None  # taken alone
     conn.close()
