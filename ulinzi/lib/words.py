@@ -43,7 +43,12 @@ class Refused(ValueError):
     """Input a pure module refuses. ``str()`` says why in English; :meth:`said` in other
     words (``lib.wording.Translated``: the reader's language)."""
 
-    def __init__(self, message: str | None = None, *, say: Callable[[Words], str]) -> None:
+    def __init__(
+        self, message: str | None = None, *, say: Callable[[Words], str] | None = None
+    ) -> None:
+        if say is None:  # the message as it is, in any words (e.g. a library's own)
+            text = message or ""
+            say = lambda w: text  # noqa: E731
         super().__init__(say(ENGLISH) if message is None else message)
         self._say = say
 

@@ -106,7 +106,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path, PurePosixPath
@@ -191,10 +191,6 @@ _ELLIPSIS_RE = re.compile(r"\.\.\.(?: \(\d+\))?$")
 class ExportError(Refused):
     """The file as a whole cannot be read as a survey export (in English; :meth:`said`
     in the reader's language)."""
-
-    def __init__(self, message: str | None = None, *, say: Callable[[Words], str] | None = None):
-        text = message if message is not None else ""
-        super().__init__(message, say=say or (lambda w: text))
 
 
 @dataclass(frozen=True)

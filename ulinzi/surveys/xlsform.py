@@ -21,7 +21,7 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
-from ulinzi.lib.words import Refused, Words
+from ulinzi.lib.words import Refused, Said, Words
 
 __all__ = ["Choice", "Form", "FormError", "Question", "validate"]
 
@@ -69,8 +69,7 @@ class FormError(Refused):
         *,
         say: Callable[[Words], str] | None = None,
     ) -> None:
-        text = message if message is not None else ""
-        super().__init__(message, say=say or (lambda w: text))
+        super().__init__(message, say=say)
         self.message = str(self.args[0])
         self.row = row
         self.sheet = sheet
@@ -254,7 +253,7 @@ def _pyxform_error(err: Exception, workbook: Any) -> FormError:
     headers = _HEADERS_RE.search(text)
     # What pyxform said, in words a person uploading a form understands: an English
     # message with its values (None: pyxform's own words, kept as they are).
-    known: tuple[str, dict[str, object]] | None = None
+    known: Said | None = None
     if unknown and row is None and workbook is not None:
         # pyxform names the type but not the row: find it on the survey sheet.
         for i, sheet_row in enumerate(getattr(workbook, "survey", None) or [], start=2):
@@ -263,30 +262,30 @@ def _pyxform_error(err: Exception, workbook: Any) -> FormError:
             ):
                 row = i
                 break
-        known = _words(
+        known = Said(
             "Unknown question type %(type)s. Use an XLSForm type such as text, integer, "
             "decimal, date, select_one <list>, select_multiple <list>, geopoint or note.",
             type=repr(unknown.group(1)),
         )
     elif text.startswith("Argument 'definition' was not recognized"):
-        known = _words("The file could not be read as an .xlsx workbook.")
+        known = Said("The file could not be read as an .xlsx workbook.")
     elif "There should be a choices sheet" in text:
-        known = _words(
+        known = Said(
             "The form has select questions but no 'choices' sheet. Add a 'choices' sheet "
             "with the columns list_name, name and label."
         )
     elif text.startswith("You must have a sheet named 'survey'"):
-        known = _words(_NO_SURVEY_SHEET)
+        known = Said(_NO_SURVEY_SHEET)
     elif "List name not in choices sheet" in text:
-        known = _words(
+        known = Said(
             "The choice list %(list)s used on the 'survey' sheet is not on the 'choices' "
             "sheet (check the list_name column).",
             list=repr(text.rsplit(":", 1)[-1].strip()),
         )
     elif "Question or group with no name" in text:
-        known = _words("A question or group has no name (fill in the 'name' column).")
+        known = Said("A question or group has no name (fill in the 'name' column).")
     elif headers:
-        known = _words(
+        known = Said(
             "The %(sheet)s sheet has no %(columns)s column. The first row of each sheet must "
             "hold the column names (type, name, label... on 'survey'; list_name, name, label "
             "on 'choices').",
@@ -298,7 +297,7 @@ def _pyxform_error(err: Exception, workbook: Any) -> FormError:
         text = f"{text[:1].upper()}{text[1:]}"
 
     def say(w: Words) -> str:
-        said = w.text(known[0], **known[1]) if known is not None else text
+        said = known.said(w) if known is not None else text
         if row is None:
             return said
         return w.text(
@@ -309,11 +308,6 @@ def _pyxform_error(err: Exception, workbook: Any) -> FormError:
         )
 
     return FormError(row=row, sheet=sheet if row is not None else None, say=say)
-
-
-def _words(message: str, **values: object) -> tuple[str, dict[str, object]]:
-    """A message and its values, to be worded later (``lib.words``)."""
-    return message, values
 
 
 _NO_SURVEY_SHEET = (

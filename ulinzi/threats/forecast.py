@@ -647,7 +647,7 @@ class Driver:
 
     def text(self) -> str:
         """``label (+0.80)``, with a true minus sign for negative contributions."""
-        return driver_text(self.name, self.values, self.contribution)
+        return _with_contribution(self.label, self.contribution)
 
 
 @dataclass(frozen=True)
@@ -1126,8 +1126,12 @@ def driver_text(
 ) -> str:
     """``words (+0.80)``: a driver and its contribution, with a true minus sign for a
     negative one."""
+    return _with_contribution(driver_words(group, values, w), contribution, w)
+
+
+def _with_contribution(said: str, contribution: float, w: Words = ENGLISH) -> str:
     sign = "+" if contribution >= 0 else _MINUS
-    return f"{driver_words(group, values, w)} ({sign}{w.figure(f'{abs(contribution):.2f}')})"
+    return f"{said} ({sign}{w.figure(f'{abs(contribution):.2f}')})"
 
 
 def _drivers(

@@ -118,7 +118,7 @@ def test_every_message_about_a_form_or_an_export_has_its_french() -> None:
     from ulinzi.test import untranslated, worded_messages
 
     for module, helpers in (
-        (xlsform, {"worded": 0, "_words": 0}),
+        (xlsform, {"worded": 0, "Said": 0}),
         (responses, {"worded": 0, "Said": 0}),
     ):
         texts, counts = worded_messages(module, helpers)
