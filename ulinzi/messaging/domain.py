@@ -91,11 +91,15 @@ def reporter_for_number(raw: str) -> Reporter:
     """The reporter with this number, created (encrypted, pseudonymised) if new.
 
     Must run in a transaction; the row is locked so that one sender's messages are
-    handled one at a time even on PostgreSQL.
+    handled one at a time even on PostgreSQL. The lock (FOR NO KEY UPDATE, as every
+    lock on a reporter or a channel here) excludes other locks on the row, not the
+    foreign-key checks of rows that refer to it (KEY SHARE): the webhook never waits
+    for a worker's transaction that queues an answer to this sender or on this
+    channel, and the worker never waits for the webhook.
     """
     number = normalise(raw)
     index = blind_index(settings.BLIND_INDEX_KEY, number)
-    reporter = Reporter.objects.select_for_update().filter(phone_index=index).first()
+    reporter = Reporter.objects.select_for_update(no_key=True).filter(phone_index=index).first()
     return reporter if reporter is not None else _new_reporter(number, index)
 
 
@@ -109,7 +113,7 @@ def _new_reporter(number: str, index: str) -> Reporter:
                 pseudonym=pseudonym(settings.BLIND_INDEX_KEY, number),
             )
     except IntegrityError:  # created by a concurrent request a moment ago
-        return Reporter.objects.select_for_update().get(phone_index=index)
+        return Reporter.objects.select_for_update(no_key=True).get(phone_index=index)
 
 
 def _clean_text(text: Any, what: str = "text") -> str:
@@ -322,7 +326,7 @@ def _reporter_and_copy(number: str, channel: Channel, text: str) -> tuple[Report
             f" AND s.created_at > m.created_at AND (s.direction = %s OR s.purpose IN ({asked})))"
         )
         params += [Message.Direction.IN, *QUESTION_PURPOSES]
-    lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
+    lock = " FOR NO KEY UPDATE OF r" if connection.features.has_select_for_no_key_update else ""
     sql = (
         f"SELECT r.*, (SELECT m.id FROM {messages} m"  # noqa: S608 (names, not values)
         " WHERE m.reporter_id = r.id"
@@ -490,7 +494,9 @@ def set_opt_out(reporter: Reporter, *, opted_out: bool, source: str) -> None:
     read under a lock: a STOP from one who has already stopped keeps the time of the
     first (and is not audited again), and the caller's copy of the reporter follows."""
     with transaction.atomic():
-        stored = Reporter.objects.select_for_update().only("opted_out_at").get(pk=reporter.pk)
+        stored = (
+            Reporter.objects.select_for_update(no_key=True).only("opted_out_at").get(pk=reporter.pk)
+        )
         before = stored.opted_out_at
         if (before is not None) == opted_out:
             reporter.opted_out_at = before
@@ -573,7 +579,7 @@ def update_status(channel: Channel, message_id: Any, status: str) -> Message | N
             # Looked at again under the channel's lock, which the worker takes to look for
             # kept receipts once it has written an id down: either it sees this receipt,
             # or this sees the id (written a moment ago, by a send no longer in flight).
-            Channel.objects.select_for_update().filter(pk=channel.pk).exists()
+            Channel.objects.select_for_update(no_key=True).filter(pk=channel.pk).exists()
             found = list(mine.filter(gateway_id=given[:100]).select_for_update()[:2])
             if not found and _in_flight(channel):
                 _keep_receipt(channel, given[:100], status)
@@ -910,7 +916,7 @@ def record_sent(message: Message, gateway_id: str | None = None) -> None:
 def _apply_early_receipts(message: Message, gateway_id: str) -> None:
     """The receipts the gateway posted for ``gateway_id`` before it was written down, in
     the order they came (in the caller's transaction)."""
-    Channel.objects.select_for_update().filter(pk=message.channel_id).exists()
+    Channel.objects.select_for_update(no_key=True).filter(pk=message.channel_id).exists()
     early = list(
         EarlyReceipt.objects.filter(channel_id=message.channel_id, gateway_id=gateway_id[:100])
         .select_related("channel")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,6 +131,76 @@ def test_a_copy_stored_by_a_concurrent_request_is_found_after_the_refused_insert
     assert Message.objects.filter(direction="in").count() == 1
     domain.process_inbound()
     assert AuditEntry.objects.filter(action="messaging.receive_message").count() == 1
+
+
+@contextmanager
+def held_open(work: Callable[[], Any]) -> Iterator[None]:
+    """``work`` done in another connection's transaction, left open (its locks held)
+    while the block runs; this connection waits at most 2 s for any lock meanwhile."""
+    done, finish, failed = threading.Event(), threading.Event(), []
+
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                work()
+                done.set()
+                finish.wait(20)
+        except Exception as exc:  # noqa: BLE001 (reported by the test below)
+            failed.append(exc)
+            done.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert done.wait(20) and not failed, failed
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        yield
+    finally:
+        finish.set()
+        thread.join(20)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert not failed, failed
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("live_db")
+def test_the_webhook_and_the_worker_never_wait_for_each_others_locks() -> None:
+    """On PostgreSQL, a row that another row refers to is locked by the reference's
+    foreign-key check (KEY SHARE, at commit): the locks this code takes on a sender or a
+    channel (FOR NO KEY UPDATE) must not conflict with it. While the worker writes down
+    a sent message (its channel locked), an SMS on that channel is stored; while the
+    webhook stores a sender's SMS (the sender locked), the worker queues an answer to
+    that sender. With FOR UPDATE either would wait (a 2 s lock timeout here). SQLite
+    has one writer at a time by design (see ulinzi/lib/sqlite)."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite: one writer at a time by design")
+    channel = domain.create_channel(
+        actor="test", name="twilio", send_url="console:", auth="url_token", send_id_path="sid"
+    )
+    post(channel, {"from": "0971234567", "text": "Risasi Mbau", "id": "gw-1"})
+    reporter = Reporter.objects.get()
+    with transaction.atomic():
+        domain.queue_message(reporter, "Tumepokea.", purpose="acknowledgement", channel=channel)
+    claimed = domain.claim_next()
+    assert claimed is not None
+
+    with held_open(lambda: domain.record_sent(claimed, "SM-1")):
+        again = post(channel, {"from": "0971234567", "text": "Watu 3 wameuawa", "id": "gw-2"})
+        assert again.status_code == 200, again.content
+
+    def store() -> None:
+        domain.receive_message(channel, sender="0971234567", text="Bado risasi", gateway_id="gw-3")
+
+    with held_open(store), transaction.atomic():
+        domain.queue_message(reporter, "Tumepokea tena.", purpose="acknowledgement")
+    assert Message.objects.filter(direction="in").count() == 3
+    assert Message.objects.filter(direction="out").count() == 2
+    claimed.refresh_from_db()
+    assert (claimed.status, claimed.gateway_id) == ("sent", "SM-1")
 
 
 def test_a_resend_without_gateway_id_within_ten_minutes_is_the_same_message() -> None:
