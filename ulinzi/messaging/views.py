@@ -5,6 +5,11 @@
 ``/missed`` (from) for a missed call to the hotline. Field names are set
 per channel. Each channel authenticates with its own secret: ``?token=<secret>`` in
 the URL, or an ``X-Ulinzi-Signature: sha256=<hex HMAC of the body>`` header.
+
+A server process keeps each active channel it has read for :data:`CHANNEL_KEPT_S`
+seconds: reading it cost as much as storing the SMS. A channel saved or deleted in the
+process is read again at once; one changed by another process (another server worker,
+or by hand in the database), within that time.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import urllib.parse
 import uuid
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -32,12 +40,38 @@ def _refuse(status: int, detail: str) -> JsonResponse:
     return JsonResponse({"status": "error", "detail": detail}, status=status)
 
 
+#: Seconds a process keeps an active channel it has read (see the module's docstring).
+CHANNEL_KEPT_S = 5.0
+_kept: dict[uuid.UUID, tuple[float, Channel]] = {}
+
+
+@receiver([post_save, post_delete], sender=Channel)
+def _forget_channels(**_kwargs: Any) -> None:
+    _kept.clear()
+
+
+def _active_channel(key: uuid.UUID) -> Channel | None:
+    """The active channel ``key``, as read at most CHANNEL_KEPT_S ago. Only channels
+    that exist are kept: a stream of made-up ids reaches the database every time, and
+    never fills this process's memory."""
+    now = time.monotonic()
+    kept = _kept.get(key)
+    if kept is not None and now - kept[0] < CHANNEL_KEPT_S:
+        return kept[1]
+    channel = Channel.objects.filter(uuid=key, active=True).first()
+    if channel is None:
+        _kept.pop(key, None)
+    else:
+        _kept[key] = (now, channel)
+    return channel
+
+
 def _channel(request: HttpRequest, channel_uuid: str) -> Channel | None:
     try:
         key = uuid.UUID(channel_uuid)
     except ValueError:
         return None
-    channel = Channel.objects.filter(uuid=key, active=True).first()
+    channel = _active_channel(key)
     if channel is None:
         return None
     if channel.auth == Channel.Auth.HMAC:

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ulinzi.audit.models import AuditEntry
-from ulinzi.messaging import domain
+from ulinzi.messaging import domain, views
 from ulinzi.messaging.management.commands.channel_add import PRESETS
 from ulinzi.messaging.models import Channel, Message, Reporter
 
@@ -244,6 +245,38 @@ def test_a_wrong_secret_or_unknown_channel_is_refused_and_nothing_is_stored() ->
     assert Client().post("/channels/ext/not-a-uuid/receive", data).status_code == 403
     assert Client().get(receive_url(channel)).status_code == 405
     assert not Message.objects.exists() and not Reporter.objects.exists()
+
+
+def test_a_channel_is_read_once_a_few_seconds_and_again_once_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The webhook reads a channel once for CHANNEL_KEPT_S seconds; saved in this
+    process it is read again at once, changed elsewhere (no signal here) once the
+    time has passed. Unknown channels are never kept."""
+    channel = make_channel()
+    clock = [1000.0]
+    monkeypatch.setattr(views.time, "monotonic", lambda: clock[0])
+
+    def reads(data: dict[str, str]) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            status = post(channel, data).status_code
+        return status, sum('"messaging_channel"' in q["sql"] for q in queries)
+
+    assert reads({"from": "0971234567", "text": "Risasi Mbau"}) == (200, 1)
+    assert reads({"from": "0971234567", "text": "Risasi Kiwanja"}) == (200, 0)
+    Channel.objects.filter(pk=channel.pk).update(active=False)  # as another process would
+    clock[0] += views.CHANNEL_KEPT_S - 0.01
+    assert reads({"from": "0971234567", "text": "Risasi Oicha"}) == (200, 0)
+    clock[0] += 0.02
+    assert reads({"from": "0971234567", "text": "Risasi Beni"}) == (403, 1)
+    assert reads({"from": "0971234567", "text": "Risasi Beni"}) == (403, 1)
+    channel.active = True
+    channel.save()
+    assert reads({"from": "0971234567", "text": "Risasi Beni"}) == (200, 1)
+    channel.active = False
+    channel.save()  # in this process: refused at once
+    assert reads({"from": "0971234567", "text": "Risasi Mutwanga"}) == (403, 1)
+    assert Message.objects.filter(direction="in").count() == 4
 
 
 def test_an_hmac_channel_checks_the_signature_of_the_body() -> None:
