@@ -60,6 +60,7 @@ def test_restricted_roles_enrol_an_authenticator_before_anything_else(db: Any, r
     assert response.redirect_chain[-1][0] == "/accounts/otp/?next=%2F"
     assert "Set up your authenticator" in response.content.decode()
     assert client.get("/map/").url == "/accounts/otp/?next=%2Fmap%2F"
+    client.post("/accounts/otp/", {"action": "start", "next": "/"})
     device = TOTPDevice.objects.get(user__username="hana", confirmed=False)
     wrong = client.post("/accounts/otp/", {"token": "000000"})
     assert "That code is not valid." in wrong.content.decode()
@@ -90,7 +91,7 @@ def test_any_user_may_set_up_totp_and_is_then_asked_for_it(db: Any) -> None:
     client.post("/accounts/login/", {"username": "lina", "password": PASSWORD})
     assert client.get("/map/").status_code == 200  # not required for a liaison assistant
     assert "Set up an authenticator app" in client.get("/accounts/preferences/").content.decode()
-    client.get("/accounts/otp/")
+    client.post("/accounts/otp/", {"action": "start"})
     device = TOTPDevice.objects.get(user__username="lina", confirmed=False)
     client.post("/accounts/otp/", {"token": totp_code(device)})
     assert "An authenticator app is set up" in client.get("/accounts/preferences/").content.decode()
