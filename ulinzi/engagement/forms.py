@@ -47,10 +47,14 @@ class StaffForm(CleanForm):
     available = forms.BooleanField(label=_("Available"), required=False, initial=True)
     availability = forms.CharField(label=_("Availability"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, communities: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, communities: Any = None, bases: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if communities is not None:
             self.fields["communities"].queryset = communities  # type: ignore[attr-defined]
+        if bases is not None:
+            self.fields["base"].queryset = bases  # type: ignore[attr-defined]
 
 
 class FocalPointForm(CleanForm):

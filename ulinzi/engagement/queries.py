@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from ulinzi.alerts.models import Alert
 from ulinzi.engagement import rules, summary
 from ulinzi.engagement.models import Commitment, FocalPoint, NetworkTest, StaffMember
 from ulinzi.places.models import Community
+from ulinzi.places.queries import bases_for, communities_for
 
 
-def communities_for(user: Any) -> QuerySet[Community]:
-    scope = user.scope()
-    communities = Community.objects.select_related("place", "place__territory").order_by("name")
-    return communities if scope.whole_mission else communities.filter(scope.place_q("place__"))
+def staff_for(user: Any) -> QuerySet[StaffMember]:
+    """The liaison staff a user may see: the whole mission's, or those of the user's
+    bases and those who serve one of the user's communities."""
+    members = StaffMember.objects.select_related("base").prefetch_related("communities")
+    if user.scope().whole_mission:
+        return members
+    mine = Q(base__in=bases_for(user)) | Q(communities__in=communities_for(user))
+    return members.filter(pk__in=StaffMember.objects.filter(mine).values("pk"))
 
 
 def coverage_rows(user: Any) -> list[dict[str, Any]]:

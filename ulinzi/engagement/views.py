@@ -24,11 +24,11 @@ from ulinzi.engagement.models import (
     Commitment,
     FocalPoint,
     JptMission,
-    StaffMember,
 )
 from ulinzi.lib.sms import sms_count
 from ulinzi.lib.text import record_id
 from ulinzi.messaging.models import Message
+from ulinzi.places.queries import bases_for
 
 SILENT_DAYS = 14  # the default for "silent": no message in two weeks
 
@@ -61,7 +61,9 @@ def hub(request: HttpRequest) -> HttpResponse:
 def staff(request: HttpRequest) -> HttpResponse:
     need(request, "engagement.view")
     communities = queries.communities_for(request.user)
-    form = forms.StaffForm(request.POST or None, communities=communities)
+    form = forms.StaffForm(
+        request.POST or None, communities=communities, bases=bases_for(request.user)
+    )
     if request.method == "POST":
         need(request, "engagement.manage")
         if form.is_valid():
@@ -69,7 +71,7 @@ def staff(request: HttpRequest) -> HttpResponse:
             domain.save_staff(actor=request.user, **data)
             messages.success(request, _("%(name)s saved.") % {"name": data["name"]})
             return redirect("engagement:staff")
-    members = StaffMember.objects.select_related("base").prefetch_related("communities")
+    members = queries.staff_for(request.user)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "engagement/staff.html", {"form": form, "members": members}, status=status

@@ -211,8 +211,8 @@ def _by_month(queryset: QuerySet[Any], field: str) -> dict[str, float]:
 def count(measure: str, user: Any, since: dt.date) -> dict[str, float]:
     """A count measure per month (``population``: one number, under ``ANY_MONTH``)."""
     from ulinzi.engagement.models import Commitment
-    from ulinzi.engagement.queries import communities_for
     from ulinzi.patrols.models import PatrolRequest
+    from ulinzi.places.queries import communities_for
     from ulinzi.threats.queries import events_for
 
     if measure in ALERT_COUNTS:
@@ -404,9 +404,12 @@ def answer_in(answer: Any, wanted: set[str]) -> bool:
 
 
 def trend(values: list[Value], polarity: str) -> str:
-    """``better``, ``worse`` or ``steady``: the last value against the one before."""
+    """``better``, ``worse`` or ``steady``: the last value against the one before; ``""``
+    (no trend at all) with fewer than two values."""
     shown = [v.value for v in values if v.value is not None and not v.group]
-    if len(shown) < 2 or shown[-1] == shown[-2]:
+    if len(shown) < 2:
+        return ""
+    if shown[-1] == shown[-2]:
         return "steady"
     rising = shown[-1] > shown[-2]
     return "better" if rising == (polarity == Indicator.Polarity.HIGHER) else "worse"

@@ -5,8 +5,9 @@ estimate (``ulinzi.indicators.did``).
 What one observation is depends on the indicator:
 
 * **Counts per person** (``alerts.genuine``, ``events.count``): one per community and
-  month, the count per 10,000 people when the community's population is known (so large
-  and small communities weigh alike), else the count.
+  month, the count per 10,000 people when every community's population is known (so large
+  and small communities weigh alike), else the plain count for every community, said so
+  (a rate for some and a count for others would mix two units).
 * **Shares of records** (alerts addressed or with feedback among those closed, patrol
   requests met among those closed, commitments kept on time among those due): one per
   record of the denominator, 1 when it is also in the numerator, else 0, times the
@@ -73,7 +74,9 @@ def _first_day(index: int) -> dt.date:
 
 @dataclass
 class Observations:
-    """Parallel lists, one entry per observation; ``weights`` None when all weigh alike."""
+    """Parallel lists, one entry per observation; ``weights`` None when all weigh alike.
+    ``level_unit`` is what a mean of the values is in (the before and after figures),
+    when it is worth saying."""
 
     units: list[str]
     periods: list[int]
@@ -81,6 +84,7 @@ class Observations:
     weights: list[float] | None
     effect_unit: str
     note: str = ""
+    level_unit: str = ""
 
     def only(self, units: Iterable[str]) -> Observations:
         """The observations of some units, in the same order."""
@@ -93,6 +97,7 @@ class Observations:
             None if self.weights is None else [self.weights[i] for i in keep],
             self.effect_unit,
             self.note,
+            self.level_unit,
         )
 
     def pre_start_series(self, start: int) -> dict[str, list[float]]:
@@ -265,8 +270,8 @@ def _commitments(
 
 
 def _counts(measure: str, communities: list[Community], start: int) -> Observations:
-    """One observation per community and month: the count, per 10,000 people when the
-    community's population is known."""
+    """One observation per community and month: the count per 10,000 people when every
+    community's population is known, else the count itself, with a note saying so."""
     from ulinzi.threats.models import Event
 
     first = start - MONTHS_BEFORE
@@ -284,16 +289,25 @@ def _counts(measure: str, communities: list[Community], start: int) -> Observati
             ).values_list("date_start", flat=True)
             for day in days:
                 counts[(str(community.pk), month_index(day))] += 1
+    unknown = [c.name for c in communities if not c.population]
     rows = []
     for community in communities:
-        per = 10_000 / community.population if community.population else 1.0
+        per = 10_000 / community.population if not unknown else 1.0
         unit = str(community.pk)
         rows.extend((unit, m, counts[(unit, m)] * per) for m in range(first, last + 1))
-    every_population = all(c.population for c in communities)
+    if not unknown:
+        rate = _("per 10,000 people a month")
+        return Observations(*_columns(rows), weights=None, effect_unit=rate, level_unit=rate)
+    if measure == "events.count":
+        counted = _("events per community a month")
+    else:
+        counted = _("alerts per community a month")
+    note = _(
+        "No population is recorded for %(names)s: the figures are counts (%(unit)s), "
+        "not rates per 10,000 people."
+    ) % {"names": ", ".join(sorted(unknown)), "unit": counted}
     return Observations(
-        *_columns(rows),
-        weights=None,
-        effect_unit=_("per 10,000 people a month") if every_population else _("a month"),
+        *_columns(rows), weights=None, effect_unit=counted, note=note, level_unit=counted
     )
 
 

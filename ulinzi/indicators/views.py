@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from ulinzi.lib.formfields import DateInput
 from ulinzi.lib.wording import Translated
 from ulinzi.lib.words import Refused
 from ulinzi.places.models import Community
+from ulinzi.places.queries import communities_for
 
 MONTHS = 12
 
@@ -27,6 +29,14 @@ MONTHS = 12
 def need(request: HttpRequest, capability: str) -> None:
     if not request.user.can(capability):  # type: ignore[union-attr]
         raise PermissionDenied
+
+
+def initiatives_for(user: Any) -> QuerySet[Initiative]:
+    """The initiatives covering a community in the user's area (every one for the whole
+    mission): one elsewhere is not theirs to see, as an alert elsewhere is not."""
+    if user.scope().whole_mission:
+        return Initiative.objects.all()
+    return Initiative.objects.filter(communities__in=communities_for(user)).distinct()
 
 
 def last_months(today: dt.date, n: int = MONTHS) -> list[str]:
@@ -109,8 +119,11 @@ class InitiativeForm(forms.Form):
         label=gettext_lazy("Indicators"), queryset=Indicator.objects.filter(active=True)
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the communities of the user's area can be chosen, covered or compared.
+        for name in ("communities", "comparison"):
+            self.fields[name].queryset = communities_for(user)  # type: ignore[attr-defined]
         self.fields["indicators"].label_from_instance = Indicator.label  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -127,7 +140,7 @@ class InitiativeForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def initiatives(request: HttpRequest) -> HttpResponse:
     need(request, "indicators.view")
-    form = InitiativeForm(request.POST or None)
+    form = InitiativeForm(request.POST or None, user=request.user)
     if request.method == "POST":
         need(request, "indicators.manage")
         if form.is_valid():
@@ -159,7 +172,11 @@ def initiatives(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "indicators/initiatives.html",
-        {"form": form, "initiatives": Initiative.objects.all()},
+        {
+            "form": form,
+            "initiatives": initiatives_for(request.user),
+            "whole_mission": request.user.scope().whole_mission,  # type: ignore[union-attr]
+        },
         status=status,
     )
 
@@ -210,16 +227,19 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
     """Before/after figures and a difference-in-differences estimate against the
     comparison communities, for every indicator of the initiative."""
     need(request, "indicators.view")
-    found = Initiative.objects.filter(pk=pk).first()
+    found = initiatives_for(request.user).filter(pk=pk).first()
     if found is None:
         raise Http404("No such initiative.")
     from django.utils.safestring import mark_safe
 
     from ulinzi.indicators import did
 
-    treated = list(found.communities.all())
+    # Of its communities, covered and compared, only those in the user's area: the
+    # figures are theirs alone.
+    mine = communities_for(request.user)
+    treated = list(mine.filter(pk__in=found.communities.values("pk")))
     treated_ids = [str(c.pk) for c in treated]
-    comparison = list(found.comparison.all())
+    comparison = list(mine.filter(pk__in=found.comparison.values("pk")))
     start = impact.month_index(found.started)
     results = []
     for link in InitiativeIndicator.objects.filter(initiative=found).select_related("indicator"):
@@ -238,7 +258,7 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
             data = impact.observations(indicator, treated + controls, found.started)
         else:
             # Every other community is a candidate: read them all once, keep the chosen.
-            others = list(Community.objects.exclude(pk__in=[c.pk for c in treated]))
+            others = list(mine.exclude(pk__in=[c.pk for c in treated]))
             everyone = impact.observations(indicator, treated + others, found.started)
             try:
                 chosen = set(
@@ -253,8 +273,16 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
                 continue
             controls = [c for c in others if str(c.pk) in chosen]
             data = everyone.only([*treated_ids, *chosen])
+            if indicator.numerator in impact.COUNT_MEASURES:
+                # Rates or counts, and the note on populations, for the communities compared.
+                data = impact.observations(indicator, treated + controls, found.started)
             suggested = True
-        entry.update(suggested=suggested, controls=controls, effect_unit=data.effect_unit)
+        entry.update(
+            suggested=suggested,
+            controls=controls,
+            effect_unit=data.effect_unit,
+            level_unit=data.level_unit,
+        )
         entry["what"] = data.note
         arguments = (data.values, data.units, data.periods, treated_ids, start)
         try:
@@ -271,7 +299,13 @@ def initiative(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "indicators/initiative.html",
-        {"initiative": found, "treated": treated, "comparison": comparison, "results": results},
+        {
+            "initiative": found,
+            "treated": treated,
+            "comparison": comparison,
+            "results": results,
+            "whole_mission": request.user.scope().whole_mission,  # type: ignore[union-attr]
+        },
     )
 
 

@@ -25,8 +25,9 @@ from ulinzi.patrols.models import (
     PatrolRequest,
     WeeklyPlan,
 )
-from ulinzi.patrols.queries import communities_for, requests_for
+from ulinzi.patrols.queries import requests_for
 from ulinzi.places.models import Base, Community
+from ulinzi.places.queries import bases_for, communities_for
 from ulinzi.threats.queries import hotspot_named, hotspots_for
 
 
@@ -330,14 +331,6 @@ def plan_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def bases_for(user: Any) -> QuerySet[Base]:
-    """The bases whose patrols a user sees and records: the whole mission's, or their own
-    (not those whose areas merely overlap theirs)."""
-    if user.scope().whole_mission:
-        return Base.objects.all()
-    return Base.objects.filter(pk__in=user.bases.values("pk"))
-
-
 def plan_rows(week: dt.date, days: list[dt.date], bases: QuerySet[Base]) -> list[dict[str, Any]]:
     """The plan as a table: a row per base (of ``bases``), a cell per day holding its day
     then night outings (one per team out), each with its requests in the order visited
@@ -470,14 +463,17 @@ def patrol_incident(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def capacity_page(request: HttpRequest) -> HttpResponse:
+    """Each base's capacity: a form per base (its fields prefixed with the base's code) for
+    a planner, the values as text for the others."""
     need(request, "patrols.view")
-    bases = list(Base.objects.select_related("capacity").order_by("name"))
+    can_plan = request.user.can("patrols.plan")  # type: ignore[union-attr]
+    bases = list(bases_for(request.user).select_related("capacity"))
     if request.method == "POST":
         need(request, "patrols.plan")
         base = next((b for b in bases if b.code == request.POST.get("base")), None)
         if base is None:
             raise Http404("No such base.")
-        form = forms.CapacityForm(request.POST)
+        form = forms.CapacityForm(request.POST, prefix=base.code)
         if form.is_valid():
             try:
                 domain.save_capacity(actor=request.user, base=base, **form.cleaned_data)
@@ -498,12 +494,12 @@ def capacity_page(request: HttpRequest) -> HttpResponse:
         initial = domain.capacity_of(base)
         initial["unavailable_days"] = ", ".join(initial["unavailable_days"])
         saved = getattr(base, "capacity", None) is not None
-        shown = posted.get(base.pk) or forms.CapacityForm(initial=initial)
-        rows.append({"base": base, "form": shown, "saved": saved})
+        shown = posted.get(base.pk) or forms.CapacityForm(initial=initial, prefix=base.code)
+        rows.append({"base": base, "form": shown, "capacity": initial, "saved": saved})
     return render(
         request,
         "patrols/capacity.html",
-        {"rows": rows, "can_plan": request.user.can("patrols.plan")},  # type: ignore[union-attr]
+        {"rows": rows, "can_plan": can_plan},
         status=400 if posted else 200,
     )
 

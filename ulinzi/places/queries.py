@@ -20,6 +20,21 @@ _matcher: dict[str, Any] = {"version": None, "matcher": None, "pcodes": {}, "pla
 PLACES_KEPT = 10_000  # places kept by matched_place before it starts again
 
 
+def bases_for(user: Any) -> QuerySet[Base]:
+    """The bases a user works for: the whole mission's, or their own (not those whose
+    areas merely overlap the user's)."""
+    if user.scope().whole_mission:
+        return Base.objects.order_by("name")
+    return Base.objects.filter(pk__in=user.bases.values("pk")).order_by("name")
+
+
+def communities_for(user: Any) -> QuerySet[Community]:
+    """The communities in the user's area (every one for the whole mission), by name."""
+    scope = user.scope()
+    communities = Community.objects.select_related("place", "place__territory").order_by("name")
+    return communities if scope.whole_mission else communities.filter(scope.place_q("place__"))
+
+
 def gazetteer_version() -> str:
     state = GazetteerState.objects.filter(pk=1).values_list("version", "token").first()
     return f"{state[0]}:{state[1]}" if state else "0:"

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ulinzi.audit.models import AuditEntry
 from ulinzi.engagement import domain
-from ulinzi.engagement.models import Broadcast, Commitment, FocalPoint, NetworkTest
+from ulinzi.engagement.models import Broadcast, Commitment, FocalPoint, NetworkTest, StaffMember
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Channel, Message
 from ulinzi.test import log_in_browser, make_user, verified_client
@@ -85,6 +85,40 @@ def test_coverage_page_and_csv(personas: dict[str, Any], liaison: Any) -> None:
         domain.save_staff(
             actor=liaison, name="X", role="cla", sex="f", base=personas["beni"], speaks=[]
         )
+
+
+def test_a_base_sees_and_adds_only_its_own_staff(personas: dict[str, Any], liaison: Any) -> None:
+    """Staff are listed by area like everything else: a liaison of the Beni base sees
+    Beni's staff and whoever serves a Beni community, not Goma's, and cannot put
+    someone on Goma's roster; the whole mission sees everyone."""
+    beni, goma = personas["beni"], personas["goma"]
+    for name, base, communities in [
+        ("Jean", beni, []),
+        ("Grace", goma, []),
+        ("Musa", goma, [personas["mbau"]]),  # based at Goma, serves Mbau (Beni's area)
+    ]:
+        domain.save_staff(
+            actor=liaison,
+            name=name,
+            role="cla",
+            sex="m",
+            base=base,
+            speaks=["sw"],
+            communities=communities,
+        )
+    at_beni = verified_client(make_user("lb", "liaison", bases=[beni]))
+    page = at_beni.get("/engagement/staff/")
+    assert sorted(m.name for m in page.context["members"]) == ["Jean", "Musa"]
+    assert b"Grace" not in page.content
+    assert [b.name for b in page.context["form"].fields["base"].queryset] == ["Beni"]
+    refused = at_beni.post(
+        "/engagement/staff/",
+        {"name": "Zawadi", "role": "cla", "sex": "f", "base": goma.pk, "speaks": ["sw"]},
+    )
+    assert refused.status_code == 400 and "base" in refused.context["form"].errors
+    everyone = verified_client(liaison).get("/engagement/staff/")
+    assert sorted(m.name for m in everyone.context["members"]) == ["Grace", "Jean", "Musa"]
+    assert not StaffMember.objects.filter(name="Zawadi").exists()
 
 
 def test_test_messages_and_ok_replies(

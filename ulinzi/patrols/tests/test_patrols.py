@@ -939,11 +939,11 @@ def test_the_capacity_form_keeps_what_was_typed_on_an_error(
     client = verified_client(planner_user)
     typed = {
         "base": "beni",
-        "day_teams": "5",
-        "night_teams": "3",
-        "vehicles": "4",
-        "max_km": "80",
-        "unavailable_days": "2026-12-15, 2026-12-32",
+        "beni-day_teams": "5",
+        "beni-night_teams": "3",
+        "beni-vehicles": "4",
+        "beni-max_km": "80",
+        "beni-unavailable_days": "2026-12-15, 2026-12-32",
     }
     page = client.post("/patrols/capacity/", typed)
     assert page.status_code == 400
