@@ -281,6 +281,15 @@ def route(place: Place | None, lat: float | None, lon: float | None) -> tuple[Ba
     return nearest, f"nearest base ({_km(nearest.lat, nearest.lon, lat, lon):.0f} km)"
 
 
+def _base_of(actor: Any) -> Base | None:
+    """The base of a person who enters a report (the first of theirs by name): a report
+    whose place nobody can find stays on a board they see, to be placed there, rather
+    than on no board at all. None for the system and for people with no base."""
+    if not getattr(actor, "pk", None) or not hasattr(actor, "bases"):
+        return None
+    return actor.bases.only("id", "code", "name").order_by("name").first()
+
+
 def _km(lat1: float, lon1: float, lat2: float | None, lon2: float | None) -> float:
     if lat2 is None or lon2 is None:
         return math.inf
@@ -459,6 +468,11 @@ def receive_report(
                 base, why = prepared.route
             else:
                 base, why = route(place_obj, located.lat, located.lon)
+            if base is None and (entering := _base_of(actor)) is not None:
+                base, why = (
+                    entering,
+                    f"the place is unknown: kept at {entering.name}, where it was entered",
+                )
             alert = Alert.objects.create(
                 threat_type=report.threat_type,
                 severity=report.severity,

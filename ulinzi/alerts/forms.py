@@ -89,9 +89,16 @@ class DispatchForm(forms.Form):
     responder = forms.ModelChoiceField(label=_("Responder"), queryset=Responder.objects.none())
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args: object, base: object = None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, base: object = None, sent: object = None, **kwargs: object
+    ) -> None:
+        """``sent``: an alert whose units already sent are not offered again (the page
+        leaves them out; a posted form names any unit, and is told if it was sent)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["responder"].queryset = responders_of(base)  # type: ignore[attr-defined]
+        offered = responders_of(base)
+        if sent is not None:
+            offered = offered.exclude(dispatches__alert=sent)
+        self.fields["responder"].queryset = offered  # type: ignore[attr-defined]
 
 
 class NoteForm(forms.Form):

@@ -13,8 +13,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from ulinzi.alerts import texts
-from ulinzi.alerts.models import Alert, Report
+from ulinzi.alerts.models import Alert, Clarification, Report
 from ulinzi.lib.text import record_id
+from ulinzi.places.models import Place
 
 
 def alerts_for(user: Any) -> QuerySet[Alert]:
@@ -61,6 +62,24 @@ def filter_alerts(
 
 def reports_of(alert: Alert) -> QuerySet[Report]:
     return alert.reports.select_related("reporter", "place").order_by("received_at", "id")
+
+
+def places_asked_about(alert: Alert) -> list[dict[str, Any]]:
+    """The questions "which place?" sent about the alert's reports and not answered yet,
+    oldest first: when each was asked and the places it offered (each with its
+    territory, which tells namesakes apart)."""
+    asked = list(
+        Clarification.objects.filter(report__alert=alert, answered_at__isnull=True).order_by(
+            "asked_at", "id"
+        )
+    )
+    ids = {pk for question in asked for pk in question.options}
+    places = Place.objects.filter(pk__in=ids).select_related("territory")
+    by_id = {p.pk: p for p in places.only("id", "name", "territory__name")}
+    return [
+        {"asked_at": q.asked_at, "options": [by_id[i] for i in q.options if i in by_id]}
+        for q in asked
+    ]
 
 
 def alert_times(user: Any) -> list[Any]:

@@ -152,7 +152,7 @@ def _detail(
     page_forms = {
         "verify": forms.VerifyForm(auto_id=FORM_IDS["verify"]),
         "notify": forms.NotifyForm(base=alert.base, auto_id=FORM_IDS["notify"]),
-        "dispatch": forms.DispatchForm(base=alert.base, auto_id=FORM_IDS["dispatch"]),
+        "dispatch": forms.DispatchForm(base=alert.base, sent=alert, auto_id=FORM_IDS["dispatch"]),
         "close": forms.CloseForm(
             auto_id=FORM_IDS["close"], languages=queries.feedback_languages(alert)
         ),
@@ -170,6 +170,7 @@ def _detail(
         {
             "alert": alert,
             "reports": queries.reports_of(alert),
+            "asked": queries.places_asked_about(alert),
             "steps": alert.steps.all(),
             "forms": page_forms,
             "can_handle": request.user.can("alerts.handle"),  # type: ignore[union-attr]
@@ -374,9 +375,16 @@ def _record_call(
         form.add_error("phone", str(exc))
         return None
     if queries.alerts_for(request.user).filter(pk=report.alert_id).exists():
-        messages.success(
-            request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
-        )
+        if report.alert.place_id is None:
+            messages.warning(
+                request,
+                _("Report recorded in %(ref)s, but its place is unknown: place it here.")
+                % {"ref": report.alert.reference},
+            )
+        else:
+            messages.success(
+                request, _("Report recorded in %(ref)s.") % {"ref": report.alert.reference}
+            )
         return redirect("alerts:detail", pk=report.alert_id)
     if report.alert.base_id is None:
         messages.warning(
@@ -462,18 +470,11 @@ def callbacks(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _responder_bases(user: Any) -> QuerySet[Base]:
-    """The bases whose responders the user keeps: all for the whole mission, else theirs."""
-    if user.scope().whole_mission:
-        return Base.objects.order_by("name")
-    return Base.objects.filter(users=user).order_by("name")
-
-
 @require_http_methods(["GET", "POST"])
 def responders(request: HttpRequest) -> HttpResponse:
     """The units each base's alerts can call on: add one, stand one down or back."""
     _need(request, "alerts.handle")
-    bases = _responder_bases(request.user)
+    bases = places.bases_for(request.user)  # whose responders the user keeps
     form = forms.ResponderForm(bases=bases)
     if request.method == "POST":
         known = Responder.objects.filter(base__in=bases)

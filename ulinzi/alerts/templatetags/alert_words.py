@@ -21,6 +21,7 @@ register = template.Library()
 _IN_AREA = re.compile(r"^(?P<place>.+) is in the area of (?P<base>.+)$")
 _NEAREST = re.compile(r"^nearest base \((?P<km>\d+) km\)$")
 _KEPT = re.compile(r"^no place given: kept at (?P<base>.+), base of (?P<ref>A-\d+)$")
+_ENTERED = re.compile(r"^the place is unknown: kept at (?P<base>.+), where it was entered$")
 
 
 @register.filter
@@ -40,6 +41,9 @@ def routing_reason(text: str) -> str:
     found = _KEPT.match(text)
     if found:
         return _("no place given: kept at %(base)s, base of %(ref)s") % found.groupdict()
+    found = _ENTERED.match(text)
+    if found:
+        return _("the place is unknown: kept at %(base)s, where it was entered") % found.groupdict()
     return text
 
 

@@ -117,6 +117,14 @@ def test_an_ambiguous_place_gets_a_clarifying_question_and_the_answer_is_applied
     [text] = outbox("clarification")
     assert text.startswith("Quel Majengo? 1 ")
     assert text.endswith("ou 2") or text.endswith("ou 3") or text.endswith("ou 4")
+    # The alert's page says its place waits for the reporter's answer, and which places
+    # were offered, each with its territory.
+    officer = Client()
+    officer.force_login(make_user("dora", "duty_officer", whole_mission=True))
+    page = officer.get(f"/alerts/{report.alert_id}/").content.decode()
+    assert "Place not confirmed: the reporter was asked which they meant" in page
+    offered = page.split("has not answered yet:")[1].split("<small>")[0]
+    assert offered.count("Majengo (") == len(question.options), offered
     sms(channel, "+243971234567", "9")  # more than the choices offered: asked again
     question.refresh_from_db()
     assert question.answered_at is None
@@ -129,6 +137,8 @@ def test_an_ambiguous_place_gets_a_clarifying_question_and_the_answer_is_applied
     assert report.place_id == question.options[1]
     assert report.alert.steps.filter(step="place_clarified").exists()
     assert Report.objects.count() == 1
+    page = officer.get(f"/alerts/{report.alert_id}/").content.decode()
+    assert "Place not confirmed" not in page
 
 
 def test_an_answer_that_puts_a_grouped_report_far_away_gives_it_its_own_alert(

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import translation
 
 from ulinzi.accounts.domain import issue_api_token
 from ulinzi.alerts import domain
 from ulinzi.alerts.forms import responders_of
 from ulinzi.alerts.models import Alert, Report, Responder
+from ulinzi.alerts.templatetags.alert_words import routing_reason
 from ulinzi.audit.models import AuditEntry
 from ulinzi.messaging import domain as messaging
 from ulinzi.messaging.models import Message, Reporter
@@ -662,15 +664,33 @@ def test_the_hotline_asks_which_place_while_the_caller_is_on_the_line(
 def test_an_alert_with_no_place_is_said_so_and_placed_from_its_page(
     personas: dict[str, Any],
 ) -> None:
-    alice, officer = Client(), Client()
+    """Entered at a base's hotline, a report whose place is unknown stays at that base
+    (the first of its officer's), on their board, to be placed there; entered by someone
+    with no base, it is on no base's board and the form says so."""
+    alice, officer, nobody = Client(), Client(), Client()
     alice.force_login(personas["alice"])
     officer.force_login(make_user("dora", "duty_officer", whole_mission=True))
+    nobody.force_login(make_user("ed", "duty_officer"))
+    answer = nobody.post(
+        "/alerts/new/", {"source": "hotline", "text": "Maison brûlée hier soir"}, follow=True
+    )
+    assert "its place is unknown, so no base has it" in answer.content.decode()
+    elsewhere = Alert.objects.get()
+    assert elsewhere.base is None
     answer = alice.post(
         "/alerts/new/", {"source": "hotline", "text": "Hommes armés vus ce matin"}, follow=True
     )
-    alert = Alert.objects.get()
-    assert alert.base is None and alert.place is None
-    assert "its place is unknown, so no base has it" in answer.content.decode()
+    alert = Alert.objects.exclude(pk=elsewhere.pk).get()
+    assert alert.place is None and alert.base == personas["beni"]
+    assert alert.routing_reason == "the place is unknown: kept at Beni, where it was entered"
+    assert answer.redirect_chain[-1][0] == f"/alerts/{alert.pk}/"
+    shown = answer.content.decode()
+    assert f"Report recorded in {alert.reference}, but its place is unknown" in shown
+    assert 'id="fix_place"' in shown
+    with translation.override("fr"):
+        assert routing_reason(alert.routing_reason) == (
+            "le lieu est inconnu : gardée à Beni, où elle a été saisie"
+        )
     page = officer.get(f"/alerts/{alert.pk}/").content.decode()
     assert "Correct it" in page and 'id="fix_place"' in page
     nowhere = officer.post(
@@ -796,6 +816,14 @@ def test_a_responder_is_dispatched_once(
     with pytest.raises(domain.TransitionRefused, match="was dispatched to .* already"):
         domain.dispatch_response(actor=alice, alert=alert, responder=company)  # double click
     assert alert.dispatches.count() == 1 and alert.steps.filter(step="dispatch").count() == 1
+    # The page offers the units not sent yet, apart from the step that follows.
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "<legend>Responders on site</legend>" in page
+    assert "<legend>Send another unit</legend>" in page
+    assert f'value="{company.pk}"' not in page
+    assert "Every unit of this base has been sent." in page
 
 
 def test_merging_keeps_what_was_done_for_either_alert(
