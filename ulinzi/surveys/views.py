@@ -28,6 +28,44 @@ def need(request: HttpRequest, capability: str) -> None:
         raise PermissionDenied
 
 
+#: XLSForm types whose answer the phone records by itself: not asked of anyone.
+RECORDED_BY_THE_PHONE = frozenset(
+    {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber"}
+    | {"username", "email", "audit", "start-geopoint", "calculate"}
+)
+#: What each common XLSForm type asks for, in words (other types are shown as written).
+TYPE_WORDS = {
+    "select_one": gettext_lazy("one choice"),
+    "select_multiple": gettext_lazy("several choices"),
+    "rank": gettext_lazy("a ranking"),
+    "integer": gettext_lazy("a whole number"),
+    "decimal": gettext_lazy("a number"),
+    "range": gettext_lazy("a number in a range"),
+    "text": gettext_lazy("text"),
+    "date": gettext_lazy("a date"),
+    "time": gettext_lazy("a time"),
+    "datetime": gettext_lazy("a date and time"),
+    "geopoint": gettext_lazy("a place on a map"),
+    "note": gettext_lazy("a note (no answer)"),
+    "acknowledge": gettext_lazy("an acknowledgement"),
+    "image": gettext_lazy("a photo"),
+    "audio": gettext_lazy("a recording"),
+}
+
+
+def questions_shown(questions: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """A form's questions as a reader wants them: those asked, each with what it asks
+    for in words, and the names of what the phone records by itself."""
+    asked, recorded = [], []
+    for q in questions:
+        kind = q["type"].split()[0] if q["type"] else ""
+        if kind.casefold() in RECORDED_BY_THE_PHONE:
+            recorded.append(q)
+        else:
+            asked.append({**q, "asks": str(TYPE_WORDS.get(kind.casefold(), kind))})
+    return {"asked": asked, "recorded": recorded}
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("XLSForm (.xlsx)"))
 
@@ -165,7 +203,9 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "problems": [p.said(Translated()) for p in problems],
             "responses": survey.responses.count(),
-            "questions": survey.form.questions_in(translation.get_language() or "en"),
+            "questions": questions_shown(
+                survey.form.questions_in(translation.get_language() or "en")
+            ),
         },
         status=400 if (problems or failed) and request.method == "POST" else 200,
     )

@@ -203,10 +203,10 @@ def _described(filters: queries.Filters) -> list[str]:
         said.append(f"{filters.date_from or '…'} – {filters.date_to or '…'}")
     if filters.source:
         said.append(filters.source)
-    if filters.dated_to == "week":
-        said.append(_("dated to the week"))
+    if filters.dated_to == "week":  # the day or the week: what a weekly count can place
+        said.append(_("dated at least to the week"))
     elif filters.dated_to == "month":
-        said.append(_("dated to the month"))
+        said.append(_("dated at least to the month"))
     return said
 
 

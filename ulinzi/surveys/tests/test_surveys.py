@@ -185,8 +185,12 @@ def test_import_is_idempotent_and_feeds_the_indicators(meo: Any) -> None:
     assert "· Femme: " in french.get("/indicators/").content.decode()
     # The round's questions by their labels in the reader's language, then their names.
     questions = french.get(url).content.decode()
-    assert "Sexe <code>sex</code>" in questions
-    assert "Sex <code>sex</code>" in client.get(url).content.decode()
+    assert "Sexe <code>sex</code> <small>(un seul choix)</small>" in questions
+    english = client.get(url).content.decode()
+    assert "Sex <code>sex</code> <small>(one choice)</small>" in english
+    # What the phone records by itself is named apart, never as a question.
+    recorded = english.split("Recorded by the phone itself:")[1].split("</p>")[0]
+    assert "<code>start</code>" in recorded and "<code>start</code> <small>" not in english
 
 
 def test_bad_rows_refuse_the_file_unless_told(meo: Any) -> None:

@@ -299,12 +299,20 @@ def test_events_dated_too_coarsely_are_not_counted_in_a_period(
             heading = cell.content.decode().split("<h1>")[1].split("</h1>")[0]
             assert heading.startswith("Events: killing · Beni · 2024-"), heading
             dated = "week" if period == "week" else "month"
-            assert heading.endswith(f"dated to the {dated}"), heading
+            assert heading.endswith(f"dated at least to the {dated}"), heading
             assert {e.date_precision for e in listing.object_list} <= {"day", "month"}
             # Back from the list, the matrix is the one the cell was in.
             back = carol.get("/threats/?" + html.unescape(href).split("?", 1)[1])
             assert back.context["matrix"].period == period
             assert back.context["matrix"].events == int(shown), period
+    # In French, with the space French puts before a colon.
+    personas["carol"].language = "fr"
+    personas["carol"].save(update_fields=["language"])
+    french = carol.get(html.unescape(links[0][0])).content.decode()
+    heading = french.split("<h1>")[1].split("</h1>")[0]
+    assert heading.startswith("Événements : ") and "datés au moins au mois" in heading, heading
+    personas["carol"].language = "en"
+    personas["carol"].save(update_fields=["language"])
     # From a day inside the first month: what lies before it is neither counted nor
     # said to be left out.
     late = carol.get("/threats/", {**dates, "period": "month", "date_from": "2024-01-10"})
