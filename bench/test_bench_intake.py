@@ -31,6 +31,7 @@ FIGURES = {
     "redelivered_same_key",
     "keys_shared_by_messages",
     "outbox_drained",
+    "drain_after_kill_s",
     "worker_lag_p50_s_at_200",
     "worker_lag_max_s_at_200",
     "worker_waiting_after_drain",
