@@ -62,11 +62,12 @@ def watch() -> None:
 
 
 def settle_if_asked(*args: Any, **kwargs: Any) -> bool:
-    """:func:`settle` if a slow full collection asked for it since (whether it did).
-    Takes and ignores any arguments, so that it can receive a signal."""
+    """Move what is alive out of the collector's sight if a slow full collection asked
+    for it since (whether it did): no collection first, the one that asked has just been
+    made. Takes and ignores any arguments, so that it can receive a signal."""
     if not _asked.is_set():
         return False
-    _freeze()  # the full collection that asked has just been made
+    _freeze()
     return True
 
 

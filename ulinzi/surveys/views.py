@@ -28,11 +28,6 @@ def need(request: HttpRequest, capability: str) -> None:
         raise PermissionDenied
 
 
-#: XLSForm types whose answer the phone records by itself: not asked of anyone.
-RECORDED_BY_THE_PHONE = frozenset(
-    {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber"}
-    | {"username", "email", "audit", "start-geopoint", "calculate"}
-)
 #: What each common XLSForm type asks for, in words (other types are shown as written).
 TYPE_WORDS = {
     "select_one": gettext_lazy("one choice"),
@@ -47,6 +42,7 @@ TYPE_WORDS = {
     "datetime": gettext_lazy("a date and time"),
     "geopoint": gettext_lazy("a place on a map"),
     "note": gettext_lazy("a note (no answer)"),
+    "calculate": gettext_lazy("worked out by the form (no answer)"),
     "acknowledge": gettext_lazy("an acknowledgement"),
     "image": gettext_lazy("a photo"),
     "audio": gettext_lazy("a recording"),
@@ -56,10 +52,12 @@ TYPE_WORDS = {
 def questions_shown(questions: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     """A form's questions as a reader wants them: those asked, each with what it asks
     for in words, and the names of what the phone records by itself."""
+    from ulinzi.surveys.xlsform import METADATA_TYPES  # (pyxform: loaded when needed)
+
     asked, recorded = [], []
     for q in questions:
         kind = q["type"].split()[0] if q["type"] else ""
-        if kind.casefold() in RECORDED_BY_THE_PHONE:
+        if kind.casefold() in METADATA_TYPES:
             recorded.append(q)
         else:
             asked.append({**q, "asks": str(TYPE_WORDS.get(kind.casefold(), kind))})

@@ -23,7 +23,14 @@ from pyxform.xls2json_backends import get_xlsform
 
 from ulinzi.lib.words import Refused, Said, Words
 
-__all__ = ["Choice", "Form", "FormError", "Question", "validate"]
+__all__ = ["METADATA_TYPES", "Choice", "Form", "FormError", "Question", "validate"]
+
+#: XLSForm's metadata types: what the collecting phone records by itself (when the
+#: interview started and ended, the device, the user...), asked of nobody.
+METADATA_TYPES = frozenset(
+    {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber"}
+    | {"username", "email", "audit", "start-geopoint"}
+)
 
 Choice = tuple[str, dict[str, str]]
 """A choice of a select question: its name (the value stored) and its labels by language."""

@@ -306,3 +306,22 @@ def test_an_answer_is_labelled_in_the_readers_language_however_the_form_names_it
     assert form.choice_label("p/sex", "female", "sw") == "Female"  # none in Swahili: English
     assert form.choice_label("sex", "other", "fr") == "other"  # not a choice: as stored
     assert form.questions_in("fr") == [{"name": "sex", "type": "", "label": ""}]
+
+
+def test_a_question_list_names_what_each_asks_and_puts_the_phones_own_fields_apart() -> None:
+    from ulinzi.surveys.views import questions_shown
+
+    shown = questions_shown(
+        [
+            {"name": "start", "type": "start", "label": ""},
+            {"name": "sex", "type": "select_one sexes", "label": "Sex"},
+            {"name": "score", "type": "calculate", "label": ""},
+            {"name": "photo", "type": "barcode", "label": "Code"},
+        ]
+    )
+    assert [q["name"] for q in shown["recorded"]] == ["start"]
+    assert [(q["name"], q["asks"]) for q in shown["asked"]] == [
+        ("sex", "one choice"),
+        ("score", "worked out by the form (no answer)"),
+        ("photo", "barcode"),
+    ]
