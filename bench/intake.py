@@ -30,7 +30,8 @@ How to read the figures (keys prefixed ``sqlite_`` / ``postgres_``)
     last is answered): the median of several interleaved slices. Each request finds or
     creates the reporter (encrypted number, blind index), checks for a copy of the same
     SMS and stores it; the worker (``ulinzi worker``, a batch process by
-    default, see ``ulinzi/lib/priority.py``) meanwhile writes the audit entry of each stored SMS, triages and
+    default, see ``ulinzi/lib/priority.py``, which rests during a flood, see its
+    module) meanwhile writes the audit entry of each stored SMS, triages and
     locates it, joins or opens an alert, writes the report's audit entries, queues the acknowledgement and sends it,
     as in production. When the server takes SMS faster than the worker turns them into
     reports, the worker's backlog carries over from slice to slice

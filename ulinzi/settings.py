@@ -69,7 +69,11 @@ def _database(url: str) -> dict[str, object]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
+            # Kept open: renewed every minute, the server threads' connections were
+            # opened again together when requests resumed, and the first SMS of a burst
+            # waited 100-200 ms for them. One found broken is opened again by the next
+            # request (docs/operations.md).
+            "CONN_MAX_AGE": None,
         }
     raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite or postgres)")
 

@@ -11,6 +11,7 @@ import random
 import re
 import secrets
 import socket
+import time
 import uuid
 from collections import deque
 from collections.abc import Sequence
@@ -214,18 +215,28 @@ def receive_message(
     return Received(message, created=True)
 
 
-def process_inbound(limit: int = 1000) -> int:
-    """Process waiting inbound messages, oldest first (at most ``limit``); how many were
-    done. The waiting messages, their channels and senders are read once for up to 50."""
+def process_inbound(limit: int = 1000, within_s: float | None = None) -> int:
+    """Process waiting inbound messages, oldest first (at most ``limit``, and no more
+    once ``within_s`` seconds have passed); how many were done. The waiting messages,
+    their channels and senders are read once for up to 50."""
     done = 0
+    stop_at = None if within_s is None else time.monotonic() + within_s
     while done < limit:
         before = done
         for message in _waiting(min(50, limit - done)):
             # Another worker may have taken some of them meanwhile: they are skipped.
             done += _process(message) is not None
+            if stop_at is not None and time.monotonic() >= stop_at:
+                return done
         if done == before:  # none waiting, or all in other workers' hands
             break
     return done
+
+
+def arriving(within_s: float) -> bool:
+    """Whether an inbound message was stored within the last ``within_s`` seconds."""
+    since = timezone.now() - timedelta(seconds=within_s)
+    return Message.objects.filter(direction=Message.Direction.IN, created_at__gte=since).exists()
 
 
 def _waiting(n: int) -> list[Message]:
