@@ -31,8 +31,8 @@ def paul(personas: dict[str, Any]) -> Any:
     return make_user("paul", "patrol_planner", whole_mission=True)
 
 
-def test_who_cannot_plan_reads_each_bases_capacity_as_text(
-    personas: dict[str, Any], paul: Any
+def give_beni_capacity(
+    personas: dict[str, Any], paul: Any, unavailable_days: list[dt.date] | None = None
 ) -> None:
     domain.save_capacity(
         actor=paul,
@@ -41,8 +41,14 @@ def test_who_cannot_plan_reads_each_bases_capacity_as_text(
         night_teams=2,
         vehicles=4,
         max_km=55,
-        unavailable_days=[MONDAY],
+        unavailable_days=unavailable_days or [],
     )
+
+
+def test_who_cannot_plan_reads_each_bases_capacity_as_text(
+    personas: dict[str, Any], paul: Any
+) -> None:
+    give_beni_capacity(personas, paul, unavailable_days=[MONDAY])
     # A duty officer of the whole mission: sees every base, plans none.
     client = verified_client(make_user("dora", "duty_officer", whole_mission=True))
     page = client.get("/patrols/capacity/")
@@ -167,3 +173,17 @@ def test_the_plan_intro_promises_a_time_only_where_the_box_gives_one(
     pierre = make_user("pierre", "patrol_planner", whole_mission=True, language="fr")
     page = verified_client(pierre).get("/patrols/plan/", {"week": MONDAY.isoformat()})
     assert french in page.content.decode()
+
+
+def test_in_french_a_label_and_its_value_are_set_apart_as_french_writes_them(
+    personas: dict[str, Any], paul: Any
+) -> None:
+    give_beni_capacity(personas, paul)
+    user = make_user("dorine", "duty_officer", whole_mission=True, language="fr")
+    html = verified_client(user).get("/patrols/capacity/").content.decode()
+    beni = html[html.index('<th scope="row">Beni') :]
+    beni = beni[: beni.index("</tr>")]
+    # A no-break space before the colon, as French puts it; never a bare colon.
+    assert beni.count("\u00a0: <strong>") == len(FIELDS)
+    assert not re.search(r"[^\u00a0]: <strong>", beni)
+    assert "\u00a0: <strong>4</strong>" in beni

@@ -182,7 +182,7 @@ def test_import_is_idempotent_and_feeds_the_indicators(meo: Any) -> None:
     assert "· Female: " in dashboard and "· female: " not in dashboard  # the form's labels
     # ...in the reader's language, as the form gives it.
     french = verified_client(make_user("mireille", "me_officer", whole_mission=True, language="fr"))
-    assert "· Femme: " in french.get("/indicators/").content.decode()
+    assert "· Femme\u00a0: " in french.get("/indicators/").content.decode()
     # The round's questions by their labels in the reader's language, then their names.
     questions = french.get(url).content.decode()
     assert "Sexe <code>sex</code> <small>(un seul choix)</small>" in questions
