@@ -218,18 +218,21 @@ def receive_message(
 def process_inbound(limit: int = 1000, within_s: float | None = None) -> int:
     """Process waiting inbound messages, oldest first (at most ``limit``, and no more
     once ``within_s`` seconds have passed); how many were done. The waiting messages,
-    their channels and senders are read once for up to 50."""
+    their channels and senders are read once for up to 50 (for a few at first when time
+    is bounded: such a round often ends after two or three)."""
     done = 0
     stop_at = None if within_s is None else time.monotonic() + within_s
+    read = 50 if stop_at is None else 5
     while done < limit:
         before = done
-        for message in _waiting(min(50, limit - done)):
+        for message in _waiting(min(read, limit - done)):
             # Another worker may have taken some of them meanwhile: they are skipped.
             done += _process(message) is not None
             if stop_at is not None and time.monotonic() >= stop_at:
                 return done
         if done == before:  # none waiting, or all in other workers' hands
             break
+        read = min(50, read * 2)
     return done
 
 

@@ -31,6 +31,7 @@ ROUND_S = 0.05  # and no more once this long has passed (then a flood is looked 
 FLOOD_S = 1.0  # a flood: a round cut short by the backlog, and an SMS stored this recently
 FLOOD_REST = 1.0  # during a flood, rest this many times as long as the round took
 FLOOD_REST_MAX_S = 5.0  # and never longer than this at once
+RATES_KEPT_S = 1.0  # the channels' rate limits are read again after this long
 
 
 class Command(BaseCommand):
@@ -94,6 +95,7 @@ class Command(BaseCommand):
             )
         swept = 0.0  # when stale claims were last looked for (a write: not on every claim)
         claimer = domain.Claimer({}, owner=me)
+        rates_read = -RATES_KEPT_S
         while self.running:
             if time.monotonic() - swept >= domain.STALE_SWEEP:
                 domain.release_stale_claims()
@@ -107,8 +109,11 @@ class Command(BaseCommand):
             received = domain.process_inbound(limit=BATCH, within_s=ROUND_S)
             cut_short = received >= BATCH or time.monotonic() - started >= ROUND_S
             handled += received
-            # The claimer keeps its list of due messages from one pass to the next.
-            claimer.rates = dict(Channel.objects.values_list("pk", "rate_per_minute"))
+            # The claimer keeps its list of due messages from one pass to the next; the
+            # channels' rates are read again once a second (rounds are shorter).
+            if time.monotonic() - rates_read >= RATES_KEPT_S:
+                claimer.rates = dict(Channel.objects.values_list("pk", "rate_per_minute"))
+                rates_read = time.monotonic()
             # Then as many due messages as were received (at least one), so that
             # acknowledgements keep pace with a flood of reports instead of waiting
             # behind it.
